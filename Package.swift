@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "hwgen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "HWCore", targets: ["HWCore"]),
+        .library(name: "HWLib", targets: ["HWLib"]),
+        .library(name: "SparseAccel", targets: ["SparseAccel"]),
+        .library(name: "SparseModel", targets: ["SparseModel"]),
+        .library(name: "Cosim", targets: ["Cosim"]),
+        .executable(name: "hwgen", targets: ["hwgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The DSL, IR, elaboration checks and the Verilog emitter. Knows nothing about sparsity.
+        .target(name: "HWCore"),
+        // Reusable hardware blocks built on HWCore.
+        .target(name: "HWLib", dependencies: ["HWCore"]),
+        // The accelerator generators and their config structs.
+        .target(name: "SparseAccel", dependencies: ["HWCore", "HWLib"]),
+        // Golden models, written independently of the RTL (must not import HWCore).
+        .target(name: "SparseModel"),
+        // Running emitted designs on simulators (Verilator, iverilog) and EDA tools.
+        .target(name: "Cosim", dependencies: ["HWCore"]),
+        .executableTarget(
+            name: "hwgen",
+            dependencies: [
+                "HWCore", "SparseAccel", "SparseModel", "Cosim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "HWCoreTests", dependencies: ["HWCore", "Cosim"]),
+        .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim"]),
+        .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),
+        .testTarget(name: "SparseModelTests", dependencies: ["SparseModel"]),
+        .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore"]),
+    ]
+)

@@ -1,0 +1,490 @@
+// Emits one checked module as Verilog-2005.
+//
+// Style, chosen for lint-cleanliness (verilator -Wall), synthesis and simulation speed:
+//  * every net is declared unsigned; signedness only matters for comparisons and right shifts,
+//    which use $signed(); arithmetic operands are extended explicitly to the result width, so
+//    no expression relies on Verilog's context-dependent widths;
+//  * expressions are inlined into the statement that uses them; a temporary is declared only
+//    when Verilog needs a name (bit-select of an expression, a shared subexpression, a dynamic
+//    index), named after the statement's target (`<target>_t<k>`), never a global counter;
+//  * all registers of a module share one `always @(posedge clk)` block; each memory has its
+//    own block (the form FPGA tools infer block RAM from); dynamic indexes are `case`
+//    statements in `always @*` with a default arm, so no latch can be inferred;
+//  * signals whose bits are intentionally unread (an unconnected instance output, the high
+//    bits of a port) are listed once in a `_unused` sink, Verilator's documented idiom.
+
+final class ModuleEmitter {
+    let m: Module
+    let facts: ModuleFacts
+    let childName: (Module) -> String
+    let childFacts: (Module) -> ModuleFacts
+
+    var out = ""
+    /// Names of nodes that got a temporary.
+    var temp: [Int32: String] = [:]
+    var needsTemp: [Bool]
+    var namespace: Set<String>
+    /// Per named signal: which bits the emitted text reads (nil = none yet).
+    var used: [[Bool]?]
+    /// Lines declaring temporaries, produced while printing the current statement.
+    var pending: [String] = []
+    var tempCounter: [String: Int] = [:]
+    var owner = ""
+    var ownerLoc = ""
+
+    init(_ m: Module, facts: ModuleFacts, childName: @escaping (Module) -> String, childFacts: @escaping (Module) -> ModuleFacts) {
+        self.m = m
+        self.facts = facts
+        self.childName = childName
+        self.childFacts = childFacts
+        needsTemp = [Bool](repeating: false, count: m.nodes.count)
+        namespace = Set(m.names.keys).union(["clk", "rst", "_unused"])
+        used = [[Bool]?](repeating: nil, count: m.signals.count)
+        markTemps()
+    }
+
+    // MARK: - Which nodes need a temporary
+
+    func stripCasts(_ n: NodeID) -> NodeID {
+        var n = n
+        while case .cast(let a) = m.nodes[n.index].op { n = a }
+        return n
+    }
+
+    /// (ref signal, lo) when `n` is a (possibly sliced, possibly cast) named signal.
+    func bitsOf(_ n: NodeID) -> (Int, Int)? {
+        let b = stripCasts(n)
+        switch m.nodes[b.index].op {
+        case .ref(let s): return (s, 0)
+        case .slice(let a, let lo):
+            if let (s, l) = bitsOf(a) { return (s, l + lo) }
+            return nil
+        default: return nil
+        }
+    }
+
+    func roots() -> [NodeID] {
+        var r: [NodeID] = []
+        for s in m.signals {
+            if let d = s.driver { r.append(d) }
+            if case .register(let info) = s.kind, let e = info.enable { r.append(e) }
+        }
+        for mem in m.memories {
+            for rd in mem.reads { r.append(rd.address); if let e = rd.enable { r.append(e) } }
+            for w in mem.writes { r.append(w.address); r.append(w.data); if let e = w.enable { r.append(e) } }
+        }
+        return r
+    }
+
+    func markTemps() {
+        var fanout = [Int32](repeating: 0, count: m.nodes.count)
+        var visited = [Bool](repeating: false, count: m.nodes.count)
+        var stack = roots()
+        for r in stack { fanout[r.index] += 1 }
+        while let n = stack.popLast() {
+            if visited[n.index] { continue }
+            visited[n.index] = true
+            m.forEachOperand(n) { c in
+                fanout[c.index] += 1
+                stack.append(c)
+            }
+        }
+        for i in 0..<m.nodes.count where visited[i] {
+            let n = NodeID(i)
+            switch m.nodes[i].op {
+            case .select:
+                needsTemp[i] = true
+            case .slice(let a, _):
+                if bitsOf(a) == nil { needsTemp[stripCasts(a).index] = true }
+            case .extend(let a):
+                if m.nodes[a.index].type.signed && m.nodes[a.index].type.width > 1 && bitsOf(a) == nil {
+                    needsTemp[stripCasts(a).index] = true
+                }
+            default:
+                break
+            }
+            if fanout[i] > 1 {
+                switch m.nodes[i].op {
+                case .ref, .constant, .cast: break
+                case .slice: if bitsOf(n) == nil { needsTemp[i] = true }
+                default: needsTemp[i] = true
+                }
+            }
+        }
+    }
+
+    // MARK: - Expressions
+
+    func range(_ w: Int) -> String { w == 1 ? "" : "[\(w - 1):0] " }
+
+    func constant(_ words: [UInt64], _ t: BitsType) -> String {
+        let w = t.width
+        if w == 1 { return words[0] & 1 == 1 ? "1'b1" : "1'b0" }
+        if w <= 64 {
+            return "\(w)'d\(words[0])"
+        }
+        var hex = ""
+        for word in words.reversed() {
+            let h = String(word, radix: 16)
+            hex += hex.isEmpty ? h : String(repeating: "0", count: 16 - h.count) + h
+        }
+        return "\(w)'h\(hex)"
+    }
+
+    func markUsed(_ s: Int, lo: Int, width: Int) {
+        let w = m.signals[s].type.width
+        if used[s] == nil { used[s] = [Bool](repeating: false, count: w) }
+        for b in lo..<min(w, lo + width) { used[s]![b] = true }
+    }
+
+    /// Text naming bits [lo, lo+width) of `n` when they can be named without a temporary.
+    func bitsText(_ n: NodeID, lo: Int, width: Int) -> String? {
+        if let t = temp[stripCasts(n).raw] {
+            let tw = m.nodes[stripCasts(n).index].type.width
+            if lo == 0 && width == tw { return t }
+            return width == 1 ? "\(t)[\(lo)]" : "\(t)[\(lo + width - 1):\(lo)]"
+        }
+        guard let (s, base) = bitsOf(n), !needsTemp[stripCasts(n).index] || m.nodes[stripCasts(n).index].op.isRef else { return nil }
+        let sig = m.signals[s]
+        let l = base + lo
+        markUsed(s, lo: l, width: width)
+        if l == 0 && width == sig.type.width { return sig.name }
+        return width == 1 ? "\(sig.name)[\(l)]" : "\(sig.name)[\(l + width - 1):\(l)]"
+    }
+
+    /// Verilog text of node `n`, `top` when it is a whole statement's right-hand side.
+    func expr(_ n: NodeID, top: Bool = false) -> String {
+        if let t = temp[n.raw] { return t }
+        if needsTemp[n.index] { return makeTemp(n) }
+        let node = m.nodes[n.index]
+        func wrap(_ s: String) -> String { top ? s : "(\(s))" }
+        switch node.op {
+        case .ref(let s):
+            let sig = m.signals[s]
+            if case .instanceInput = sig.kind { return expr(sig.driver!) }
+            markUsed(s, lo: 0, width: sig.type.width)
+            return sig.name
+        case .constant(let words):
+            return constant(words, node.type)
+        case .cast(let a):
+            return expr(a, top: top)
+        case .slice(let a, let lo):
+            if let t = bitsText(a, lo: lo, width: node.type.width) { return t }
+            _ = makeTemp(stripCasts(a))
+            return bitsText(a, lo: lo, width: node.type.width)!
+        case .extend(let a):
+            let at = m.nodes[a.index].type
+            let n = node.type.width - at.width
+            if at.signed {
+                let msb = at.width == 1 ? expr(a) : (bitsText(a, lo: at.width - 1, width: 1) ?? { _ = makeTemp(stripCasts(a)); return bitsText(a, lo: at.width - 1, width: 1)! }())
+                return at.width == 1 ? "{\(node.type.width){\(msb)}}" : "{{\(n){\(msb)}}, \(expr(a))}"
+            }
+            return "{\(n)'d0, \(expr(a))}"
+        case .unary(let op, let a):
+            let x = expr(a)
+            switch op {
+            case .not: return "~\(x)"
+            case .reduceAnd: return "&\(x)"
+            case .reduceOr: return "|\(x)"
+            case .reduceXor: return "^\(x)"
+            }
+        case .binary(let op, let a, let b):
+            let signed = m.nodes[a.index].type.signed
+            var x = expr(a), y = expr(b)
+            let sym: String
+            switch op {
+            case .add: sym = "+"
+            case .sub: sym = "-"
+            case .mul: sym = "*"
+            case .and: sym = "&"
+            case .or: sym = "|"
+            case .xor: sym = "^"
+            case .eq: sym = "=="
+            case .ne: sym = "!="
+            case .lt, .le, .gt, .ge:
+                sym = op == .lt ? "<" : op == .le ? "<=" : op == .gt ? ">" : ">="
+                if signed { x = "$signed(\(x))"; y = "$signed(\(y))" }
+            case .shlDyn: sym = "<<"
+            case .shrDyn:
+                if signed { return wrap("$signed(\(x)) >>> \(y)") }
+                sym = ">>"
+            }
+            return wrap("\(x) \(sym) \(y)")
+        case .mux(let s, let a, let b):
+            return wrap("\(expr(s)) ? \(expr(a)) : \(expr(b))")
+        case .concat(let parts):
+            return "{" + parts.map { expr($0) }.joined(separator: ", ") + "}"
+        case .select:
+            return makeTemp(n)
+        case .undriven, .invalid:
+            return "/* unreachable */ \(constant([0], node.type))"
+        }
+    }
+
+    func freshTempName() -> String {
+        var k = tempCounter[owner, default: 0]
+        var name = "\(owner)_t\(k)"
+        while namespace.contains(name) {
+            k += 1
+            name = "\(owner)_t\(k)"
+        }
+        tempCounter[owner] = k + 1
+        namespace.insert(name)
+        return name
+    }
+
+    /// Declares a temporary for `n` (its own temporaries first) and returns its name.
+    func makeTemp(_ n: NodeID) -> String {
+        if let t = temp[n.raw] { return t }
+        let node = m.nodes[n.index]
+        if case .select(let idx, let elements, let fallback) = node.op {
+            let ix = expr(idx)
+            let es = elements.map { expr($0, top: true) }
+            let fb = fallback.map { expr($0, top: true) }
+            let name = freshTempName()
+            temp[n.raw] = name
+            let iw = m.nodes[idx.index].type.width
+            var s = "  reg \(range(node.type.width))\(name);\(ownerLoc)\n  always @* begin\n    case (\(ix))\n"
+            for (i, e) in es.enumerated() {
+                let label = (fb == nil && i == es.count - 1) ? "default" : "\(iw)'d\(i)"
+                s += "      \(label): \(name) = \(e);\n"
+            }
+            if let fb { s += "      default: \(name) = \(fb);\n" }
+            s += "    endcase\n  end\n"
+            pending.append(s)
+            return name
+        }
+        needsTemp[n.index] = false
+        let text = expr(n, top: true)
+        needsTemp[n.index] = true
+        let name = freshTempName()
+        temp[n.raw] = name
+        pending.append("  wire \(range(node.type.width))\(name) = \(text);\(ownerLoc)\n")
+        return name
+    }
+
+    /// Prints the right-hand side of a statement owned by `target`; temporaries it needs are
+    /// appended to `pending`.
+    func rhs(_ n: NodeID, owner o: String, loc: SourceLoc?) -> String {
+        owner = o
+        ownerLoc = loc.map { "  // \($0)" } ?? ""
+        return expr(n, top: true)
+    }
+
+    func flushPending() {
+        for p in pending { out += p }
+        pending.removeAll()
+    }
+
+    // MARK: - The module
+
+    /// The module text split around its name: (text before the name, text after it).
+    func emit() -> (String, String) {
+        out = ""
+        if let doc = m.doc {
+            for line in doc.split(separator: "\n", omittingEmptySubsequences: false) { out += "// \(line)\n" }
+        }
+        out += "// Defined at \(m.loc)\n"
+        out += "module "
+        let head = out
+        out = " (\n"
+        var portLines: [(String, String)] = []
+        if facts.needsClock { portLines.append(("  input  wire clk", "")) }
+        if facts.needsReset { portLines.append(("  input  wire rst", "")) }
+        for p in m.ports {
+            let dir = p.direction == .input ? "input  wire " : "output wire "
+            var comment = ""
+            if let pk = p.packing {
+                comment = "  // \(pk.dims.map(String.init).joined(separator: "x")) x \(pk.element), element 0 in the low bits"
+            }
+            portLines.append(("  \(dir)\(range(p.type.width))\(p.name)", comment))
+        }
+        for (i, (decl, comment)) in portLines.enumerated() {
+            out += decl + (i == portLines.count - 1 ? "" : ",") + comment + "\n"
+        }
+        out += ");\n"
+        let clockUsed = facts.needsClock
+        let resetUsed = facts.needsReset
+
+        // Declarations.
+        var decls = ""
+        for s in m.signals {
+            switch s.kind {
+            case .wire, .instanceOutput:
+                decls += "  wire \(range(s.type.width))\(s.name);  // \(s.loc)\n"
+            case .register, .memoryRead:
+                decls += "  reg  \(range(s.type.width))\(s.name);  // \(s.loc)\n"
+            default: break
+            }
+        }
+        for mem in m.memories {
+            if let initial = mem.initial, initial.count < mem.depth { decls += "  integer \(mem.name)_i;\n" }
+            decls += "  reg  \(range(mem.element.width))\(mem.name) [0:\(mem.depth - 1)];  // \(mem.loc)\n"
+        }
+        out += decls
+
+        // Combinational assignments: wires and outputs, in declaration order.
+        for (i, s) in m.signals.enumerated() {
+            switch s.kind {
+            case .wire, .output:
+                let text = rhs(s.driver!, owner: s.name, loc: s.driverLoc)
+                flushPending()
+                out += "  assign \(s.name) = \(text);  // \(s.driverLoc ?? s.loc)\n"
+                _ = i
+            default: break
+            }
+        }
+
+        // Instances.
+        for inst in m.instances {
+            var conns: [String] = []
+            let cf = childFacts(inst.module)
+            if cf.needsClock { conns.append(".clk(clk)") }
+            if cf.needsReset { conns.append(".rst(rst)") }
+            for p in inst.module.ports {
+                let s = inst.ports[p.name]!
+                let sig = m.signals[s]
+                if p.direction == .input {
+                    conns.append(".\(p.name)(\(rhs(sig.driver!, owner: sig.name, loc: sig.driverLoc)))")
+                } else {
+                    conns.append(".\(p.name)(\(sig.name))")
+                }
+            }
+            flushPending()
+            out += "  \(childName(inst.module)) \(inst.name) (  // \(inst.loc)\n"
+            out += conns.map { "    " + $0 }.joined(separator: ",\n") + "\n  );\n"
+        }
+
+        // Registers.
+        var regLines = ""
+        for s in m.signals {
+            guard case .register(let info) = s.kind else { continue }
+            regLines += registerStatement(s, info)
+        }
+        flushPending()
+        if !regLines.isEmpty {
+            out += "  always @(posedge clk) begin\n" + regLines + "  end\n"
+        }
+
+        // Memories.
+        for mem in m.memories {
+            var body = ""
+            for w in mem.writes {
+                let loc = "  // \(w.loc)"
+                let a = rhs(w.address, owner: mem.name + "_waddr", loc: w.loc)
+                let d = rhs(w.data, owner: mem.name + "_wdata", loc: w.loc)
+                let line = "\(mem.name)[\(a)] <= \(d);\(loc)\n"
+                if let e = w.enable {
+                    body += "    if (\(rhs(e, owner: mem.name + "_we", loc: w.loc))) \(line)"
+                } else {
+                    body += "    \(line)"
+                }
+            }
+            for r in mem.reads {
+                let loc = "  // \(r.loc)"
+                let data = m.signals[r.data].name
+                let line = "\(data) <= \(mem.name)[\(rhs(r.address, owner: mem.name + "_raddr", loc: r.loc))];\(loc)\n"
+                if let e = r.enable {
+                    body += "    if (\(rhs(e, owner: mem.name + "_re", loc: r.loc))) \(line)"
+                } else {
+                    body += "    \(line)"
+                }
+            }
+            flushPending()
+            out += "  always @(posedge clk) begin\n" + body + "  end\n"
+            if let initial = mem.initial {
+                out += "  initial begin\n"
+                for (i, w) in initial.enumerated() {
+                    out += "    \(mem.name)[\(i)] = \(constant(w, mem.element));\n"
+                }
+                if initial.count < mem.depth {
+                    out += "    for (\(mem.name)_i = \(initial.count); \(mem.name)_i < \(mem.depth); \(mem.name)_i = \(mem.name)_i + 1) \(mem.name)[\(mem.name)_i] = \(constant([0], mem.element));\n"
+                }
+                out += "  end\n"
+            }
+        }
+        _ = clockUsed; _ = resetUsed
+
+        // Bits never read in the text, collected in one sink.
+        var unusedParts: [String] = []
+        for (i, s) in m.signals.enumerated() {
+            switch s.kind {
+            case .input, .wire, .register, .instanceOutput, .memoryRead: break
+            default: continue
+            }
+            let bits = used[i] ?? [Bool](repeating: false, count: s.type.width)
+            var b = s.type.width - 1
+            while b >= 0 {
+                if bits[b] { b -= 1; continue }
+                var lo = b
+                while lo > 0 && !bits[lo - 1] { lo -= 1 }
+                if lo == 0 && b == s.type.width - 1 {
+                    unusedParts.append(s.name)
+                } else {
+                    unusedParts.append(lo == b ? "\(s.name)[\(b)]" : "\(s.name)[\(b):\(lo)]")
+                }
+                b = lo - 1
+            }
+        }
+        if !unusedParts.isEmpty {
+            out += "  // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.\n"
+            out += "  /* verilator lint_off UNUSED */\n"
+            out += "  wire _unused = &{1'b0, " + unusedParts.joined(separator: ", ") + ", 1'b0};\n"
+            out += "  /* verilator lint_on UNUSED */\n"
+        }
+        out += "endmodule\n"
+        return (head, out)
+    }
+
+    /// `if (rst) r <= R; else if (en) ...` for one register.
+    func registerStatement(_ s: NamedSignal, _ info: RegisterInfo) -> String {
+        let loc = "  // \(s.driverLoc ?? s.loc)"
+        var body: [String] = []
+        if let d = s.driver {
+            // Peel `when` muxes whose final default is the register itself (hold).
+            var branches: [(String, String)] = []
+            var cur = d
+            var peeled = true
+            while true {
+                if case .ref(let r) = m.nodes[cur.index].op, m.signals[r].name == s.name { break }
+                guard case .mux(let c, let a, let b) = m.nodes[cur.index].op else { peeled = false; break }
+                branches.append((rhs(c, owner: s.name, loc: s.driverLoc), rhs(a, owner: s.name, loc: s.driverLoc)))
+                cur = b
+            }
+            if peeled && !branches.isEmpty {
+                for (i, (c, v)) in branches.enumerated() {
+                    body.append("\(i == 0 ? "" : "else ")if (\(c)) \(s.name) <= \(v);")
+                }
+            } else {
+                body = ["\(s.name) <= \(rhs(d, owner: s.name, loc: s.driverLoc));"]
+            }
+        }
+        if let e = info.enable {
+            let et = rhs(e, owner: s.name, loc: s.driverLoc)
+            if body.isEmpty { body = [] } else if body.count == 1 {
+                body = ["if (\(et)) \(body[0])"]
+            } else {
+                body = ["if (\(et)) begin"] + body.map { "  " + $0 } + ["end"]
+            }
+        }
+        var lines: [String] = []
+        if let r = info.resetValue {
+            lines.append("if (rst) \(s.name) <= \(constant(r, s.type));")
+            if body.count == 1 {
+                lines.append("else " + body[0])
+            } else if !body.isEmpty {
+                lines.append("else begin")
+                lines += body.map { "  " + $0 }
+                lines.append("end")
+            }
+        } else {
+            lines = body
+        }
+        guard !lines.isEmpty else { return "" }
+        return lines.enumerated().map { "    " + $1 + ($0 == 0 ? loc : "") + "\n" }.joined()
+    }
+}
+
+extension Op {
+    var isRef: Bool { if case .ref = self { return true }; return false }
+}

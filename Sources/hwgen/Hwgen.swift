@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import HWCore
+import SparseAccel
+
+@main
+struct Hwgen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hwgen",
+        abstract: "Generate sparse DNN-training accelerators as Verilog.",
+        subcommands: [Emit.self, List.self])
+
+    /// Runs the command; every failure is one line on stderr and a non-zero exit.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success {
+                exit(withError: error)  // --help and friends
+            }
+            let text: String
+            switch error {
+            case let e as ElaborationError: text = e.description
+            case let e as ConfigError: text = e.message
+            case let e as CLIError: text = e.message
+            default: text = message(for: error)
+            }
+            let oneLine = text.split(separator: "\n").first.map(String.init) ?? "failed"
+            FileHandle.standardError.write(Data("hwgen: error: \(oneLine)\n".utf8))
+            let code = exitCode(for: error)
+            Foundation.exit(code == .success ? 1 : code.rawValue)
+        }
+    }
+}
+
+struct CLIError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// `--pe RxC`, e.g. `16x16`.
+struct PEShape {
+    let rows: Int
+    let cols: Int
+
+    static func parse(_ text: String) throws -> PEShape {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let r = Int(parts[0]), let c = Int(parts[1]) else {
+            throw CLIError("--pe expects ROWSxCOLS (e.g. 16x16), got '\(text)'")
+        }
+        guard r >= 1, c >= 1 else {
+            throw CLIError("--pe needs at least one row and one column, got '\(text)'")
+        }
+        return PEShape(rows: r, cols: c)
+    }
+}
+
+struct Emit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Emit a design as Verilog-2005 (stdout, or -o FILE) and optionally its JSON manifest.")
+
+    @Option(help: "Design to emit (see `hwgen list`).")
+    var design: String = Generators.defaultName
+
+    @Option(help: "PE array shape, ROWSxCOLS.")
+    var pe: String = "16x16"
+
+    @Option(name: .customLong("data-width"), help: "Operand width in bits (1...64).")
+    var dataWidth: Int?
+
+    @Option(name: .customLong("acc-width"), help: "Accumulator width in bits (1...64, at least 2 x data width).")
+    var accWidth: Int?
+
+    @Option(name: .shortAndLong, help: "Write the Verilog to FILE (atomically) instead of stdout.")
+    var output: String?
+
+    @Option(help: "Also write the JSON manifest (ports, packing, parameters, modules) to FILE.")
+    var manifest: String?
+
+    func run() throws {
+        let shape = try PEShape.parse(pe)
+        let options = DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth, accWidth: accWidth)
+        let d = try Generators.elaborate(design, options)
+        var files: [(String, String)] = []
+        if let output { files.append((output, d.verilog)) }
+        if let manifest { files.append((manifest, d.manifest.json)) }
+        try AtomicWriter.write(files)
+        if output == nil {
+            FileHandle.standardOutput.write(Data(d.verilog.utf8))
+        }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the designs hwgen can emit.")
+
+    func run() throws {
+        for g in Generators.all {
+            let mark = g.name == Generators.defaultName ? " (default)" : ""
+            print("\(g.name)\(mark)\t\(g.summary)")
+        }
+    }
+}
