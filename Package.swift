@@ -36,6 +36,7 @@ let package = Package(
         .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim"]),
         .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel"]),
+        .testTarget(name: "CosimTests", dependencies: ["Cosim", "HWCore"]),
         .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore"]),
     ]
 )

@@ -80,42 +80,83 @@ public enum EDATools {
     /// Synthesis statistics from yosys.
     public struct SynthReport: Sendable {
         public let result: ToolResult
-        /// Cell type -> count, from `stat` of the flattened netlist.
+        /// Per module: cell type -> count (submodule instances excluded).
+        public let modules: [String: [String: Int]]
+        /// Cell type -> count over the whole design (every instance expanded).
         public let cells: [String: Int]
         public var totalCells: Int { cells.values.reduce(0, +) }
-        public var latches: Int { cells.filter { $0.key.lowercased().contains("latch") }.values.reduce(0, +) }
+        /// Latch cells anywhere in the design.
+        public var latches: Int {
+            modules.values.flatMap { $0 }.filter { $0.key.lowercased().contains("latch") }.reduce(0) { $0 + $1.value }
+        }
     }
 
-    /// `yosys synth -top` then `check -assert` (fails on combinational loops and other
-    /// netlist problems), then `stat`. `script` replaces `synth -flatten -top TOP` if given
-    /// (e.g. `synth_xilinx -top TOP`).
+    /// `yosys synth -top` (hierarchy kept, so a PE is synthesised once), then `check -assert`
+    /// (fails on combinational loops and other netlist problems), then `stat`. `script`
+    /// replaces the synth command (e.g. `synth_xilinx -top TOP`).
     public static func yosysSynth(_ verilog: String, top: String, script: String? = nil) throws -> SynthReport {
         let dir = try scratch(["design.v": verilog])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let synth = script ?? "synth -flatten -top \(top)"
-        let result = try run("yosys", ["-q", "-p", "read_verilog design.v; \(synth); check -assert; tee -o stat.txt stat"], in: dir)
-        var cells: [String: Int] = [:]
-        if let stat = try? String(contentsOf: dir.appendingPathComponent("stat.txt"), encoding: .utf8) {
-            cells = parseStat(stat)
-        }
-        return SynthReport(result: result, cells: cells)
+        let synth = script ?? "synth -top \(top)"
+        let result = try run("yosys", ["-q", "-p", "read_verilog design.v; \(synth); check -assert; tee -q -o stat.txt stat"], in: dir)
+        let stat = (try? String(contentsOf: dir.appendingPathComponent("stat.txt"), encoding: .utf8)) ?? ""
+        let (modules, total) = parseStat(stat)
+        return SynthReport(result: result, modules: modules, cells: total)
     }
 
-    /// Parses the cell table of yosys `stat` (lines like `     $_AND_     12`).
-    static func parseStat(_ text: String) -> [String: Int] {
-        var cells: [String: Int] = [:]
+    /// Parses yosys `stat`: per-module cell tables (`=== name ===` sections) and the design
+    /// total (the `design hierarchy` section when present, else the single module).
+    static func parseStat(_ text: String) -> ([String: [String: Int]], [String: Int]) {
+        var sections: [(String, [String: Int])] = []
         var inCells = false
         for line in text.split(separator: "\n") {
             let t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("=== ") && t.hasSuffix(" ===") {
+                sections.append((String(t.dropFirst(4).dropLast(4)), [:]))
+                inCells = false
+                continue
+            }
             if t.hasPrefix("Number of cells:") { inCells = true; continue }
-            guard inCells else { continue }
+            guard inCells, !sections.isEmpty else { continue }
             let parts = t.split(separator: " ", omittingEmptySubsequences: true)
             if parts.count == 2, let n = Int(parts[1]) {
-                cells[String(parts[0]), default: 0] += n
-            } else if !t.isEmpty && !t.hasPrefix("$") && parts.count != 2 {
+                sections[sections.count - 1].1[String(parts[0]), default: 0] += n
+            } else {
                 inCells = false
             }
         }
-        return cells
+        let names = Set(sections.map { $0.0 })
+        func primitives(_ cells: [String: Int]) -> [String: Int] { cells.filter { !names.contains($0.key) } }
+        var modules: [String: [String: Int]] = [:]
+        for (name, cells) in sections where name != "design hierarchy" { modules[name] = primitives(cells) }
+        let total = sections.first { $0.0 == "design hierarchy" }.map { primitives($0.1) } ?? modules.values.first ?? [:]
+        return (modules, total)
+    }
+}
+
+/// The three quality gates every emitted design must pass.
+public enum DesignGate {
+    /// Environment variable set by `Scripts/test` (and so CI): a missing tool is a failure.
+    public static var toolsRequired: Bool {
+        ProcessInfo.processInfo.environment["HWGEN_REQUIRE_EDA"] == "1"
+    }
+
+    /// Tools the gates use that are not installed.
+    public static var missingTools: [String] {
+        ["verilator", "iverilog", "yosys"].filter { !EDATools.isAvailable($0) }
+    }
+
+    /// Lints (zero warnings), compiles with iverilog -g2005, and synthesises with yosys
+    /// (no latches, `check -assert` clean). Returns a description of every failure.
+    public static func problems(verilog: String, top: String) throws -> [String] {
+        var out: [String] = []
+        let lint = try EDATools.verilatorLint(verilog, top: top)
+        if !lint.succeeded || lint.output.contains("%Warning") { out.append("verilator -Wall:\n" + lint.output) }
+        let iv = try EDATools.iverilogCompile(verilog, top: top)
+        if !iv.succeeded || !iv.output.isEmpty { out.append("iverilog -g2005:\n" + iv.output) }
+        let syn = try EDATools.yosysSynth(verilog, top: top)
+        if !syn.result.succeeded { out.append("yosys:\n" + syn.result.output) }
+        if syn.latches > 0 { out.append("yosys inferred \(syn.latches) latch cells") }
+        return out
     }
 }

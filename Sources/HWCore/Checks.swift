@@ -163,7 +163,9 @@ extension Module {
                         let path = stack.map { $0.0 }
                         let cycle = Array(path[path.firstIndex(of: w)!...]) + [w]
                         let names = cycle.map { displayName($0) }.joined(separator: " -> ")
-                        let s = signals[w]
+                        // Point at an assignment in the loop rather than a declaration.
+                        let at = cycle.first { signals[$0].driverLoc != nil } ?? w
+                        let s = signals[at]
                         diags.append(Diagnostic(s.driverLoc ?? s.loc, "combinational loop: \(names)"))
                         return [:]
                     }

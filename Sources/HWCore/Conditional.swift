@@ -1,6 +1,33 @@
 // Conditional assignment: `when` / `elseWhen` / `otherwise`, and `switch`.
-// Assignments inside a branch apply only when the branch's condition holds; they are lowered
-// eagerly to multiplexers (wires) or load conditions (registers, memory ports).
+//
+// Each branch body runs with a frame that records its assignments (the last one per target
+// wins). When a chain is complete — at the next statement of the same level, at the end of the
+// enclosing branch, or at elaboration — its branches are merged per target into nested
+// multiplexers, first branch outermost: `c0 ? v0 : c1 ? v1 : v_otherwise`. A target a branch
+// does not assign keeps its previous value there (its earlier driver; a register holds; a wire
+// without one is "not driven on every path"). Memory ports inside a branch are enabled by the
+// conjunction of the enclosing conditions.
+
+/// Assignments made inside one branch.
+final class BranchFrame {
+    var values: [Int: NodeID] = [:]
+    var locs: [Int: SourceLoc] = [:]
+    var order: [Int] = []
+
+    func set(_ s: Int, _ v: NodeID, _ loc: SourceLoc) {
+        if values[s] == nil { order.append(s); locs[s] = loc }
+        values[s] = v
+    }
+}
+
+/// A `when` chain whose branches are collected but not yet merged.
+struct OpenChain {
+    let serial: Int
+    /// (local condition, assignments); nil condition = `otherwise`.
+    var branches: [(NodeID?, BranchFrame)]
+    /// Condition (full conjunction) under which no branch so far was taken.
+    var remaining: NodeID
+}
 
 extension Module {
     func conditionNode(_ c: Signal, _ loc: SourceLoc) -> NodeID? {
@@ -21,22 +48,82 @@ extension Module {
         return node(.binary(.and, a, b), .bool)
     }
 
-    func runBranch(_ cond: NodeID, _ body: () -> Void) {
-        conditions.append(cond)
+    func not(_ a: NodeID) -> NodeID { node(.unary(.not, a), .bool) }
+
+    /// Runs one branch body with `full` as the memory-port condition; returns its frame.
+    func runBranch(_ full: NodeID, _ body: () -> Void) -> BranchFrame {
+        let frame = BranchFrame()
+        frames.append(frame)
+        conditions.append(full)
         body()
+        finalizeOpenChain(level: frames.count)
         conditions.removeLast()
+        frames.removeLast()
+        return frame
+    }
+
+    /// The value `s` has at nesting `level` before the chain being merged there.
+    func currentValue(_ s: Int, level: Int) -> NodeID {
+        for f in frames[0..<level].reversed() {
+            if let v = f.values[s] { return v }
+        }
+        if let d = signals[s].driver { return d }
+        if case .register = signals[s].kind { return refNode(s) }
+        return node(.undriven, signals[s].type)
+    }
+
+    /// Merges the open chain at `level` (if any) into the enclosing frame or the drivers.
+    func finalizeOpenChain(level: Int) {
+        guard let chain = openChains.removeValue(forKey: level) else { return }
+        var targets: [Int] = []
+        var seen = Set<Int>()
+        var firstLoc: [Int: SourceLoc] = [:]
+        for (_, f) in chain.branches {
+            for t in f.order where seen.insert(t).inserted {
+                targets.append(t)
+                firstLoc[t] = f.locs[t]
+            }
+        }
+        for t in targets {
+            let old = currentValue(t, level: level)
+            var branches = chain.branches[...]
+            var value = old
+            if let last = branches.last, last.0 == nil {
+                value = last.1.values[t] ?? old
+                branches = branches.dropLast()
+            }
+            for (c, f) in branches.reversed() {
+                let v = f.values[t] ?? old
+                if v == value { continue }
+                value = node(.mux(c!, v, value), signals[t].type)
+            }
+            if level > 0 {
+                frames[level - 1].set(t, value, firstLoc[t]!)
+            } else {
+                signals[t].driver = value
+                if signals[t].driverLoc == nil { signals[t].driverLoc = firstLoc[t] }
+            }
+        }
+    }
+
+    /// Merges every pending chain (called before elaboration).
+    func finalizeAll() {
+        for level in openChains.keys.sorted(by: >) { finalizeOpenChain(level: level) }
     }
 
     /// Runs `body` with its assignments guarded by `condition`.
     @discardableResult
     public func when(_ condition: Signal, file: String = #fileID, line: Int = #line, _ body: () -> Void) -> WhenChain {
-        let parent = currentCondition
+        let level = frames.count
+        finalizeOpenChain(level: level)
         guard let c = conditionNode(condition, SourceLoc(fileID: file, line: line)) else {
-            return WhenChain(module: self, remaining: nil, valid: false)
+            return WhenChain(module: self, serial: -1, level: level)
         }
-        runBranch(and(parent, c), body)
-        let notC = node(.unary(.not, c), .bool)
-        return WhenChain(module: self, remaining: and(parent, notC), valid: true)
+        let parent = currentCondition
+        let frame = runBranch(and(parent, c), body)
+        chainSerial += 1
+        openChains[level] = OpenChain(serial: chainSerial, branches: [(c, frame)], remaining: and(parent, not(c)))
+        return WhenChain(module: self, serial: chainSerial, level: level)
     }
 
     /// A multi-way branch on `selector`: each `is(value)` arm runs when the selector equals the
@@ -47,30 +134,45 @@ extension Module {
     }
 }
 
-/// The rest of a `when` chain.
+/// The rest of a `when` chain. `elseWhen`/`otherwise` must directly follow the chain's
+/// previous arm.
 public struct WhenChain {
     let module: Module
-    /// Condition under which no branch so far was taken (nil when the chain is at top level
-    /// and ... never: a chain always has a remaining condition unless invalid).
-    let remaining: NodeID?
-    let valid: Bool
+    let serial: Int
+    let level: Int
+
+    func open(_ loc: SourceLoc, _ what: String) -> OpenChain? {
+        guard serial >= 0 else { return nil }  // the `when` itself was invalid (already reported)
+        guard module.frames.count == level, let chain = module.openChains[level], chain.serial == serial else {
+            module.error(loc, "\(what) does not directly follow its when/elseWhen")
+            return nil
+        }
+        return chain
+    }
 
     /// Runs `body` when no earlier branch was taken and `condition` holds.
     @discardableResult
     public func elseWhen(_ condition: Signal, file: String = #fileID, line: Int = #line, _ body: () -> Void) -> WhenChain {
-        guard valid, let rem = remaining,
-              let c = module.conditionNode(condition, SourceLoc(fileID: file, line: line)) else {
-            return WhenChain(module: module, remaining: nil, valid: false)
+        let loc = SourceLoc(fileID: file, line: line)
+        guard var chain = open(loc, "elseWhen"), let c = module.conditionNode(condition, loc) else {
+            return WhenChain(module: module, serial: -1, level: level)
         }
-        module.runBranch(module.and(rem, c), body)
-        let notC = module.node(.unary(.not, c), .bool)
-        return WhenChain(module: module, remaining: module.and(rem, notC), valid: true)
+        module.openChains[level] = nil
+        let frame = module.runBranch(module.and(chain.remaining, c), body)
+        chain.branches.append((c, frame))
+        chain.remaining = module.and(chain.remaining, module.not(c))
+        module.openChains[level] = chain
+        return self
     }
 
-    /// Runs `body` when no earlier branch was taken.
-    public func otherwise(_ body: () -> Void) {
-        guard valid, let rem = remaining else { return }
-        module.runBranch(rem, body)
+    /// Runs `body` when no earlier branch was taken; completes the chain.
+    public func otherwise(file: String = #fileID, line: Int = #line, _ body: () -> Void) {
+        guard var chain = open(SourceLoc(fileID: file, line: line), "otherwise") else { return }
+        module.openChains[level] = nil
+        let frame = module.runBranch(chain.remaining, body)
+        chain.branches.append((nil, frame))
+        module.openChains[level] = chain
+        module.finalizeOpenChain(level: level)
     }
 }
 
@@ -110,6 +212,6 @@ public final class SwitchArms {
     public func `default`(file: String = #fileID, line: Int = #line, _ body: () -> Void) {
         if hasDefault { module.error(SourceLoc(fileID: file, line: line), "second default in switch"); return }
         hasDefault = true
-        if let c = chain { c.otherwise(body) } else { body() }
+        if let c = chain { c.otherwise(file: file, line: line, body) } else { body() }
     }
 }

@@ -52,6 +52,7 @@ public struct Design: Sendable {
         }
 
         var facts: [ObjectIdentifier: ModuleFacts] = [:]
+        for m in order { m.finalizeAll() }
         for m in order {
             diags += m.diagnostics
             let (f, d) = m.check { facts[ObjectIdentifier($0)] ?? ModuleFacts() }

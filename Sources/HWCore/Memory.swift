@@ -77,6 +77,7 @@ extension Module {
             }
         }
         claim(name, loc, what: "memory")
+        if let words, words.count < depth { claim(name + "_i", loc, what: "memory initialiser index") }
         memories.append(MemoryDecl(name: name, element: t, depth: max(1, depth), initial: words, loc: loc))
         return Memory(module: self, index: memories.count - 1)
     }

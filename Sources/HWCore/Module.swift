@@ -36,8 +36,13 @@ public final class Module {
     var uses: [(NodeID, SourceLoc)] = []
     /// Every name in the module's Verilog namespace.
     var names: [String: SourceLoc] = [:]
-    /// Conjunction of the enclosing `when` conditions (innermost last).
+    /// Conjunction of the enclosing `when` conditions (innermost last), for memory ports.
     var conditions: [NodeID] = []
+    /// Assignments of the enclosing branches (innermost last); empty at top level.
+    var frames: [BranchFrame] = []
+    /// A `when` chain per nesting level that may still get `elseWhen`/`otherwise` arms.
+    var openChains: [Int: OpenChain] = [:]
+    var chainSerial = 0
     /// Cache of constant nodes keyed by (type, value).
     var constCache: [ConstKey: NodeID] = [:]
 
@@ -152,7 +157,7 @@ public final class Module {
             error(loc, "port '\(name)': \(p)")
             return .signal(invalid("port '\(name)' has an invalid type", .bool))
         }
-        let tree = buildPortTree(name, type, dir, loc, group: [])
+        let tree = buildPortTree(name, type, dir, loc, group: [name])
         portTreeIndex[name] = portTrees.count
         portTrees.append((name, tree))
         return value(of: tree, instance: nil)
@@ -164,7 +169,7 @@ public final class Module {
             claim(name, loc, what: "port")
             let kind: SignalKind = dir == .input ? .input : .output
             let s = addSignal(name, b, kind, loc)
-            ports.append(FlatPort(name: name, direction: dir, type: b, signal: s, packing: nil, group: group))
+            ports.append(FlatPort(name: name, direction: dir, type: b, signal: s, packing: nil, group: group.count > 1 ? group : []))
             return .flat(port: ports.count - 1)
         case .vector(let el, _) where !el.containsBundle:
             claim(name, loc, what: "port")
@@ -172,7 +177,7 @@ public final class Module {
             let kind: SignalKind = dir == .input ? .input : .output
             let s = addSignal(name, flat, kind, loc)
             let (dims, ground) = type.packedShape
-            ports.append(FlatPort(name: name, direction: dir, type: flat, signal: s, packing: (dims, ground), group: group))
+            ports.append(FlatPort(name: name, direction: dir, type: flat, signal: s, packing: (dims, ground), group: group.count > 1 ? group : []))
             if dir == .output {
                 // One wire per element, packed into the port by a concatenation.
                 let leaves = (0..<(dims.reduce(1, *))).map { i -> Int in
@@ -337,20 +342,17 @@ public final class Module {
             } else {
                 error(loc, "signedness mismatch: assigning \(value.type) to \(sig.kindName) '\(sig.name)' of type \(sig.type) (use .asSInt / .asUInt)")
             }
+            // Count the target as driven, so one mistake does not also report "never driven".
+            if sig.driver == nil && frames.isEmpty {
+                signals[s].driver = constNode(maskWords([0], sig.type.width), sig.type)
+                signals[s].driverLoc = loc
+            }
             return
         }
         uses.append((value.id, loc))
-        if let cond = currentCondition {
-            let old: NodeID
-            if let d = sig.driver {
-                old = d
-            } else if case .register = sig.kind {
-                old = target.id
-            } else {
-                old = node(.undriven, sig.type)
-            }
-            signals[s].driver = node(.mux(cond, value.id, old), sig.type)
-            if signals[s].driverLoc == nil { signals[s].driverLoc = loc }
+        finalizeOpenChain(level: frames.count)
+        if let frame = frames.last {
+            frame.set(s, value.id, loc)
         } else {
             if sig.driver != nil {
                 error(loc, "multiple drivers: \(sig.kindName) '\(sig.name)' is already driven at \(sig.driverLoc ?? sig.loc)")

@@ -177,7 +177,8 @@ final class ModuleEmitter {
             let n = node.type.width - at.width
             if at.signed {
                 let msb = at.width == 1 ? expr(a) : (bitsText(a, lo: at.width - 1, width: 1) ?? { _ = makeTemp(stripCasts(a)); return bitsText(a, lo: at.width - 1, width: 1)! }())
-                return at.width == 1 ? "{\(node.type.width){\(msb)}}" : "{{\(n){\(msb)}}, \(expr(a))}"
+                if at.width == 1 { return "{\(node.type.width){\(msb)}}" }
+                return n == 1 ? "{\(msb), \(expr(a))}" : "{{\(n){\(msb)}}, \(expr(a))}"
             }
             return "{\(n)'d0, \(expr(a))}"
         case .unary(let op, let a):

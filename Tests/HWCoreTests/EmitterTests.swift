@@ -1,0 +1,200 @@
+import HWCore
+import Testing
+
+/// Emitted text of small modules, compared with the expected text kept here; determinism;
+/// structural de-duplication; the manifest.
+@Suite struct EmitterTests {
+    static func counter() -> Module {
+        let m = Module("counter_w4")
+        let en = m.input("en", .bool)
+        let count = m.output("count", .uint(4))
+        let q = m.reg("q", .uint(4), reset: 0)
+        m.when(en) { q.assign(q &+ 1) }
+        count.assign(q)
+        return m
+    }
+
+    /// Body of the single module in `design` (from `module` to `endmodule`), location comments
+    /// removed, so the expected text does not depend on line numbers in this file.
+    func body(_ verilog: String, module name: String) -> String {
+        let lines = verilog.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("module \(name) ") }) else { return "" }
+        let end = lines[start...].firstIndex(of: "endmodule")!
+        return lines[start...end].map { line in
+            if let r = line.range(of: "  // HWCoreTests/") { return String(line[..<r.lowerBound]) }
+            return line
+        }.joined(separator: "\n")
+    }
+
+    @Test func counterText() throws {
+        let d = try Design.elaborate(Self.counter())
+        #expect(body(d.verilog, module: "counter_w4") == """
+        module counter_w4 (
+          input  wire clk,
+          input  wire rst,
+          input  wire en,
+          output wire [3:0] count
+        );
+          reg  [3:0] q;
+          assign count = q;
+          always @(posedge clk) begin
+            if (rst) q <= 4'd0;
+            else if (en) q <= q + 4'd1;
+          end
+        endmodule
+        """)
+    }
+
+    @Test func switchLowersToNestedSelectsWithExplicitExtensions() throws {
+        let a = Module("alu_w8")
+        let x = a.input("x", .sint(8)), y = a.input("y", .sint(8))
+        let op = a.input("op", .uint(2))
+        let r = a.output("r", .sint(10))
+        a.switch(op) {
+            $0.is(0) { r.assign((x + y).extended(to: 10)) }
+            $0.is(1) { r.assign((x - y).extended(to: 10)) }
+            $0.is(2) { r.assign((x * y).truncated(to: 10)) }
+            $0.default { r.assign((-x).extended(to: 10)) }
+        }
+        a.output("lt", .bool).assign(x < y)
+        a.output("hi", .uint(4)).assign((x + y).bits(4...7))
+        let d = try Design.elaborate(a)
+        #expect(body(d.verilog, module: "alu_w8") == """
+        module alu_w8 (
+          input  wire [7:0] x,
+          input  wire [7:0] y,
+          input  wire [1:0] op,
+          output wire [9:0] r,
+          output wire lt,
+          output wire [3:0] hi
+        );
+          wire [8:0] r_t0 = {x[7], x} + {y[7], y};
+          wire [8:0] r_t1 = {x[7], x} - {y[7], y};
+          wire [15:0] r_t2 = {{8{x[7]}}, x} * {{8{y[7]}}, y};
+          wire [8:0] r_t3 = 9'd0 - {x[7], x};
+          assign r = (op == 2'd0) ? {r_t0[8], r_t0} : ((op == 2'd1) ? {r_t1[8], r_t1} : ((op == 2'd2) ? r_t2[9:0] : {r_t3[8], r_t3}));
+          assign lt = $signed(x) < $signed(y);
+          wire [8:0] hi_t0 = {x[7], x} + {y[7], y};
+          assign hi = hi_t0[7:4];
+        endmodule
+        """)
+    }
+
+    @Test func memoryText() throws {
+        let m = Module("ram8x8")
+        let waddr = m.input("waddr", .uint(3)), wdata = m.input("wdata", .uint(8)), we = m.input("we", .bool)
+        let raddr = m.input("raddr", .uint(3))
+        let mem = m.memory("store", .uint(8), depth: 8, initial: [1, 2, 3])
+        mem.write(waddr, wdata, enable: we)
+        m.output("rdata", .uint(8)).assign(mem.read(raddr))
+        let d = try Design.elaborate(m)
+        #expect(body(d.verilog, module: "ram8x8") == """
+        module ram8x8 (
+          input  wire clk,
+          input  wire [2:0] waddr,
+          input  wire [7:0] wdata,
+          input  wire we,
+          input  wire [2:0] raddr,
+          output wire [7:0] rdata
+        );
+          reg  [7:0] store_rdata;
+          integer store_i;
+          reg  [7:0] store [0:7];
+          assign rdata = store_rdata;
+          always @(posedge clk) begin
+            if (we) store[waddr] <= wdata;
+            store_rdata <= store[raddr];
+          end
+          initial begin
+            store[0] = 8'd1;
+            store[1] = 8'd2;
+            store[2] = 8'd3;
+            for (store_i = 3; store_i < 8; store_i = store_i + 1) store[store_i] = 8'd0;
+          end
+        endmodule
+        """)
+    }
+
+    @Test func sourceLocationsOnStatements() throws {
+        let d = try Design.elaborate(Self.counter())
+        #expect(d.verilog.contains("assign count = q;  // HWCoreTests/EmitterTests.swift:"))
+        #expect(d.verilog.contains("// Defined at HWCoreTests/EmitterTests.swift:"))
+    }
+
+    @Test func emissionIsDeterministic() throws {
+        let a = try Design.elaborate(Self.counter())
+        let b = try Design.elaborate(Self.counter())
+        #expect(a.verilog == b.verilog)
+        #expect(a.manifest.json == b.manifest.json)
+    }
+
+    @Test func identicalModulesAreEmittedOnce() throws {
+        // Two separately built but identical children under one name: one module.
+        let top = Module("top")
+        let en = top.input("en", .bool)
+        for i in 0..<2 {
+            let child = Self.counter()
+            let u = top.instance(child, "c\(i)")
+            u["en"].assign(en)
+            top.output("count\(i)", .uint(4)).assign(u["count"])
+        }
+        let d = try Design.elaborate(top)
+        #expect(d.moduleNames == ["counter_w4", "top"])
+        #expect(d.manifest.modules.first { $0.name == "counter_w4" }?.instances == 2)
+    }
+
+    @Test func differentModulesSharingANameGetStableSuffixes() throws {
+        func child(_ w: Int) -> Module {
+            let m = Module("child")
+            m.output("o", .uint(w)).assign(m.input("i", .uint(w)))
+            return m
+        }
+        let top = Module("top")
+        let u4 = top.instance(child(4), "u4"), u5 = top.instance(child(5), "u5")
+        u4["i"].assign(top.input("a", .uint(4)))
+        u5["i"].assign(top.input("b", .uint(5)))
+        top.output("x", .uint(4)).assign(u4["o"])
+        top.output("y", .uint(5)).assign(u5["o"])
+        let d = try Design.elaborate(top)
+        #expect(d.moduleNames.count == 3)
+        #expect(d.moduleNames[0] == "child")
+        #expect(d.moduleNames[1].hasPrefix("child_") && d.moduleNames[1].count == "child_".count + 8)
+        let again = try Design.elaborate(top)
+        #expect(again.moduleNames == d.moduleNames)
+    }
+
+    @Test func temporaryNamesDoNotShiftWhenUnrelatedLogicIsAdded() throws {
+        func build(extra: Bool) throws -> String {
+            let m = Module("t")
+            let x = m.input("x", .sint(8)), y = m.input("y", .sint(8))
+            if extra { m.output("e", .sint(9)).assign(x - y) }
+            m.output("s", .uint(4)).assign((x + y).bits(4...7))
+            return try Design.elaborate(m).verilog
+        }
+        let plain = try build(extra: false), more = try build(extra: true)
+        let line = { (v: String) in v.split(separator: "\n").first { $0.contains("s_t0 =") }.map { String($0.split(separator: "/")[0]) } }
+        #expect(line(plain) != nil)
+        #expect(line(plain) == line(more))
+    }
+
+    @Test func manifestDescribesPortsAndPacking() throws {
+        let m = Module("vecs")
+        let v = m.input("v", .sint(8), count: 4)
+        let o = m.output("o", .sint(8), count: 4)
+        for i in 0..<4 { o[i].assign(v[3 - i]) }
+        let stream = HWType.bundle([BundleField("valid", .bool), BundleField("ready", .bool, flipped: true),
+                                    BundleField("data", .uint(16))])
+        let s = m.port("s", .input, stream)
+        s["ready"].signal.assign(1)
+        m.output("d", .uint(16)).assign(mux(s["valid"].signal, s["data"].signal, 0))
+        let d = try Design.elaborate(m, parameters: ["lanes": .int(4)])
+        let ports = d.manifest.ports
+        #expect(ports.map(\.name) == ["v", "o", "s_valid", "s_ready", "s_data", "d"])
+        let vp = try #require(ports.first { $0.name == "v" })
+        #expect(vp.width == 32 && vp.packing?.dims == [4] && vp.packing?.elementWidth == 8 && vp.packing?.elementSigned == true)
+        #expect(ports.first { $0.name == "s_ready" }?.direction == .output)
+        #expect(ports.first { $0.name == "s_data" }?.group == ["s", "data"])
+        #expect(d.manifest.json.contains("\"lanes\": 4"))
+        #expect(d.manifest.top == "vecs")
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// Runs the built `hwgen` binary: bad input gives one line on stderr and a non-zero exit,
+/// never a trap and never a partial output file.
+@Suite struct CLITests {
+    static var binary: URL {
+        // The test runner lives in the build products directory, next to `hwgen`.
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent(), dir.deletingLastPathComponent().deletingLastPathComponent()] {
+            let u = candidate.appendingPathComponent("hwgen")
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+        }
+        return dir.appendingPathComponent("hwgen")
+    }
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ args: [String], cwd: URL? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes before waiting, so a large output cannot block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        // A Swift trap ends the process by a signal, not by exit.
+        #expect(p.terminationReason == .exit, "hwgen \(args) was killed by a signal")
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test func emitsTheDefaultDesign() throws {
+        let r = try Self.run(["emit", "--pe", "4x4"])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        #expect(r.stdout.contains("module osarray_r4_c4_d8_a32 ("))
+        #expect(r.stdout.hasSuffix("endmodule\n"))
+    }
+
+    @Test(arguments: [
+        ["emit", "--pe", "0x16"], ["emit", "--pe", "16"], ["emit", "--pe", "16x"], ["emit", "--pe", "x16"],
+        ["emit", "--pe", "-1x4"], ["emit", "--pe", "axb"], ["emit", "--data-width", "0"], ["emit", "--data-width", "65"],
+        ["emit", "--acc-width", "0"], ["emit", "--acc-width", "65"], ["emit", "--design", "nope"],
+        ["emit", "--pe", "2000x2"], ["emit", "--data-width", "banana"], ["emit", "--bogus"], ["frobnicate"],
+    ])
+    func badInputIsOneLineAndNonZero(_ args: [String]) throws {
+        let r = try Self.run(args)
+        #expect(r.status != 0)
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.hasPrefix("hwgen: error: "))
+    }
+
+    @Test func errorMessagesNameTheProblem() throws {
+        #expect(try Self.run(["emit", "--pe", "0x16"]).stderr.contains("at least one row"))
+        #expect(try Self.run(["emit", "--pe", "16x"]).stderr.contains("ROWSxCOLS"))
+        #expect(try Self.run(["emit", "--data-width", "0"]).stderr.contains("data width must be in 1...64, got 0"))
+        #expect(try Self.run(["emit", "--design", "nope"]).stderr.contains("unknown design 'nope'"))
+    }
+
+    @Test func outputFileIsWrittenAtomicallyAndNotOnError() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = dir.appendingPathComponent("a.v"), j = dir.appendingPathComponent("a.json")
+        let ok = try Self.run(["emit", "--pe", "2x2", "-o", v.path, "--manifest", j.path])
+        #expect(ok.status == 0 && ok.stdout.isEmpty)
+        let text = try String(contentsOf: v, encoding: .utf8)
+        #expect(text == (try Self.run(["emit", "--pe", "2x2"])).stdout)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: j)) as? [String: Any]
+        #expect(manifest?["top"] as? String == "osarray_r2_c2_d8_a32")
+
+        let bad = dir.appendingPathComponent("b.v")
+        let r = try Self.run(["emit", "--pe", "0x2", "-o", bad.path, "--manifest", dir.appendingPathComponent("b.json").path])
+        #expect(r.status != 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == ["a.json", "a.v"], "left behind: \(left)")
+    }
+
+    @Test func unwritableOutputIsAnError() throws {
+        let r = try Self.run(["emit", "--pe", "2x2", "-o", "/nonexistent-dir/x.v"])
+        #expect(r.status != 0)
+        #expect(r.stderr.hasPrefix("hwgen: error: cannot write"))
+    }
+
+    @Test func listShowsDesigns() throws {
+        let r = try Self.run(["list"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("osarray (default)"))
+    }
+
+    @Test func helpIsNotAnError() throws {
+        let r = try Self.run(["emit", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--pe"))
+    }
+
+    @Test func emissionIsByteIdenticalAcrossRuns() throws {
+        let a = try Self.run(["emit", "--pe", "8x8"]), b = try Self.run(["emit", "--pe", "8x8"])
+        #expect(a.stdout == b.stdout && !a.stdout.isEmpty)
+    }
+}
