@@ -65,9 +65,10 @@ public enum EDATools {
 
     /// `verilator --lint-only -Wall`: succeeds only with zero warnings.
     public static func verilatorLint(_ verilog: String, top: String) throws -> ToolResult {
-        let dir = try scratch(["design.v": verilog])
+        // The file is named after the top, as Verilator's DECLFILENAME rule expects.
+        let dir = try scratch(["\(top).v": verilog])
         defer { try? FileManager.default.removeItem(at: dir) }
-        return try run("verilator", ["--lint-only", "-Wall", "--top-module", top, "design.v"], in: dir)
+        return try run("verilator", ["--lint-only", "-Wall", "--top-module", top, "\(top).v"], in: dir)
     }
 
     /// `iverilog -g2005`: compiles the design as plain Verilog-2005.
