@@ -26,6 +26,7 @@ public enum EDAToolError: Error, CustomStringConvertible, Sendable {
 public enum EDATools {
     /// Absolute path of `tool` on PATH, or nil.
     public static func find(_ tool: String) -> String? {
+        if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let p = "\(dir)/\(tool)"

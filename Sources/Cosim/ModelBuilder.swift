@@ -1,0 +1,179 @@
+import Foundation
+import HWCore
+
+/// How to build a simulation model.
+public struct BuildOptions: Sendable, Hashable {
+    /// C++ optimisation flag for the model (the runtime archive is always -O2).
+    public var optimization: String = "-O1"
+    /// Build with VCD waveform support (a separate cache entry: tracing costs speed).
+    public var trace: Bool = false
+
+    public init(optimization: String = "-O1", trace: Bool = false) {
+        self.optimization = optimization
+        self.trace = trace
+    }
+}
+
+/// A built model: a shared library in the cache, with the manifest that describes its ports.
+public struct CompiledModel: Sendable {
+    public let library: URL
+    public let manifest: Manifest
+    public let options: BuildOptions
+    /// Wall time spent building (0 on a cache hit), seconds.
+    public let buildSeconds: Double
+    public let cacheHit: Bool
+    /// Directory holding the Verilated sources (for building other drivers, e.g. benchmarks).
+    public let directory: URL
+    /// The Verilated class name (`--prefix`).
+    public let prefix: String
+}
+
+public struct BuildError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Builds and caches Verilator models.
+///
+/// Cache layout under ``cacheDirectory``: `runtime-<key>/libverilated.a` (Verilator's runtime,
+/// compiled once per Verilator/compiler version) and `model-<key>/` per model, where the key
+/// hashes the shim ABI, the Verilator and compiler versions, flags, top name and Verilog text.
+/// Builds happen in a private temporary directory under a per-key `flock` and are published by
+/// an atomic rename, so concurrent tests (or processes) build each model once.
+public enum ModelBuilder {
+    /// `$HWGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/hwgen`, else `~/.cache/hwgen`.
+    public static var cacheDirectory: URL {
+        let env = ProcessInfo.processInfo.environment
+        if let d = env["HWGEN_CACHE_DIR"], !d.isEmpty { return URL(fileURLWithPath: d) }
+        if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return URL(fileURLWithPath: x).appendingPathComponent("hwgen") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hwgen")
+    }
+
+    static let runtimeDefines = ["-DVL_USER_FINISH", "-DVL_USER_STOP", "-DVL_USER_FATAL"]
+    static let cxxFlags = ["-std=c++17", "-fPIC", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-w"]
+
+    /// Builds (or loads from cache) the model of `design`.
+    public static func build(_ design: Design, options: BuildOptions = BuildOptions()) throws -> CompiledModel {
+        let tc = try Toolchain.detect()
+        let runtime = try runtimeArchive(tc, trace: options.trace)
+        var h = StableHash()
+        for part in ["abi\(ShimGenerator.abiVersion)", tc.verilatorVersion, tc.cxx, tc.cxxVersion, options.optimization,
+                     options.trace ? "trace" : "notrace", design.top, design.verilog, design.manifest.json] { h.add(part) }
+        let key = String(h.hex.prefix(24))
+        let prefix = "Vhw_" + key.prefix(12)
+        let dir = cacheDirectory.appendingPathComponent("model-\(key)")
+        let lib = dir.appendingPathComponent("model.so")
+        let start = Date()
+        let hit = try withLock(key: "model-\(key)") { () -> Bool in
+            if FileManager.default.fileExists(atPath: lib.path) { return true }
+            try buildModel(design, tc: tc, runtime: runtime, options: options, prefix: prefix, into: dir)
+            return false
+        }
+        return CompiledModel(library: lib, manifest: design.manifest, options: options,
+                             buildSeconds: hit ? 0 : Date().timeIntervalSince(start), cacheHit: hit,
+                             directory: dir, prefix: prefix)
+    }
+
+    /// Verilator's runtime as a PIC archive, built once per toolchain.
+    static func runtimeArchive(_ tc: Toolchain, trace: Bool) throws -> URL {
+        var h = StableHash()
+        for part in ["runtime1", tc.verilatorVersion, tc.cxx, tc.cxxVersion] + runtimeDefines + cxxFlags { h.add(part) }
+        let key = "runtime-" + String(h.hex.prefix(24))
+        let dir = cacheDirectory.appendingPathComponent(key)
+        let archive = dir.appendingPathComponent("libverilated.a")
+        try withLock(key: key) {
+            if FileManager.default.fileExists(atPath: archive.path) { return }
+            let tmp = try temporaryDirectory(near: dir)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let sources = ["verilated.cpp", "verilated_vcd_c.cpp", "verilated_threads.cpp"]
+            var objects: [String] = []
+            // Two compilers at once: the machine has 2 cores.
+            try parallel(sources.map { src in { @Sendable in
+                let obj = src.replacingOccurrences(of: ".cpp", with: ".o")
+                let r = try EDATools.run(tc.cxx, cxxFlags + runtimeDefines + ["-O2", "-I", tc.include, "-I", tc.include + "/vltstd",
+                                                                               "-c", tc.include + "/" + src, "-o", obj], in: tmp)
+                guard r.succeeded else { throw BuildError(description: "compiling Verilator runtime \(src) failed:\n\(r.output)") }
+            } })
+            objects = sources.map { $0.replacingOccurrences(of: ".cpp", with: ".o") }
+            let ar = try EDATools.run("ar", ["rcs", "libverilated.a"] + objects, in: tmp)
+            guard ar.succeeded else { throw BuildError(description: "ar failed: \(ar.output)") }
+            try publish(tmp, to: dir)
+        }
+        return archive
+    }
+
+    static func buildModel(_ design: Design, tc: Toolchain, runtime: URL, options: BuildOptions, prefix: String, into dir: URL) throws {
+        let tmp = try temporaryDirectory(near: dir)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try design.verilog.write(to: tmp.appendingPathComponent("design.v"), atomically: false, encoding: .utf8)
+        try ShimGenerator.generate(manifest: design.manifest, prefix: prefix, trace: options.trace)
+            .write(to: tmp.appendingPathComponent("shim.cpp"), atomically: false, encoding: .utf8)
+        var vargs = ["--cc", "design.v", "--top-module", design.top, "--prefix", prefix, "-Mdir", "obj",
+                     "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert"]
+        if options.trace { vargs.append("--trace") }
+        let v = try EDATools.run("verilator", vargs, in: tmp)
+        guard v.succeeded else { throw BuildError(description: "verilator failed:\n\(v.output)") }
+        // One unity translation unit: every generated .cpp plus the shim (fastest on 2 cores).
+        let obj = tmp.appendingPathComponent("obj")
+        let cpps = try FileManager.default.contentsOfDirectory(atPath: obj.path).filter { $0.hasSuffix(".cpp") }.sorted()
+        var unity = cpps.map { "#include \"obj/\($0)\"\n" }.joined()
+        unity += "#include \"shim.cpp\"\n"
+        try unity.write(to: tmp.appendingPathComponent("unity.cpp"), atomically: false, encoding: .utf8)
+        var args = cxxFlags + runtimeDefines + [options.optimization, "-shared", "-I", tc.include, "-I", tc.include + "/vltstd", "-I", "obj"]
+        if options.trace { args += ["-DVM_TRACE=1"] }
+        args += ["unity.cpp", runtime.path, "-o", "model.so", "-lpthread"]
+        let c = try EDATools.run(tc.cxx, args, in: tmp)
+        guard c.succeeded else { throw BuildError(description: "compiling the model failed:\n\(c.output)") }
+        try publish(tmp, to: dir)
+    }
+
+    // MARK: - Locking and publishing
+
+    /// Runs `body` holding an exclusive `flock` on `<cache>/locks/<key>.lock`.
+    static func withLock<T>(key: String, _ body: () throws -> T) throws -> T {
+        let locks = cacheDirectory.appendingPathComponent("locks")
+        try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
+        let path = locks.appendingPathComponent(key + ".lock").path
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw BuildError(description: "cannot open lock \(path)") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw BuildError(description: "cannot lock \(path)") }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    static func temporaryDirectory(near dir: URL) throws -> URL {
+        let tmp = dir.deletingLastPathComponent().appendingPathComponent(".tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        return tmp
+    }
+
+    /// Atomically renames the finished build directory into place.
+    static func publish(_ tmp: URL, to dir: URL) throws {
+        if rename(tmp.path, dir.path) != 0 {
+            // A stale partial directory (an interrupted older layout): replace it.
+            try? FileManager.default.removeItem(at: dir)
+            guard rename(tmp.path, dir.path) == 0 else {
+                throw BuildError(description: "cannot publish \(dir.path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Runs jobs on two threads (the machine's core count); rethrows the first error.
+    static func parallel(_ jobs: [@Sendable () throws -> Void]) throws {
+        final class FirstError: @unchecked Sendable {
+            let lock = NSLock()
+            var error: Error?
+        }
+        let box = FirstError()
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            do { try jobs[i]() } catch {
+                box.lock.lock()
+                if box.error == nil { box.error = error }
+                box.lock.unlock()
+            }
+        }
+        if let e = box.error { throw e }
+    }
+}
