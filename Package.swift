@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SparseAccel", targets: ["SparseAccel"]),
         .library(name: "SparseModel", targets: ["SparseModel"]),
         .library(name: "Cosim", targets: ["Cosim"]),
+        .library(name: "Workloads", targets: ["Workloads"]),
         .executable(name: "hwgen", targets: ["hwgen"]),
     ],
     dependencies: [
@@ -26,10 +27,13 @@ let package = Package(
         .target(name: "SparseModel"),
         // Running emitted designs on simulators (Verilator, iverilog) and EDA tools.
         .target(name: "Cosim", dependencies: ["HWCore"]),
+        // Workloads run on generated designs: stimulus and expectations from the golden model,
+        // executed and compared by Cosim.
+        .target(name: "Workloads", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim"]),
         .executableTarget(
             name: "hwgen",
             dependencies: [
-                "HWCore", "SparseAccel", "SparseModel", "Cosim",
+                "HWCore", "SparseAccel", "SparseModel", "Cosim", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "HWCoreTests", dependencies: ["HWCore", "Cosim"]),
@@ -37,6 +41,7 @@ let package = Package(
         .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel"]),
         .testTarget(name: "CosimTests", dependencies: ["Cosim", "HWCore"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Cosim", "SparseAccel", "SparseModel"]),
         .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore"]),
     ]
 )
