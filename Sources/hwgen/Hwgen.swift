@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import HWCore
 import SparseAccel
+import Cosim
 
 @main
 struct Hwgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hwgen",
         abstract: "Generate sparse DNN-training accelerators as Verilog.",
-        subcommands: [Emit.self, List.self])
+        subcommands: [Emit.self, List.self, Sim.self])
 
     /// Runs the command; every failure is one line on stderr and a non-zero exit.
     static func main() {
@@ -19,8 +20,14 @@ struct Hwgen: ParsableCommand {
             if exitCode(for: error) == .success {
                 exit(withError: error)  // --help and friends
             }
+            if let code = error as? ExitCode {
+                Foundation.exit(code.rawValue)  // a reported mismatch: the summary says why
+            }
             let text: String
             switch error {
+            case let e as BuildError: text = e.description
+            case let e as SimulationError: text = e.description
+            case let e as Toolchain.ToolchainError: text = e.description
             case let e as ElaborationError: text = e.description
             case let e as ConfigError: text = e.message
             case let e as CLIError: text = e.message
@@ -29,7 +36,7 @@ struct Hwgen: ParsableCommand {
             let oneLine = text.split(separator: "\n").first.map(String.init) ?? "failed"
             FileHandle.standardError.write(Data("hwgen: error: \(oneLine)\n".utf8))
             let code = exitCode(for: error)
-            Foundation.exit(code == .success ? 1 : code.rawValue)
+            Foundation.exit(code == .success || code.rawValue == 1 ? 2 : code.rawValue)
         }
     }
 }

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Cosim
+import Foundation
+import SparseAccel
+import Workloads
+
+struct Sim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Co-simulate a workload on the Verilated design against the golden model.",
+        subcommands: [SimGEMM.self])
+}
+
+struct SimGEMM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "Run a random GEMM through Verilator; compare outputs bit-exactly and cycles with the cycle model.",
+        discussion: "Exits 0 on a match, 1 on a mismatch (a waveform is written automatically), 2 or more on errors.")
+
+    @Option(help: "Design to simulate.")
+    var design: String = "osarray"
+
+    @Option(help: "PE array shape, ROWSxCOLS.")
+    var pe: String = "4x4"
+
+    @Option(help: "Reduction length K of the GEMM.")
+    var k: Int = 64
+
+    @Option(help: "Seed of the random operands.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("data-width"), help: "Operand width in bits.")
+    var dataWidth: Int?
+
+    @Option(name: .customLong("acc-width"), help: "Accumulator width in bits.")
+    var accWidth: Int?
+
+    @Option(help: "Dump a VCD waveform of the whole run to FILE.")
+    var vcd: String?
+
+    @Option(name: .customLong("export-bench"), help: "Also write a self-checking iverilog bench of the same vectors to DIR.")
+    var exportBench: String?
+
+    @Flag(help: "Print one JSON object instead of the summary.")
+    var json = false
+
+    func run() throws {
+        let shape = try PEShape.parse(pe)
+        guard design == "osarray" else {
+            throw CLIError("sim gemm supports --design osarray (got '\(design)')")
+        }
+        var cfg = OSArrayConfig(rows: shape.rows, cols: shape.cols)
+        if let d = dataWidth { cfg.dataWidth = d }
+        if let a = accWidth { cfg.accWidth = a }
+        guard EDATools.isAvailable("verilator") else {
+            throw CLIError("verilator is not installed (run Scripts/setup, or apt-get install verilator)")
+        }
+        let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
+        let mismatchWave = vcd == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil
+        let report = try g.run(waveform: vcd, waveformOnMismatch: mismatchWave,
+                               exportBench: exportBench.map { URL(fileURLWithPath: $0) })
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print(report.summary)
+        }
+        if !report.match { throw ExitCode(1) }
+    }
+}
