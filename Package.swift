@@ -36,6 +36,8 @@ let package = Package(
                 "HWCore", "SparseAccel", "SparseModel", "Cosim", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
+        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "Cosim"]),
         .testTarget(name: "HWCoreTests", dependencies: ["HWCore", "Cosim"]),
         .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim"]),
         .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),

@@ -26,15 +26,9 @@ module osarray_pe_d8_a32 (
   assign acc = acc_q;  // SparseAccel/OSArrayPE.swift:36
   assign prod = {{8{in_a[7]}}, in_a} * {{8{in_b[7]}}, in_b};  // SparseAccel/OSArrayPE.swift:27
   always @(posedge clk) begin
-    if (rst) a_q <= 8'd0;  // SparseAccel/OSArrayPE.swift:25
-    else if (en) a_q <= in_a;
-    if (rst) b_q <= 8'd0;  // SparseAccel/OSArrayPE.swift:26
-    else if (en) b_q <= in_b;
-    if (rst) acc_q <= 32'd0;  // SparseAccel/OSArrayPE.swift:30
-    else begin
-      if (clear) acc_q <= 32'd0;
-      else if (en) acc_q <= acc_q + {{16{prod[15]}}, prod};
-    end
+    a_q <= rst ? 8'd0 : (en ? in_a : a_q);  // SparseAccel/OSArrayPE.swift:25
+    b_q <= rst ? 8'd0 : (en ? in_b : b_q);  // SparseAccel/OSArrayPE.swift:26
+    acc_q <= rst ? 32'd0 : (clear ? 32'd0 : (en ? (acc_q + {{16{prod[15]}}, prod}) : acc_q));  // SparseAccel/OSArrayPE.swift:30
   end
 endmodule
 

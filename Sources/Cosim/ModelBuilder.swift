@@ -30,6 +30,7 @@ public struct CompiledModel: Sendable {
 
 public struct BuildError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Builds and caches Verilator models.
@@ -72,6 +73,10 @@ public enum ModelBuilder {
                              buildSeconds: hit ? 0 : Date().timeIntervalSince(start), cacheHit: hit,
                              directory: dir, prefix: prefix)
     }
+
+    /// Builds (or finds) Verilator's runtime archive for the detected toolchain.
+    @discardableResult
+    public static func prepareRuntime() throws -> URL { try runtimeArchive(try Toolchain.detect(), trace: false) }
 
     /// Verilator's runtime as a PIC archive, built once per toolchain.
     static func runtimeArchive(_ tc: Toolchain, trace: Bool) throws -> URL {

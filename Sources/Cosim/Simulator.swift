@@ -140,6 +140,33 @@ public final class Simulator {
         }
     }
 
+    /// Writes `p.words` 32-bit words from `words` (least significant first, masked to the
+    /// width), without allocating: the per-cycle path for wide ports.
+    @inline(__always)
+    public func poke(_ p: PortHandle, words: UnsafePointer<UInt32>) {
+        if p.storageBytes <= 8 {
+            poke(p, p.words == 1 ? UInt64(words[0]) : UInt64(words[0]) | UInt64(words[1]) << 32)
+            return
+        }
+        let w = p.pointer.assumingMemoryBound(to: UInt32.self)
+        for i in 0..<p.words { w[i] = words[i] }
+        let rem = p.width % 32
+        if rem != 0 { w[p.words - 1] &= (1 << UInt32(rem)) - 1 }
+    }
+
+    /// Copies a port's `p.words` words into `into`, without allocating.
+    @inline(__always)
+    public func peek(_ p: PortHandle, into: UnsafeMutablePointer<UInt32>) {
+        if p.storageBytes <= 8 {
+            let v = peek(p)
+            into[0] = UInt32(truncatingIfNeeded: v)
+            if p.words > 1 { into[1] = UInt32(truncatingIfNeeded: v >> 32) }
+            return
+        }
+        let w = p.pointer.assumingMemoryBound(to: UInt32.self)
+        for i in 0..<p.words { into[i] = w[i] }
+    }
+
     /// Reads the low 64 bits of a port.
     @inline(__always)
     public func peek(_ p: PortHandle) -> UInt64 {

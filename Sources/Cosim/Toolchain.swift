@@ -24,8 +24,22 @@ public struct Toolchain: Sendable {
         }
     }
 
+    private static let memoLock = NSLock()
+    nonisolated(unsafe) private static var memo: Toolchain?
+
     /// Finds verilator and a C++ compiler (clang++, else g++), or throws a clear error.
+    /// Detected once per process (it runs `verilator --version`), so a cache hit costs no
+    /// subprocess.
     public static func detect() throws -> Toolchain {
+        memoLock.lock()
+        defer { memoLock.unlock() }
+        if let t = memo { return t }
+        let t = try detectUncached()
+        memo = t
+        return t
+    }
+
+    static func detectUncached() throws -> Toolchain {
         guard let v = EDATools.find("verilator") else { throw ToolchainError.missing("verilator") }
         guard let cxx = EDATools.find("clang++") ?? EDATools.find("g++") else { throw ToolchainError.missing("a C++ compiler (clang++ or g++)") }
         let version = try EDATools.run("verilator", ["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)

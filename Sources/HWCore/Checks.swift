@@ -49,8 +49,8 @@ extension Module {
                 if containsUndriven(d, &seenUndriven) {
                     diags.append(Diagnostic(s.driverLoc ?? s.loc, "input '\(port)' of instance '\(instances[i].name)' is not driven on every path"))
                 }
-            case .register(let info):
-                if s.driver == nil && info.enable == nil {
+            case .register:
+                if s.driver == nil {
                     diags.append(Diagnostic(s.loc, "register '\(s.name)' is never assigned"))
                 }
             default:

@@ -38,8 +38,7 @@ import Testing
           reg  [3:0] q;
           assign count = q;
           always @(posedge clk) begin
-            if (rst) q <= 4'd0;
-            else if (en) q <= q + 4'd1;
+            q <= rst ? 4'd0 : (en ? (q + 4'd1) : q);
           end
         endmodule
         """)

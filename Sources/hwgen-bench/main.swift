@@ -1,0 +1,180 @@
+// Co-simulation benchmark (Scripts/bench-cosim). Measures, side by side in one run on the same
+// 16x16 osarray model and the same stimulus:
+//   (a) a plain C++ Verilator main loop on hwgen's Verilog,
+//   (b) the Swift harness poking ports every cycle,
+//   (c) the Swift harness in batched mode,
+//   (d) the plain C++ loop on the hand-written Verilog in Testbenches/osarray_hand,
+// plus cold and cached build times, at -O1 and -O2. Checks all four produce identical outputs.
+// Writes Benchmarks/cosim.md.
+import Cosim
+import Foundation
+import HWCore
+import SparseAccel
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+struct Rng {
+    var s: UInt64
+    mutating func next() -> UInt64 {
+        s &+= 0x9E37_79B9_7F4A_7C15
+        var z = s
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let args = CommandLine.arguments
+let cycles = args.count > 1 ? Int(args[1]) ?? 400_000 : 400_000
+let repeats = args.count > 2 ? Int(args[2]) ?? 3 : 3
+let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+let outFile = root.appendingPathComponent("Benchmarks/cosim.md")
+
+// A private cache, so the "cold" build really is cold (runtime archive included).
+let cache = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-bench-cache-\(UUID().uuidString)")
+setenv("HWGEN_CACHE_DIR", cache.path, 1)
+defer { try? FileManager.default.removeItem(at: cache) }
+
+let cfg = OSArrayConfig(rows: 16, cols: 16)
+let design = try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters)
+let ports = Dictionary(uniqueKeysWithValues: design.manifest.ports.map { ($0.name, $0) })
+let inputNames = ["rst", "en", "clear", "in_row", "in_col", "row_sel"]
+let inputs = inputNames.map { ports[$0]! }
+let outputs = [ports["row_out"]!]
+
+// Stimulus: reset, then random operands every cycle, a clear every 1000 cycles, the read-out
+// row sweeping. Layout: per cycle rst, en, clear, in_row (4 words), in_col (4 words), row_sel.
+var rng = Rng(s: 42)
+var stim: [UInt32] = []
+stim.reserveCapacity(cycles * 12)
+for c in 0..<cycles {
+    stim += [c == 0 ? 1 : 0, 1, c % 1000 == 1 ? 1 : 0]
+    for _ in 0..<8 { stim.append(UInt32(truncatingIfNeeded: rng.next())) }
+    stim.append(UInt32(c & 15))
+}
+let stimFile = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-bench-stim.bin")
+try stim.withUnsafeBytes { try Data($0).write(to: stimFile) }
+
+func runExe(_ exe: URL) throws -> (Double, [UInt32]) {
+    let outBin = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-bench-out-\(UUID().uuidString).bin")
+    defer { try? FileManager.default.removeItem(at: outBin) }
+    let r = try EDATools.run(exe.path, [stimFile.path, outBin.path])
+    guard r.succeeded, let rate = Double(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw BuildError(description: "\(exe.lastPathComponent) failed: \(r.output)")
+    }
+    let data = try Data(contentsOf: outBin)
+    let words = data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+    return (rate, words)
+}
+
+struct Row { let opt: String; let a, b, c, d: Double; let build, dBuild: Double }
+var rows: [Row] = []
+var coldRuntime = 0.0, coldModel = 0.0, cachedLoad = 0.0
+var allEqual = true
+let tmp = FileManager.default.temporaryDirectory
+
+for opt in ["-O1", "-O2"] {
+    let t0 = Date()
+    // The first build in the fresh cache also compiles Verilator's runtime archive.
+    if opt == "-O1" {
+        try ModelBuilder.prepareRuntime()
+        coldRuntime = Date().timeIntervalSince(t0)
+    }
+    let model = try ModelBuilder.build(design, options: BuildOptions(optimization: opt))
+    if opt == "-O1" {
+        coldModel = model.buildSeconds
+        let t1 = Date()
+        let again = try ModelBuilder.build(design, options: BuildOptions(optimization: opt))
+        _ = try Simulator(again)
+        cachedLoad = Date().timeIntervalSince(t1)
+        precondition(again.cacheHit)
+    }
+    // (a) plain C++ loop on the emitted design.
+    let exeA = tmp.appendingPathComponent("hwgen-bench-a\(opt)")
+    try CppDriver.build(model: model, inputs: inputs, outputs: outputs, into: exeA)
+    var aRates: [Double] = []
+    var reference: [UInt32] = []
+    for _ in 0..<repeats { let (r, o) = try runExe(exeA); aRates.append(r); reference = o }
+    // (d) plain C++ loop on the hand-written design.
+    let exeD = tmp.appendingPathComponent("hwgen-bench-d\(opt)")
+    let dBuild = try CppDriver.buildStandalone(verilog: root.appendingPathComponent("Testbenches/osarray_hand/osarray_hand.v"),
+                                               top: "osarray_hand", parameters: ["R": 16, "C": 16, "DW": 8, "AW": 32],
+                                               optimization: opt, inputs: inputs, outputs: outputs, into: exeD)
+    var dRates: [Double] = []
+    for _ in 0..<repeats {
+        let (r, o) = try runExe(exeD)
+        dRates.append(r)
+        if o != reference { allEqual = false; print("warning: hand-written design's outputs differ") }
+    }
+    // (c) Swift batched and (b) Swift per cycle, each on a fresh instance.
+    var cRates: [Double] = [], bRates: [Double] = []
+    for _ in 0..<repeats {
+        let sim = try Simulator(model)
+        let ins = try inputNames.map { try sim.port($0) }
+        let outs = [try sim.port("row_out")]
+        let s = Date()
+        let out = try sim.run(cycles: cycles, inputs: ins, stimulus: stim, outputs: outs)
+        cRates.append(Double(cycles) / Date().timeIntervalSince(s))
+        if out != reference { allEqual = false; print("warning: batched outputs differ") }
+    }
+    for _ in 0..<repeats {
+        let sim = try Simulator(model)
+        let ins = try inputNames.map { try sim.port($0) }
+        let rowOut = try sim.port("row_out")
+        var out = [UInt32](repeating: 0, count: cycles * 16)
+        let s = Date()
+        try stim.withUnsafeBufferPointer { st in
+            try out.withUnsafeMutableBufferPointer { o in
+                let base = st.baseAddress!, ob = o.baseAddress!
+                var k = 0
+                for c in 0..<cycles {
+                    for p in ins {
+                        sim.poke(p, words: base + k)
+                        k += p.words
+                    }
+                    try sim.settle()
+                    sim.peek(rowOut, into: ob + c * 16)
+                    try sim.edge()
+                }
+            }
+        }
+        bRates.append(Double(cycles) / Date().timeIntervalSince(s))
+        if out != reference { allEqual = false; print("warning: per-cycle outputs differ") }
+    }
+    rows.append(Row(opt: opt, a: median(aRates), b: median(bRates), c: median(cRates), d: median(dRates),
+                    build: model.buildSeconds, dBuild: dBuild))
+    try? FileManager.default.removeItem(at: exeA)
+    try? FileManager.default.removeItem(at: exeD)
+}
+
+func m(_ x: Double) -> String { String(format: "%.2f", x / 1e6) }
+func r(_ x: Double) -> String { String(format: "%.2fx", x) }
+var md = """
+# Co-simulation benchmark: 16x16 osarray (int8 x int8 -> int32)
+
+\(cycles) cycles of random operands per run (reset, enable, a clear every 1000 cycles, the read-out
+row sweeping), median of \(repeats) runs, all cases side by side in one run on this machine
+(\(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(describing: try Toolchain.detect().cxxVersion))). Each cycle: write inputs, clock low + eval,
+read the 512-bit `row_out`, clock high + eval. Outputs of all four cases identical: \(allEqual ? "yes" : "NO").
+
+| C++ opt | (a) C++ loop, hwgen Verilog | (b) Swift, per-cycle poke | (c) Swift, batched | (d) C++ loop, hand-written Verilog | (c)/(a) | (a)/(d) | model build (a) | build (d) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+
+"""
+for row in rows {
+    md += "| \(row.opt) | \(m(row.a)) M/s | \(m(row.b)) M/s | \(m(row.c)) M/s | \(m(row.d)) M/s | \(r(row.c / row.a)) | \(r(row.a / row.d)) | \(String(format: "%.1f", row.build)) s | \(String(format: "%.1f", row.dBuild)) s |\n"
+}
+let o1 = rows[0]
+md += """
+
+Build times (-O1, 16x16): Verilator runtime archive, once per toolchain: \(String(format: "%.1f", coldRuntime)) s;
+model cold (verilator + one unity C++ unit + link): \(String(format: "%.1f", coldModel)) s; cached load (hash,
+stat, dlopen, create): \(String(format: "%.3f", cachedLoad)) s.
+
+Targets (issue 3), at the default -O1: (c) >= 0.9x (a): \(o1.c / o1.a >= 0.9 ? "met" : "MISSED") (\(r(o1.c / o1.a)));
+(a) >= 3.5x (d): \(o1.a / o1.d >= 3.5 ? "met" : "MISSED") (\(r(o1.a / o1.d))); cached load <= 1 s: \(cachedLoad <= 1 ? "met" : "MISSED").
+
+"""
+try FileManager.default.createDirectory(at: outFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+try md.write(to: outFile, atomically: true, encoding: .utf8)
+print(md)
