@@ -39,7 +39,7 @@ let package = Package(
         // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
         .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "Cosim"]),
         .testTarget(name: "HWCoreTests", dependencies: ["HWCore", "Cosim"]),
-        .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim"]),
+        .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim", "SparseModel"]),
         .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel"]),
         .testTarget(name: "CosimTests", dependencies: ["Cosim", "HWCore"]),
