@@ -214,7 +214,31 @@ final class ModuleEmitter {
         case .mux(let s, let a, let b):
             return wrap("\(expr(s)) ? \(expr(a)) : \(expr(b))")
         case .concat(let parts):
-            return "{" + parts.map { expr($0) }.joined(separator: ", ") + "}"
+            // Adjacent slices of one signal print as one slice: {x[15:8], x[7:0]} is x[15:0].
+            var items: [String] = []
+            var i = 0
+            while i < parts.count {
+                if temp[stripCasts(parts[i]).raw] == nil, !needsTemp[stripCasts(parts[i]).index], let (s, lo) = bitsOf(parts[i]) {
+                    var low = lo, w = m.nodes[parts[i].index].type.width
+                    var j = i + 1
+                    while j < parts.count, temp[stripCasts(parts[j]).raw] == nil, !needsTemp[stripCasts(parts[j]).index],
+                          let (s2, lo2) = bitsOf(parts[j]), s2 == s, lo2 + m.nodes[parts[j].index].type.width == low {
+                        low = lo2
+                        w += m.nodes[parts[j].index].type.width
+                        j += 1
+                    }
+                    if j > i + 1 {
+                        markUsed(s, lo: low, width: w)
+                        let sig = m.signals[s]
+                        items.append(low == 0 && w == sig.type.width ? sig.name : (w == 1 ? "\(sig.name)[\(low)]" : "\(sig.name)[\(low + w - 1):\(low)]"))
+                        i = j
+                        continue
+                    }
+                }
+                items.append(expr(parts[i]))
+                i += 1
+            }
+            return items.count == 1 ? items[0] : "{" + items.joined(separator: ", ") + "}"
         case .select:
             return makeTemp(n)
         case .undriven, .invalid:

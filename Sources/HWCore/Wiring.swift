@@ -80,4 +80,55 @@ public struct InstanceGrid {
     public func collect(_ port: String, file: String = #fileID, line: Int = #line) -> [[Signal]] {
         cells.map { row in row.map { $0[port, file: file, line: line] } }
     }
+
+    // MARK: Ports of any type (vectors, bundles)
+
+    /// ``chainColumns(from:to:entering:file:line:)`` for ports of any type (e.g. a packed
+    /// vector of lanes): every leaf is connected.
+    @discardableResult
+    public func chainColumns(from: String, to: String, entering: [Value], file: String = #fileID, line: Int = #line) -> [Value] {
+        chainValues(from: from, to: to, entering: entering, lines: cols, length: rows, at: { i, k in cells[k][i] }, file: file, line: line)
+    }
+
+    /// ``chainRows(from:to:entering:file:line:)`` for ports of any type.
+    @discardableResult
+    public func chainRows(from: String, to: String, entering: [Value], file: String = #fileID, line: Int = #line) -> [Value] {
+        chainValues(from: from, to: to, entering: entering, lines: rows, length: cols, at: { i, k in cells[i][k] }, file: file, line: line)
+    }
+
+    func chainValues(from: String, to: String, entering: [Value], lines: Int, length: Int,
+                     at: (Int, Int) -> Instance, file: String, line: Int) -> [Value] {
+        guard entering.count == lines else {
+            if let p = cells.first?.first?.parent {
+                p.error(SourceLoc(fileID: file, line: line), "chain into '\(to)' needs \(lines) entering values, got \(entering.count)")
+            }
+            return []
+        }
+        return (0..<lines).map { i in
+            var prev = entering[i]
+            for k in 0..<length {
+                let inst = at(i, k)
+                assign(inst.value(to, file: file, line: line), prev, file: file, line: line)
+                prev = inst.value(from, file: file, line: line)
+            }
+            return prev
+        }
+    }
+
+    /// Drives port `port` (any type) of every instance in row `r` with `values[r]`.
+    public func broadcastAlongRows(_ port: String, _ values: [Value], file: String = #fileID, line: Int = #line) {
+        for (r, row) in cells.enumerated() where r < values.count {
+            for inst in row { assign(inst.value(port, file: file, line: line), values[r], file: file, line: line) }
+        }
+    }
+
+    /// Drives port `port` (any type) of every instance in column `c` with `values[c]`.
+    public func broadcastDownColumns(_ port: String, _ values: [Value], file: String = #fileID, line: Int = #line) {
+        for row in cells {
+            for (c, inst) in row.enumerated() where c < values.count {
+                assign(inst.value(port, file: file, line: line), values[c], file: file, line: line)
+            }
+        }
+    }
 }
+

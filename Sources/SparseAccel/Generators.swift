@@ -6,11 +6,22 @@ public struct DesignOptions: Sendable, Hashable {
     public var cols: Int = 16
     public var dataWidth: Int?
     public var accWidth: Int?
-    public init(rows: Int = 16, cols: Int = 16, dataWidth: Int? = nil, accWidth: Int? = nil) {
+    /// N:M of sparse designs (default 2:8).
+    public var nm: (n: Int, m: Int)?
+    public init(rows: Int = 16, cols: Int = 16, dataWidth: Int? = nil, accWidth: Int? = nil, nm: (n: Int, m: Int)? = nil) {
         self.rows = rows
         self.cols = cols
         self.dataWidth = dataWidth
         self.accWidth = accWidth
+        self.nm = nm
+    }
+
+    public static func == (a: DesignOptions, b: DesignOptions) -> Bool {
+        a.rows == b.rows && a.cols == b.cols && a.dataWidth == b.dataWidth && a.accWidth == b.accWidth
+            && a.nm?.n == b.nm?.n && a.nm?.m == b.nm?.m
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(rows); h.combine(cols); h.combine(dataWidth); h.combine(accWidth); h.combine(nm?.n); h.combine(nm?.m)
     }
 }
 
@@ -23,9 +34,12 @@ public struct GeneratorEntry: Sendable {
 
 public enum Generators {
     /// The default design of `hwgen emit`.
-    public static let defaultName = "osarray"
+    public static let defaultName = "sat"
 
     public static let all: [GeneratorEntry] = [
+        GeneratorEntry(name: "sat", summary: "SAT core: unified dense/N:M sparse PE array (2:8, int8 -> int32 by default)") { o in
+            return (try SATArray.build(SATConfig(options: o)), SATConfig(options: o).parameters)
+        },
         GeneratorEntry(name: "osarray", summary: "dense output-stationary systolic array (int8 x int8 -> int32 by default)") { o in
             var cfg = OSArrayConfig(rows: o.rows, cols: o.cols)
             if let d = o.dataWidth { cfg.dataWidth = d }
@@ -46,5 +60,15 @@ public enum Generators {
         let g = try named(name)
         let (top, params) = try g.build(options)
         return try Design.elaborate(top, parameters: params)
+    }
+}
+
+extension SATConfig {
+    /// The config `hwgen emit/sim` builds from its options.
+    public init(options o: DesignOptions) {
+        self.init(rows: o.rows, cols: o.cols)
+        if let nm = o.nm { n = nm.n; m = nm.m }
+        if let d = o.dataWidth { dataWidth = d }
+        if let a = o.accWidth { accWidth = a }
     }
 }

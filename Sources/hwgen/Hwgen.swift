@@ -3,6 +3,7 @@ import Foundation
 import HWCore
 import SparseAccel
 import Cosim
+import SparseModel
 
 @main
 struct Hwgen: ParsableCommand {
@@ -26,6 +27,7 @@ struct Hwgen: ParsableCommand {
             let text: String
             switch error {
             case let e as BuildError: text = e.description
+            case let e as SparseModelError: text = e.message
             case let e as SimulationError: text = e.description
             case let e as Toolchain.ToolchainError: text = e.description
             case let e as ElaborationError: text = e.description
@@ -63,6 +65,15 @@ struct PEShape {
     }
 }
 
+/// `--nm N:M`, e.g. `2:8`.
+func parseNM(_ text: String) throws -> (n: Int, m: Int) {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else {
+        throw CLIError("--nm expects N:M (e.g. 2:8), got '\(text)'")
+    }
+    return (n, m)
+}
+
 struct Emit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Emit a design as Verilog-2005 (stdout, or -o FILE) and optionally its JSON manifest.")
@@ -79,6 +90,9 @@ struct Emit: ParsableCommand {
     @Option(name: .customLong("acc-width"), help: "Accumulator width in bits (1...64, at least 2 x data width).")
     var accWidth: Int?
 
+    @Option(help: "N:M sparsity of the SAT design, e.g. 2:8 (the default).")
+    var nm: String?
+
     @Option(name: .shortAndLong, help: "Write the Verilog to FILE (atomically) instead of stdout.")
     var output: String?
 
@@ -87,7 +101,8 @@ struct Emit: ParsableCommand {
 
     func run() throws {
         let shape = try PEShape.parse(pe)
-        let options = DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth, accWidth: accWidth)
+        let options = DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth, accWidth: accWidth,
+                                    nm: try nm.map(parseNM))
         let d = try Generators.elaborate(design, options)
         var files: [(String, String)] = []
         if let output { files.append((output, d.verilog)) }

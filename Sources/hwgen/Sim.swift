@@ -16,8 +16,14 @@ struct SimGEMM: ParsableCommand {
         abstract: "Run a random GEMM through Verilator; compare outputs bit-exactly and cycles with the cycle model.",
         discussion: "Exits 0 on a match, 1 on a mismatch (a waveform is written automatically), 2 or more on errors.")
 
-    @Option(help: "Design to simulate.")
-    var design: String = "osarray"
+    @Option(help: "Design to simulate: sat or osarray.")
+    var design: String = "sat"
+
+    @Option(help: "N:M of the sat design (default 2:8).")
+    var nm: String?
+
+    @Option(help: "sat only: sparse (N:M weights, M elements per cycle) or dense (N elements per cycle).")
+    var mode: String = "sparse"
 
     @Option(help: "PE array shape, ROWSxCOLS.")
     var pe: String = "4x4"
@@ -45,19 +51,30 @@ struct SimGEMM: ParsableCommand {
 
     func run() throws {
         let shape = try PEShape.parse(pe)
-        guard design == "osarray" else {
-            throw CLIError("sim gemm supports --design osarray (got '\(design)')")
-        }
-        var cfg = OSArrayConfig(rows: shape.rows, cols: shape.cols)
-        if let d = dataWidth { cfg.dataWidth = d }
-        if let a = accWidth { cfg.accWidth = a }
         guard EDATools.isAvailable("verilator") else {
             throw CLIError("verilator is not installed (run Scripts/setup, or apt-get install verilator)")
         }
-        let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
-        let mismatchWave = vcd == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil
-        let report = try g.run(waveform: vcd, waveformOnMismatch: mismatchWave,
-                               exportBench: exportBench.map { URL(fileURLWithPath: $0) })
+        let bench = exportBench.map { URL(fileURLWithPath: $0) }
+        let report: GEMMReport
+        switch design {
+        case "osarray":
+            var cfg = OSArrayConfig(rows: shape.rows, cols: shape.cols)
+            if let d = dataWidth { cfg.dataWidth = d }
+            if let a = accWidth { cfg.accWidth = a }
+            if nm != nil { throw CLIError("--nm applies to --design sat only") }
+            let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
+            report = try g.run(waveform: vcd, waveformOnMismatch: vcd == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil,
+                               exportBench: bench)
+        case "sat":
+            guard mode == "sparse" || mode == "dense" else { throw CLIError("--mode expects sparse or dense, got '\(mode)'") }
+            let cfg = SATConfig(options: DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth,
+                                                       accWidth: accWidth, nm: try nm.map(parseNM)))
+            let g = try SATGEMM(config: cfg, k: k, sparse: mode == "sparse", seed: seed)
+            report = try g.run(waveform: vcd, waveformOnMismatch: vcd == nil ? "\(cfg.topName)_\(mode)_k\(k)_s\(seed)_mismatch.vcd" : nil,
+                               exportBench: bench)
+        default:
+            throw CLIError("sim gemm supports --design sat or osarray (got '\(design)')")
+        }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

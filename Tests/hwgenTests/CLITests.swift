@@ -48,7 +48,7 @@ import Testing
         let r = try Self.run(["emit", "--pe", "4x4"])
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
-        #expect(r.stdout.contains("module osarray_r4_c4_d8_a32 ("))
+        #expect(r.stdout.contains("module sat_r4_c4_n2m8_d8_a32 ("))
         #expect(r.stdout.hasSuffix("endmodule\n"))
     }
 
@@ -57,6 +57,9 @@ import Testing
         ["emit", "--pe", "-1x4"], ["emit", "--pe", "axb"], ["emit", "--data-width", "0"], ["emit", "--data-width", "65"],
         ["emit", "--acc-width", "0"], ["emit", "--acc-width", "65"], ["emit", "--design", "nope"],
         ["emit", "--pe", "2000x2"], ["emit", "--data-width", "banana"], ["emit", "--bogus"], ["frobnicate"],
+        ["emit", "--nm", "4:4"], ["emit", "--nm", "2:6"], ["emit", "--nm", "2-8"], ["emit", "--nm", "0:4"],
+        ["emit", "--design", "osarray", "--acc-width", "8"], ["sim", "gemm", "--mode", "fast"], ["sim", "gemm", "--k", "0"],
+        ["sim", "gemm", "--design", "nope"], ["sim", "gemm", "--nm", "2:8", "--k", "12"],
     ])
     func badInputIsOneLineAndNonZero(_ args: [String]) throws {
         let r = try Self.run(args)
@@ -70,8 +73,11 @@ import Testing
     @Test func errorMessagesNameTheProblem() throws {
         #expect(try Self.run(["emit", "--pe", "0x16"]).stderr.contains("at least one row"))
         #expect(try Self.run(["emit", "--pe", "16x"]).stderr.contains("ROWSxCOLS"))
-        #expect(try Self.run(["emit", "--data-width", "0"]).stderr.contains("data width must be in 1...64, got 0"))
+        #expect(try Self.run(["emit", "--data-width", "0"]).stderr.contains("data width must be in 1...32, got 0"))
+        #expect(try Self.run(["emit", "--design", "osarray", "--data-width", "0"]).stderr.contains("data width must be in 1...64, got 0"))
         #expect(try Self.run(["emit", "--design", "nope"]).stderr.contains("unknown design 'nope'"))
+        #expect(try Self.run(["emit", "--nm", "4:4"]).stderr.contains("N:M needs N < M, got 4:4"))
+        #expect(try Self.run(["sim", "gemm", "--nm", "2:8", "--k", "12"]).stderr.contains("multiple of 8"))
     }
 
     @Test func outputFileIsWrittenAtomicallyAndNotOnError() throws {
@@ -83,7 +89,7 @@ import Testing
         let text = try String(contentsOf: v, encoding: .utf8)
         #expect(text == (try Self.run(["emit", "--pe", "2x2"])).stdout)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: j)) as? [String: Any]
-        #expect(manifest?["top"] as? String == "osarray_r2_c2_d8_a32")
+        #expect(manifest?["top"] as? String == "sat_r2_c2_n2m8_d8_a32")
 
         let bad = dir.appendingPathComponent("b.v")
         let r = try Self.run(["emit", "--pe", "0x2", "-o", bad.path, "--manifest", dir.appendingPathComponent("b.json").path])
@@ -101,7 +107,8 @@ import Testing
     @Test func listShowsDesigns() throws {
         let r = try Self.run(["list"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("osarray (default)"))
+        #expect(r.stdout.contains("sat (default)"))
+        #expect(r.stdout.contains("osarray"))
     }
 
     @Test func helpIsNotAnError() throws {
@@ -113,5 +120,27 @@ import Testing
     @Test func emissionIsByteIdenticalAcrossRuns() throws {
         let a = try Self.run(["emit", "--pe", "8x8"]), b = try Self.run(["emit", "--pe", "8x8"])
         #expect(a.stdout == b.stdout && !a.stdout.isEmpty)
+    }
+}
+
+/// `hwgen sim gemm` end to end (needs Verilator).
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/verilator") || ProcessInfo.processInfo.environment["HWGEN_REQUIRE_EDA"] == "1",
+                "needs verilator; run Scripts/setup"))
+struct SimCLITests {
+    @Test func sparseAndDenseGEMMMatch() throws {
+        for mode in ["sparse", "dense"] {
+            let r = try CLITests.run(["sim", "gemm", "--pe", "2x2", "--nm", "2:4", "--k", "16", "--mode", mode, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            #expect(obj?["match"] as? Bool == true)
+            #expect(obj?["cycles"] as? Int == obj?["expectedCycles"] as? Int)
+        }
+    }
+
+    @Test func osarraySummary() throws {
+        let r = try CLITests.run(["sim", "gemm", "--design", "osarray", "--pe", "2x3", "--k", "5", "--seed", "9"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("result:          MATCH"))
+        #expect(r.stdout.contains("cycle model: 8, equal"))
     }
 }

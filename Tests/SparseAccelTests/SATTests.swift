@@ -1,0 +1,54 @@
+import Cosim
+import HWCore
+import SparseAccel
+import Testing
+
+@Suite struct SATConfigTests {
+    @Test(arguments: [
+        (SATConfig(n: 4, m: 4), "N:M needs N < M, got 4:4"),
+        (SATConfig(n: 5, m: 4), "N:M needs N < M, got 5:4"),
+        (SATConfig(n: 0, m: 4), "N:M needs N >= 1, got 0:4"),
+        (SATConfig(n: 2, m: 6), "M must be a power of two, got 2:6"),
+        (SATConfig(n: 2, m: 128), "M must be at most 64, got 2:128"),
+        (SATConfig(rows: 0), "rows must be in 1...256, got 0"),
+        (SATConfig(dataWidth: 0), "data width must be in 1...32, got 0"),
+        (SATConfig(n: 4, m: 8, dataWidth: 16, accWidth: 33), "accumulator width 33 is narrower than one cycle's sum of 4 products (34 bits)"),
+    ])
+    func invalidConfigsAreRejected(_ cfg: SATConfig, _ message: String) {
+        #expect(throws: ConfigError(message)) { try cfg.validate() }
+        #expect(throws: ConfigError.self) { try SATArray.build(cfg) }
+    }
+
+    @Test func derivedValues() {
+        let c = SATConfig()
+        #expect(c.indexBits == 3 && c.entryBits == 11 && c.streamWidth == 16 * 2 * 11)
+        #expect(c.topName == "sat_r16_c16_n2m8_d8_a32" && c.peName == "sat_pe_n2m8_d8_a32")
+        #expect(SATConfig(n: 2, m: 16).indexBits == 4)
+        #expect(c.idealSpeedup == 4)
+    }
+
+    @Test func satIsTheDefaultDesign() throws {
+        #expect(Generators.defaultName == "sat")
+        let d = try Generators.elaborate("sat", DesignOptions(rows: 4, cols: 4, nm: (2, 4)))
+        #expect(d.top == "sat_r4_c4_n2m4_d8_a32")
+        #expect(d.moduleNames == ["sat_index_r4_n2m4_d8", "sat_pe_n2m4_d8_a32", "sat_r4_c4_n2m4_d8_a32"])
+        #expect(d.manifest.modules.first { $0.name == "sat_pe_n2m4_d8_a32" }?.instances == 16)
+        let x = try #require(d.manifest.ports.first { $0.name == "in_x" })
+        #expect(x.packing?.dims == [4, 4] && x.width == 4 * 4 * 8)
+    }
+}
+
+@Suite(.enabled(if: edaEnabled, edaNote)) struct SATEDATests {
+    @Test(arguments: [(1, 4), (2, 4), (1, 8), (2, 8), (4, 8), (2, 16)])
+    func lintCompileSynthesise(_ n: Int, _ m: Int) throws {
+        let d = try Design.elaborate(try SATArray.build(SATConfig(rows: 3, cols: 2, n: n, m: m)))
+        let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    @Test func defaultSixteenBySixteenIsClean() throws {
+        let d = try Generators.elaborate("sat", DesignOptions())
+        let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+}
