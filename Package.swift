@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
-        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "Cosim"]),
+        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Workloads"]),
         .testTarget(name: "HWCoreTests", dependencies: ["HWCore", "Cosim"]),
         .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim", "SparseModel"]),
         .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),

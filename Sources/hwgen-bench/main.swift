@@ -5,7 +5,7 @@
 //   (c) the Swift harness in batched mode,
 //   (d) the plain C++ loop on the hand-written Verilog in Testbenches/osarray_hand,
 // plus cold and cached build times, at -O1 and -O2. Checks all four produce identical outputs.
-// Writes Benchmarks/cosim.md.
+// Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift).
 import Cosim
 import Foundation
 import HWCore
@@ -22,6 +22,11 @@ struct Rng {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+if CommandLine.arguments.dropFirst().first == "sat" {
+    try SATBench.run()
+    exit(0)
 }
 
 let args = CommandLine.arguments
