@@ -40,8 +40,9 @@ public enum DifferentialRunner {
         var sim = try Simulator(model)
         var traced = false
         if let waveform {
-            if !model.options.trace {
-                sim = try Simulator(try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true)))
+            let format = WaveformFormat(path: waveform)
+            if !model.options.trace || model.options.format != format {
+                sim = try Simulator(try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true, format: format)))
             }
             try sim.openWaveform(waveform)
             traced = true
@@ -55,7 +56,8 @@ public enum DifferentialRunner {
             if traced {
                 first?.waveform = waveform
             } else if let path = waveformOnMismatch {
-                let t = try Simulator(try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true)))
+                let t = try Simulator(try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true,
+                                                                                           format: WaveformFormat(path: path))))
                 try t.openWaveform(path)
                 _ = try execute(vectors, on: t)
                 t.closeWaveform()

@@ -1,17 +1,33 @@
 import Foundation
 import HWCore
 
+/// Waveform file formats.
+public enum WaveformFormat: String, Sendable, Hashable {
+    /// Value change dump: text, readable by every viewer; large.
+    case vcd
+    /// gtkwave's compressed format: about 9x smaller than VCD, slower to write.
+    case fst
+
+    /// The format a file name asks for (`.fst` or anything else = VCD).
+    public init(path: String) { self = path.hasSuffix(".fst") ? .fst : .vcd }
+}
+
 /// How to build a simulation model.
 public struct BuildOptions: Sendable, Hashable {
     /// C++ optimisation flag for the model (the runtime archive is always -O2).
     public var optimization: String = "-O1"
-    /// Build with VCD waveform support (a separate cache entry: tracing costs speed).
+    /// Build with waveform support (a separate cache entry: tracing costs speed).
     public var trace: Bool = false
+    /// Format of the waveforms a traced model writes.
+    public var format: WaveformFormat = .vcd
 
-    public init(optimization: String = "-O1", trace: Bool = false) {
+    public init(optimization: String = "-O1", trace: Bool = false, format: WaveformFormat = .vcd) {
         self.optimization = optimization
         self.trace = trace
+        self.format = format
     }
+
+    var fst: Bool { trace && format == .fst }
 }
 
 /// A built model: a shared library in the cache, with the manifest that describes its ports.
@@ -58,15 +74,16 @@ public enum ModelBuilder {
         let runtime = try runtimeArchive(tc, trace: options.trace)
         var h = StableHash()
         for part in ["abi\(ShimGenerator.abiVersion)", tc.verilatorVersion, tc.cxx, tc.cxxVersion, options.optimization,
-                     options.trace ? "trace" : "notrace", design.top, design.verilog, design.manifest.json] { h.add(part) }
+                     options.trace ? "trace-\(options.format.rawValue)" : "notrace", design.top, design.verilog, design.manifest.json] { h.add(part) }
         let key = String(h.hex.prefix(24))
         let prefix = "Vhw_" + key.prefix(12)
         let dir = cacheDirectory.appendingPathComponent("model-\(key)")
         let lib = dir.appendingPathComponent("model.so")
+        let fstRuntime = options.fst ? try fstArchive(tc) : nil
         let start = Date()
         let hit = try withLock(key: "model-\(key)") { () -> Bool in
             if FileManager.default.fileExists(atPath: lib.path) { return true }
-            try buildModel(design, tc: tc, runtime: runtime, options: options, prefix: prefix, into: dir)
+            try buildModel(design, tc: tc, runtime: runtime, fstRuntime: fstRuntime, options: options, prefix: prefix, into: dir)
             return false
         }
         return CompiledModel(library: lib, manifest: design.manifest, options: options,
@@ -106,15 +123,39 @@ public enum ModelBuilder {
         return archive
     }
 
-    static func buildModel(_ design: Design, tc: Toolchain, runtime: URL, options: BuildOptions, prefix: String, into dir: URL) throws {
+    /// Verilator's FST writer (with gtkwave's fstapi, LZ4 and FastLZ, which it includes), built
+    /// on first use: it needs zlib, which only FST models link.
+    static func fstArchive(_ tc: Toolchain) throws -> URL {
+        var h = StableHash()
+        for part in ["fst1", tc.verilatorVersion, tc.cxx, tc.cxxVersion] + runtimeDefines + cxxFlags { h.add(part) }
+        let key = "runtime-fst-" + String(h.hex.prefix(24))
+        let dir = cacheDirectory.appendingPathComponent(key)
+        let archive = dir.appendingPathComponent("libverilated_fst.a")
+        try withLock(key: key) {
+            if FileManager.default.fileExists(atPath: archive.path) { return }
+            let tmp = try temporaryDirectory(near: dir)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let r = try EDATools.run(tc.cxx, cxxFlags + runtimeDefines + ["-O2", "-I", tc.include, "-I", tc.include + "/vltstd",
+                                                                         "-c", tc.include + "/verilated_fst_c.cpp", "-o", "fst.o"], in: tmp)
+            guard r.succeeded else {
+                throw BuildError(description: "compiling Verilator's FST writer failed (is zlib1g-dev installed? run Scripts/setup):\n\(r.output)")
+            }
+            let ar = try EDATools.run("ar", ["rcs", "libverilated_fst.a", "fst.o"], in: tmp)
+            guard ar.succeeded else { throw BuildError(description: "ar failed: \(ar.output)") }
+            try publish(tmp, to: dir)
+        }
+        return archive
+    }
+
+    static func buildModel(_ design: Design, tc: Toolchain, runtime: URL, fstRuntime: URL?, options: BuildOptions, prefix: String, into dir: URL) throws {
         let tmp = try temporaryDirectory(near: dir)
         defer { try? FileManager.default.removeItem(at: tmp) }
         try design.verilog.write(to: tmp.appendingPathComponent("design.v"), atomically: false, encoding: .utf8)
-        try ShimGenerator.generate(manifest: design.manifest, prefix: prefix, trace: options.trace)
+        try ShimGenerator.generate(manifest: design.manifest, prefix: prefix, trace: options.trace ? options.format : nil)
             .write(to: tmp.appendingPathComponent("shim.cpp"), atomically: false, encoding: .utf8)
         var vargs = ["--cc", "design.v", "--top-module", design.top, "--prefix", prefix, "-Mdir", "obj",
                      "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert"]
-        if options.trace { vargs.append("--trace") }
+        if options.trace { vargs.append(options.fst ? "--trace-fst" : "--trace") }
         let v = try EDATools.run("verilator", vargs, in: tmp)
         guard v.succeeded else { throw BuildError(description: "verilator failed:\n\(v.output)") }
         // One unity translation unit: every generated .cpp plus the shim (fastest on 2 cores).
@@ -124,8 +165,9 @@ public enum ModelBuilder {
         unity += "#include \"shim.cpp\"\n"
         try unity.write(to: tmp.appendingPathComponent("unity.cpp"), atomically: false, encoding: .utf8)
         var args = cxxFlags + runtimeDefines + [options.optimization, "-shared", "-I", tc.include, "-I", tc.include + "/vltstd", "-I", "obj"]
-        if options.trace { args += ["-DVM_TRACE=1"] }
-        args += ["unity.cpp", runtime.path, "-o", "model.so", "-lpthread"]
+        if options.trace { args += ["-DVM_TRACE=1"] + (options.fst ? ["-DVM_TRACE_FST=1"] : []) }
+        args += ["unity.cpp"] + (fstRuntime.map { [$0.path] } ?? []) + [runtime.path, "-o", "model.so", "-lpthread"]
+        if options.fst { args.append("-lz") }
         let c = try EDATools.run(tc.cxx, args, in: tmp)
         guard c.succeeded else { throw BuildError(description: "compiling the model failed:\n\(c.output)") }
         try publish(tmp, to: dir)

@@ -244,7 +244,8 @@ public final class Simulator {
         return out
     }
 
-    /// Starts dumping a VCD waveform (the model must be built with `trace: true`).
+    /// Starts dumping a waveform in the model's format (VCD or FST; the model must be built with
+    /// `trace: true`).
     public func openWaveform(_ path: String) throws {
         try check(path.withCString { lib.traceOpen(handle, $0) })
     }

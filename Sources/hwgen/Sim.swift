@@ -43,6 +43,9 @@ struct SimGEMM: ParsableCommand {
     @Option(help: "Dump a VCD waveform of the whole run to FILE.")
     var vcd: String?
 
+    @Option(help: "Dump an FST waveform (compressed, for gtkwave) of the whole run to FILE.fst.")
+    var fst: String?
+
     @Option(name: .customLong("export-bench"), help: "Also write a self-checking iverilog bench of the same vectors to DIR.")
     var exportBench: String?
 
@@ -55,6 +58,10 @@ struct SimGEMM: ParsableCommand {
             throw CLIError("verilator is not installed (run Scripts/setup, or apt-get install verilator)")
         }
         let bench = exportBench.map { URL(fileURLWithPath: $0) }
+        if vcd != nil && fst != nil { throw CLIError("give --vcd or --fst, not both") }
+        if let f = fst, !f.hasSuffix(".fst") { throw CLIError("--fst FILE must end in .fst, got '\(f)'") }
+        if let v = vcd, v.hasSuffix(".fst") { throw CLIError("--vcd FILE must not end in .fst (use --fst)") }
+        let wave = vcd ?? fst
         let report: GEMMReport
         switch design {
         case "osarray":
@@ -63,14 +70,14 @@ struct SimGEMM: ParsableCommand {
             if let a = accWidth { cfg.accWidth = a }
             if nm != nil { throw CLIError("--nm applies to --design sat only") }
             let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
-            report = try g.run(waveform: vcd, waveformOnMismatch: vcd == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil,
+            report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil,
                                exportBench: bench)
         case "sat":
             guard mode == "sparse" || mode == "dense" else { throw CLIError("--mode expects sparse or dense, got '\(mode)'") }
             let cfg = SATConfig(options: DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth,
                                                        accWidth: accWidth, nm: try nm.map(parseNM)))
             let g = try SATGEMM(config: cfg, k: k, sparse: mode == "sparse", seed: seed)
-            report = try g.run(waveform: vcd, waveformOnMismatch: vcd == nil ? "\(cfg.topName)_\(mode)_k\(k)_s\(seed)_mismatch.vcd" : nil,
+            report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_\(mode)_k\(k)_s\(seed)_mismatch.vcd" : nil,
                                exportBench: bench)
         default:
             throw CLIError("sim gemm supports --design sat or osarray (got '\(design)')")

@@ -96,3 +96,22 @@ struct SimulatorTests {
         #expect(throws: SimulationError.self) { try sim.openWaveform("/tmp/never.vcd") }
     }
 }
+
+@Suite(.enabled(if: verilatorEnabled, "needs verilator; run Scripts/setup"))
+struct FSTWaveformTests {
+    @Test func fstWaveformIsWritten() throws {
+        let model = try ModelBuilder.build(try counterDesign(), options: BuildOptions(trace: true, format: .fst))
+        let sim = try Simulator(model)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-\(UUID().uuidString).fst").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try sim.openWaveform(path)
+        try sim.reset()
+        sim.poke(try sim.port("en"), 1)
+        try sim.step(50)
+        sim.closeWaveform()
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(data.count > 100)
+        #expect(data.first == 0)  // FST_BL_HDR: an FST file starts with its header block
+        #expect(WaveformFormat(path: path) == .fst && WaveformFormat(path: "x.vcd") == .vcd)
+    }
+}
