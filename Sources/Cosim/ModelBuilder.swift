@@ -97,50 +97,36 @@ public enum ModelBuilder {
 
     /// Verilator's runtime as a PIC archive, built once per toolchain.
     static func runtimeArchive(_ tc: Toolchain, trace: Bool) throws -> URL {
-        var h = StableHash()
-        for part in ["runtime1", tc.verilatorVersion, tc.cxx, tc.cxxVersion] + runtimeDefines + cxxFlags { h.add(part) }
-        let key = "runtime-" + String(h.hex.prefix(24))
-        let dir = cacheDirectory.appendingPathComponent(key)
-        let archive = dir.appendingPathComponent("libverilated.a")
-        try withLock(key: key) {
-            if FileManager.default.fileExists(atPath: archive.path) { return }
-            let tmp = try temporaryDirectory(near: dir)
-            defer { try? FileManager.default.removeItem(at: tmp) }
-            let sources = ["verilated.cpp", "verilated_vcd_c.cpp", "verilated_threads.cpp"]
-            var objects: [String] = []
-            // Two compilers at once: the machine has 2 cores.
-            try parallel(sources.map { src in { @Sendable in
-                let obj = src.replacingOccurrences(of: ".cpp", with: ".o")
-                let r = try EDATools.run(tc.cxx, cxxFlags + runtimeDefines + ["-O2", "-I", tc.include, "-I", tc.include + "/vltstd",
-                                                                               "-c", tc.include + "/" + src, "-o", obj], in: tmp)
-                guard r.succeeded else { throw BuildError(description: "compiling Verilator runtime \(src) failed:\n\(r.output)") }
-            } })
-            objects = sources.map { $0.replacingOccurrences(of: ".cpp", with: ".o") }
-            let ar = try EDATools.run("ar", ["rcs", "libverilated.a"] + objects, in: tmp)
-            guard ar.succeeded else { throw BuildError(description: "ar failed: \(ar.output)") }
-            try publish(tmp, to: dir)
-        }
-        return archive
+        try archive(tc, tag: "runtime1", name: "libverilated.a", sources: ["verilated.cpp", "verilated_vcd_c.cpp", "verilated_threads.cpp"],
+                    failure: "compiling Verilator's runtime")
     }
 
     /// Verilator's FST writer (with gtkwave's fstapi, LZ4 and FastLZ, which it includes), built
     /// on first use: it needs zlib, which only FST models link.
     static func fstArchive(_ tc: Toolchain) throws -> URL {
+        try archive(tc, tag: "fst1", name: "libverilated_fst.a", sources: ["verilated_fst_c.cpp"],
+                    failure: "compiling Verilator's FST writer (is zlib1g-dev installed? run Scripts/setup)")
+    }
+
+    /// Compiles Verilator runtime `sources` (two at a time: the machine has 2 cores) into a
+    /// cached PIC archive.
+    static func archive(_ tc: Toolchain, tag: String, name: String, sources: [String], failure: String) throws -> URL {
         var h = StableHash()
-        for part in ["fst1", tc.verilatorVersion, tc.cxx, tc.cxxVersion] + runtimeDefines + cxxFlags { h.add(part) }
-        let key = "runtime-fst-" + String(h.hex.prefix(24))
+        for part in [tag, tc.verilatorVersion, tc.cxx, tc.cxxVersion] + runtimeDefines + cxxFlags { h.add(part) }
+        let key = "runtime-\(tag)-" + String(h.hex.prefix(24))
         let dir = cacheDirectory.appendingPathComponent(key)
-        let archive = dir.appendingPathComponent("libverilated_fst.a")
+        let archive = dir.appendingPathComponent(name)
         try withLock(key: key) {
             if FileManager.default.fileExists(atPath: archive.path) { return }
             let tmp = try temporaryDirectory(near: dir)
             defer { try? FileManager.default.removeItem(at: tmp) }
-            let r = try EDATools.run(tc.cxx, cxxFlags + runtimeDefines + ["-O2", "-I", tc.include, "-I", tc.include + "/vltstd",
-                                                                         "-c", tc.include + "/verilated_fst_c.cpp", "-o", "fst.o"], in: tmp)
-            guard r.succeeded else {
-                throw BuildError(description: "compiling Verilator's FST writer failed (is zlib1g-dev installed? run Scripts/setup):\n\(r.output)")
-            }
-            let ar = try EDATools.run("ar", ["rcs", "libverilated_fst.a", "fst.o"], in: tmp)
+            let objects = sources.map { $0.replacingOccurrences(of: ".cpp", with: ".o") }
+            try parallel(zip(sources, objects).map { src, obj in { @Sendable in
+                let r = try EDATools.run(tc.cxx, cxxFlags + runtimeDefines + ["-O2", "-I", tc.include, "-I", tc.include + "/vltstd",
+                                                                               "-c", tc.include + "/" + src, "-o", obj], in: tmp)
+                guard r.succeeded else { throw BuildError(description: "\(failure) \(src) failed:\n\(r.output)") }
+            } })
+            let ar = try EDATools.run("ar", ["rcs", name] + objects, in: tmp)
             guard ar.succeeded else { throw BuildError(description: "ar failed: \(ar.output)") }
             try publish(tmp, to: dir)
         }

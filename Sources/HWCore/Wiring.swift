@@ -26,33 +26,14 @@ public struct InstanceGrid {
     /// `cells[r][c].to` by `cells[r][c-1].from`. Returns the east edge (`cells[r][cols-1].from`).
     @discardableResult
     public func chainRows(from: String, to: String, entering: [Signal], file: String = #fileID, line: Int = #line) -> [Signal] {
-        chain(from: from, to: to, entering: entering, lines: rows, length: cols, at: { i, k in cells[i][k] }, file: file, line: line)
+        chainRows(from: from, to: to, entering: entering.map { Value.signal($0) }, file: file, line: line).map { $0.signal }
     }
 
     /// Chains each column north to south: `cells[0][c].to` is driven by `entering[c]`.
     /// Returns the south edge.
     @discardableResult
     public func chainColumns(from: String, to: String, entering: [Signal], file: String = #fileID, line: Int = #line) -> [Signal] {
-        chain(from: from, to: to, entering: entering, lines: cols, length: rows, at: { i, k in cells[k][i] }, file: file, line: line)
-    }
-
-    func chain(from: String, to: String, entering: [Signal], lines: Int, length: Int,
-               at: (Int, Int) -> Instance, file: String, line: Int) -> [Signal] {
-        guard entering.count == lines else {
-            if let p = cells.first?.first?.parent {
-                p.error(SourceLoc(fileID: file, line: line), "chain into '\(to)' needs \(lines) entering signals, got \(entering.count)")
-            }
-            return []
-        }
-        return (0..<lines).map { i in
-            var prev = entering[i]
-            for k in 0..<length {
-                let inst = at(i, k)
-                inst[to, file: file, line: line].assign(prev, file: file, line: line)
-                prev = inst[from, file: file, line: line]
-            }
-            return prev
-        }
+        chainColumns(from: from, to: to, entering: entering.map { Value.signal($0) }, file: file, line: line).map { $0.signal }
     }
 
     /// Drives input `port` of every instance with `value`.

@@ -59,14 +59,9 @@ public struct OSArrayGEMM: Sendable {
         return v
     }
 
-    /// Compute cycles observed in a run: up to the last change of row R-1's read-out.
+    /// Compute cycles observed in a run (see ``TileRun``).
     public func measuredComputeCycles(_ result: DifferentialResult) -> Int {
-        let words = (config.cols * config.accWidth + 31) / 32
-        func sample(_ i: Int) -> ArraySlice<UInt32> { result.outputs[i * words..<(i + 1) * words] }
-        // Samples 1 ... T+1 all show row R-1 (T+1 is the first read-out cycle).
-        var last = 0
-        for i in 2...(expectedComputeCycles + 1) where sample(i) != sample(i - 1) { last = i }
-        return max(0, last - 1)
+        TileRun.measuredComputeCycles(result, outputWords: (config.cols * config.accWidth + 31) / 32, expected: expectedComputeCycles)
     }
 }
 
@@ -115,29 +110,12 @@ extension OSArrayGEMM {
     public func run(reference: Matrix<Int64>? = nil, expectedCycles: Int? = nil, waveform: String? = nil,
                     waveformOnMismatch: String? = nil, exportBench: URL? = nil,
                     options: BuildOptions = BuildOptions()) throws -> GEMMReport {
-        let top = try OSArray.build(config)
-        let design = try Design.elaborate(top, parameters: config.parameters)
-        let model = try ModelBuilder.build(design, options: options)
+        let design = try Design.elaborate(try OSArray.build(config), parameters: config.parameters)
         let ref = reference ?? referenceGEMM(a, b, accWidth: config.accWidth)
-        let v = try vectors(manifest: design.manifest, reference: ref)
-        if let dir = exportBench { try BenchExporter.write(v, design: design, to: dir) }
-        let result = try DifferentialRunner.run(v, model: model, design: design, waveform: waveform,
-                                                waveformOnMismatch: waveformOnMismatch)
-        let measured = measuredComputeCycles(result)
-        let expected = expectedCycles ?? expectedComputeCycles
-        var mismatch = result.firstMismatch
-        if mismatch == nil && measured != expected, let path = waveformOnMismatch, waveform == nil {
-            // Outputs agree but the timing does not: still leave a waveform to look at.
-            _ = try DifferentialRunner.run(v, model: model, design: design, waveform: path)
-        }
-        let cycleNote = measured == expected ? nil : "compute cycles \(measured), cycle model \(expected)"
-        if mismatch != nil, mismatch?.waveform == nil { mismatch?.waveform = waveform }
-        return GEMMReport(design: "osarray", top: design.top, rows: config.rows, cols: config.cols, k: k, seed: seed,
-                          match: result.passed && measured == expected, outputsMatch: result.passed,
-                          mismatch: mismatch?.description ?? cycleNote,
-                          cycles: measured, expectedCycles: expected, totalCycles: v.cycles,
-                          cyclesPerSecond: result.cyclesPerSecond, buildSeconds: model.buildSeconds, cacheHit: model.cacheHit,
-                          waveform: mismatch?.waveform ?? waveform ?? (cycleNote != nil ? waveformOnMismatch : nil))
+        return try TileRun.run(label: "osarray", design: design, vectors: try vectors(manifest: design.manifest, reference: ref),
+                               rows: config.rows, cols: config.cols, accWidth: config.accWidth, k: k, seed: seed, modelCycles: expectedComputeCycles,
+                               expectedCycles: expectedCycles, waveform: waveform, waveformOnMismatch: waveformOnMismatch,
+                               exportBench: exportBench, options: options)
     }
 }
 
