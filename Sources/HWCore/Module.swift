@@ -447,11 +447,22 @@ let verilogKeywords: Set<String> = [
     "specify", "specparam", "strong0", "strong1", "supply0", "supply1", "table", "task", "time", "tran",
     "tranif0", "tranif1", "tri", "tri0", "tri1", "triand", "trior", "trireg", "unsigned", "use", "uwire",
     "vectored", "wait", "wand", "weak0", "weak1", "while", "wire", "wor", "xnor", "xor",
-    // SystemVerilog keywords Verilator also reserves.
-    "bit", "logic", "byte", "int", "shortint", "longint", "struct", "union", "typedef", "enum", "class",
-    "interface", "package", "import", "export", "final", "static", "const", "return", "break", "continue",
-    "do", "foreach", "unique", "priority", "string", "void", "type", "this", "super", "new", "null",
-    "program", "property", "sequence", "assert", "assume", "cover", "clocking", "modport", "virtual",
+    // SystemVerilog (IEEE 1800-2017) keywords: Verilator reserves them even in .v files.
+    "accept_on", "alias", "always_comb", "always_ff", "always_latch", "assert", "assume", "before",
+    "bind", "bins", "binsof", "bit", "break", "byte", "chandle", "checker", "class", "clocking",
+    "const", "constraint", "context", "continue", "cover", "covergroup", "coverpoint", "cross", "dist",
+    "do", "endchecker", "endclass", "endclocking", "endgroup", "endinterface", "endpackage",
+    "endprogram", "endproperty", "endsequence", "enum", "eventually", "expect", "export", "extends",
+    "extern", "final", "first_match", "foreach", "forkjoin", "global", "iff", "ignore_bins",
+    "illegal_bins", "implements", "implies", "import", "inside", "int", "interconnect", "interface",
+    "intersect", "join_any", "join_none", "let", "local", "logic", "longint", "matches", "modport",
+    "nettype", "new", "nexttime", "null", "package", "packed", "priority", "program", "property",
+    "protected", "pure", "rand", "randc", "randcase", "randsequence", "ref", "reject_on", "restrict",
+    "return", "s_always", "s_eventually", "s_nexttime", "s_until", "s_until_with", "sequence",
+    "shortint", "shortreal", "soft", "solve", "static", "string", "strong", "struct", "super",
+    "sync_accept_on", "sync_reject_on", "tagged", "this", "throughout", "timeprecision", "timeunit",
+    "type", "typedef", "union", "unique", "unique0", "until", "until_with", "untyped", "var", "virtual",
+    "void", "wait_order", "weak", "wildcard", "with", "within",
 ]
 
 /// Two's complement encoding of `value` in `type`, or nil if it does not fit.

@@ -168,6 +168,13 @@ import Testing
         expectError(m2, line: line2, "not a Verilog identifier")
     }
 
+    @Test func systemVerilogKeywordsAreRejected() {
+        // Verilator reserves SystemVerilog keywords even in Verilog-2005 files.
+        let m = Module("t")
+        m.output("cross", .bool).assign(m.input("a", .bool)); let line = #line
+        expectError(m, line: line, "Verilog keyword")
+    }
+
     @Test func reservedClockResetNames() {
         let m = Module("t")
         m.output("y", .bool).assign(m.input("clk", .bool)); let line = #line
