@@ -49,7 +49,7 @@ public struct Toolchain: Sendable {
             throw ToolchainError.missing("Verilator's include files (verilated.h)")
         }
         let cxxVersion = (try? EDATools.run(cxx, ["--version"]).output.split(separator: "\n").first.map(String.init)) ?? "unknown"
-        return Toolchain(verilator: v, verilatorRoot: root, verilatorVersion: version, cxx: cxx, cxxVersion: cxxVersion ?? "unknown")
+        return Toolchain(verilator: v, verilatorRoot: root, verilatorVersion: version, cxx: cxx, cxxVersion: cxxVersion)
     }
 
     var include: String { verilatorRoot + "/include" }
