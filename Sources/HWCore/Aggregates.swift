@@ -7,7 +7,13 @@ public struct Vec: RandomAccessCollection {
 
     public var startIndex: Int { elements.startIndex }
     public var endIndex: Int { elements.endIndex }
-    public subscript(position: Int) -> Signal { elements[position] }
+    /// Element `position`. An index outside the vector is a DSL misuse: the result is reported
+    /// as an error at the statement that uses it (not a Swift trap).
+    public subscript(position: Int) -> Signal {
+        if elements.indices.contains(position) { return elements[position] }
+        guard let first = elements.first else { preconditionFailure("index \(position) into an empty Vec") }
+        return first.module.invalid("vector index \(position) is outside 0..<\(elements.count)", first.type)
+    }
 
     /// Run-time index. The index must be unsigned and unable to address past the end
     /// (2^width ≤ count); otherwise this is an error at the calling line — use

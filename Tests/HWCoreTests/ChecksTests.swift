@@ -189,6 +189,13 @@ import Testing
         expectError(m, line: line, "can address 8 elements but the vector has 5")
     }
 
+    @Test func staticIndexOutOfRangeIsAnErrorNotATrap() {
+        let m = Module("t")
+        let v = m.input("v", .uint(8), count: 5)
+        m.output("y", .uint(8)).assign(v[5]); let line = #line
+        expectError(m, line: line, "vector index 5 is outside 0..<5")
+    }
+
     @Test func dynamicIndexWithDefaultIsAccepted() throws {
         let m = Module("t")
         let v = m.input("v", .uint(8), count: 5)
