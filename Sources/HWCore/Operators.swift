@@ -35,6 +35,15 @@ extension Signal {
 
     fileprivate static func compare(_ op: BinaryOp, _ a: Signal, _ b: Signal, _ name: String) -> Signal {
         if let problem = checkPair(a, b, name) { return a.invalid(problem, .bool) }
+        // An unsigned value compared with constant 0 by an ordering is constant: fold it, so the
+        // Verilog does not carry a comparison Verilator flags as constant.
+        if !a.isSigned {
+            switch (op, a.isConstantZero, b.isConstantZero) {
+            case (.lt, _, true), (.gt, true, _): return a.module.constOrInvalid(0, .bool)
+            case (.ge, _, true), (.le, true, _): return a.module.constOrInvalid(1, .bool)
+            default: break
+            }
+        }
         let w = max(a.width, b.width)
         return a.makeNode(.binary(op, a.ext(w).id, b.ext(w).id), .bool)
     }

@@ -123,6 +123,12 @@ extension Signal {
     }
 
     func sameModule(_ other: Signal) -> Bool { other.module === module }
+
+    /// Whether this is a constant whose bits are all zero.
+    var isConstantZero: Bool {
+        if case .constant(let words) = module.nodes[id.index].op { return words.allSatisfy { $0 == 0 } }
+        return false
+    }
 }
 
 /// Concatenation, most significant part first (like Verilog `{a, b}`); the result is unsigned.

@@ -29,6 +29,9 @@ final class ModuleEmitter {
     /// Lines declaring temporaries, produced while printing the current statement.
     var pending: [String] = []
     var tempCounter: [String: Int] = [:]
+    /// Temporaries in declaration order, with the bits the text reads.
+    var tempOrder: [String] = []
+    var tempUsed: [String: [Bool]] = [:]
     var owner = ""
     var ownerLoc = ""
 
@@ -137,10 +140,17 @@ final class ModuleEmitter {
         for b in lo..<min(w, lo + width) { used[s]![b] = true }
     }
 
+    func markTempUsed(_ t: String, lo: Int, width: Int) {
+        guard var bits = tempUsed[t] else { return }
+        for b in lo..<min(bits.count, lo + width) { bits[b] = true }
+        tempUsed[t] = bits
+    }
+
     /// Text naming bits [lo, lo+width) of `n` when they can be named without a temporary.
     func bitsText(_ n: NodeID, lo: Int, width: Int) -> String? {
         if let t = temp[stripCasts(n).raw] {
             let tw = m.nodes[stripCasts(n).index].type.width
+            markTempUsed(t, lo: lo, width: width)
             if lo == 0 && width == tw { return t }
             return width == 1 ? "\(t)[\(lo)]" : "\(t)[\(lo + width - 1):\(lo)]"
         }
@@ -154,8 +164,15 @@ final class ModuleEmitter {
 
     /// Verilog text of node `n`, `top` when it is a whole statement's right-hand side.
     func expr(_ n: NodeID, top: Bool = false) -> String {
-        if let t = temp[n.raw] { return t }
-        if needsTemp[n.index] { return makeTemp(n) }
+        if let t = temp[n.raw] {
+            markTempUsed(t, lo: 0, width: m.nodes[n.index].type.width)
+            return t
+        }
+        if needsTemp[n.index] {
+            let t = makeTemp(n)
+            markTempUsed(t, lo: 0, width: m.nodes[n.index].type.width)
+            return t
+        }
         let node = m.nodes[n.index]
         func wrap(_ s: String) -> String { top ? s : "(\(s))" }
         switch node.op {
@@ -240,7 +257,9 @@ final class ModuleEmitter {
             }
             return items.count == 1 ? items[0] : "{" + items.joined(separator: ", ") + "}"
         case .select:
-            return makeTemp(n)
+            let t = makeTemp(n)
+            markTempUsed(t, lo: 0, width: node.type.width)
+            return t
         case .undriven, .invalid:
             return "/* unreachable */ \(constant([0], node.type))"
         }
@@ -260,7 +279,10 @@ final class ModuleEmitter {
 
     /// Declares a temporary for `n` (its own temporaries first) and returns its name.
     func makeTemp(_ n: NodeID) -> String {
-        if let t = temp[n.raw] { return t }
+        if let t = temp[n.raw] {
+            markTempUsed(t, lo: 0, width: m.nodes[n.index].type.width)
+            return t
+        }
         let node = m.nodes[n.index]
         if case .select(let idx, let elements, let fallback) = node.op {
             let ix = expr(idx)
@@ -268,6 +290,8 @@ final class ModuleEmitter {
             let fb = fallback.map { expr($0, top: true) }
             let name = freshTempName()
             temp[n.raw] = name
+            tempOrder.append(name)
+            tempUsed[name] = [Bool](repeating: false, count: node.type.width)
             let iw = m.nodes[idx.index].type.width
             var s = "  reg \(range(node.type.width))\(name);\(ownerLoc)\n  always @* begin\n    case (\(ix))\n"
             for (i, e) in es.enumerated() {
@@ -284,6 +308,8 @@ final class ModuleEmitter {
         needsTemp[n.index] = true
         let name = freshTempName()
         temp[n.raw] = name
+        tempOrder.append(name)
+        tempUsed[name] = [Bool](repeating: false, count: node.type.width)
         pending.append("  wire \(range(node.type.width))\(name) = \(text);\(ownerLoc)\n")
         return name
     }
@@ -437,19 +463,12 @@ final class ModuleEmitter {
             case .input, .wire, .register, .instanceOutput, .memoryRead: break
             default: continue
             }
-            let bits = used[i] ?? [Bool](repeating: false, count: s.type.width)
-            var b = s.type.width - 1
-            while b >= 0 {
-                if bits[b] { b -= 1; continue }
-                var lo = b
-                while lo > 0 && !bits[lo - 1] { lo -= 1 }
-                if lo == 0 && b == s.type.width - 1 {
-                    unusedParts.append(s.name)
-                } else {
-                    unusedParts.append(lo == b ? "\(s.name)[\(b)]" : "\(s.name)[\(b):\(lo)]")
-                }
-                b = lo - 1
-            }
+            appendUnused(s.name, used[i] ?? [Bool](repeating: false, count: s.type.width), &unusedParts)
+        }
+        // Temporaries hold a whole expression; a slice of it leaves the other bits unread.
+        for t in tempOrder {
+            guard let bits = tempUsed[t] else { continue }
+            appendUnused(t, bits, &unusedParts)
         }
         if !unusedParts.isEmpty {
             out += "  // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.\n"
@@ -459,6 +478,22 @@ final class ModuleEmitter {
         }
         out += "endmodule\n"
         return (head, out)
+    }
+
+    /// Appends `name`'s unread bit ranges (or the whole name) to the unused sink.
+    func appendUnused(_ name: String, _ bits: [Bool], _ parts: inout [String]) {
+        var b = bits.count - 1
+        while b >= 0 {
+            if bits[b] { b -= 1; continue }
+            var lo = b
+            while lo > 0 && !bits[lo - 1] { lo -= 1 }
+            if lo == 0 && b == bits.count - 1 {
+                parts.append(name)
+            } else {
+                parts.append(lo == b ? "\(name)[\(b)]" : "\(name)[\(b):\(lo)]")
+            }
+            b = lo - 1
+        }
     }
 
     /// One register as a single non-blocking assignment of its next state:
