@@ -1319,3588 +1319,516 @@ module sat_r16_c16_n2m8_d8_a32 (
   wire [5:0] index_unit_row_14_idx;  // SparseAccel/SATArray.swift:31
   wire [15:0] index_unit_row_15_w;  // SparseAccel/SATArray.swift:31
   wire [5:0] index_unit_row_15_idx;  // SparseAccel/SATArray.swift:31
-  wire [7:0] pe_0_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_0_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_0_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_0_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_0_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_1_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_1_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_1_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_1_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_2_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_2_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_2_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_2_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_3_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_3_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_3_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_3_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_4_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_4_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_4_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_4_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_5_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_5_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_5_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_5_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_6_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_6_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_6_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_6_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_7_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_7_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_7_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_7_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_8_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_8_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_8_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_8_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_9_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_9_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_9_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_9_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_10_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_10_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_10_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_10_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_11_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_11_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_11_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_11_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_12_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_12_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_12_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_12_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_13_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_13_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_13_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_13_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_14_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_14_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_14_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_14_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_0_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_0_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_0_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_0_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_1_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_1_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_1_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_1_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_2_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_2_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_2_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_2_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_3_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_3_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_3_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_3_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_4_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_4_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_4_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_4_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_5_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_5_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_5_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_5_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_6_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_6_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_6_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_6_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_7_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_7_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_7_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_7_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_8_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_8_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_8_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_8_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_9_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_9_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_9_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_9_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_10_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_10_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_10_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_10_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_11_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_11_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_11_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_11_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_12_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_12_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_12_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_12_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_13_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_13_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_13_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_13_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_14_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_14_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_14_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_14_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_w_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_w_1;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_15_in_idx_0;  // SparseAccel/SATArray.swift:35
-  wire [2:0] pe_15_15_in_idx_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_0;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_1;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_2;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_3;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_4;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_5;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_6;  // SparseAccel/SATArray.swift:35
-  wire [7:0] pe_15_15_in_x_7;  // SparseAccel/SATArray.swift:35
   wire [63:0] pe_15_15_out_x;  // SparseAccel/SATArray.swift:35
   wire [31:0] pe_15_15_acc;  // SparseAccel/SATArray.swift:35
   assign row_out = {row_out_15, row_out_14, row_out_13, row_out_12, row_out_11, row_out_10, row_out_9, row_out_8, row_out_7, row_out_6, row_out_5, row_out_4, row_out_3, row_out_2, row_out_1, row_out_0};  // SparseAccel/SATArray.swift:29
@@ -5256,3078 +2184,6 @@ module sat_r16_c16_n2m8_d8_a32 (
     endcase
   end
   assign row_out_15 = row_out_15_t0;  // SparseAccel/SATArray.swift:47
-  assign pe_0_0_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_0_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_0_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_0_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_0_in_x_0 = in_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_1 = in_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_2 = in_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_3 = in_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_4 = in_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_5 = in_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_6 = in_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_0_0_in_x_7 = in_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_1_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_1_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_1_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_1_in_x_0 = in_x[71:64];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_1 = in_x[79:72];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_2 = in_x[87:80];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_3 = in_x[95:88];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_4 = in_x[103:96];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_5 = in_x[111:104];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_6 = in_x[119:112];  // SparseAccel/SATArray.swift:39
-  assign pe_0_1_in_x_7 = in_x[127:120];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_2_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_2_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_2_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_2_in_x_0 = in_x[135:128];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_1 = in_x[143:136];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_2 = in_x[151:144];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_3 = in_x[159:152];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_4 = in_x[167:160];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_5 = in_x[175:168];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_6 = in_x[183:176];  // SparseAccel/SATArray.swift:39
-  assign pe_0_2_in_x_7 = in_x[191:184];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_3_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_3_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_3_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_3_in_x_0 = in_x[199:192];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_1 = in_x[207:200];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_2 = in_x[215:208];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_3 = in_x[223:216];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_4 = in_x[231:224];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_5 = in_x[239:232];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_6 = in_x[247:240];  // SparseAccel/SATArray.swift:39
-  assign pe_0_3_in_x_7 = in_x[255:248];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_4_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_4_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_4_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_4_in_x_0 = in_x[263:256];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_1 = in_x[271:264];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_2 = in_x[279:272];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_3 = in_x[287:280];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_4 = in_x[295:288];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_5 = in_x[303:296];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_6 = in_x[311:304];  // SparseAccel/SATArray.swift:39
-  assign pe_0_4_in_x_7 = in_x[319:312];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_5_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_5_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_5_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_5_in_x_0 = in_x[327:320];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_1 = in_x[335:328];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_2 = in_x[343:336];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_3 = in_x[351:344];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_4 = in_x[359:352];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_5 = in_x[367:360];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_6 = in_x[375:368];  // SparseAccel/SATArray.swift:39
-  assign pe_0_5_in_x_7 = in_x[383:376];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_6_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_6_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_6_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_6_in_x_0 = in_x[391:384];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_1 = in_x[399:392];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_2 = in_x[407:400];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_3 = in_x[415:408];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_4 = in_x[423:416];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_5 = in_x[431:424];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_6 = in_x[439:432];  // SparseAccel/SATArray.swift:39
-  assign pe_0_6_in_x_7 = in_x[447:440];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_7_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_7_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_7_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_7_in_x_0 = in_x[455:448];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_1 = in_x[463:456];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_2 = in_x[471:464];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_3 = in_x[479:472];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_4 = in_x[487:480];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_5 = in_x[495:488];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_6 = in_x[503:496];  // SparseAccel/SATArray.swift:39
-  assign pe_0_7_in_x_7 = in_x[511:504];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_8_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_8_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_8_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_8_in_x_0 = in_x[519:512];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_1 = in_x[527:520];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_2 = in_x[535:528];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_3 = in_x[543:536];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_4 = in_x[551:544];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_5 = in_x[559:552];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_6 = in_x[567:560];  // SparseAccel/SATArray.swift:39
-  assign pe_0_8_in_x_7 = in_x[575:568];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_9_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_9_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_9_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_9_in_x_0 = in_x[583:576];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_1 = in_x[591:584];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_2 = in_x[599:592];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_3 = in_x[607:600];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_4 = in_x[615:608];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_5 = in_x[623:616];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_6 = in_x[631:624];  // SparseAccel/SATArray.swift:39
-  assign pe_0_9_in_x_7 = in_x[639:632];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_10_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_10_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_10_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_10_in_x_0 = in_x[647:640];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_1 = in_x[655:648];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_2 = in_x[663:656];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_3 = in_x[671:664];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_4 = in_x[679:672];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_5 = in_x[687:680];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_6 = in_x[695:688];  // SparseAccel/SATArray.swift:39
-  assign pe_0_10_in_x_7 = in_x[703:696];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_11_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_11_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_11_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_11_in_x_0 = in_x[711:704];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_1 = in_x[719:712];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_2 = in_x[727:720];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_3 = in_x[735:728];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_4 = in_x[743:736];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_5 = in_x[751:744];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_6 = in_x[759:752];  // SparseAccel/SATArray.swift:39
-  assign pe_0_11_in_x_7 = in_x[767:760];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_12_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_12_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_12_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_12_in_x_0 = in_x[775:768];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_1 = in_x[783:776];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_2 = in_x[791:784];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_3 = in_x[799:792];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_4 = in_x[807:800];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_5 = in_x[815:808];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_6 = in_x[823:816];  // SparseAccel/SATArray.swift:39
-  assign pe_0_12_in_x_7 = in_x[831:824];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_13_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_13_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_13_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_13_in_x_0 = in_x[839:832];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_1 = in_x[847:840];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_2 = in_x[855:848];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_3 = in_x[863:856];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_4 = in_x[871:864];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_5 = in_x[879:872];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_6 = in_x[887:880];  // SparseAccel/SATArray.swift:39
-  assign pe_0_13_in_x_7 = in_x[895:888];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_14_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_14_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_14_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_14_in_x_0 = in_x[903:896];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_1 = in_x[911:904];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_2 = in_x[919:912];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_3 = in_x[927:920];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_4 = in_x[935:928];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_5 = in_x[943:936];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_6 = in_x[951:944];  // SparseAccel/SATArray.swift:39
-  assign pe_0_14_in_x_7 = in_x[959:952];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_w_0 = index_unit_row_0_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_0_15_in_w_1 = index_unit_row_0_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_0_15_in_idx_0 = index_unit_row_0_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_0_15_in_idx_1 = index_unit_row_0_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_0_15_in_x_0 = in_x[967:960];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_1 = in_x[975:968];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_2 = in_x[983:976];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_3 = in_x[991:984];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_4 = in_x[999:992];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_5 = in_x[1007:1000];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_6 = in_x[1015:1008];  // SparseAccel/SATArray.swift:39
-  assign pe_0_15_in_x_7 = in_x[1023:1016];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_0_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_0_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_0_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_0_in_x_0 = pe_0_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_1 = pe_0_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_2 = pe_0_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_3 = pe_0_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_4 = pe_0_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_5 = pe_0_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_6 = pe_0_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_0_in_x_7 = pe_0_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_1_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_1_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_1_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_1_in_x_0 = pe_0_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_1 = pe_0_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_2 = pe_0_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_3 = pe_0_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_4 = pe_0_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_5 = pe_0_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_6 = pe_0_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_1_in_x_7 = pe_0_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_2_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_2_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_2_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_2_in_x_0 = pe_0_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_1 = pe_0_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_2 = pe_0_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_3 = pe_0_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_4 = pe_0_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_5 = pe_0_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_6 = pe_0_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_2_in_x_7 = pe_0_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_3_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_3_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_3_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_3_in_x_0 = pe_0_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_1 = pe_0_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_2 = pe_0_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_3 = pe_0_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_4 = pe_0_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_5 = pe_0_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_6 = pe_0_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_3_in_x_7 = pe_0_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_4_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_4_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_4_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_4_in_x_0 = pe_0_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_1 = pe_0_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_2 = pe_0_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_3 = pe_0_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_4 = pe_0_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_5 = pe_0_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_6 = pe_0_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_4_in_x_7 = pe_0_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_5_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_5_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_5_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_5_in_x_0 = pe_0_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_1 = pe_0_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_2 = pe_0_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_3 = pe_0_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_4 = pe_0_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_5 = pe_0_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_6 = pe_0_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_5_in_x_7 = pe_0_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_6_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_6_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_6_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_6_in_x_0 = pe_0_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_1 = pe_0_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_2 = pe_0_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_3 = pe_0_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_4 = pe_0_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_5 = pe_0_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_6 = pe_0_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_6_in_x_7 = pe_0_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_7_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_7_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_7_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_7_in_x_0 = pe_0_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_1 = pe_0_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_2 = pe_0_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_3 = pe_0_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_4 = pe_0_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_5 = pe_0_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_6 = pe_0_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_7_in_x_7 = pe_0_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_8_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_8_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_8_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_8_in_x_0 = pe_0_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_1 = pe_0_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_2 = pe_0_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_3 = pe_0_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_4 = pe_0_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_5 = pe_0_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_6 = pe_0_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_8_in_x_7 = pe_0_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_9_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_9_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_9_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_9_in_x_0 = pe_0_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_1 = pe_0_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_2 = pe_0_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_3 = pe_0_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_4 = pe_0_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_5 = pe_0_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_6 = pe_0_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_9_in_x_7 = pe_0_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_10_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_10_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_10_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_10_in_x_0 = pe_0_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_1 = pe_0_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_2 = pe_0_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_3 = pe_0_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_4 = pe_0_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_5 = pe_0_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_6 = pe_0_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_10_in_x_7 = pe_0_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_11_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_11_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_11_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_11_in_x_0 = pe_0_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_1 = pe_0_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_2 = pe_0_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_3 = pe_0_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_4 = pe_0_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_5 = pe_0_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_6 = pe_0_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_11_in_x_7 = pe_0_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_12_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_12_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_12_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_12_in_x_0 = pe_0_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_1 = pe_0_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_2 = pe_0_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_3 = pe_0_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_4 = pe_0_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_5 = pe_0_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_6 = pe_0_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_12_in_x_7 = pe_0_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_13_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_13_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_13_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_13_in_x_0 = pe_0_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_1 = pe_0_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_2 = pe_0_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_3 = pe_0_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_4 = pe_0_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_5 = pe_0_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_6 = pe_0_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_13_in_x_7 = pe_0_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_14_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_14_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_14_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_14_in_x_0 = pe_0_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_1 = pe_0_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_2 = pe_0_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_3 = pe_0_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_4 = pe_0_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_5 = pe_0_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_6 = pe_0_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_14_in_x_7 = pe_0_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_w_0 = index_unit_row_1_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_1_15_in_w_1 = index_unit_row_1_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_1_15_in_idx_0 = index_unit_row_1_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_1_15_in_idx_1 = index_unit_row_1_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_1_15_in_x_0 = pe_0_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_1 = pe_0_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_2 = pe_0_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_3 = pe_0_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_4 = pe_0_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_5 = pe_0_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_6 = pe_0_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_1_15_in_x_7 = pe_0_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_0_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_0_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_0_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_0_in_x_0 = pe_1_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_1 = pe_1_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_2 = pe_1_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_3 = pe_1_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_4 = pe_1_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_5 = pe_1_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_6 = pe_1_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_0_in_x_7 = pe_1_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_1_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_1_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_1_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_1_in_x_0 = pe_1_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_1 = pe_1_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_2 = pe_1_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_3 = pe_1_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_4 = pe_1_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_5 = pe_1_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_6 = pe_1_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_1_in_x_7 = pe_1_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_2_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_2_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_2_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_2_in_x_0 = pe_1_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_1 = pe_1_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_2 = pe_1_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_3 = pe_1_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_4 = pe_1_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_5 = pe_1_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_6 = pe_1_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_2_in_x_7 = pe_1_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_3_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_3_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_3_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_3_in_x_0 = pe_1_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_1 = pe_1_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_2 = pe_1_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_3 = pe_1_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_4 = pe_1_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_5 = pe_1_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_6 = pe_1_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_3_in_x_7 = pe_1_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_4_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_4_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_4_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_4_in_x_0 = pe_1_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_1 = pe_1_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_2 = pe_1_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_3 = pe_1_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_4 = pe_1_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_5 = pe_1_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_6 = pe_1_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_4_in_x_7 = pe_1_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_5_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_5_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_5_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_5_in_x_0 = pe_1_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_1 = pe_1_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_2 = pe_1_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_3 = pe_1_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_4 = pe_1_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_5 = pe_1_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_6 = pe_1_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_5_in_x_7 = pe_1_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_6_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_6_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_6_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_6_in_x_0 = pe_1_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_1 = pe_1_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_2 = pe_1_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_3 = pe_1_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_4 = pe_1_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_5 = pe_1_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_6 = pe_1_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_6_in_x_7 = pe_1_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_7_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_7_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_7_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_7_in_x_0 = pe_1_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_1 = pe_1_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_2 = pe_1_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_3 = pe_1_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_4 = pe_1_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_5 = pe_1_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_6 = pe_1_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_7_in_x_7 = pe_1_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_8_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_8_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_8_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_8_in_x_0 = pe_1_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_1 = pe_1_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_2 = pe_1_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_3 = pe_1_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_4 = pe_1_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_5 = pe_1_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_6 = pe_1_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_8_in_x_7 = pe_1_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_9_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_9_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_9_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_9_in_x_0 = pe_1_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_1 = pe_1_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_2 = pe_1_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_3 = pe_1_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_4 = pe_1_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_5 = pe_1_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_6 = pe_1_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_9_in_x_7 = pe_1_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_10_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_10_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_10_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_10_in_x_0 = pe_1_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_1 = pe_1_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_2 = pe_1_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_3 = pe_1_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_4 = pe_1_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_5 = pe_1_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_6 = pe_1_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_10_in_x_7 = pe_1_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_11_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_11_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_11_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_11_in_x_0 = pe_1_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_1 = pe_1_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_2 = pe_1_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_3 = pe_1_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_4 = pe_1_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_5 = pe_1_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_6 = pe_1_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_11_in_x_7 = pe_1_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_12_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_12_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_12_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_12_in_x_0 = pe_1_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_1 = pe_1_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_2 = pe_1_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_3 = pe_1_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_4 = pe_1_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_5 = pe_1_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_6 = pe_1_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_12_in_x_7 = pe_1_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_13_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_13_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_13_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_13_in_x_0 = pe_1_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_1 = pe_1_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_2 = pe_1_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_3 = pe_1_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_4 = pe_1_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_5 = pe_1_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_6 = pe_1_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_13_in_x_7 = pe_1_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_14_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_14_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_14_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_14_in_x_0 = pe_1_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_1 = pe_1_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_2 = pe_1_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_3 = pe_1_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_4 = pe_1_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_5 = pe_1_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_6 = pe_1_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_14_in_x_7 = pe_1_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_w_0 = index_unit_row_2_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_2_15_in_w_1 = index_unit_row_2_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_2_15_in_idx_0 = index_unit_row_2_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_2_15_in_idx_1 = index_unit_row_2_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_2_15_in_x_0 = pe_1_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_1 = pe_1_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_2 = pe_1_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_3 = pe_1_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_4 = pe_1_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_5 = pe_1_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_6 = pe_1_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_2_15_in_x_7 = pe_1_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_0_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_0_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_0_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_0_in_x_0 = pe_2_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_1 = pe_2_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_2 = pe_2_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_3 = pe_2_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_4 = pe_2_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_5 = pe_2_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_6 = pe_2_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_0_in_x_7 = pe_2_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_1_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_1_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_1_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_1_in_x_0 = pe_2_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_1 = pe_2_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_2 = pe_2_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_3 = pe_2_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_4 = pe_2_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_5 = pe_2_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_6 = pe_2_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_1_in_x_7 = pe_2_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_2_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_2_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_2_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_2_in_x_0 = pe_2_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_1 = pe_2_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_2 = pe_2_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_3 = pe_2_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_4 = pe_2_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_5 = pe_2_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_6 = pe_2_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_2_in_x_7 = pe_2_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_3_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_3_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_3_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_3_in_x_0 = pe_2_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_1 = pe_2_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_2 = pe_2_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_3 = pe_2_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_4 = pe_2_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_5 = pe_2_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_6 = pe_2_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_3_in_x_7 = pe_2_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_4_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_4_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_4_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_4_in_x_0 = pe_2_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_1 = pe_2_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_2 = pe_2_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_3 = pe_2_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_4 = pe_2_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_5 = pe_2_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_6 = pe_2_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_4_in_x_7 = pe_2_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_5_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_5_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_5_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_5_in_x_0 = pe_2_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_1 = pe_2_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_2 = pe_2_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_3 = pe_2_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_4 = pe_2_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_5 = pe_2_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_6 = pe_2_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_5_in_x_7 = pe_2_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_6_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_6_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_6_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_6_in_x_0 = pe_2_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_1 = pe_2_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_2 = pe_2_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_3 = pe_2_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_4 = pe_2_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_5 = pe_2_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_6 = pe_2_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_6_in_x_7 = pe_2_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_7_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_7_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_7_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_7_in_x_0 = pe_2_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_1 = pe_2_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_2 = pe_2_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_3 = pe_2_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_4 = pe_2_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_5 = pe_2_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_6 = pe_2_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_7_in_x_7 = pe_2_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_8_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_8_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_8_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_8_in_x_0 = pe_2_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_1 = pe_2_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_2 = pe_2_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_3 = pe_2_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_4 = pe_2_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_5 = pe_2_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_6 = pe_2_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_8_in_x_7 = pe_2_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_9_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_9_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_9_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_9_in_x_0 = pe_2_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_1 = pe_2_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_2 = pe_2_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_3 = pe_2_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_4 = pe_2_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_5 = pe_2_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_6 = pe_2_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_9_in_x_7 = pe_2_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_10_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_10_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_10_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_10_in_x_0 = pe_2_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_1 = pe_2_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_2 = pe_2_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_3 = pe_2_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_4 = pe_2_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_5 = pe_2_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_6 = pe_2_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_10_in_x_7 = pe_2_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_11_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_11_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_11_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_11_in_x_0 = pe_2_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_1 = pe_2_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_2 = pe_2_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_3 = pe_2_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_4 = pe_2_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_5 = pe_2_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_6 = pe_2_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_11_in_x_7 = pe_2_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_12_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_12_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_12_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_12_in_x_0 = pe_2_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_1 = pe_2_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_2 = pe_2_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_3 = pe_2_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_4 = pe_2_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_5 = pe_2_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_6 = pe_2_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_12_in_x_7 = pe_2_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_13_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_13_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_13_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_13_in_x_0 = pe_2_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_1 = pe_2_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_2 = pe_2_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_3 = pe_2_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_4 = pe_2_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_5 = pe_2_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_6 = pe_2_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_13_in_x_7 = pe_2_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_14_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_14_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_14_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_14_in_x_0 = pe_2_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_1 = pe_2_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_2 = pe_2_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_3 = pe_2_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_4 = pe_2_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_5 = pe_2_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_6 = pe_2_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_14_in_x_7 = pe_2_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_w_0 = index_unit_row_3_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_3_15_in_w_1 = index_unit_row_3_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_3_15_in_idx_0 = index_unit_row_3_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_3_15_in_idx_1 = index_unit_row_3_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_3_15_in_x_0 = pe_2_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_1 = pe_2_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_2 = pe_2_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_3 = pe_2_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_4 = pe_2_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_5 = pe_2_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_6 = pe_2_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_3_15_in_x_7 = pe_2_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_0_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_0_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_0_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_0_in_x_0 = pe_3_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_1 = pe_3_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_2 = pe_3_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_3 = pe_3_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_4 = pe_3_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_5 = pe_3_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_6 = pe_3_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_0_in_x_7 = pe_3_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_1_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_1_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_1_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_1_in_x_0 = pe_3_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_1 = pe_3_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_2 = pe_3_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_3 = pe_3_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_4 = pe_3_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_5 = pe_3_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_6 = pe_3_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_1_in_x_7 = pe_3_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_2_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_2_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_2_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_2_in_x_0 = pe_3_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_1 = pe_3_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_2 = pe_3_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_3 = pe_3_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_4 = pe_3_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_5 = pe_3_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_6 = pe_3_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_2_in_x_7 = pe_3_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_3_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_3_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_3_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_3_in_x_0 = pe_3_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_1 = pe_3_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_2 = pe_3_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_3 = pe_3_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_4 = pe_3_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_5 = pe_3_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_6 = pe_3_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_3_in_x_7 = pe_3_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_4_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_4_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_4_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_4_in_x_0 = pe_3_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_1 = pe_3_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_2 = pe_3_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_3 = pe_3_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_4 = pe_3_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_5 = pe_3_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_6 = pe_3_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_4_in_x_7 = pe_3_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_5_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_5_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_5_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_5_in_x_0 = pe_3_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_1 = pe_3_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_2 = pe_3_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_3 = pe_3_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_4 = pe_3_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_5 = pe_3_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_6 = pe_3_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_5_in_x_7 = pe_3_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_6_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_6_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_6_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_6_in_x_0 = pe_3_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_1 = pe_3_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_2 = pe_3_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_3 = pe_3_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_4 = pe_3_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_5 = pe_3_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_6 = pe_3_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_6_in_x_7 = pe_3_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_7_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_7_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_7_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_7_in_x_0 = pe_3_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_1 = pe_3_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_2 = pe_3_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_3 = pe_3_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_4 = pe_3_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_5 = pe_3_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_6 = pe_3_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_7_in_x_7 = pe_3_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_8_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_8_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_8_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_8_in_x_0 = pe_3_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_1 = pe_3_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_2 = pe_3_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_3 = pe_3_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_4 = pe_3_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_5 = pe_3_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_6 = pe_3_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_8_in_x_7 = pe_3_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_9_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_9_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_9_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_9_in_x_0 = pe_3_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_1 = pe_3_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_2 = pe_3_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_3 = pe_3_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_4 = pe_3_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_5 = pe_3_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_6 = pe_3_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_9_in_x_7 = pe_3_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_10_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_10_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_10_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_10_in_x_0 = pe_3_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_1 = pe_3_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_2 = pe_3_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_3 = pe_3_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_4 = pe_3_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_5 = pe_3_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_6 = pe_3_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_10_in_x_7 = pe_3_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_11_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_11_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_11_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_11_in_x_0 = pe_3_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_1 = pe_3_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_2 = pe_3_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_3 = pe_3_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_4 = pe_3_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_5 = pe_3_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_6 = pe_3_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_11_in_x_7 = pe_3_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_12_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_12_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_12_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_12_in_x_0 = pe_3_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_1 = pe_3_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_2 = pe_3_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_3 = pe_3_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_4 = pe_3_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_5 = pe_3_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_6 = pe_3_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_12_in_x_7 = pe_3_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_13_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_13_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_13_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_13_in_x_0 = pe_3_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_1 = pe_3_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_2 = pe_3_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_3 = pe_3_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_4 = pe_3_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_5 = pe_3_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_6 = pe_3_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_13_in_x_7 = pe_3_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_14_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_14_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_14_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_14_in_x_0 = pe_3_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_1 = pe_3_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_2 = pe_3_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_3 = pe_3_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_4 = pe_3_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_5 = pe_3_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_6 = pe_3_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_14_in_x_7 = pe_3_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_w_0 = index_unit_row_4_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_4_15_in_w_1 = index_unit_row_4_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_4_15_in_idx_0 = index_unit_row_4_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_4_15_in_idx_1 = index_unit_row_4_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_4_15_in_x_0 = pe_3_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_1 = pe_3_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_2 = pe_3_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_3 = pe_3_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_4 = pe_3_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_5 = pe_3_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_6 = pe_3_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_4_15_in_x_7 = pe_3_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_0_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_0_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_0_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_0_in_x_0 = pe_4_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_1 = pe_4_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_2 = pe_4_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_3 = pe_4_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_4 = pe_4_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_5 = pe_4_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_6 = pe_4_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_0_in_x_7 = pe_4_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_1_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_1_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_1_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_1_in_x_0 = pe_4_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_1 = pe_4_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_2 = pe_4_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_3 = pe_4_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_4 = pe_4_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_5 = pe_4_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_6 = pe_4_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_1_in_x_7 = pe_4_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_2_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_2_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_2_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_2_in_x_0 = pe_4_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_1 = pe_4_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_2 = pe_4_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_3 = pe_4_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_4 = pe_4_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_5 = pe_4_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_6 = pe_4_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_2_in_x_7 = pe_4_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_3_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_3_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_3_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_3_in_x_0 = pe_4_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_1 = pe_4_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_2 = pe_4_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_3 = pe_4_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_4 = pe_4_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_5 = pe_4_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_6 = pe_4_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_3_in_x_7 = pe_4_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_4_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_4_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_4_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_4_in_x_0 = pe_4_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_1 = pe_4_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_2 = pe_4_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_3 = pe_4_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_4 = pe_4_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_5 = pe_4_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_6 = pe_4_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_4_in_x_7 = pe_4_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_5_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_5_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_5_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_5_in_x_0 = pe_4_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_1 = pe_4_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_2 = pe_4_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_3 = pe_4_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_4 = pe_4_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_5 = pe_4_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_6 = pe_4_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_5_in_x_7 = pe_4_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_6_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_6_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_6_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_6_in_x_0 = pe_4_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_1 = pe_4_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_2 = pe_4_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_3 = pe_4_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_4 = pe_4_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_5 = pe_4_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_6 = pe_4_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_6_in_x_7 = pe_4_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_7_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_7_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_7_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_7_in_x_0 = pe_4_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_1 = pe_4_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_2 = pe_4_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_3 = pe_4_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_4 = pe_4_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_5 = pe_4_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_6 = pe_4_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_7_in_x_7 = pe_4_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_8_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_8_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_8_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_8_in_x_0 = pe_4_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_1 = pe_4_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_2 = pe_4_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_3 = pe_4_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_4 = pe_4_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_5 = pe_4_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_6 = pe_4_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_8_in_x_7 = pe_4_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_9_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_9_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_9_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_9_in_x_0 = pe_4_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_1 = pe_4_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_2 = pe_4_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_3 = pe_4_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_4 = pe_4_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_5 = pe_4_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_6 = pe_4_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_9_in_x_7 = pe_4_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_10_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_10_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_10_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_10_in_x_0 = pe_4_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_1 = pe_4_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_2 = pe_4_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_3 = pe_4_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_4 = pe_4_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_5 = pe_4_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_6 = pe_4_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_10_in_x_7 = pe_4_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_11_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_11_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_11_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_11_in_x_0 = pe_4_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_1 = pe_4_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_2 = pe_4_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_3 = pe_4_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_4 = pe_4_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_5 = pe_4_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_6 = pe_4_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_11_in_x_7 = pe_4_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_12_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_12_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_12_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_12_in_x_0 = pe_4_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_1 = pe_4_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_2 = pe_4_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_3 = pe_4_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_4 = pe_4_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_5 = pe_4_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_6 = pe_4_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_12_in_x_7 = pe_4_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_13_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_13_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_13_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_13_in_x_0 = pe_4_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_1 = pe_4_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_2 = pe_4_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_3 = pe_4_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_4 = pe_4_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_5 = pe_4_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_6 = pe_4_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_13_in_x_7 = pe_4_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_14_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_14_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_14_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_14_in_x_0 = pe_4_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_1 = pe_4_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_2 = pe_4_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_3 = pe_4_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_4 = pe_4_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_5 = pe_4_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_6 = pe_4_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_14_in_x_7 = pe_4_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_w_0 = index_unit_row_5_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_5_15_in_w_1 = index_unit_row_5_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_5_15_in_idx_0 = index_unit_row_5_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_5_15_in_idx_1 = index_unit_row_5_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_5_15_in_x_0 = pe_4_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_1 = pe_4_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_2 = pe_4_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_3 = pe_4_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_4 = pe_4_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_5 = pe_4_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_6 = pe_4_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_5_15_in_x_7 = pe_4_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_0_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_0_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_0_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_0_in_x_0 = pe_5_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_1 = pe_5_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_2 = pe_5_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_3 = pe_5_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_4 = pe_5_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_5 = pe_5_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_6 = pe_5_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_0_in_x_7 = pe_5_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_1_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_1_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_1_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_1_in_x_0 = pe_5_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_1 = pe_5_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_2 = pe_5_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_3 = pe_5_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_4 = pe_5_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_5 = pe_5_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_6 = pe_5_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_1_in_x_7 = pe_5_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_2_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_2_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_2_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_2_in_x_0 = pe_5_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_1 = pe_5_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_2 = pe_5_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_3 = pe_5_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_4 = pe_5_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_5 = pe_5_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_6 = pe_5_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_2_in_x_7 = pe_5_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_3_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_3_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_3_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_3_in_x_0 = pe_5_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_1 = pe_5_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_2 = pe_5_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_3 = pe_5_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_4 = pe_5_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_5 = pe_5_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_6 = pe_5_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_3_in_x_7 = pe_5_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_4_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_4_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_4_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_4_in_x_0 = pe_5_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_1 = pe_5_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_2 = pe_5_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_3 = pe_5_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_4 = pe_5_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_5 = pe_5_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_6 = pe_5_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_4_in_x_7 = pe_5_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_5_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_5_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_5_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_5_in_x_0 = pe_5_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_1 = pe_5_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_2 = pe_5_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_3 = pe_5_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_4 = pe_5_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_5 = pe_5_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_6 = pe_5_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_5_in_x_7 = pe_5_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_6_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_6_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_6_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_6_in_x_0 = pe_5_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_1 = pe_5_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_2 = pe_5_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_3 = pe_5_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_4 = pe_5_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_5 = pe_5_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_6 = pe_5_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_6_in_x_7 = pe_5_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_7_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_7_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_7_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_7_in_x_0 = pe_5_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_1 = pe_5_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_2 = pe_5_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_3 = pe_5_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_4 = pe_5_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_5 = pe_5_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_6 = pe_5_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_7_in_x_7 = pe_5_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_8_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_8_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_8_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_8_in_x_0 = pe_5_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_1 = pe_5_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_2 = pe_5_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_3 = pe_5_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_4 = pe_5_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_5 = pe_5_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_6 = pe_5_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_8_in_x_7 = pe_5_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_9_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_9_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_9_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_9_in_x_0 = pe_5_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_1 = pe_5_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_2 = pe_5_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_3 = pe_5_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_4 = pe_5_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_5 = pe_5_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_6 = pe_5_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_9_in_x_7 = pe_5_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_10_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_10_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_10_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_10_in_x_0 = pe_5_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_1 = pe_5_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_2 = pe_5_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_3 = pe_5_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_4 = pe_5_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_5 = pe_5_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_6 = pe_5_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_10_in_x_7 = pe_5_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_11_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_11_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_11_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_11_in_x_0 = pe_5_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_1 = pe_5_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_2 = pe_5_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_3 = pe_5_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_4 = pe_5_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_5 = pe_5_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_6 = pe_5_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_11_in_x_7 = pe_5_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_12_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_12_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_12_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_12_in_x_0 = pe_5_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_1 = pe_5_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_2 = pe_5_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_3 = pe_5_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_4 = pe_5_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_5 = pe_5_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_6 = pe_5_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_12_in_x_7 = pe_5_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_13_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_13_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_13_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_13_in_x_0 = pe_5_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_1 = pe_5_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_2 = pe_5_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_3 = pe_5_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_4 = pe_5_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_5 = pe_5_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_6 = pe_5_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_13_in_x_7 = pe_5_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_14_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_14_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_14_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_14_in_x_0 = pe_5_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_1 = pe_5_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_2 = pe_5_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_3 = pe_5_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_4 = pe_5_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_5 = pe_5_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_6 = pe_5_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_14_in_x_7 = pe_5_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_w_0 = index_unit_row_6_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_6_15_in_w_1 = index_unit_row_6_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_6_15_in_idx_0 = index_unit_row_6_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_6_15_in_idx_1 = index_unit_row_6_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_6_15_in_x_0 = pe_5_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_1 = pe_5_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_2 = pe_5_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_3 = pe_5_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_4 = pe_5_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_5 = pe_5_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_6 = pe_5_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_6_15_in_x_7 = pe_5_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_0_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_0_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_0_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_0_in_x_0 = pe_6_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_1 = pe_6_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_2 = pe_6_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_3 = pe_6_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_4 = pe_6_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_5 = pe_6_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_6 = pe_6_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_0_in_x_7 = pe_6_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_1_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_1_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_1_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_1_in_x_0 = pe_6_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_1 = pe_6_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_2 = pe_6_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_3 = pe_6_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_4 = pe_6_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_5 = pe_6_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_6 = pe_6_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_1_in_x_7 = pe_6_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_2_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_2_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_2_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_2_in_x_0 = pe_6_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_1 = pe_6_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_2 = pe_6_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_3 = pe_6_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_4 = pe_6_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_5 = pe_6_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_6 = pe_6_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_2_in_x_7 = pe_6_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_3_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_3_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_3_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_3_in_x_0 = pe_6_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_1 = pe_6_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_2 = pe_6_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_3 = pe_6_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_4 = pe_6_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_5 = pe_6_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_6 = pe_6_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_3_in_x_7 = pe_6_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_4_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_4_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_4_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_4_in_x_0 = pe_6_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_1 = pe_6_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_2 = pe_6_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_3 = pe_6_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_4 = pe_6_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_5 = pe_6_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_6 = pe_6_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_4_in_x_7 = pe_6_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_5_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_5_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_5_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_5_in_x_0 = pe_6_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_1 = pe_6_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_2 = pe_6_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_3 = pe_6_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_4 = pe_6_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_5 = pe_6_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_6 = pe_6_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_5_in_x_7 = pe_6_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_6_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_6_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_6_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_6_in_x_0 = pe_6_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_1 = pe_6_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_2 = pe_6_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_3 = pe_6_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_4 = pe_6_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_5 = pe_6_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_6 = pe_6_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_6_in_x_7 = pe_6_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_7_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_7_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_7_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_7_in_x_0 = pe_6_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_1 = pe_6_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_2 = pe_6_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_3 = pe_6_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_4 = pe_6_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_5 = pe_6_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_6 = pe_6_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_7_in_x_7 = pe_6_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_8_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_8_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_8_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_8_in_x_0 = pe_6_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_1 = pe_6_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_2 = pe_6_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_3 = pe_6_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_4 = pe_6_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_5 = pe_6_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_6 = pe_6_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_8_in_x_7 = pe_6_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_9_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_9_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_9_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_9_in_x_0 = pe_6_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_1 = pe_6_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_2 = pe_6_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_3 = pe_6_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_4 = pe_6_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_5 = pe_6_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_6 = pe_6_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_9_in_x_7 = pe_6_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_10_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_10_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_10_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_10_in_x_0 = pe_6_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_1 = pe_6_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_2 = pe_6_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_3 = pe_6_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_4 = pe_6_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_5 = pe_6_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_6 = pe_6_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_10_in_x_7 = pe_6_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_11_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_11_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_11_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_11_in_x_0 = pe_6_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_1 = pe_6_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_2 = pe_6_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_3 = pe_6_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_4 = pe_6_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_5 = pe_6_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_6 = pe_6_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_11_in_x_7 = pe_6_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_12_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_12_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_12_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_12_in_x_0 = pe_6_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_1 = pe_6_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_2 = pe_6_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_3 = pe_6_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_4 = pe_6_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_5 = pe_6_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_6 = pe_6_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_12_in_x_7 = pe_6_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_13_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_13_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_13_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_13_in_x_0 = pe_6_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_1 = pe_6_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_2 = pe_6_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_3 = pe_6_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_4 = pe_6_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_5 = pe_6_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_6 = pe_6_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_13_in_x_7 = pe_6_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_14_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_14_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_14_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_14_in_x_0 = pe_6_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_1 = pe_6_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_2 = pe_6_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_3 = pe_6_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_4 = pe_6_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_5 = pe_6_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_6 = pe_6_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_14_in_x_7 = pe_6_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_w_0 = index_unit_row_7_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_7_15_in_w_1 = index_unit_row_7_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_7_15_in_idx_0 = index_unit_row_7_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_7_15_in_idx_1 = index_unit_row_7_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_7_15_in_x_0 = pe_6_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_1 = pe_6_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_2 = pe_6_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_3 = pe_6_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_4 = pe_6_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_5 = pe_6_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_6 = pe_6_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_7_15_in_x_7 = pe_6_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_0_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_0_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_0_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_0_in_x_0 = pe_7_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_1 = pe_7_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_2 = pe_7_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_3 = pe_7_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_4 = pe_7_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_5 = pe_7_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_6 = pe_7_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_0_in_x_7 = pe_7_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_1_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_1_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_1_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_1_in_x_0 = pe_7_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_1 = pe_7_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_2 = pe_7_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_3 = pe_7_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_4 = pe_7_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_5 = pe_7_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_6 = pe_7_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_1_in_x_7 = pe_7_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_2_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_2_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_2_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_2_in_x_0 = pe_7_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_1 = pe_7_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_2 = pe_7_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_3 = pe_7_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_4 = pe_7_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_5 = pe_7_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_6 = pe_7_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_2_in_x_7 = pe_7_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_3_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_3_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_3_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_3_in_x_0 = pe_7_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_1 = pe_7_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_2 = pe_7_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_3 = pe_7_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_4 = pe_7_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_5 = pe_7_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_6 = pe_7_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_3_in_x_7 = pe_7_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_4_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_4_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_4_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_4_in_x_0 = pe_7_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_1 = pe_7_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_2 = pe_7_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_3 = pe_7_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_4 = pe_7_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_5 = pe_7_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_6 = pe_7_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_4_in_x_7 = pe_7_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_5_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_5_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_5_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_5_in_x_0 = pe_7_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_1 = pe_7_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_2 = pe_7_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_3 = pe_7_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_4 = pe_7_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_5 = pe_7_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_6 = pe_7_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_5_in_x_7 = pe_7_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_6_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_6_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_6_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_6_in_x_0 = pe_7_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_1 = pe_7_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_2 = pe_7_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_3 = pe_7_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_4 = pe_7_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_5 = pe_7_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_6 = pe_7_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_6_in_x_7 = pe_7_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_7_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_7_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_7_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_7_in_x_0 = pe_7_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_1 = pe_7_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_2 = pe_7_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_3 = pe_7_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_4 = pe_7_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_5 = pe_7_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_6 = pe_7_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_7_in_x_7 = pe_7_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_8_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_8_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_8_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_8_in_x_0 = pe_7_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_1 = pe_7_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_2 = pe_7_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_3 = pe_7_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_4 = pe_7_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_5 = pe_7_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_6 = pe_7_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_8_in_x_7 = pe_7_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_9_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_9_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_9_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_9_in_x_0 = pe_7_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_1 = pe_7_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_2 = pe_7_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_3 = pe_7_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_4 = pe_7_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_5 = pe_7_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_6 = pe_7_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_9_in_x_7 = pe_7_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_10_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_10_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_10_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_10_in_x_0 = pe_7_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_1 = pe_7_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_2 = pe_7_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_3 = pe_7_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_4 = pe_7_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_5 = pe_7_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_6 = pe_7_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_10_in_x_7 = pe_7_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_11_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_11_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_11_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_11_in_x_0 = pe_7_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_1 = pe_7_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_2 = pe_7_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_3 = pe_7_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_4 = pe_7_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_5 = pe_7_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_6 = pe_7_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_11_in_x_7 = pe_7_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_12_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_12_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_12_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_12_in_x_0 = pe_7_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_1 = pe_7_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_2 = pe_7_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_3 = pe_7_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_4 = pe_7_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_5 = pe_7_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_6 = pe_7_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_12_in_x_7 = pe_7_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_13_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_13_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_13_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_13_in_x_0 = pe_7_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_1 = pe_7_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_2 = pe_7_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_3 = pe_7_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_4 = pe_7_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_5 = pe_7_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_6 = pe_7_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_13_in_x_7 = pe_7_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_14_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_14_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_14_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_14_in_x_0 = pe_7_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_1 = pe_7_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_2 = pe_7_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_3 = pe_7_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_4 = pe_7_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_5 = pe_7_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_6 = pe_7_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_14_in_x_7 = pe_7_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_w_0 = index_unit_row_8_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_8_15_in_w_1 = index_unit_row_8_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_8_15_in_idx_0 = index_unit_row_8_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_8_15_in_idx_1 = index_unit_row_8_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_8_15_in_x_0 = pe_7_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_1 = pe_7_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_2 = pe_7_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_3 = pe_7_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_4 = pe_7_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_5 = pe_7_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_6 = pe_7_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_8_15_in_x_7 = pe_7_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_0_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_0_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_0_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_0_in_x_0 = pe_8_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_1 = pe_8_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_2 = pe_8_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_3 = pe_8_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_4 = pe_8_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_5 = pe_8_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_6 = pe_8_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_0_in_x_7 = pe_8_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_1_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_1_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_1_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_1_in_x_0 = pe_8_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_1 = pe_8_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_2 = pe_8_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_3 = pe_8_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_4 = pe_8_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_5 = pe_8_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_6 = pe_8_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_1_in_x_7 = pe_8_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_2_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_2_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_2_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_2_in_x_0 = pe_8_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_1 = pe_8_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_2 = pe_8_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_3 = pe_8_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_4 = pe_8_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_5 = pe_8_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_6 = pe_8_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_2_in_x_7 = pe_8_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_3_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_3_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_3_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_3_in_x_0 = pe_8_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_1 = pe_8_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_2 = pe_8_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_3 = pe_8_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_4 = pe_8_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_5 = pe_8_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_6 = pe_8_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_3_in_x_7 = pe_8_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_4_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_4_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_4_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_4_in_x_0 = pe_8_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_1 = pe_8_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_2 = pe_8_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_3 = pe_8_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_4 = pe_8_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_5 = pe_8_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_6 = pe_8_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_4_in_x_7 = pe_8_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_5_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_5_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_5_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_5_in_x_0 = pe_8_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_1 = pe_8_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_2 = pe_8_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_3 = pe_8_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_4 = pe_8_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_5 = pe_8_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_6 = pe_8_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_5_in_x_7 = pe_8_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_6_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_6_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_6_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_6_in_x_0 = pe_8_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_1 = pe_8_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_2 = pe_8_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_3 = pe_8_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_4 = pe_8_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_5 = pe_8_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_6 = pe_8_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_6_in_x_7 = pe_8_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_7_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_7_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_7_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_7_in_x_0 = pe_8_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_1 = pe_8_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_2 = pe_8_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_3 = pe_8_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_4 = pe_8_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_5 = pe_8_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_6 = pe_8_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_7_in_x_7 = pe_8_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_8_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_8_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_8_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_8_in_x_0 = pe_8_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_1 = pe_8_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_2 = pe_8_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_3 = pe_8_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_4 = pe_8_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_5 = pe_8_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_6 = pe_8_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_8_in_x_7 = pe_8_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_9_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_9_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_9_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_9_in_x_0 = pe_8_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_1 = pe_8_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_2 = pe_8_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_3 = pe_8_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_4 = pe_8_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_5 = pe_8_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_6 = pe_8_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_9_in_x_7 = pe_8_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_10_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_10_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_10_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_10_in_x_0 = pe_8_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_1 = pe_8_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_2 = pe_8_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_3 = pe_8_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_4 = pe_8_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_5 = pe_8_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_6 = pe_8_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_10_in_x_7 = pe_8_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_11_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_11_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_11_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_11_in_x_0 = pe_8_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_1 = pe_8_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_2 = pe_8_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_3 = pe_8_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_4 = pe_8_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_5 = pe_8_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_6 = pe_8_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_11_in_x_7 = pe_8_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_12_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_12_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_12_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_12_in_x_0 = pe_8_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_1 = pe_8_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_2 = pe_8_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_3 = pe_8_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_4 = pe_8_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_5 = pe_8_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_6 = pe_8_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_12_in_x_7 = pe_8_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_13_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_13_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_13_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_13_in_x_0 = pe_8_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_1 = pe_8_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_2 = pe_8_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_3 = pe_8_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_4 = pe_8_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_5 = pe_8_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_6 = pe_8_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_13_in_x_7 = pe_8_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_14_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_14_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_14_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_14_in_x_0 = pe_8_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_1 = pe_8_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_2 = pe_8_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_3 = pe_8_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_4 = pe_8_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_5 = pe_8_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_6 = pe_8_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_14_in_x_7 = pe_8_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_w_0 = index_unit_row_9_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_9_15_in_w_1 = index_unit_row_9_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_9_15_in_idx_0 = index_unit_row_9_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_9_15_in_idx_1 = index_unit_row_9_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_9_15_in_x_0 = pe_8_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_1 = pe_8_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_2 = pe_8_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_3 = pe_8_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_4 = pe_8_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_5 = pe_8_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_6 = pe_8_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_9_15_in_x_7 = pe_8_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_0_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_0_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_0_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_0_in_x_0 = pe_9_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_1 = pe_9_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_2 = pe_9_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_3 = pe_9_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_4 = pe_9_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_5 = pe_9_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_6 = pe_9_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_0_in_x_7 = pe_9_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_1_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_1_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_1_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_1_in_x_0 = pe_9_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_1 = pe_9_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_2 = pe_9_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_3 = pe_9_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_4 = pe_9_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_5 = pe_9_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_6 = pe_9_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_1_in_x_7 = pe_9_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_2_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_2_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_2_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_2_in_x_0 = pe_9_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_1 = pe_9_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_2 = pe_9_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_3 = pe_9_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_4 = pe_9_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_5 = pe_9_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_6 = pe_9_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_2_in_x_7 = pe_9_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_3_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_3_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_3_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_3_in_x_0 = pe_9_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_1 = pe_9_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_2 = pe_9_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_3 = pe_9_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_4 = pe_9_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_5 = pe_9_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_6 = pe_9_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_3_in_x_7 = pe_9_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_4_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_4_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_4_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_4_in_x_0 = pe_9_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_1 = pe_9_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_2 = pe_9_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_3 = pe_9_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_4 = pe_9_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_5 = pe_9_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_6 = pe_9_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_4_in_x_7 = pe_9_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_5_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_5_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_5_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_5_in_x_0 = pe_9_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_1 = pe_9_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_2 = pe_9_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_3 = pe_9_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_4 = pe_9_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_5 = pe_9_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_6 = pe_9_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_5_in_x_7 = pe_9_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_6_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_6_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_6_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_6_in_x_0 = pe_9_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_1 = pe_9_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_2 = pe_9_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_3 = pe_9_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_4 = pe_9_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_5 = pe_9_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_6 = pe_9_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_6_in_x_7 = pe_9_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_7_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_7_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_7_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_7_in_x_0 = pe_9_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_1 = pe_9_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_2 = pe_9_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_3 = pe_9_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_4 = pe_9_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_5 = pe_9_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_6 = pe_9_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_7_in_x_7 = pe_9_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_8_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_8_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_8_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_8_in_x_0 = pe_9_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_1 = pe_9_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_2 = pe_9_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_3 = pe_9_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_4 = pe_9_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_5 = pe_9_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_6 = pe_9_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_8_in_x_7 = pe_9_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_9_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_9_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_9_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_9_in_x_0 = pe_9_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_1 = pe_9_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_2 = pe_9_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_3 = pe_9_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_4 = pe_9_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_5 = pe_9_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_6 = pe_9_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_9_in_x_7 = pe_9_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_10_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_10_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_10_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_10_in_x_0 = pe_9_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_1 = pe_9_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_2 = pe_9_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_3 = pe_9_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_4 = pe_9_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_5 = pe_9_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_6 = pe_9_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_10_in_x_7 = pe_9_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_11_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_11_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_11_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_11_in_x_0 = pe_9_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_1 = pe_9_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_2 = pe_9_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_3 = pe_9_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_4 = pe_9_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_5 = pe_9_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_6 = pe_9_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_11_in_x_7 = pe_9_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_12_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_12_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_12_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_12_in_x_0 = pe_9_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_1 = pe_9_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_2 = pe_9_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_3 = pe_9_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_4 = pe_9_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_5 = pe_9_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_6 = pe_9_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_12_in_x_7 = pe_9_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_13_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_13_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_13_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_13_in_x_0 = pe_9_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_1 = pe_9_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_2 = pe_9_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_3 = pe_9_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_4 = pe_9_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_5 = pe_9_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_6 = pe_9_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_13_in_x_7 = pe_9_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_14_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_14_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_14_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_14_in_x_0 = pe_9_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_1 = pe_9_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_2 = pe_9_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_3 = pe_9_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_4 = pe_9_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_5 = pe_9_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_6 = pe_9_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_14_in_x_7 = pe_9_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_w_0 = index_unit_row_10_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_10_15_in_w_1 = index_unit_row_10_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_10_15_in_idx_0 = index_unit_row_10_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_10_15_in_idx_1 = index_unit_row_10_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_10_15_in_x_0 = pe_9_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_1 = pe_9_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_2 = pe_9_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_3 = pe_9_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_4 = pe_9_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_5 = pe_9_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_6 = pe_9_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_10_15_in_x_7 = pe_9_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_0_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_0_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_0_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_0_in_x_0 = pe_10_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_1 = pe_10_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_2 = pe_10_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_3 = pe_10_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_4 = pe_10_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_5 = pe_10_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_6 = pe_10_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_0_in_x_7 = pe_10_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_1_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_1_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_1_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_1_in_x_0 = pe_10_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_1 = pe_10_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_2 = pe_10_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_3 = pe_10_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_4 = pe_10_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_5 = pe_10_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_6 = pe_10_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_1_in_x_7 = pe_10_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_2_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_2_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_2_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_2_in_x_0 = pe_10_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_1 = pe_10_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_2 = pe_10_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_3 = pe_10_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_4 = pe_10_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_5 = pe_10_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_6 = pe_10_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_2_in_x_7 = pe_10_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_3_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_3_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_3_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_3_in_x_0 = pe_10_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_1 = pe_10_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_2 = pe_10_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_3 = pe_10_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_4 = pe_10_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_5 = pe_10_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_6 = pe_10_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_3_in_x_7 = pe_10_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_4_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_4_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_4_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_4_in_x_0 = pe_10_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_1 = pe_10_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_2 = pe_10_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_3 = pe_10_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_4 = pe_10_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_5 = pe_10_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_6 = pe_10_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_4_in_x_7 = pe_10_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_5_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_5_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_5_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_5_in_x_0 = pe_10_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_1 = pe_10_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_2 = pe_10_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_3 = pe_10_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_4 = pe_10_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_5 = pe_10_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_6 = pe_10_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_5_in_x_7 = pe_10_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_6_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_6_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_6_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_6_in_x_0 = pe_10_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_1 = pe_10_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_2 = pe_10_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_3 = pe_10_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_4 = pe_10_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_5 = pe_10_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_6 = pe_10_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_6_in_x_7 = pe_10_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_7_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_7_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_7_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_7_in_x_0 = pe_10_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_1 = pe_10_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_2 = pe_10_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_3 = pe_10_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_4 = pe_10_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_5 = pe_10_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_6 = pe_10_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_7_in_x_7 = pe_10_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_8_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_8_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_8_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_8_in_x_0 = pe_10_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_1 = pe_10_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_2 = pe_10_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_3 = pe_10_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_4 = pe_10_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_5 = pe_10_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_6 = pe_10_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_8_in_x_7 = pe_10_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_9_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_9_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_9_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_9_in_x_0 = pe_10_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_1 = pe_10_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_2 = pe_10_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_3 = pe_10_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_4 = pe_10_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_5 = pe_10_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_6 = pe_10_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_9_in_x_7 = pe_10_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_10_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_10_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_10_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_10_in_x_0 = pe_10_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_1 = pe_10_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_2 = pe_10_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_3 = pe_10_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_4 = pe_10_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_5 = pe_10_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_6 = pe_10_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_10_in_x_7 = pe_10_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_11_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_11_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_11_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_11_in_x_0 = pe_10_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_1 = pe_10_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_2 = pe_10_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_3 = pe_10_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_4 = pe_10_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_5 = pe_10_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_6 = pe_10_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_11_in_x_7 = pe_10_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_12_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_12_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_12_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_12_in_x_0 = pe_10_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_1 = pe_10_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_2 = pe_10_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_3 = pe_10_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_4 = pe_10_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_5 = pe_10_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_6 = pe_10_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_12_in_x_7 = pe_10_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_13_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_13_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_13_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_13_in_x_0 = pe_10_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_1 = pe_10_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_2 = pe_10_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_3 = pe_10_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_4 = pe_10_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_5 = pe_10_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_6 = pe_10_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_13_in_x_7 = pe_10_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_14_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_14_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_14_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_14_in_x_0 = pe_10_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_1 = pe_10_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_2 = pe_10_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_3 = pe_10_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_4 = pe_10_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_5 = pe_10_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_6 = pe_10_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_14_in_x_7 = pe_10_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_w_0 = index_unit_row_11_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_11_15_in_w_1 = index_unit_row_11_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_11_15_in_idx_0 = index_unit_row_11_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_11_15_in_idx_1 = index_unit_row_11_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_11_15_in_x_0 = pe_10_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_1 = pe_10_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_2 = pe_10_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_3 = pe_10_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_4 = pe_10_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_5 = pe_10_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_6 = pe_10_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_11_15_in_x_7 = pe_10_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_0_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_0_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_0_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_0_in_x_0 = pe_11_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_1 = pe_11_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_2 = pe_11_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_3 = pe_11_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_4 = pe_11_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_5 = pe_11_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_6 = pe_11_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_0_in_x_7 = pe_11_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_1_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_1_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_1_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_1_in_x_0 = pe_11_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_1 = pe_11_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_2 = pe_11_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_3 = pe_11_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_4 = pe_11_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_5 = pe_11_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_6 = pe_11_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_1_in_x_7 = pe_11_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_2_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_2_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_2_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_2_in_x_0 = pe_11_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_1 = pe_11_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_2 = pe_11_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_3 = pe_11_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_4 = pe_11_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_5 = pe_11_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_6 = pe_11_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_2_in_x_7 = pe_11_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_3_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_3_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_3_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_3_in_x_0 = pe_11_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_1 = pe_11_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_2 = pe_11_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_3 = pe_11_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_4 = pe_11_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_5 = pe_11_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_6 = pe_11_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_3_in_x_7 = pe_11_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_4_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_4_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_4_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_4_in_x_0 = pe_11_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_1 = pe_11_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_2 = pe_11_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_3 = pe_11_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_4 = pe_11_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_5 = pe_11_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_6 = pe_11_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_4_in_x_7 = pe_11_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_5_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_5_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_5_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_5_in_x_0 = pe_11_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_1 = pe_11_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_2 = pe_11_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_3 = pe_11_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_4 = pe_11_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_5 = pe_11_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_6 = pe_11_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_5_in_x_7 = pe_11_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_6_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_6_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_6_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_6_in_x_0 = pe_11_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_1 = pe_11_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_2 = pe_11_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_3 = pe_11_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_4 = pe_11_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_5 = pe_11_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_6 = pe_11_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_6_in_x_7 = pe_11_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_7_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_7_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_7_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_7_in_x_0 = pe_11_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_1 = pe_11_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_2 = pe_11_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_3 = pe_11_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_4 = pe_11_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_5 = pe_11_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_6 = pe_11_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_7_in_x_7 = pe_11_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_8_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_8_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_8_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_8_in_x_0 = pe_11_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_1 = pe_11_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_2 = pe_11_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_3 = pe_11_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_4 = pe_11_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_5 = pe_11_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_6 = pe_11_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_8_in_x_7 = pe_11_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_9_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_9_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_9_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_9_in_x_0 = pe_11_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_1 = pe_11_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_2 = pe_11_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_3 = pe_11_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_4 = pe_11_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_5 = pe_11_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_6 = pe_11_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_9_in_x_7 = pe_11_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_10_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_10_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_10_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_10_in_x_0 = pe_11_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_1 = pe_11_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_2 = pe_11_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_3 = pe_11_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_4 = pe_11_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_5 = pe_11_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_6 = pe_11_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_10_in_x_7 = pe_11_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_11_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_11_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_11_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_11_in_x_0 = pe_11_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_1 = pe_11_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_2 = pe_11_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_3 = pe_11_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_4 = pe_11_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_5 = pe_11_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_6 = pe_11_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_11_in_x_7 = pe_11_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_12_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_12_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_12_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_12_in_x_0 = pe_11_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_1 = pe_11_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_2 = pe_11_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_3 = pe_11_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_4 = pe_11_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_5 = pe_11_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_6 = pe_11_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_12_in_x_7 = pe_11_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_13_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_13_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_13_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_13_in_x_0 = pe_11_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_1 = pe_11_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_2 = pe_11_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_3 = pe_11_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_4 = pe_11_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_5 = pe_11_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_6 = pe_11_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_13_in_x_7 = pe_11_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_14_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_14_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_14_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_14_in_x_0 = pe_11_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_1 = pe_11_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_2 = pe_11_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_3 = pe_11_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_4 = pe_11_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_5 = pe_11_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_6 = pe_11_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_14_in_x_7 = pe_11_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_w_0 = index_unit_row_12_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_12_15_in_w_1 = index_unit_row_12_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_12_15_in_idx_0 = index_unit_row_12_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_12_15_in_idx_1 = index_unit_row_12_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_12_15_in_x_0 = pe_11_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_1 = pe_11_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_2 = pe_11_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_3 = pe_11_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_4 = pe_11_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_5 = pe_11_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_6 = pe_11_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_12_15_in_x_7 = pe_11_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_0_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_0_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_0_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_0_in_x_0 = pe_12_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_1 = pe_12_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_2 = pe_12_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_3 = pe_12_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_4 = pe_12_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_5 = pe_12_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_6 = pe_12_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_0_in_x_7 = pe_12_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_1_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_1_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_1_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_1_in_x_0 = pe_12_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_1 = pe_12_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_2 = pe_12_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_3 = pe_12_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_4 = pe_12_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_5 = pe_12_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_6 = pe_12_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_1_in_x_7 = pe_12_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_2_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_2_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_2_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_2_in_x_0 = pe_12_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_1 = pe_12_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_2 = pe_12_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_3 = pe_12_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_4 = pe_12_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_5 = pe_12_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_6 = pe_12_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_2_in_x_7 = pe_12_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_3_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_3_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_3_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_3_in_x_0 = pe_12_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_1 = pe_12_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_2 = pe_12_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_3 = pe_12_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_4 = pe_12_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_5 = pe_12_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_6 = pe_12_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_3_in_x_7 = pe_12_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_4_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_4_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_4_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_4_in_x_0 = pe_12_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_1 = pe_12_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_2 = pe_12_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_3 = pe_12_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_4 = pe_12_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_5 = pe_12_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_6 = pe_12_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_4_in_x_7 = pe_12_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_5_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_5_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_5_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_5_in_x_0 = pe_12_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_1 = pe_12_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_2 = pe_12_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_3 = pe_12_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_4 = pe_12_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_5 = pe_12_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_6 = pe_12_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_5_in_x_7 = pe_12_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_6_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_6_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_6_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_6_in_x_0 = pe_12_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_1 = pe_12_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_2 = pe_12_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_3 = pe_12_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_4 = pe_12_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_5 = pe_12_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_6 = pe_12_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_6_in_x_7 = pe_12_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_7_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_7_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_7_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_7_in_x_0 = pe_12_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_1 = pe_12_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_2 = pe_12_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_3 = pe_12_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_4 = pe_12_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_5 = pe_12_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_6 = pe_12_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_7_in_x_7 = pe_12_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_8_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_8_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_8_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_8_in_x_0 = pe_12_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_1 = pe_12_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_2 = pe_12_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_3 = pe_12_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_4 = pe_12_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_5 = pe_12_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_6 = pe_12_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_8_in_x_7 = pe_12_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_9_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_9_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_9_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_9_in_x_0 = pe_12_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_1 = pe_12_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_2 = pe_12_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_3 = pe_12_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_4 = pe_12_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_5 = pe_12_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_6 = pe_12_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_9_in_x_7 = pe_12_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_10_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_10_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_10_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_10_in_x_0 = pe_12_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_1 = pe_12_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_2 = pe_12_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_3 = pe_12_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_4 = pe_12_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_5 = pe_12_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_6 = pe_12_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_10_in_x_7 = pe_12_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_11_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_11_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_11_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_11_in_x_0 = pe_12_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_1 = pe_12_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_2 = pe_12_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_3 = pe_12_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_4 = pe_12_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_5 = pe_12_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_6 = pe_12_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_11_in_x_7 = pe_12_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_12_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_12_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_12_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_12_in_x_0 = pe_12_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_1 = pe_12_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_2 = pe_12_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_3 = pe_12_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_4 = pe_12_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_5 = pe_12_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_6 = pe_12_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_12_in_x_7 = pe_12_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_13_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_13_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_13_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_13_in_x_0 = pe_12_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_1 = pe_12_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_2 = pe_12_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_3 = pe_12_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_4 = pe_12_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_5 = pe_12_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_6 = pe_12_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_13_in_x_7 = pe_12_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_14_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_14_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_14_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_14_in_x_0 = pe_12_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_1 = pe_12_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_2 = pe_12_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_3 = pe_12_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_4 = pe_12_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_5 = pe_12_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_6 = pe_12_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_14_in_x_7 = pe_12_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_w_0 = index_unit_row_13_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_13_15_in_w_1 = index_unit_row_13_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_13_15_in_idx_0 = index_unit_row_13_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_13_15_in_idx_1 = index_unit_row_13_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_13_15_in_x_0 = pe_12_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_1 = pe_12_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_2 = pe_12_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_3 = pe_12_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_4 = pe_12_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_5 = pe_12_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_6 = pe_12_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_13_15_in_x_7 = pe_12_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_0_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_0_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_0_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_0_in_x_0 = pe_13_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_1 = pe_13_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_2 = pe_13_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_3 = pe_13_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_4 = pe_13_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_5 = pe_13_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_6 = pe_13_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_0_in_x_7 = pe_13_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_1_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_1_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_1_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_1_in_x_0 = pe_13_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_1 = pe_13_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_2 = pe_13_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_3 = pe_13_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_4 = pe_13_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_5 = pe_13_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_6 = pe_13_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_1_in_x_7 = pe_13_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_2_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_2_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_2_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_2_in_x_0 = pe_13_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_1 = pe_13_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_2 = pe_13_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_3 = pe_13_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_4 = pe_13_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_5 = pe_13_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_6 = pe_13_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_2_in_x_7 = pe_13_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_3_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_3_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_3_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_3_in_x_0 = pe_13_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_1 = pe_13_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_2 = pe_13_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_3 = pe_13_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_4 = pe_13_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_5 = pe_13_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_6 = pe_13_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_3_in_x_7 = pe_13_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_4_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_4_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_4_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_4_in_x_0 = pe_13_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_1 = pe_13_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_2 = pe_13_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_3 = pe_13_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_4 = pe_13_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_5 = pe_13_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_6 = pe_13_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_4_in_x_7 = pe_13_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_5_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_5_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_5_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_5_in_x_0 = pe_13_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_1 = pe_13_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_2 = pe_13_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_3 = pe_13_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_4 = pe_13_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_5 = pe_13_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_6 = pe_13_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_5_in_x_7 = pe_13_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_6_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_6_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_6_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_6_in_x_0 = pe_13_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_1 = pe_13_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_2 = pe_13_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_3 = pe_13_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_4 = pe_13_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_5 = pe_13_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_6 = pe_13_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_6_in_x_7 = pe_13_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_7_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_7_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_7_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_7_in_x_0 = pe_13_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_1 = pe_13_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_2 = pe_13_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_3 = pe_13_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_4 = pe_13_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_5 = pe_13_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_6 = pe_13_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_7_in_x_7 = pe_13_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_8_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_8_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_8_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_8_in_x_0 = pe_13_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_1 = pe_13_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_2 = pe_13_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_3 = pe_13_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_4 = pe_13_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_5 = pe_13_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_6 = pe_13_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_8_in_x_7 = pe_13_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_9_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_9_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_9_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_9_in_x_0 = pe_13_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_1 = pe_13_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_2 = pe_13_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_3 = pe_13_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_4 = pe_13_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_5 = pe_13_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_6 = pe_13_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_9_in_x_7 = pe_13_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_10_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_10_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_10_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_10_in_x_0 = pe_13_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_1 = pe_13_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_2 = pe_13_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_3 = pe_13_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_4 = pe_13_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_5 = pe_13_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_6 = pe_13_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_10_in_x_7 = pe_13_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_11_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_11_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_11_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_11_in_x_0 = pe_13_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_1 = pe_13_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_2 = pe_13_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_3 = pe_13_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_4 = pe_13_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_5 = pe_13_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_6 = pe_13_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_11_in_x_7 = pe_13_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_12_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_12_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_12_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_12_in_x_0 = pe_13_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_1 = pe_13_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_2 = pe_13_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_3 = pe_13_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_4 = pe_13_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_5 = pe_13_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_6 = pe_13_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_12_in_x_7 = pe_13_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_13_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_13_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_13_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_13_in_x_0 = pe_13_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_1 = pe_13_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_2 = pe_13_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_3 = pe_13_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_4 = pe_13_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_5 = pe_13_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_6 = pe_13_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_13_in_x_7 = pe_13_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_14_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_14_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_14_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_14_in_x_0 = pe_13_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_1 = pe_13_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_2 = pe_13_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_3 = pe_13_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_4 = pe_13_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_5 = pe_13_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_6 = pe_13_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_14_in_x_7 = pe_13_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_w_0 = index_unit_row_14_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_14_15_in_w_1 = index_unit_row_14_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_14_15_in_idx_0 = index_unit_row_14_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_14_15_in_idx_1 = index_unit_row_14_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_14_15_in_x_0 = pe_13_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_1 = pe_13_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_2 = pe_13_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_3 = pe_13_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_4 = pe_13_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_5 = pe_13_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_6 = pe_13_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_14_15_in_x_7 = pe_13_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_0_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_0_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_0_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_0_in_x_0 = pe_14_0_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_1 = pe_14_0_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_2 = pe_14_0_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_3 = pe_14_0_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_4 = pe_14_0_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_5 = pe_14_0_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_6 = pe_14_0_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_0_in_x_7 = pe_14_0_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_1_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_1_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_1_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_1_in_x_0 = pe_14_1_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_1 = pe_14_1_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_2 = pe_14_1_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_3 = pe_14_1_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_4 = pe_14_1_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_5 = pe_14_1_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_6 = pe_14_1_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_1_in_x_7 = pe_14_1_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_2_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_2_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_2_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_2_in_x_0 = pe_14_2_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_1 = pe_14_2_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_2 = pe_14_2_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_3 = pe_14_2_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_4 = pe_14_2_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_5 = pe_14_2_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_6 = pe_14_2_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_2_in_x_7 = pe_14_2_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_3_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_3_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_3_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_3_in_x_0 = pe_14_3_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_1 = pe_14_3_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_2 = pe_14_3_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_3 = pe_14_3_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_4 = pe_14_3_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_5 = pe_14_3_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_6 = pe_14_3_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_3_in_x_7 = pe_14_3_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_4_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_4_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_4_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_4_in_x_0 = pe_14_4_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_1 = pe_14_4_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_2 = pe_14_4_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_3 = pe_14_4_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_4 = pe_14_4_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_5 = pe_14_4_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_6 = pe_14_4_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_4_in_x_7 = pe_14_4_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_5_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_5_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_5_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_5_in_x_0 = pe_14_5_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_1 = pe_14_5_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_2 = pe_14_5_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_3 = pe_14_5_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_4 = pe_14_5_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_5 = pe_14_5_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_6 = pe_14_5_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_5_in_x_7 = pe_14_5_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_6_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_6_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_6_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_6_in_x_0 = pe_14_6_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_1 = pe_14_6_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_2 = pe_14_6_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_3 = pe_14_6_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_4 = pe_14_6_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_5 = pe_14_6_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_6 = pe_14_6_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_6_in_x_7 = pe_14_6_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_7_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_7_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_7_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_7_in_x_0 = pe_14_7_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_1 = pe_14_7_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_2 = pe_14_7_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_3 = pe_14_7_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_4 = pe_14_7_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_5 = pe_14_7_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_6 = pe_14_7_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_7_in_x_7 = pe_14_7_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_8_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_8_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_8_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_8_in_x_0 = pe_14_8_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_1 = pe_14_8_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_2 = pe_14_8_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_3 = pe_14_8_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_4 = pe_14_8_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_5 = pe_14_8_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_6 = pe_14_8_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_8_in_x_7 = pe_14_8_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_9_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_9_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_9_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_9_in_x_0 = pe_14_9_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_1 = pe_14_9_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_2 = pe_14_9_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_3 = pe_14_9_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_4 = pe_14_9_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_5 = pe_14_9_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_6 = pe_14_9_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_9_in_x_7 = pe_14_9_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_10_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_10_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_10_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_10_in_x_0 = pe_14_10_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_1 = pe_14_10_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_2 = pe_14_10_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_3 = pe_14_10_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_4 = pe_14_10_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_5 = pe_14_10_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_6 = pe_14_10_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_10_in_x_7 = pe_14_10_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_11_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_11_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_11_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_11_in_x_0 = pe_14_11_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_1 = pe_14_11_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_2 = pe_14_11_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_3 = pe_14_11_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_4 = pe_14_11_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_5 = pe_14_11_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_6 = pe_14_11_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_11_in_x_7 = pe_14_11_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_12_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_12_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_12_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_12_in_x_0 = pe_14_12_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_1 = pe_14_12_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_2 = pe_14_12_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_3 = pe_14_12_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_4 = pe_14_12_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_5 = pe_14_12_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_6 = pe_14_12_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_12_in_x_7 = pe_14_12_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_13_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_13_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_13_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_13_in_x_0 = pe_14_13_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_1 = pe_14_13_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_2 = pe_14_13_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_3 = pe_14_13_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_4 = pe_14_13_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_5 = pe_14_13_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_6 = pe_14_13_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_13_in_x_7 = pe_14_13_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_14_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_14_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_14_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_14_in_x_0 = pe_14_14_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_1 = pe_14_14_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_2 = pe_14_14_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_3 = pe_14_14_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_4 = pe_14_14_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_5 = pe_14_14_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_6 = pe_14_14_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_14_in_x_7 = pe_14_14_out_x[63:56];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_w_0 = index_unit_row_15_w[7:0];  // SparseAccel/SATArray.swift:37
-  assign pe_15_15_in_w_1 = index_unit_row_15_w[15:8];  // SparseAccel/SATArray.swift:37
-  assign pe_15_15_in_idx_0 = index_unit_row_15_idx[2:0];  // SparseAccel/SATArray.swift:38
-  assign pe_15_15_in_idx_1 = index_unit_row_15_idx[5:3];  // SparseAccel/SATArray.swift:38
-  assign pe_15_15_in_x_0 = pe_14_15_out_x[7:0];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_1 = pe_14_15_out_x[15:8];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_2 = pe_14_15_out_x[23:16];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_3 = pe_14_15_out_x[31:24];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_4 = pe_14_15_out_x[39:32];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_5 = pe_14_15_out_x[47:40];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_6 = pe_14_15_out_x[55:48];  // SparseAccel/SATArray.swift:39
-  assign pe_15_15_in_x_7 = pe_14_15_out_x[63:56];  // SparseAccel/SATArray.swift:39
   sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:31
     .clk(clk),
     .rst(rst),
@@ -8369,9 +2225,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_0_in_w_1, pe_0_0_in_w_0}),
-    .in_idx({pe_0_0_in_idx_1, pe_0_0_in_idx_0}),
-    .in_x({pe_0_0_in_x_7, pe_0_0_in_x_6, pe_0_0_in_x_5, pe_0_0_in_x_4, pe_0_0_in_x_3, pe_0_0_in_x_2, pe_0_0_in_x_1, pe_0_0_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[63:0]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8381,9 +2237,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_1_in_w_1, pe_0_1_in_w_0}),
-    .in_idx({pe_0_1_in_idx_1, pe_0_1_in_idx_0}),
-    .in_x({pe_0_1_in_x_7, pe_0_1_in_x_6, pe_0_1_in_x_5, pe_0_1_in_x_4, pe_0_1_in_x_3, pe_0_1_in_x_2, pe_0_1_in_x_1, pe_0_1_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[127:64]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8393,9 +2249,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_2_in_w_1, pe_0_2_in_w_0}),
-    .in_idx({pe_0_2_in_idx_1, pe_0_2_in_idx_0}),
-    .in_x({pe_0_2_in_x_7, pe_0_2_in_x_6, pe_0_2_in_x_5, pe_0_2_in_x_4, pe_0_2_in_x_3, pe_0_2_in_x_2, pe_0_2_in_x_1, pe_0_2_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[191:128]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8405,9 +2261,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_3_in_w_1, pe_0_3_in_w_0}),
-    .in_idx({pe_0_3_in_idx_1, pe_0_3_in_idx_0}),
-    .in_x({pe_0_3_in_x_7, pe_0_3_in_x_6, pe_0_3_in_x_5, pe_0_3_in_x_4, pe_0_3_in_x_3, pe_0_3_in_x_2, pe_0_3_in_x_1, pe_0_3_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[255:192]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8417,9 +2273,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_4_in_w_1, pe_0_4_in_w_0}),
-    .in_idx({pe_0_4_in_idx_1, pe_0_4_in_idx_0}),
-    .in_x({pe_0_4_in_x_7, pe_0_4_in_x_6, pe_0_4_in_x_5, pe_0_4_in_x_4, pe_0_4_in_x_3, pe_0_4_in_x_2, pe_0_4_in_x_1, pe_0_4_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[319:256]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8429,9 +2285,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_5_in_w_1, pe_0_5_in_w_0}),
-    .in_idx({pe_0_5_in_idx_1, pe_0_5_in_idx_0}),
-    .in_x({pe_0_5_in_x_7, pe_0_5_in_x_6, pe_0_5_in_x_5, pe_0_5_in_x_4, pe_0_5_in_x_3, pe_0_5_in_x_2, pe_0_5_in_x_1, pe_0_5_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[383:320]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8441,9 +2297,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_6_in_w_1, pe_0_6_in_w_0}),
-    .in_idx({pe_0_6_in_idx_1, pe_0_6_in_idx_0}),
-    .in_x({pe_0_6_in_x_7, pe_0_6_in_x_6, pe_0_6_in_x_5, pe_0_6_in_x_4, pe_0_6_in_x_3, pe_0_6_in_x_2, pe_0_6_in_x_1, pe_0_6_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[447:384]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8453,9 +2309,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_7_in_w_1, pe_0_7_in_w_0}),
-    .in_idx({pe_0_7_in_idx_1, pe_0_7_in_idx_0}),
-    .in_x({pe_0_7_in_x_7, pe_0_7_in_x_6, pe_0_7_in_x_5, pe_0_7_in_x_4, pe_0_7_in_x_3, pe_0_7_in_x_2, pe_0_7_in_x_1, pe_0_7_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[511:448]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8465,9 +2321,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_8_in_w_1, pe_0_8_in_w_0}),
-    .in_idx({pe_0_8_in_idx_1, pe_0_8_in_idx_0}),
-    .in_x({pe_0_8_in_x_7, pe_0_8_in_x_6, pe_0_8_in_x_5, pe_0_8_in_x_4, pe_0_8_in_x_3, pe_0_8_in_x_2, pe_0_8_in_x_1, pe_0_8_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[575:512]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8477,9 +2333,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_9_in_w_1, pe_0_9_in_w_0}),
-    .in_idx({pe_0_9_in_idx_1, pe_0_9_in_idx_0}),
-    .in_x({pe_0_9_in_x_7, pe_0_9_in_x_6, pe_0_9_in_x_5, pe_0_9_in_x_4, pe_0_9_in_x_3, pe_0_9_in_x_2, pe_0_9_in_x_1, pe_0_9_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[639:576]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8489,9 +2345,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_10_in_w_1, pe_0_10_in_w_0}),
-    .in_idx({pe_0_10_in_idx_1, pe_0_10_in_idx_0}),
-    .in_x({pe_0_10_in_x_7, pe_0_10_in_x_6, pe_0_10_in_x_5, pe_0_10_in_x_4, pe_0_10_in_x_3, pe_0_10_in_x_2, pe_0_10_in_x_1, pe_0_10_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[703:640]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8501,9 +2357,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_11_in_w_1, pe_0_11_in_w_0}),
-    .in_idx({pe_0_11_in_idx_1, pe_0_11_in_idx_0}),
-    .in_x({pe_0_11_in_x_7, pe_0_11_in_x_6, pe_0_11_in_x_5, pe_0_11_in_x_4, pe_0_11_in_x_3, pe_0_11_in_x_2, pe_0_11_in_x_1, pe_0_11_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[767:704]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8513,9 +2369,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_12_in_w_1, pe_0_12_in_w_0}),
-    .in_idx({pe_0_12_in_idx_1, pe_0_12_in_idx_0}),
-    .in_x({pe_0_12_in_x_7, pe_0_12_in_x_6, pe_0_12_in_x_5, pe_0_12_in_x_4, pe_0_12_in_x_3, pe_0_12_in_x_2, pe_0_12_in_x_1, pe_0_12_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[831:768]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8525,9 +2381,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_13_in_w_1, pe_0_13_in_w_0}),
-    .in_idx({pe_0_13_in_idx_1, pe_0_13_in_idx_0}),
-    .in_x({pe_0_13_in_x_7, pe_0_13_in_x_6, pe_0_13_in_x_5, pe_0_13_in_x_4, pe_0_13_in_x_3, pe_0_13_in_x_2, pe_0_13_in_x_1, pe_0_13_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[895:832]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8537,9 +2393,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_14_in_w_1, pe_0_14_in_w_0}),
-    .in_idx({pe_0_14_in_idx_1, pe_0_14_in_idx_0}),
-    .in_x({pe_0_14_in_x_7, pe_0_14_in_x_6, pe_0_14_in_x_5, pe_0_14_in_x_4, pe_0_14_in_x_3, pe_0_14_in_x_2, pe_0_14_in_x_1, pe_0_14_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[959:896]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8549,9 +2405,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_0_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_0_15_in_w_1, pe_0_15_in_w_0}),
-    .in_idx({pe_0_15_in_idx_1, pe_0_15_in_idx_0}),
-    .in_x({pe_0_15_in_x_7, pe_0_15_in_x_6, pe_0_15_in_x_5, pe_0_15_in_x_4, pe_0_15_in_x_3, pe_0_15_in_x_2, pe_0_15_in_x_1, pe_0_15_in_x_0}),
+    .in_w(index_unit_row_0_w),
+    .in_idx(index_unit_row_0_idx),
+    .in_x(in_x[1023:960]),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8561,9 +2417,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_0_in_w_1, pe_1_0_in_w_0}),
-    .in_idx({pe_1_0_in_idx_1, pe_1_0_in_idx_0}),
-    .in_x({pe_1_0_in_x_7, pe_1_0_in_x_6, pe_1_0_in_x_5, pe_1_0_in_x_4, pe_1_0_in_x_3, pe_1_0_in_x_2, pe_1_0_in_x_1, pe_1_0_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8573,9 +2429,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_1_in_w_1, pe_1_1_in_w_0}),
-    .in_idx({pe_1_1_in_idx_1, pe_1_1_in_idx_0}),
-    .in_x({pe_1_1_in_x_7, pe_1_1_in_x_6, pe_1_1_in_x_5, pe_1_1_in_x_4, pe_1_1_in_x_3, pe_1_1_in_x_2, pe_1_1_in_x_1, pe_1_1_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8585,9 +2441,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_2_in_w_1, pe_1_2_in_w_0}),
-    .in_idx({pe_1_2_in_idx_1, pe_1_2_in_idx_0}),
-    .in_x({pe_1_2_in_x_7, pe_1_2_in_x_6, pe_1_2_in_x_5, pe_1_2_in_x_4, pe_1_2_in_x_3, pe_1_2_in_x_2, pe_1_2_in_x_1, pe_1_2_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8597,9 +2453,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_3_in_w_1, pe_1_3_in_w_0}),
-    .in_idx({pe_1_3_in_idx_1, pe_1_3_in_idx_0}),
-    .in_x({pe_1_3_in_x_7, pe_1_3_in_x_6, pe_1_3_in_x_5, pe_1_3_in_x_4, pe_1_3_in_x_3, pe_1_3_in_x_2, pe_1_3_in_x_1, pe_1_3_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8609,9 +2465,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_4_in_w_1, pe_1_4_in_w_0}),
-    .in_idx({pe_1_4_in_idx_1, pe_1_4_in_idx_0}),
-    .in_x({pe_1_4_in_x_7, pe_1_4_in_x_6, pe_1_4_in_x_5, pe_1_4_in_x_4, pe_1_4_in_x_3, pe_1_4_in_x_2, pe_1_4_in_x_1, pe_1_4_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8621,9 +2477,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_5_in_w_1, pe_1_5_in_w_0}),
-    .in_idx({pe_1_5_in_idx_1, pe_1_5_in_idx_0}),
-    .in_x({pe_1_5_in_x_7, pe_1_5_in_x_6, pe_1_5_in_x_5, pe_1_5_in_x_4, pe_1_5_in_x_3, pe_1_5_in_x_2, pe_1_5_in_x_1, pe_1_5_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8633,9 +2489,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_6_in_w_1, pe_1_6_in_w_0}),
-    .in_idx({pe_1_6_in_idx_1, pe_1_6_in_idx_0}),
-    .in_x({pe_1_6_in_x_7, pe_1_6_in_x_6, pe_1_6_in_x_5, pe_1_6_in_x_4, pe_1_6_in_x_3, pe_1_6_in_x_2, pe_1_6_in_x_1, pe_1_6_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8645,9 +2501,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_7_in_w_1, pe_1_7_in_w_0}),
-    .in_idx({pe_1_7_in_idx_1, pe_1_7_in_idx_0}),
-    .in_x({pe_1_7_in_x_7, pe_1_7_in_x_6, pe_1_7_in_x_5, pe_1_7_in_x_4, pe_1_7_in_x_3, pe_1_7_in_x_2, pe_1_7_in_x_1, pe_1_7_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8657,9 +2513,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_8_in_w_1, pe_1_8_in_w_0}),
-    .in_idx({pe_1_8_in_idx_1, pe_1_8_in_idx_0}),
-    .in_x({pe_1_8_in_x_7, pe_1_8_in_x_6, pe_1_8_in_x_5, pe_1_8_in_x_4, pe_1_8_in_x_3, pe_1_8_in_x_2, pe_1_8_in_x_1, pe_1_8_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8669,9 +2525,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_9_in_w_1, pe_1_9_in_w_0}),
-    .in_idx({pe_1_9_in_idx_1, pe_1_9_in_idx_0}),
-    .in_x({pe_1_9_in_x_7, pe_1_9_in_x_6, pe_1_9_in_x_5, pe_1_9_in_x_4, pe_1_9_in_x_3, pe_1_9_in_x_2, pe_1_9_in_x_1, pe_1_9_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8681,9 +2537,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_10_in_w_1, pe_1_10_in_w_0}),
-    .in_idx({pe_1_10_in_idx_1, pe_1_10_in_idx_0}),
-    .in_x({pe_1_10_in_x_7, pe_1_10_in_x_6, pe_1_10_in_x_5, pe_1_10_in_x_4, pe_1_10_in_x_3, pe_1_10_in_x_2, pe_1_10_in_x_1, pe_1_10_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8693,9 +2549,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_11_in_w_1, pe_1_11_in_w_0}),
-    .in_idx({pe_1_11_in_idx_1, pe_1_11_in_idx_0}),
-    .in_x({pe_1_11_in_x_7, pe_1_11_in_x_6, pe_1_11_in_x_5, pe_1_11_in_x_4, pe_1_11_in_x_3, pe_1_11_in_x_2, pe_1_11_in_x_1, pe_1_11_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8705,9 +2561,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_12_in_w_1, pe_1_12_in_w_0}),
-    .in_idx({pe_1_12_in_idx_1, pe_1_12_in_idx_0}),
-    .in_x({pe_1_12_in_x_7, pe_1_12_in_x_6, pe_1_12_in_x_5, pe_1_12_in_x_4, pe_1_12_in_x_3, pe_1_12_in_x_2, pe_1_12_in_x_1, pe_1_12_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8717,9 +2573,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_13_in_w_1, pe_1_13_in_w_0}),
-    .in_idx({pe_1_13_in_idx_1, pe_1_13_in_idx_0}),
-    .in_x({pe_1_13_in_x_7, pe_1_13_in_x_6, pe_1_13_in_x_5, pe_1_13_in_x_4, pe_1_13_in_x_3, pe_1_13_in_x_2, pe_1_13_in_x_1, pe_1_13_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8729,9 +2585,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_14_in_w_1, pe_1_14_in_w_0}),
-    .in_idx({pe_1_14_in_idx_1, pe_1_14_in_idx_0}),
-    .in_x({pe_1_14_in_x_7, pe_1_14_in_x_6, pe_1_14_in_x_5, pe_1_14_in_x_4, pe_1_14_in_x_3, pe_1_14_in_x_2, pe_1_14_in_x_1, pe_1_14_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8741,9 +2597,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_1_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_1_15_in_w_1, pe_1_15_in_w_0}),
-    .in_idx({pe_1_15_in_idx_1, pe_1_15_in_idx_0}),
-    .in_x({pe_1_15_in_x_7, pe_1_15_in_x_6, pe_1_15_in_x_5, pe_1_15_in_x_4, pe_1_15_in_x_3, pe_1_15_in_x_2, pe_1_15_in_x_1, pe_1_15_in_x_0}),
+    .in_w(index_unit_row_1_w),
+    .in_idx(index_unit_row_1_idx),
+    .in_x(pe_0_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8753,9 +2609,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_0_in_w_1, pe_2_0_in_w_0}),
-    .in_idx({pe_2_0_in_idx_1, pe_2_0_in_idx_0}),
-    .in_x({pe_2_0_in_x_7, pe_2_0_in_x_6, pe_2_0_in_x_5, pe_2_0_in_x_4, pe_2_0_in_x_3, pe_2_0_in_x_2, pe_2_0_in_x_1, pe_2_0_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8765,9 +2621,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_1_in_w_1, pe_2_1_in_w_0}),
-    .in_idx({pe_2_1_in_idx_1, pe_2_1_in_idx_0}),
-    .in_x({pe_2_1_in_x_7, pe_2_1_in_x_6, pe_2_1_in_x_5, pe_2_1_in_x_4, pe_2_1_in_x_3, pe_2_1_in_x_2, pe_2_1_in_x_1, pe_2_1_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8777,9 +2633,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_2_in_w_1, pe_2_2_in_w_0}),
-    .in_idx({pe_2_2_in_idx_1, pe_2_2_in_idx_0}),
-    .in_x({pe_2_2_in_x_7, pe_2_2_in_x_6, pe_2_2_in_x_5, pe_2_2_in_x_4, pe_2_2_in_x_3, pe_2_2_in_x_2, pe_2_2_in_x_1, pe_2_2_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8789,9 +2645,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_3_in_w_1, pe_2_3_in_w_0}),
-    .in_idx({pe_2_3_in_idx_1, pe_2_3_in_idx_0}),
-    .in_x({pe_2_3_in_x_7, pe_2_3_in_x_6, pe_2_3_in_x_5, pe_2_3_in_x_4, pe_2_3_in_x_3, pe_2_3_in_x_2, pe_2_3_in_x_1, pe_2_3_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8801,9 +2657,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_4_in_w_1, pe_2_4_in_w_0}),
-    .in_idx({pe_2_4_in_idx_1, pe_2_4_in_idx_0}),
-    .in_x({pe_2_4_in_x_7, pe_2_4_in_x_6, pe_2_4_in_x_5, pe_2_4_in_x_4, pe_2_4_in_x_3, pe_2_4_in_x_2, pe_2_4_in_x_1, pe_2_4_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8813,9 +2669,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_5_in_w_1, pe_2_5_in_w_0}),
-    .in_idx({pe_2_5_in_idx_1, pe_2_5_in_idx_0}),
-    .in_x({pe_2_5_in_x_7, pe_2_5_in_x_6, pe_2_5_in_x_5, pe_2_5_in_x_4, pe_2_5_in_x_3, pe_2_5_in_x_2, pe_2_5_in_x_1, pe_2_5_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8825,9 +2681,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_6_in_w_1, pe_2_6_in_w_0}),
-    .in_idx({pe_2_6_in_idx_1, pe_2_6_in_idx_0}),
-    .in_x({pe_2_6_in_x_7, pe_2_6_in_x_6, pe_2_6_in_x_5, pe_2_6_in_x_4, pe_2_6_in_x_3, pe_2_6_in_x_2, pe_2_6_in_x_1, pe_2_6_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8837,9 +2693,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_7_in_w_1, pe_2_7_in_w_0}),
-    .in_idx({pe_2_7_in_idx_1, pe_2_7_in_idx_0}),
-    .in_x({pe_2_7_in_x_7, pe_2_7_in_x_6, pe_2_7_in_x_5, pe_2_7_in_x_4, pe_2_7_in_x_3, pe_2_7_in_x_2, pe_2_7_in_x_1, pe_2_7_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8849,9 +2705,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_8_in_w_1, pe_2_8_in_w_0}),
-    .in_idx({pe_2_8_in_idx_1, pe_2_8_in_idx_0}),
-    .in_x({pe_2_8_in_x_7, pe_2_8_in_x_6, pe_2_8_in_x_5, pe_2_8_in_x_4, pe_2_8_in_x_3, pe_2_8_in_x_2, pe_2_8_in_x_1, pe_2_8_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8861,9 +2717,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_9_in_w_1, pe_2_9_in_w_0}),
-    .in_idx({pe_2_9_in_idx_1, pe_2_9_in_idx_0}),
-    .in_x({pe_2_9_in_x_7, pe_2_9_in_x_6, pe_2_9_in_x_5, pe_2_9_in_x_4, pe_2_9_in_x_3, pe_2_9_in_x_2, pe_2_9_in_x_1, pe_2_9_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8873,9 +2729,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_10_in_w_1, pe_2_10_in_w_0}),
-    .in_idx({pe_2_10_in_idx_1, pe_2_10_in_idx_0}),
-    .in_x({pe_2_10_in_x_7, pe_2_10_in_x_6, pe_2_10_in_x_5, pe_2_10_in_x_4, pe_2_10_in_x_3, pe_2_10_in_x_2, pe_2_10_in_x_1, pe_2_10_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8885,9 +2741,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_11_in_w_1, pe_2_11_in_w_0}),
-    .in_idx({pe_2_11_in_idx_1, pe_2_11_in_idx_0}),
-    .in_x({pe_2_11_in_x_7, pe_2_11_in_x_6, pe_2_11_in_x_5, pe_2_11_in_x_4, pe_2_11_in_x_3, pe_2_11_in_x_2, pe_2_11_in_x_1, pe_2_11_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8897,9 +2753,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_12_in_w_1, pe_2_12_in_w_0}),
-    .in_idx({pe_2_12_in_idx_1, pe_2_12_in_idx_0}),
-    .in_x({pe_2_12_in_x_7, pe_2_12_in_x_6, pe_2_12_in_x_5, pe_2_12_in_x_4, pe_2_12_in_x_3, pe_2_12_in_x_2, pe_2_12_in_x_1, pe_2_12_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8909,9 +2765,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_13_in_w_1, pe_2_13_in_w_0}),
-    .in_idx({pe_2_13_in_idx_1, pe_2_13_in_idx_0}),
-    .in_x({pe_2_13_in_x_7, pe_2_13_in_x_6, pe_2_13_in_x_5, pe_2_13_in_x_4, pe_2_13_in_x_3, pe_2_13_in_x_2, pe_2_13_in_x_1, pe_2_13_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8921,9 +2777,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_14_in_w_1, pe_2_14_in_w_0}),
-    .in_idx({pe_2_14_in_idx_1, pe_2_14_in_idx_0}),
-    .in_x({pe_2_14_in_x_7, pe_2_14_in_x_6, pe_2_14_in_x_5, pe_2_14_in_x_4, pe_2_14_in_x_3, pe_2_14_in_x_2, pe_2_14_in_x_1, pe_2_14_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8933,9 +2789,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_2_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_2_15_in_w_1, pe_2_15_in_w_0}),
-    .in_idx({pe_2_15_in_idx_1, pe_2_15_in_idx_0}),
-    .in_x({pe_2_15_in_x_7, pe_2_15_in_x_6, pe_2_15_in_x_5, pe_2_15_in_x_4, pe_2_15_in_x_3, pe_2_15_in_x_2, pe_2_15_in_x_1, pe_2_15_in_x_0}),
+    .in_w(index_unit_row_2_w),
+    .in_idx(index_unit_row_2_idx),
+    .in_x(pe_1_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8945,9 +2801,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_0_in_w_1, pe_3_0_in_w_0}),
-    .in_idx({pe_3_0_in_idx_1, pe_3_0_in_idx_0}),
-    .in_x({pe_3_0_in_x_7, pe_3_0_in_x_6, pe_3_0_in_x_5, pe_3_0_in_x_4, pe_3_0_in_x_3, pe_3_0_in_x_2, pe_3_0_in_x_1, pe_3_0_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8957,9 +2813,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_1_in_w_1, pe_3_1_in_w_0}),
-    .in_idx({pe_3_1_in_idx_1, pe_3_1_in_idx_0}),
-    .in_x({pe_3_1_in_x_7, pe_3_1_in_x_6, pe_3_1_in_x_5, pe_3_1_in_x_4, pe_3_1_in_x_3, pe_3_1_in_x_2, pe_3_1_in_x_1, pe_3_1_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8969,9 +2825,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_2_in_w_1, pe_3_2_in_w_0}),
-    .in_idx({pe_3_2_in_idx_1, pe_3_2_in_idx_0}),
-    .in_x({pe_3_2_in_x_7, pe_3_2_in_x_6, pe_3_2_in_x_5, pe_3_2_in_x_4, pe_3_2_in_x_3, pe_3_2_in_x_2, pe_3_2_in_x_1, pe_3_2_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8981,9 +2837,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_3_in_w_1, pe_3_3_in_w_0}),
-    .in_idx({pe_3_3_in_idx_1, pe_3_3_in_idx_0}),
-    .in_x({pe_3_3_in_x_7, pe_3_3_in_x_6, pe_3_3_in_x_5, pe_3_3_in_x_4, pe_3_3_in_x_3, pe_3_3_in_x_2, pe_3_3_in_x_1, pe_3_3_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -8993,9 +2849,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_4_in_w_1, pe_3_4_in_w_0}),
-    .in_idx({pe_3_4_in_idx_1, pe_3_4_in_idx_0}),
-    .in_x({pe_3_4_in_x_7, pe_3_4_in_x_6, pe_3_4_in_x_5, pe_3_4_in_x_4, pe_3_4_in_x_3, pe_3_4_in_x_2, pe_3_4_in_x_1, pe_3_4_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9005,9 +2861,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_5_in_w_1, pe_3_5_in_w_0}),
-    .in_idx({pe_3_5_in_idx_1, pe_3_5_in_idx_0}),
-    .in_x({pe_3_5_in_x_7, pe_3_5_in_x_6, pe_3_5_in_x_5, pe_3_5_in_x_4, pe_3_5_in_x_3, pe_3_5_in_x_2, pe_3_5_in_x_1, pe_3_5_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9017,9 +2873,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_6_in_w_1, pe_3_6_in_w_0}),
-    .in_idx({pe_3_6_in_idx_1, pe_3_6_in_idx_0}),
-    .in_x({pe_3_6_in_x_7, pe_3_6_in_x_6, pe_3_6_in_x_5, pe_3_6_in_x_4, pe_3_6_in_x_3, pe_3_6_in_x_2, pe_3_6_in_x_1, pe_3_6_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9029,9 +2885,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_7_in_w_1, pe_3_7_in_w_0}),
-    .in_idx({pe_3_7_in_idx_1, pe_3_7_in_idx_0}),
-    .in_x({pe_3_7_in_x_7, pe_3_7_in_x_6, pe_3_7_in_x_5, pe_3_7_in_x_4, pe_3_7_in_x_3, pe_3_7_in_x_2, pe_3_7_in_x_1, pe_3_7_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9041,9 +2897,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_8_in_w_1, pe_3_8_in_w_0}),
-    .in_idx({pe_3_8_in_idx_1, pe_3_8_in_idx_0}),
-    .in_x({pe_3_8_in_x_7, pe_3_8_in_x_6, pe_3_8_in_x_5, pe_3_8_in_x_4, pe_3_8_in_x_3, pe_3_8_in_x_2, pe_3_8_in_x_1, pe_3_8_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9053,9 +2909,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_9_in_w_1, pe_3_9_in_w_0}),
-    .in_idx({pe_3_9_in_idx_1, pe_3_9_in_idx_0}),
-    .in_x({pe_3_9_in_x_7, pe_3_9_in_x_6, pe_3_9_in_x_5, pe_3_9_in_x_4, pe_3_9_in_x_3, pe_3_9_in_x_2, pe_3_9_in_x_1, pe_3_9_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9065,9 +2921,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_10_in_w_1, pe_3_10_in_w_0}),
-    .in_idx({pe_3_10_in_idx_1, pe_3_10_in_idx_0}),
-    .in_x({pe_3_10_in_x_7, pe_3_10_in_x_6, pe_3_10_in_x_5, pe_3_10_in_x_4, pe_3_10_in_x_3, pe_3_10_in_x_2, pe_3_10_in_x_1, pe_3_10_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9077,9 +2933,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_11_in_w_1, pe_3_11_in_w_0}),
-    .in_idx({pe_3_11_in_idx_1, pe_3_11_in_idx_0}),
-    .in_x({pe_3_11_in_x_7, pe_3_11_in_x_6, pe_3_11_in_x_5, pe_3_11_in_x_4, pe_3_11_in_x_3, pe_3_11_in_x_2, pe_3_11_in_x_1, pe_3_11_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9089,9 +2945,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_12_in_w_1, pe_3_12_in_w_0}),
-    .in_idx({pe_3_12_in_idx_1, pe_3_12_in_idx_0}),
-    .in_x({pe_3_12_in_x_7, pe_3_12_in_x_6, pe_3_12_in_x_5, pe_3_12_in_x_4, pe_3_12_in_x_3, pe_3_12_in_x_2, pe_3_12_in_x_1, pe_3_12_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9101,9 +2957,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_13_in_w_1, pe_3_13_in_w_0}),
-    .in_idx({pe_3_13_in_idx_1, pe_3_13_in_idx_0}),
-    .in_x({pe_3_13_in_x_7, pe_3_13_in_x_6, pe_3_13_in_x_5, pe_3_13_in_x_4, pe_3_13_in_x_3, pe_3_13_in_x_2, pe_3_13_in_x_1, pe_3_13_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9113,9 +2969,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_14_in_w_1, pe_3_14_in_w_0}),
-    .in_idx({pe_3_14_in_idx_1, pe_3_14_in_idx_0}),
-    .in_x({pe_3_14_in_x_7, pe_3_14_in_x_6, pe_3_14_in_x_5, pe_3_14_in_x_4, pe_3_14_in_x_3, pe_3_14_in_x_2, pe_3_14_in_x_1, pe_3_14_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9125,9 +2981,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_3_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_3_15_in_w_1, pe_3_15_in_w_0}),
-    .in_idx({pe_3_15_in_idx_1, pe_3_15_in_idx_0}),
-    .in_x({pe_3_15_in_x_7, pe_3_15_in_x_6, pe_3_15_in_x_5, pe_3_15_in_x_4, pe_3_15_in_x_3, pe_3_15_in_x_2, pe_3_15_in_x_1, pe_3_15_in_x_0}),
+    .in_w(index_unit_row_3_w),
+    .in_idx(index_unit_row_3_idx),
+    .in_x(pe_2_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9137,9 +2993,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_0_in_w_1, pe_4_0_in_w_0}),
-    .in_idx({pe_4_0_in_idx_1, pe_4_0_in_idx_0}),
-    .in_x({pe_4_0_in_x_7, pe_4_0_in_x_6, pe_4_0_in_x_5, pe_4_0_in_x_4, pe_4_0_in_x_3, pe_4_0_in_x_2, pe_4_0_in_x_1, pe_4_0_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9149,9 +3005,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_1_in_w_1, pe_4_1_in_w_0}),
-    .in_idx({pe_4_1_in_idx_1, pe_4_1_in_idx_0}),
-    .in_x({pe_4_1_in_x_7, pe_4_1_in_x_6, pe_4_1_in_x_5, pe_4_1_in_x_4, pe_4_1_in_x_3, pe_4_1_in_x_2, pe_4_1_in_x_1, pe_4_1_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9161,9 +3017,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_2_in_w_1, pe_4_2_in_w_0}),
-    .in_idx({pe_4_2_in_idx_1, pe_4_2_in_idx_0}),
-    .in_x({pe_4_2_in_x_7, pe_4_2_in_x_6, pe_4_2_in_x_5, pe_4_2_in_x_4, pe_4_2_in_x_3, pe_4_2_in_x_2, pe_4_2_in_x_1, pe_4_2_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9173,9 +3029,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_3_in_w_1, pe_4_3_in_w_0}),
-    .in_idx({pe_4_3_in_idx_1, pe_4_3_in_idx_0}),
-    .in_x({pe_4_3_in_x_7, pe_4_3_in_x_6, pe_4_3_in_x_5, pe_4_3_in_x_4, pe_4_3_in_x_3, pe_4_3_in_x_2, pe_4_3_in_x_1, pe_4_3_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9185,9 +3041,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_4_in_w_1, pe_4_4_in_w_0}),
-    .in_idx({pe_4_4_in_idx_1, pe_4_4_in_idx_0}),
-    .in_x({pe_4_4_in_x_7, pe_4_4_in_x_6, pe_4_4_in_x_5, pe_4_4_in_x_4, pe_4_4_in_x_3, pe_4_4_in_x_2, pe_4_4_in_x_1, pe_4_4_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9197,9 +3053,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_5_in_w_1, pe_4_5_in_w_0}),
-    .in_idx({pe_4_5_in_idx_1, pe_4_5_in_idx_0}),
-    .in_x({pe_4_5_in_x_7, pe_4_5_in_x_6, pe_4_5_in_x_5, pe_4_5_in_x_4, pe_4_5_in_x_3, pe_4_5_in_x_2, pe_4_5_in_x_1, pe_4_5_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9209,9 +3065,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_6_in_w_1, pe_4_6_in_w_0}),
-    .in_idx({pe_4_6_in_idx_1, pe_4_6_in_idx_0}),
-    .in_x({pe_4_6_in_x_7, pe_4_6_in_x_6, pe_4_6_in_x_5, pe_4_6_in_x_4, pe_4_6_in_x_3, pe_4_6_in_x_2, pe_4_6_in_x_1, pe_4_6_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9221,9 +3077,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_7_in_w_1, pe_4_7_in_w_0}),
-    .in_idx({pe_4_7_in_idx_1, pe_4_7_in_idx_0}),
-    .in_x({pe_4_7_in_x_7, pe_4_7_in_x_6, pe_4_7_in_x_5, pe_4_7_in_x_4, pe_4_7_in_x_3, pe_4_7_in_x_2, pe_4_7_in_x_1, pe_4_7_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9233,9 +3089,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_8_in_w_1, pe_4_8_in_w_0}),
-    .in_idx({pe_4_8_in_idx_1, pe_4_8_in_idx_0}),
-    .in_x({pe_4_8_in_x_7, pe_4_8_in_x_6, pe_4_8_in_x_5, pe_4_8_in_x_4, pe_4_8_in_x_3, pe_4_8_in_x_2, pe_4_8_in_x_1, pe_4_8_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9245,9 +3101,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_9_in_w_1, pe_4_9_in_w_0}),
-    .in_idx({pe_4_9_in_idx_1, pe_4_9_in_idx_0}),
-    .in_x({pe_4_9_in_x_7, pe_4_9_in_x_6, pe_4_9_in_x_5, pe_4_9_in_x_4, pe_4_9_in_x_3, pe_4_9_in_x_2, pe_4_9_in_x_1, pe_4_9_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9257,9 +3113,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_10_in_w_1, pe_4_10_in_w_0}),
-    .in_idx({pe_4_10_in_idx_1, pe_4_10_in_idx_0}),
-    .in_x({pe_4_10_in_x_7, pe_4_10_in_x_6, pe_4_10_in_x_5, pe_4_10_in_x_4, pe_4_10_in_x_3, pe_4_10_in_x_2, pe_4_10_in_x_1, pe_4_10_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9269,9 +3125,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_11_in_w_1, pe_4_11_in_w_0}),
-    .in_idx({pe_4_11_in_idx_1, pe_4_11_in_idx_0}),
-    .in_x({pe_4_11_in_x_7, pe_4_11_in_x_6, pe_4_11_in_x_5, pe_4_11_in_x_4, pe_4_11_in_x_3, pe_4_11_in_x_2, pe_4_11_in_x_1, pe_4_11_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9281,9 +3137,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_12_in_w_1, pe_4_12_in_w_0}),
-    .in_idx({pe_4_12_in_idx_1, pe_4_12_in_idx_0}),
-    .in_x({pe_4_12_in_x_7, pe_4_12_in_x_6, pe_4_12_in_x_5, pe_4_12_in_x_4, pe_4_12_in_x_3, pe_4_12_in_x_2, pe_4_12_in_x_1, pe_4_12_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9293,9 +3149,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_13_in_w_1, pe_4_13_in_w_0}),
-    .in_idx({pe_4_13_in_idx_1, pe_4_13_in_idx_0}),
-    .in_x({pe_4_13_in_x_7, pe_4_13_in_x_6, pe_4_13_in_x_5, pe_4_13_in_x_4, pe_4_13_in_x_3, pe_4_13_in_x_2, pe_4_13_in_x_1, pe_4_13_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9305,9 +3161,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_14_in_w_1, pe_4_14_in_w_0}),
-    .in_idx({pe_4_14_in_idx_1, pe_4_14_in_idx_0}),
-    .in_x({pe_4_14_in_x_7, pe_4_14_in_x_6, pe_4_14_in_x_5, pe_4_14_in_x_4, pe_4_14_in_x_3, pe_4_14_in_x_2, pe_4_14_in_x_1, pe_4_14_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9317,9 +3173,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_4_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_4_15_in_w_1, pe_4_15_in_w_0}),
-    .in_idx({pe_4_15_in_idx_1, pe_4_15_in_idx_0}),
-    .in_x({pe_4_15_in_x_7, pe_4_15_in_x_6, pe_4_15_in_x_5, pe_4_15_in_x_4, pe_4_15_in_x_3, pe_4_15_in_x_2, pe_4_15_in_x_1, pe_4_15_in_x_0}),
+    .in_w(index_unit_row_4_w),
+    .in_idx(index_unit_row_4_idx),
+    .in_x(pe_3_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9329,9 +3185,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_0_in_w_1, pe_5_0_in_w_0}),
-    .in_idx({pe_5_0_in_idx_1, pe_5_0_in_idx_0}),
-    .in_x({pe_5_0_in_x_7, pe_5_0_in_x_6, pe_5_0_in_x_5, pe_5_0_in_x_4, pe_5_0_in_x_3, pe_5_0_in_x_2, pe_5_0_in_x_1, pe_5_0_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9341,9 +3197,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_1_in_w_1, pe_5_1_in_w_0}),
-    .in_idx({pe_5_1_in_idx_1, pe_5_1_in_idx_0}),
-    .in_x({pe_5_1_in_x_7, pe_5_1_in_x_6, pe_5_1_in_x_5, pe_5_1_in_x_4, pe_5_1_in_x_3, pe_5_1_in_x_2, pe_5_1_in_x_1, pe_5_1_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9353,9 +3209,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_2_in_w_1, pe_5_2_in_w_0}),
-    .in_idx({pe_5_2_in_idx_1, pe_5_2_in_idx_0}),
-    .in_x({pe_5_2_in_x_7, pe_5_2_in_x_6, pe_5_2_in_x_5, pe_5_2_in_x_4, pe_5_2_in_x_3, pe_5_2_in_x_2, pe_5_2_in_x_1, pe_5_2_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9365,9 +3221,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_3_in_w_1, pe_5_3_in_w_0}),
-    .in_idx({pe_5_3_in_idx_1, pe_5_3_in_idx_0}),
-    .in_x({pe_5_3_in_x_7, pe_5_3_in_x_6, pe_5_3_in_x_5, pe_5_3_in_x_4, pe_5_3_in_x_3, pe_5_3_in_x_2, pe_5_3_in_x_1, pe_5_3_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9377,9 +3233,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_4_in_w_1, pe_5_4_in_w_0}),
-    .in_idx({pe_5_4_in_idx_1, pe_5_4_in_idx_0}),
-    .in_x({pe_5_4_in_x_7, pe_5_4_in_x_6, pe_5_4_in_x_5, pe_5_4_in_x_4, pe_5_4_in_x_3, pe_5_4_in_x_2, pe_5_4_in_x_1, pe_5_4_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9389,9 +3245,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_5_in_w_1, pe_5_5_in_w_0}),
-    .in_idx({pe_5_5_in_idx_1, pe_5_5_in_idx_0}),
-    .in_x({pe_5_5_in_x_7, pe_5_5_in_x_6, pe_5_5_in_x_5, pe_5_5_in_x_4, pe_5_5_in_x_3, pe_5_5_in_x_2, pe_5_5_in_x_1, pe_5_5_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9401,9 +3257,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_6_in_w_1, pe_5_6_in_w_0}),
-    .in_idx({pe_5_6_in_idx_1, pe_5_6_in_idx_0}),
-    .in_x({pe_5_6_in_x_7, pe_5_6_in_x_6, pe_5_6_in_x_5, pe_5_6_in_x_4, pe_5_6_in_x_3, pe_5_6_in_x_2, pe_5_6_in_x_1, pe_5_6_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9413,9 +3269,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_7_in_w_1, pe_5_7_in_w_0}),
-    .in_idx({pe_5_7_in_idx_1, pe_5_7_in_idx_0}),
-    .in_x({pe_5_7_in_x_7, pe_5_7_in_x_6, pe_5_7_in_x_5, pe_5_7_in_x_4, pe_5_7_in_x_3, pe_5_7_in_x_2, pe_5_7_in_x_1, pe_5_7_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9425,9 +3281,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_8_in_w_1, pe_5_8_in_w_0}),
-    .in_idx({pe_5_8_in_idx_1, pe_5_8_in_idx_0}),
-    .in_x({pe_5_8_in_x_7, pe_5_8_in_x_6, pe_5_8_in_x_5, pe_5_8_in_x_4, pe_5_8_in_x_3, pe_5_8_in_x_2, pe_5_8_in_x_1, pe_5_8_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9437,9 +3293,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_9_in_w_1, pe_5_9_in_w_0}),
-    .in_idx({pe_5_9_in_idx_1, pe_5_9_in_idx_0}),
-    .in_x({pe_5_9_in_x_7, pe_5_9_in_x_6, pe_5_9_in_x_5, pe_5_9_in_x_4, pe_5_9_in_x_3, pe_5_9_in_x_2, pe_5_9_in_x_1, pe_5_9_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9449,9 +3305,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_10_in_w_1, pe_5_10_in_w_0}),
-    .in_idx({pe_5_10_in_idx_1, pe_5_10_in_idx_0}),
-    .in_x({pe_5_10_in_x_7, pe_5_10_in_x_6, pe_5_10_in_x_5, pe_5_10_in_x_4, pe_5_10_in_x_3, pe_5_10_in_x_2, pe_5_10_in_x_1, pe_5_10_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9461,9 +3317,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_11_in_w_1, pe_5_11_in_w_0}),
-    .in_idx({pe_5_11_in_idx_1, pe_5_11_in_idx_0}),
-    .in_x({pe_5_11_in_x_7, pe_5_11_in_x_6, pe_5_11_in_x_5, pe_5_11_in_x_4, pe_5_11_in_x_3, pe_5_11_in_x_2, pe_5_11_in_x_1, pe_5_11_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9473,9 +3329,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_12_in_w_1, pe_5_12_in_w_0}),
-    .in_idx({pe_5_12_in_idx_1, pe_5_12_in_idx_0}),
-    .in_x({pe_5_12_in_x_7, pe_5_12_in_x_6, pe_5_12_in_x_5, pe_5_12_in_x_4, pe_5_12_in_x_3, pe_5_12_in_x_2, pe_5_12_in_x_1, pe_5_12_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9485,9 +3341,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_13_in_w_1, pe_5_13_in_w_0}),
-    .in_idx({pe_5_13_in_idx_1, pe_5_13_in_idx_0}),
-    .in_x({pe_5_13_in_x_7, pe_5_13_in_x_6, pe_5_13_in_x_5, pe_5_13_in_x_4, pe_5_13_in_x_3, pe_5_13_in_x_2, pe_5_13_in_x_1, pe_5_13_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9497,9 +3353,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_14_in_w_1, pe_5_14_in_w_0}),
-    .in_idx({pe_5_14_in_idx_1, pe_5_14_in_idx_0}),
-    .in_x({pe_5_14_in_x_7, pe_5_14_in_x_6, pe_5_14_in_x_5, pe_5_14_in_x_4, pe_5_14_in_x_3, pe_5_14_in_x_2, pe_5_14_in_x_1, pe_5_14_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9509,9 +3365,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_5_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_5_15_in_w_1, pe_5_15_in_w_0}),
-    .in_idx({pe_5_15_in_idx_1, pe_5_15_in_idx_0}),
-    .in_x({pe_5_15_in_x_7, pe_5_15_in_x_6, pe_5_15_in_x_5, pe_5_15_in_x_4, pe_5_15_in_x_3, pe_5_15_in_x_2, pe_5_15_in_x_1, pe_5_15_in_x_0}),
+    .in_w(index_unit_row_5_w),
+    .in_idx(index_unit_row_5_idx),
+    .in_x(pe_4_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9521,9 +3377,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_0_in_w_1, pe_6_0_in_w_0}),
-    .in_idx({pe_6_0_in_idx_1, pe_6_0_in_idx_0}),
-    .in_x({pe_6_0_in_x_7, pe_6_0_in_x_6, pe_6_0_in_x_5, pe_6_0_in_x_4, pe_6_0_in_x_3, pe_6_0_in_x_2, pe_6_0_in_x_1, pe_6_0_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9533,9 +3389,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_1_in_w_1, pe_6_1_in_w_0}),
-    .in_idx({pe_6_1_in_idx_1, pe_6_1_in_idx_0}),
-    .in_x({pe_6_1_in_x_7, pe_6_1_in_x_6, pe_6_1_in_x_5, pe_6_1_in_x_4, pe_6_1_in_x_3, pe_6_1_in_x_2, pe_6_1_in_x_1, pe_6_1_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9545,9 +3401,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_2_in_w_1, pe_6_2_in_w_0}),
-    .in_idx({pe_6_2_in_idx_1, pe_6_2_in_idx_0}),
-    .in_x({pe_6_2_in_x_7, pe_6_2_in_x_6, pe_6_2_in_x_5, pe_6_2_in_x_4, pe_6_2_in_x_3, pe_6_2_in_x_2, pe_6_2_in_x_1, pe_6_2_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9557,9 +3413,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_3_in_w_1, pe_6_3_in_w_0}),
-    .in_idx({pe_6_3_in_idx_1, pe_6_3_in_idx_0}),
-    .in_x({pe_6_3_in_x_7, pe_6_3_in_x_6, pe_6_3_in_x_5, pe_6_3_in_x_4, pe_6_3_in_x_3, pe_6_3_in_x_2, pe_6_3_in_x_1, pe_6_3_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9569,9 +3425,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_4_in_w_1, pe_6_4_in_w_0}),
-    .in_idx({pe_6_4_in_idx_1, pe_6_4_in_idx_0}),
-    .in_x({pe_6_4_in_x_7, pe_6_4_in_x_6, pe_6_4_in_x_5, pe_6_4_in_x_4, pe_6_4_in_x_3, pe_6_4_in_x_2, pe_6_4_in_x_1, pe_6_4_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9581,9 +3437,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_5_in_w_1, pe_6_5_in_w_0}),
-    .in_idx({pe_6_5_in_idx_1, pe_6_5_in_idx_0}),
-    .in_x({pe_6_5_in_x_7, pe_6_5_in_x_6, pe_6_5_in_x_5, pe_6_5_in_x_4, pe_6_5_in_x_3, pe_6_5_in_x_2, pe_6_5_in_x_1, pe_6_5_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9593,9 +3449,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_6_in_w_1, pe_6_6_in_w_0}),
-    .in_idx({pe_6_6_in_idx_1, pe_6_6_in_idx_0}),
-    .in_x({pe_6_6_in_x_7, pe_6_6_in_x_6, pe_6_6_in_x_5, pe_6_6_in_x_4, pe_6_6_in_x_3, pe_6_6_in_x_2, pe_6_6_in_x_1, pe_6_6_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9605,9 +3461,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_7_in_w_1, pe_6_7_in_w_0}),
-    .in_idx({pe_6_7_in_idx_1, pe_6_7_in_idx_0}),
-    .in_x({pe_6_7_in_x_7, pe_6_7_in_x_6, pe_6_7_in_x_5, pe_6_7_in_x_4, pe_6_7_in_x_3, pe_6_7_in_x_2, pe_6_7_in_x_1, pe_6_7_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9617,9 +3473,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_8_in_w_1, pe_6_8_in_w_0}),
-    .in_idx({pe_6_8_in_idx_1, pe_6_8_in_idx_0}),
-    .in_x({pe_6_8_in_x_7, pe_6_8_in_x_6, pe_6_8_in_x_5, pe_6_8_in_x_4, pe_6_8_in_x_3, pe_6_8_in_x_2, pe_6_8_in_x_1, pe_6_8_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9629,9 +3485,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_9_in_w_1, pe_6_9_in_w_0}),
-    .in_idx({pe_6_9_in_idx_1, pe_6_9_in_idx_0}),
-    .in_x({pe_6_9_in_x_7, pe_6_9_in_x_6, pe_6_9_in_x_5, pe_6_9_in_x_4, pe_6_9_in_x_3, pe_6_9_in_x_2, pe_6_9_in_x_1, pe_6_9_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9641,9 +3497,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_10_in_w_1, pe_6_10_in_w_0}),
-    .in_idx({pe_6_10_in_idx_1, pe_6_10_in_idx_0}),
-    .in_x({pe_6_10_in_x_7, pe_6_10_in_x_6, pe_6_10_in_x_5, pe_6_10_in_x_4, pe_6_10_in_x_3, pe_6_10_in_x_2, pe_6_10_in_x_1, pe_6_10_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9653,9 +3509,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_11_in_w_1, pe_6_11_in_w_0}),
-    .in_idx({pe_6_11_in_idx_1, pe_6_11_in_idx_0}),
-    .in_x({pe_6_11_in_x_7, pe_6_11_in_x_6, pe_6_11_in_x_5, pe_6_11_in_x_4, pe_6_11_in_x_3, pe_6_11_in_x_2, pe_6_11_in_x_1, pe_6_11_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9665,9 +3521,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_12_in_w_1, pe_6_12_in_w_0}),
-    .in_idx({pe_6_12_in_idx_1, pe_6_12_in_idx_0}),
-    .in_x({pe_6_12_in_x_7, pe_6_12_in_x_6, pe_6_12_in_x_5, pe_6_12_in_x_4, pe_6_12_in_x_3, pe_6_12_in_x_2, pe_6_12_in_x_1, pe_6_12_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9677,9 +3533,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_13_in_w_1, pe_6_13_in_w_0}),
-    .in_idx({pe_6_13_in_idx_1, pe_6_13_in_idx_0}),
-    .in_x({pe_6_13_in_x_7, pe_6_13_in_x_6, pe_6_13_in_x_5, pe_6_13_in_x_4, pe_6_13_in_x_3, pe_6_13_in_x_2, pe_6_13_in_x_1, pe_6_13_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9689,9 +3545,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_14_in_w_1, pe_6_14_in_w_0}),
-    .in_idx({pe_6_14_in_idx_1, pe_6_14_in_idx_0}),
-    .in_x({pe_6_14_in_x_7, pe_6_14_in_x_6, pe_6_14_in_x_5, pe_6_14_in_x_4, pe_6_14_in_x_3, pe_6_14_in_x_2, pe_6_14_in_x_1, pe_6_14_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9701,9 +3557,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_6_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_6_15_in_w_1, pe_6_15_in_w_0}),
-    .in_idx({pe_6_15_in_idx_1, pe_6_15_in_idx_0}),
-    .in_x({pe_6_15_in_x_7, pe_6_15_in_x_6, pe_6_15_in_x_5, pe_6_15_in_x_4, pe_6_15_in_x_3, pe_6_15_in_x_2, pe_6_15_in_x_1, pe_6_15_in_x_0}),
+    .in_w(index_unit_row_6_w),
+    .in_idx(index_unit_row_6_idx),
+    .in_x(pe_5_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9713,9 +3569,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_0_in_w_1, pe_7_0_in_w_0}),
-    .in_idx({pe_7_0_in_idx_1, pe_7_0_in_idx_0}),
-    .in_x({pe_7_0_in_x_7, pe_7_0_in_x_6, pe_7_0_in_x_5, pe_7_0_in_x_4, pe_7_0_in_x_3, pe_7_0_in_x_2, pe_7_0_in_x_1, pe_7_0_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9725,9 +3581,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_1_in_w_1, pe_7_1_in_w_0}),
-    .in_idx({pe_7_1_in_idx_1, pe_7_1_in_idx_0}),
-    .in_x({pe_7_1_in_x_7, pe_7_1_in_x_6, pe_7_1_in_x_5, pe_7_1_in_x_4, pe_7_1_in_x_3, pe_7_1_in_x_2, pe_7_1_in_x_1, pe_7_1_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9737,9 +3593,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_2_in_w_1, pe_7_2_in_w_0}),
-    .in_idx({pe_7_2_in_idx_1, pe_7_2_in_idx_0}),
-    .in_x({pe_7_2_in_x_7, pe_7_2_in_x_6, pe_7_2_in_x_5, pe_7_2_in_x_4, pe_7_2_in_x_3, pe_7_2_in_x_2, pe_7_2_in_x_1, pe_7_2_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9749,9 +3605,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_3_in_w_1, pe_7_3_in_w_0}),
-    .in_idx({pe_7_3_in_idx_1, pe_7_3_in_idx_0}),
-    .in_x({pe_7_3_in_x_7, pe_7_3_in_x_6, pe_7_3_in_x_5, pe_7_3_in_x_4, pe_7_3_in_x_3, pe_7_3_in_x_2, pe_7_3_in_x_1, pe_7_3_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9761,9 +3617,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_4_in_w_1, pe_7_4_in_w_0}),
-    .in_idx({pe_7_4_in_idx_1, pe_7_4_in_idx_0}),
-    .in_x({pe_7_4_in_x_7, pe_7_4_in_x_6, pe_7_4_in_x_5, pe_7_4_in_x_4, pe_7_4_in_x_3, pe_7_4_in_x_2, pe_7_4_in_x_1, pe_7_4_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9773,9 +3629,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_5_in_w_1, pe_7_5_in_w_0}),
-    .in_idx({pe_7_5_in_idx_1, pe_7_5_in_idx_0}),
-    .in_x({pe_7_5_in_x_7, pe_7_5_in_x_6, pe_7_5_in_x_5, pe_7_5_in_x_4, pe_7_5_in_x_3, pe_7_5_in_x_2, pe_7_5_in_x_1, pe_7_5_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9785,9 +3641,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_6_in_w_1, pe_7_6_in_w_0}),
-    .in_idx({pe_7_6_in_idx_1, pe_7_6_in_idx_0}),
-    .in_x({pe_7_6_in_x_7, pe_7_6_in_x_6, pe_7_6_in_x_5, pe_7_6_in_x_4, pe_7_6_in_x_3, pe_7_6_in_x_2, pe_7_6_in_x_1, pe_7_6_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9797,9 +3653,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_7_in_w_1, pe_7_7_in_w_0}),
-    .in_idx({pe_7_7_in_idx_1, pe_7_7_in_idx_0}),
-    .in_x({pe_7_7_in_x_7, pe_7_7_in_x_6, pe_7_7_in_x_5, pe_7_7_in_x_4, pe_7_7_in_x_3, pe_7_7_in_x_2, pe_7_7_in_x_1, pe_7_7_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9809,9 +3665,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_8_in_w_1, pe_7_8_in_w_0}),
-    .in_idx({pe_7_8_in_idx_1, pe_7_8_in_idx_0}),
-    .in_x({pe_7_8_in_x_7, pe_7_8_in_x_6, pe_7_8_in_x_5, pe_7_8_in_x_4, pe_7_8_in_x_3, pe_7_8_in_x_2, pe_7_8_in_x_1, pe_7_8_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9821,9 +3677,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_9_in_w_1, pe_7_9_in_w_0}),
-    .in_idx({pe_7_9_in_idx_1, pe_7_9_in_idx_0}),
-    .in_x({pe_7_9_in_x_7, pe_7_9_in_x_6, pe_7_9_in_x_5, pe_7_9_in_x_4, pe_7_9_in_x_3, pe_7_9_in_x_2, pe_7_9_in_x_1, pe_7_9_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9833,9 +3689,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_10_in_w_1, pe_7_10_in_w_0}),
-    .in_idx({pe_7_10_in_idx_1, pe_7_10_in_idx_0}),
-    .in_x({pe_7_10_in_x_7, pe_7_10_in_x_6, pe_7_10_in_x_5, pe_7_10_in_x_4, pe_7_10_in_x_3, pe_7_10_in_x_2, pe_7_10_in_x_1, pe_7_10_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9845,9 +3701,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_11_in_w_1, pe_7_11_in_w_0}),
-    .in_idx({pe_7_11_in_idx_1, pe_7_11_in_idx_0}),
-    .in_x({pe_7_11_in_x_7, pe_7_11_in_x_6, pe_7_11_in_x_5, pe_7_11_in_x_4, pe_7_11_in_x_3, pe_7_11_in_x_2, pe_7_11_in_x_1, pe_7_11_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9857,9 +3713,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_12_in_w_1, pe_7_12_in_w_0}),
-    .in_idx({pe_7_12_in_idx_1, pe_7_12_in_idx_0}),
-    .in_x({pe_7_12_in_x_7, pe_7_12_in_x_6, pe_7_12_in_x_5, pe_7_12_in_x_4, pe_7_12_in_x_3, pe_7_12_in_x_2, pe_7_12_in_x_1, pe_7_12_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9869,9 +3725,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_13_in_w_1, pe_7_13_in_w_0}),
-    .in_idx({pe_7_13_in_idx_1, pe_7_13_in_idx_0}),
-    .in_x({pe_7_13_in_x_7, pe_7_13_in_x_6, pe_7_13_in_x_5, pe_7_13_in_x_4, pe_7_13_in_x_3, pe_7_13_in_x_2, pe_7_13_in_x_1, pe_7_13_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9881,9 +3737,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_14_in_w_1, pe_7_14_in_w_0}),
-    .in_idx({pe_7_14_in_idx_1, pe_7_14_in_idx_0}),
-    .in_x({pe_7_14_in_x_7, pe_7_14_in_x_6, pe_7_14_in_x_5, pe_7_14_in_x_4, pe_7_14_in_x_3, pe_7_14_in_x_2, pe_7_14_in_x_1, pe_7_14_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9893,9 +3749,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_7_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_7_15_in_w_1, pe_7_15_in_w_0}),
-    .in_idx({pe_7_15_in_idx_1, pe_7_15_in_idx_0}),
-    .in_x({pe_7_15_in_x_7, pe_7_15_in_x_6, pe_7_15_in_x_5, pe_7_15_in_x_4, pe_7_15_in_x_3, pe_7_15_in_x_2, pe_7_15_in_x_1, pe_7_15_in_x_0}),
+    .in_w(index_unit_row_7_w),
+    .in_idx(index_unit_row_7_idx),
+    .in_x(pe_6_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9905,9 +3761,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_0_in_w_1, pe_8_0_in_w_0}),
-    .in_idx({pe_8_0_in_idx_1, pe_8_0_in_idx_0}),
-    .in_x({pe_8_0_in_x_7, pe_8_0_in_x_6, pe_8_0_in_x_5, pe_8_0_in_x_4, pe_8_0_in_x_3, pe_8_0_in_x_2, pe_8_0_in_x_1, pe_8_0_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9917,9 +3773,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_1_in_w_1, pe_8_1_in_w_0}),
-    .in_idx({pe_8_1_in_idx_1, pe_8_1_in_idx_0}),
-    .in_x({pe_8_1_in_x_7, pe_8_1_in_x_6, pe_8_1_in_x_5, pe_8_1_in_x_4, pe_8_1_in_x_3, pe_8_1_in_x_2, pe_8_1_in_x_1, pe_8_1_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9929,9 +3785,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_2_in_w_1, pe_8_2_in_w_0}),
-    .in_idx({pe_8_2_in_idx_1, pe_8_2_in_idx_0}),
-    .in_x({pe_8_2_in_x_7, pe_8_2_in_x_6, pe_8_2_in_x_5, pe_8_2_in_x_4, pe_8_2_in_x_3, pe_8_2_in_x_2, pe_8_2_in_x_1, pe_8_2_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9941,9 +3797,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_3_in_w_1, pe_8_3_in_w_0}),
-    .in_idx({pe_8_3_in_idx_1, pe_8_3_in_idx_0}),
-    .in_x({pe_8_3_in_x_7, pe_8_3_in_x_6, pe_8_3_in_x_5, pe_8_3_in_x_4, pe_8_3_in_x_3, pe_8_3_in_x_2, pe_8_3_in_x_1, pe_8_3_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9953,9 +3809,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_4_in_w_1, pe_8_4_in_w_0}),
-    .in_idx({pe_8_4_in_idx_1, pe_8_4_in_idx_0}),
-    .in_x({pe_8_4_in_x_7, pe_8_4_in_x_6, pe_8_4_in_x_5, pe_8_4_in_x_4, pe_8_4_in_x_3, pe_8_4_in_x_2, pe_8_4_in_x_1, pe_8_4_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9965,9 +3821,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_5_in_w_1, pe_8_5_in_w_0}),
-    .in_idx({pe_8_5_in_idx_1, pe_8_5_in_idx_0}),
-    .in_x({pe_8_5_in_x_7, pe_8_5_in_x_6, pe_8_5_in_x_5, pe_8_5_in_x_4, pe_8_5_in_x_3, pe_8_5_in_x_2, pe_8_5_in_x_1, pe_8_5_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9977,9 +3833,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_6_in_w_1, pe_8_6_in_w_0}),
-    .in_idx({pe_8_6_in_idx_1, pe_8_6_in_idx_0}),
-    .in_x({pe_8_6_in_x_7, pe_8_6_in_x_6, pe_8_6_in_x_5, pe_8_6_in_x_4, pe_8_6_in_x_3, pe_8_6_in_x_2, pe_8_6_in_x_1, pe_8_6_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -9989,9 +3845,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_7_in_w_1, pe_8_7_in_w_0}),
-    .in_idx({pe_8_7_in_idx_1, pe_8_7_in_idx_0}),
-    .in_x({pe_8_7_in_x_7, pe_8_7_in_x_6, pe_8_7_in_x_5, pe_8_7_in_x_4, pe_8_7_in_x_3, pe_8_7_in_x_2, pe_8_7_in_x_1, pe_8_7_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10001,9 +3857,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_8_in_w_1, pe_8_8_in_w_0}),
-    .in_idx({pe_8_8_in_idx_1, pe_8_8_in_idx_0}),
-    .in_x({pe_8_8_in_x_7, pe_8_8_in_x_6, pe_8_8_in_x_5, pe_8_8_in_x_4, pe_8_8_in_x_3, pe_8_8_in_x_2, pe_8_8_in_x_1, pe_8_8_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10013,9 +3869,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_9_in_w_1, pe_8_9_in_w_0}),
-    .in_idx({pe_8_9_in_idx_1, pe_8_9_in_idx_0}),
-    .in_x({pe_8_9_in_x_7, pe_8_9_in_x_6, pe_8_9_in_x_5, pe_8_9_in_x_4, pe_8_9_in_x_3, pe_8_9_in_x_2, pe_8_9_in_x_1, pe_8_9_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10025,9 +3881,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_10_in_w_1, pe_8_10_in_w_0}),
-    .in_idx({pe_8_10_in_idx_1, pe_8_10_in_idx_0}),
-    .in_x({pe_8_10_in_x_7, pe_8_10_in_x_6, pe_8_10_in_x_5, pe_8_10_in_x_4, pe_8_10_in_x_3, pe_8_10_in_x_2, pe_8_10_in_x_1, pe_8_10_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10037,9 +3893,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_11_in_w_1, pe_8_11_in_w_0}),
-    .in_idx({pe_8_11_in_idx_1, pe_8_11_in_idx_0}),
-    .in_x({pe_8_11_in_x_7, pe_8_11_in_x_6, pe_8_11_in_x_5, pe_8_11_in_x_4, pe_8_11_in_x_3, pe_8_11_in_x_2, pe_8_11_in_x_1, pe_8_11_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10049,9 +3905,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_12_in_w_1, pe_8_12_in_w_0}),
-    .in_idx({pe_8_12_in_idx_1, pe_8_12_in_idx_0}),
-    .in_x({pe_8_12_in_x_7, pe_8_12_in_x_6, pe_8_12_in_x_5, pe_8_12_in_x_4, pe_8_12_in_x_3, pe_8_12_in_x_2, pe_8_12_in_x_1, pe_8_12_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10061,9 +3917,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_13_in_w_1, pe_8_13_in_w_0}),
-    .in_idx({pe_8_13_in_idx_1, pe_8_13_in_idx_0}),
-    .in_x({pe_8_13_in_x_7, pe_8_13_in_x_6, pe_8_13_in_x_5, pe_8_13_in_x_4, pe_8_13_in_x_3, pe_8_13_in_x_2, pe_8_13_in_x_1, pe_8_13_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10073,9 +3929,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_14_in_w_1, pe_8_14_in_w_0}),
-    .in_idx({pe_8_14_in_idx_1, pe_8_14_in_idx_0}),
-    .in_x({pe_8_14_in_x_7, pe_8_14_in_x_6, pe_8_14_in_x_5, pe_8_14_in_x_4, pe_8_14_in_x_3, pe_8_14_in_x_2, pe_8_14_in_x_1, pe_8_14_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10085,9 +3941,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_8_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_8_15_in_w_1, pe_8_15_in_w_0}),
-    .in_idx({pe_8_15_in_idx_1, pe_8_15_in_idx_0}),
-    .in_x({pe_8_15_in_x_7, pe_8_15_in_x_6, pe_8_15_in_x_5, pe_8_15_in_x_4, pe_8_15_in_x_3, pe_8_15_in_x_2, pe_8_15_in_x_1, pe_8_15_in_x_0}),
+    .in_w(index_unit_row_8_w),
+    .in_idx(index_unit_row_8_idx),
+    .in_x(pe_7_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10097,9 +3953,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_0_in_w_1, pe_9_0_in_w_0}),
-    .in_idx({pe_9_0_in_idx_1, pe_9_0_in_idx_0}),
-    .in_x({pe_9_0_in_x_7, pe_9_0_in_x_6, pe_9_0_in_x_5, pe_9_0_in_x_4, pe_9_0_in_x_3, pe_9_0_in_x_2, pe_9_0_in_x_1, pe_9_0_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10109,9 +3965,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_1_in_w_1, pe_9_1_in_w_0}),
-    .in_idx({pe_9_1_in_idx_1, pe_9_1_in_idx_0}),
-    .in_x({pe_9_1_in_x_7, pe_9_1_in_x_6, pe_9_1_in_x_5, pe_9_1_in_x_4, pe_9_1_in_x_3, pe_9_1_in_x_2, pe_9_1_in_x_1, pe_9_1_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10121,9 +3977,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_2_in_w_1, pe_9_2_in_w_0}),
-    .in_idx({pe_9_2_in_idx_1, pe_9_2_in_idx_0}),
-    .in_x({pe_9_2_in_x_7, pe_9_2_in_x_6, pe_9_2_in_x_5, pe_9_2_in_x_4, pe_9_2_in_x_3, pe_9_2_in_x_2, pe_9_2_in_x_1, pe_9_2_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10133,9 +3989,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_3_in_w_1, pe_9_3_in_w_0}),
-    .in_idx({pe_9_3_in_idx_1, pe_9_3_in_idx_0}),
-    .in_x({pe_9_3_in_x_7, pe_9_3_in_x_6, pe_9_3_in_x_5, pe_9_3_in_x_4, pe_9_3_in_x_3, pe_9_3_in_x_2, pe_9_3_in_x_1, pe_9_3_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10145,9 +4001,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_4_in_w_1, pe_9_4_in_w_0}),
-    .in_idx({pe_9_4_in_idx_1, pe_9_4_in_idx_0}),
-    .in_x({pe_9_4_in_x_7, pe_9_4_in_x_6, pe_9_4_in_x_5, pe_9_4_in_x_4, pe_9_4_in_x_3, pe_9_4_in_x_2, pe_9_4_in_x_1, pe_9_4_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10157,9 +4013,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_5_in_w_1, pe_9_5_in_w_0}),
-    .in_idx({pe_9_5_in_idx_1, pe_9_5_in_idx_0}),
-    .in_x({pe_9_5_in_x_7, pe_9_5_in_x_6, pe_9_5_in_x_5, pe_9_5_in_x_4, pe_9_5_in_x_3, pe_9_5_in_x_2, pe_9_5_in_x_1, pe_9_5_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10169,9 +4025,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_6_in_w_1, pe_9_6_in_w_0}),
-    .in_idx({pe_9_6_in_idx_1, pe_9_6_in_idx_0}),
-    .in_x({pe_9_6_in_x_7, pe_9_6_in_x_6, pe_9_6_in_x_5, pe_9_6_in_x_4, pe_9_6_in_x_3, pe_9_6_in_x_2, pe_9_6_in_x_1, pe_9_6_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10181,9 +4037,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_7_in_w_1, pe_9_7_in_w_0}),
-    .in_idx({pe_9_7_in_idx_1, pe_9_7_in_idx_0}),
-    .in_x({pe_9_7_in_x_7, pe_9_7_in_x_6, pe_9_7_in_x_5, pe_9_7_in_x_4, pe_9_7_in_x_3, pe_9_7_in_x_2, pe_9_7_in_x_1, pe_9_7_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10193,9 +4049,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_8_in_w_1, pe_9_8_in_w_0}),
-    .in_idx({pe_9_8_in_idx_1, pe_9_8_in_idx_0}),
-    .in_x({pe_9_8_in_x_7, pe_9_8_in_x_6, pe_9_8_in_x_5, pe_9_8_in_x_4, pe_9_8_in_x_3, pe_9_8_in_x_2, pe_9_8_in_x_1, pe_9_8_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10205,9 +4061,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_9_in_w_1, pe_9_9_in_w_0}),
-    .in_idx({pe_9_9_in_idx_1, pe_9_9_in_idx_0}),
-    .in_x({pe_9_9_in_x_7, pe_9_9_in_x_6, pe_9_9_in_x_5, pe_9_9_in_x_4, pe_9_9_in_x_3, pe_9_9_in_x_2, pe_9_9_in_x_1, pe_9_9_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10217,9 +4073,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_10_in_w_1, pe_9_10_in_w_0}),
-    .in_idx({pe_9_10_in_idx_1, pe_9_10_in_idx_0}),
-    .in_x({pe_9_10_in_x_7, pe_9_10_in_x_6, pe_9_10_in_x_5, pe_9_10_in_x_4, pe_9_10_in_x_3, pe_9_10_in_x_2, pe_9_10_in_x_1, pe_9_10_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10229,9 +4085,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_11_in_w_1, pe_9_11_in_w_0}),
-    .in_idx({pe_9_11_in_idx_1, pe_9_11_in_idx_0}),
-    .in_x({pe_9_11_in_x_7, pe_9_11_in_x_6, pe_9_11_in_x_5, pe_9_11_in_x_4, pe_9_11_in_x_3, pe_9_11_in_x_2, pe_9_11_in_x_1, pe_9_11_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10241,9 +4097,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_12_in_w_1, pe_9_12_in_w_0}),
-    .in_idx({pe_9_12_in_idx_1, pe_9_12_in_idx_0}),
-    .in_x({pe_9_12_in_x_7, pe_9_12_in_x_6, pe_9_12_in_x_5, pe_9_12_in_x_4, pe_9_12_in_x_3, pe_9_12_in_x_2, pe_9_12_in_x_1, pe_9_12_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10253,9 +4109,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_13_in_w_1, pe_9_13_in_w_0}),
-    .in_idx({pe_9_13_in_idx_1, pe_9_13_in_idx_0}),
-    .in_x({pe_9_13_in_x_7, pe_9_13_in_x_6, pe_9_13_in_x_5, pe_9_13_in_x_4, pe_9_13_in_x_3, pe_9_13_in_x_2, pe_9_13_in_x_1, pe_9_13_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10265,9 +4121,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_14_in_w_1, pe_9_14_in_w_0}),
-    .in_idx({pe_9_14_in_idx_1, pe_9_14_in_idx_0}),
-    .in_x({pe_9_14_in_x_7, pe_9_14_in_x_6, pe_9_14_in_x_5, pe_9_14_in_x_4, pe_9_14_in_x_3, pe_9_14_in_x_2, pe_9_14_in_x_1, pe_9_14_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10277,9 +4133,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_9_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_9_15_in_w_1, pe_9_15_in_w_0}),
-    .in_idx({pe_9_15_in_idx_1, pe_9_15_in_idx_0}),
-    .in_x({pe_9_15_in_x_7, pe_9_15_in_x_6, pe_9_15_in_x_5, pe_9_15_in_x_4, pe_9_15_in_x_3, pe_9_15_in_x_2, pe_9_15_in_x_1, pe_9_15_in_x_0}),
+    .in_w(index_unit_row_9_w),
+    .in_idx(index_unit_row_9_idx),
+    .in_x(pe_8_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10289,9 +4145,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_0_in_w_1, pe_10_0_in_w_0}),
-    .in_idx({pe_10_0_in_idx_1, pe_10_0_in_idx_0}),
-    .in_x({pe_10_0_in_x_7, pe_10_0_in_x_6, pe_10_0_in_x_5, pe_10_0_in_x_4, pe_10_0_in_x_3, pe_10_0_in_x_2, pe_10_0_in_x_1, pe_10_0_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10301,9 +4157,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_1_in_w_1, pe_10_1_in_w_0}),
-    .in_idx({pe_10_1_in_idx_1, pe_10_1_in_idx_0}),
-    .in_x({pe_10_1_in_x_7, pe_10_1_in_x_6, pe_10_1_in_x_5, pe_10_1_in_x_4, pe_10_1_in_x_3, pe_10_1_in_x_2, pe_10_1_in_x_1, pe_10_1_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10313,9 +4169,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_2_in_w_1, pe_10_2_in_w_0}),
-    .in_idx({pe_10_2_in_idx_1, pe_10_2_in_idx_0}),
-    .in_x({pe_10_2_in_x_7, pe_10_2_in_x_6, pe_10_2_in_x_5, pe_10_2_in_x_4, pe_10_2_in_x_3, pe_10_2_in_x_2, pe_10_2_in_x_1, pe_10_2_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10325,9 +4181,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_3_in_w_1, pe_10_3_in_w_0}),
-    .in_idx({pe_10_3_in_idx_1, pe_10_3_in_idx_0}),
-    .in_x({pe_10_3_in_x_7, pe_10_3_in_x_6, pe_10_3_in_x_5, pe_10_3_in_x_4, pe_10_3_in_x_3, pe_10_3_in_x_2, pe_10_3_in_x_1, pe_10_3_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10337,9 +4193,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_4_in_w_1, pe_10_4_in_w_0}),
-    .in_idx({pe_10_4_in_idx_1, pe_10_4_in_idx_0}),
-    .in_x({pe_10_4_in_x_7, pe_10_4_in_x_6, pe_10_4_in_x_5, pe_10_4_in_x_4, pe_10_4_in_x_3, pe_10_4_in_x_2, pe_10_4_in_x_1, pe_10_4_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10349,9 +4205,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_5_in_w_1, pe_10_5_in_w_0}),
-    .in_idx({pe_10_5_in_idx_1, pe_10_5_in_idx_0}),
-    .in_x({pe_10_5_in_x_7, pe_10_5_in_x_6, pe_10_5_in_x_5, pe_10_5_in_x_4, pe_10_5_in_x_3, pe_10_5_in_x_2, pe_10_5_in_x_1, pe_10_5_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10361,9 +4217,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_6_in_w_1, pe_10_6_in_w_0}),
-    .in_idx({pe_10_6_in_idx_1, pe_10_6_in_idx_0}),
-    .in_x({pe_10_6_in_x_7, pe_10_6_in_x_6, pe_10_6_in_x_5, pe_10_6_in_x_4, pe_10_6_in_x_3, pe_10_6_in_x_2, pe_10_6_in_x_1, pe_10_6_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10373,9 +4229,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_7_in_w_1, pe_10_7_in_w_0}),
-    .in_idx({pe_10_7_in_idx_1, pe_10_7_in_idx_0}),
-    .in_x({pe_10_7_in_x_7, pe_10_7_in_x_6, pe_10_7_in_x_5, pe_10_7_in_x_4, pe_10_7_in_x_3, pe_10_7_in_x_2, pe_10_7_in_x_1, pe_10_7_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10385,9 +4241,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_8_in_w_1, pe_10_8_in_w_0}),
-    .in_idx({pe_10_8_in_idx_1, pe_10_8_in_idx_0}),
-    .in_x({pe_10_8_in_x_7, pe_10_8_in_x_6, pe_10_8_in_x_5, pe_10_8_in_x_4, pe_10_8_in_x_3, pe_10_8_in_x_2, pe_10_8_in_x_1, pe_10_8_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10397,9 +4253,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_9_in_w_1, pe_10_9_in_w_0}),
-    .in_idx({pe_10_9_in_idx_1, pe_10_9_in_idx_0}),
-    .in_x({pe_10_9_in_x_7, pe_10_9_in_x_6, pe_10_9_in_x_5, pe_10_9_in_x_4, pe_10_9_in_x_3, pe_10_9_in_x_2, pe_10_9_in_x_1, pe_10_9_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10409,9 +4265,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_10_in_w_1, pe_10_10_in_w_0}),
-    .in_idx({pe_10_10_in_idx_1, pe_10_10_in_idx_0}),
-    .in_x({pe_10_10_in_x_7, pe_10_10_in_x_6, pe_10_10_in_x_5, pe_10_10_in_x_4, pe_10_10_in_x_3, pe_10_10_in_x_2, pe_10_10_in_x_1, pe_10_10_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10421,9 +4277,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_11_in_w_1, pe_10_11_in_w_0}),
-    .in_idx({pe_10_11_in_idx_1, pe_10_11_in_idx_0}),
-    .in_x({pe_10_11_in_x_7, pe_10_11_in_x_6, pe_10_11_in_x_5, pe_10_11_in_x_4, pe_10_11_in_x_3, pe_10_11_in_x_2, pe_10_11_in_x_1, pe_10_11_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10433,9 +4289,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_12_in_w_1, pe_10_12_in_w_0}),
-    .in_idx({pe_10_12_in_idx_1, pe_10_12_in_idx_0}),
-    .in_x({pe_10_12_in_x_7, pe_10_12_in_x_6, pe_10_12_in_x_5, pe_10_12_in_x_4, pe_10_12_in_x_3, pe_10_12_in_x_2, pe_10_12_in_x_1, pe_10_12_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10445,9 +4301,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_13_in_w_1, pe_10_13_in_w_0}),
-    .in_idx({pe_10_13_in_idx_1, pe_10_13_in_idx_0}),
-    .in_x({pe_10_13_in_x_7, pe_10_13_in_x_6, pe_10_13_in_x_5, pe_10_13_in_x_4, pe_10_13_in_x_3, pe_10_13_in_x_2, pe_10_13_in_x_1, pe_10_13_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10457,9 +4313,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_14_in_w_1, pe_10_14_in_w_0}),
-    .in_idx({pe_10_14_in_idx_1, pe_10_14_in_idx_0}),
-    .in_x({pe_10_14_in_x_7, pe_10_14_in_x_6, pe_10_14_in_x_5, pe_10_14_in_x_4, pe_10_14_in_x_3, pe_10_14_in_x_2, pe_10_14_in_x_1, pe_10_14_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10469,9 +4325,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_10_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_10_15_in_w_1, pe_10_15_in_w_0}),
-    .in_idx({pe_10_15_in_idx_1, pe_10_15_in_idx_0}),
-    .in_x({pe_10_15_in_x_7, pe_10_15_in_x_6, pe_10_15_in_x_5, pe_10_15_in_x_4, pe_10_15_in_x_3, pe_10_15_in_x_2, pe_10_15_in_x_1, pe_10_15_in_x_0}),
+    .in_w(index_unit_row_10_w),
+    .in_idx(index_unit_row_10_idx),
+    .in_x(pe_9_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10481,9 +4337,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_0_in_w_1, pe_11_0_in_w_0}),
-    .in_idx({pe_11_0_in_idx_1, pe_11_0_in_idx_0}),
-    .in_x({pe_11_0_in_x_7, pe_11_0_in_x_6, pe_11_0_in_x_5, pe_11_0_in_x_4, pe_11_0_in_x_3, pe_11_0_in_x_2, pe_11_0_in_x_1, pe_11_0_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10493,9 +4349,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_1_in_w_1, pe_11_1_in_w_0}),
-    .in_idx({pe_11_1_in_idx_1, pe_11_1_in_idx_0}),
-    .in_x({pe_11_1_in_x_7, pe_11_1_in_x_6, pe_11_1_in_x_5, pe_11_1_in_x_4, pe_11_1_in_x_3, pe_11_1_in_x_2, pe_11_1_in_x_1, pe_11_1_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10505,9 +4361,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_2_in_w_1, pe_11_2_in_w_0}),
-    .in_idx({pe_11_2_in_idx_1, pe_11_2_in_idx_0}),
-    .in_x({pe_11_2_in_x_7, pe_11_2_in_x_6, pe_11_2_in_x_5, pe_11_2_in_x_4, pe_11_2_in_x_3, pe_11_2_in_x_2, pe_11_2_in_x_1, pe_11_2_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10517,9 +4373,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_3_in_w_1, pe_11_3_in_w_0}),
-    .in_idx({pe_11_3_in_idx_1, pe_11_3_in_idx_0}),
-    .in_x({pe_11_3_in_x_7, pe_11_3_in_x_6, pe_11_3_in_x_5, pe_11_3_in_x_4, pe_11_3_in_x_3, pe_11_3_in_x_2, pe_11_3_in_x_1, pe_11_3_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10529,9 +4385,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_4_in_w_1, pe_11_4_in_w_0}),
-    .in_idx({pe_11_4_in_idx_1, pe_11_4_in_idx_0}),
-    .in_x({pe_11_4_in_x_7, pe_11_4_in_x_6, pe_11_4_in_x_5, pe_11_4_in_x_4, pe_11_4_in_x_3, pe_11_4_in_x_2, pe_11_4_in_x_1, pe_11_4_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10541,9 +4397,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_5_in_w_1, pe_11_5_in_w_0}),
-    .in_idx({pe_11_5_in_idx_1, pe_11_5_in_idx_0}),
-    .in_x({pe_11_5_in_x_7, pe_11_5_in_x_6, pe_11_5_in_x_5, pe_11_5_in_x_4, pe_11_5_in_x_3, pe_11_5_in_x_2, pe_11_5_in_x_1, pe_11_5_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10553,9 +4409,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_6_in_w_1, pe_11_6_in_w_0}),
-    .in_idx({pe_11_6_in_idx_1, pe_11_6_in_idx_0}),
-    .in_x({pe_11_6_in_x_7, pe_11_6_in_x_6, pe_11_6_in_x_5, pe_11_6_in_x_4, pe_11_6_in_x_3, pe_11_6_in_x_2, pe_11_6_in_x_1, pe_11_6_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10565,9 +4421,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_7_in_w_1, pe_11_7_in_w_0}),
-    .in_idx({pe_11_7_in_idx_1, pe_11_7_in_idx_0}),
-    .in_x({pe_11_7_in_x_7, pe_11_7_in_x_6, pe_11_7_in_x_5, pe_11_7_in_x_4, pe_11_7_in_x_3, pe_11_7_in_x_2, pe_11_7_in_x_1, pe_11_7_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10577,9 +4433,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_8_in_w_1, pe_11_8_in_w_0}),
-    .in_idx({pe_11_8_in_idx_1, pe_11_8_in_idx_0}),
-    .in_x({pe_11_8_in_x_7, pe_11_8_in_x_6, pe_11_8_in_x_5, pe_11_8_in_x_4, pe_11_8_in_x_3, pe_11_8_in_x_2, pe_11_8_in_x_1, pe_11_8_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10589,9 +4445,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_9_in_w_1, pe_11_9_in_w_0}),
-    .in_idx({pe_11_9_in_idx_1, pe_11_9_in_idx_0}),
-    .in_x({pe_11_9_in_x_7, pe_11_9_in_x_6, pe_11_9_in_x_5, pe_11_9_in_x_4, pe_11_9_in_x_3, pe_11_9_in_x_2, pe_11_9_in_x_1, pe_11_9_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10601,9 +4457,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_10_in_w_1, pe_11_10_in_w_0}),
-    .in_idx({pe_11_10_in_idx_1, pe_11_10_in_idx_0}),
-    .in_x({pe_11_10_in_x_7, pe_11_10_in_x_6, pe_11_10_in_x_5, pe_11_10_in_x_4, pe_11_10_in_x_3, pe_11_10_in_x_2, pe_11_10_in_x_1, pe_11_10_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10613,9 +4469,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_11_in_w_1, pe_11_11_in_w_0}),
-    .in_idx({pe_11_11_in_idx_1, pe_11_11_in_idx_0}),
-    .in_x({pe_11_11_in_x_7, pe_11_11_in_x_6, pe_11_11_in_x_5, pe_11_11_in_x_4, pe_11_11_in_x_3, pe_11_11_in_x_2, pe_11_11_in_x_1, pe_11_11_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10625,9 +4481,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_12_in_w_1, pe_11_12_in_w_0}),
-    .in_idx({pe_11_12_in_idx_1, pe_11_12_in_idx_0}),
-    .in_x({pe_11_12_in_x_7, pe_11_12_in_x_6, pe_11_12_in_x_5, pe_11_12_in_x_4, pe_11_12_in_x_3, pe_11_12_in_x_2, pe_11_12_in_x_1, pe_11_12_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10637,9 +4493,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_13_in_w_1, pe_11_13_in_w_0}),
-    .in_idx({pe_11_13_in_idx_1, pe_11_13_in_idx_0}),
-    .in_x({pe_11_13_in_x_7, pe_11_13_in_x_6, pe_11_13_in_x_5, pe_11_13_in_x_4, pe_11_13_in_x_3, pe_11_13_in_x_2, pe_11_13_in_x_1, pe_11_13_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10649,9 +4505,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_14_in_w_1, pe_11_14_in_w_0}),
-    .in_idx({pe_11_14_in_idx_1, pe_11_14_in_idx_0}),
-    .in_x({pe_11_14_in_x_7, pe_11_14_in_x_6, pe_11_14_in_x_5, pe_11_14_in_x_4, pe_11_14_in_x_3, pe_11_14_in_x_2, pe_11_14_in_x_1, pe_11_14_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10661,9 +4517,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_11_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_11_15_in_w_1, pe_11_15_in_w_0}),
-    .in_idx({pe_11_15_in_idx_1, pe_11_15_in_idx_0}),
-    .in_x({pe_11_15_in_x_7, pe_11_15_in_x_6, pe_11_15_in_x_5, pe_11_15_in_x_4, pe_11_15_in_x_3, pe_11_15_in_x_2, pe_11_15_in_x_1, pe_11_15_in_x_0}),
+    .in_w(index_unit_row_11_w),
+    .in_idx(index_unit_row_11_idx),
+    .in_x(pe_10_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10673,9 +4529,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_0_in_w_1, pe_12_0_in_w_0}),
-    .in_idx({pe_12_0_in_idx_1, pe_12_0_in_idx_0}),
-    .in_x({pe_12_0_in_x_7, pe_12_0_in_x_6, pe_12_0_in_x_5, pe_12_0_in_x_4, pe_12_0_in_x_3, pe_12_0_in_x_2, pe_12_0_in_x_1, pe_12_0_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10685,9 +4541,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_1_in_w_1, pe_12_1_in_w_0}),
-    .in_idx({pe_12_1_in_idx_1, pe_12_1_in_idx_0}),
-    .in_x({pe_12_1_in_x_7, pe_12_1_in_x_6, pe_12_1_in_x_5, pe_12_1_in_x_4, pe_12_1_in_x_3, pe_12_1_in_x_2, pe_12_1_in_x_1, pe_12_1_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10697,9 +4553,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_2_in_w_1, pe_12_2_in_w_0}),
-    .in_idx({pe_12_2_in_idx_1, pe_12_2_in_idx_0}),
-    .in_x({pe_12_2_in_x_7, pe_12_2_in_x_6, pe_12_2_in_x_5, pe_12_2_in_x_4, pe_12_2_in_x_3, pe_12_2_in_x_2, pe_12_2_in_x_1, pe_12_2_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10709,9 +4565,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_3_in_w_1, pe_12_3_in_w_0}),
-    .in_idx({pe_12_3_in_idx_1, pe_12_3_in_idx_0}),
-    .in_x({pe_12_3_in_x_7, pe_12_3_in_x_6, pe_12_3_in_x_5, pe_12_3_in_x_4, pe_12_3_in_x_3, pe_12_3_in_x_2, pe_12_3_in_x_1, pe_12_3_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10721,9 +4577,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_4_in_w_1, pe_12_4_in_w_0}),
-    .in_idx({pe_12_4_in_idx_1, pe_12_4_in_idx_0}),
-    .in_x({pe_12_4_in_x_7, pe_12_4_in_x_6, pe_12_4_in_x_5, pe_12_4_in_x_4, pe_12_4_in_x_3, pe_12_4_in_x_2, pe_12_4_in_x_1, pe_12_4_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10733,9 +4589,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_5_in_w_1, pe_12_5_in_w_0}),
-    .in_idx({pe_12_5_in_idx_1, pe_12_5_in_idx_0}),
-    .in_x({pe_12_5_in_x_7, pe_12_5_in_x_6, pe_12_5_in_x_5, pe_12_5_in_x_4, pe_12_5_in_x_3, pe_12_5_in_x_2, pe_12_5_in_x_1, pe_12_5_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10745,9 +4601,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_6_in_w_1, pe_12_6_in_w_0}),
-    .in_idx({pe_12_6_in_idx_1, pe_12_6_in_idx_0}),
-    .in_x({pe_12_6_in_x_7, pe_12_6_in_x_6, pe_12_6_in_x_5, pe_12_6_in_x_4, pe_12_6_in_x_3, pe_12_6_in_x_2, pe_12_6_in_x_1, pe_12_6_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10757,9 +4613,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_7_in_w_1, pe_12_7_in_w_0}),
-    .in_idx({pe_12_7_in_idx_1, pe_12_7_in_idx_0}),
-    .in_x({pe_12_7_in_x_7, pe_12_7_in_x_6, pe_12_7_in_x_5, pe_12_7_in_x_4, pe_12_7_in_x_3, pe_12_7_in_x_2, pe_12_7_in_x_1, pe_12_7_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10769,9 +4625,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_8_in_w_1, pe_12_8_in_w_0}),
-    .in_idx({pe_12_8_in_idx_1, pe_12_8_in_idx_0}),
-    .in_x({pe_12_8_in_x_7, pe_12_8_in_x_6, pe_12_8_in_x_5, pe_12_8_in_x_4, pe_12_8_in_x_3, pe_12_8_in_x_2, pe_12_8_in_x_1, pe_12_8_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10781,9 +4637,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_9_in_w_1, pe_12_9_in_w_0}),
-    .in_idx({pe_12_9_in_idx_1, pe_12_9_in_idx_0}),
-    .in_x({pe_12_9_in_x_7, pe_12_9_in_x_6, pe_12_9_in_x_5, pe_12_9_in_x_4, pe_12_9_in_x_3, pe_12_9_in_x_2, pe_12_9_in_x_1, pe_12_9_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10793,9 +4649,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_10_in_w_1, pe_12_10_in_w_0}),
-    .in_idx({pe_12_10_in_idx_1, pe_12_10_in_idx_0}),
-    .in_x({pe_12_10_in_x_7, pe_12_10_in_x_6, pe_12_10_in_x_5, pe_12_10_in_x_4, pe_12_10_in_x_3, pe_12_10_in_x_2, pe_12_10_in_x_1, pe_12_10_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10805,9 +4661,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_11_in_w_1, pe_12_11_in_w_0}),
-    .in_idx({pe_12_11_in_idx_1, pe_12_11_in_idx_0}),
-    .in_x({pe_12_11_in_x_7, pe_12_11_in_x_6, pe_12_11_in_x_5, pe_12_11_in_x_4, pe_12_11_in_x_3, pe_12_11_in_x_2, pe_12_11_in_x_1, pe_12_11_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10817,9 +4673,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_12_in_w_1, pe_12_12_in_w_0}),
-    .in_idx({pe_12_12_in_idx_1, pe_12_12_in_idx_0}),
-    .in_x({pe_12_12_in_x_7, pe_12_12_in_x_6, pe_12_12_in_x_5, pe_12_12_in_x_4, pe_12_12_in_x_3, pe_12_12_in_x_2, pe_12_12_in_x_1, pe_12_12_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10829,9 +4685,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_13_in_w_1, pe_12_13_in_w_0}),
-    .in_idx({pe_12_13_in_idx_1, pe_12_13_in_idx_0}),
-    .in_x({pe_12_13_in_x_7, pe_12_13_in_x_6, pe_12_13_in_x_5, pe_12_13_in_x_4, pe_12_13_in_x_3, pe_12_13_in_x_2, pe_12_13_in_x_1, pe_12_13_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10841,9 +4697,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_14_in_w_1, pe_12_14_in_w_0}),
-    .in_idx({pe_12_14_in_idx_1, pe_12_14_in_idx_0}),
-    .in_x({pe_12_14_in_x_7, pe_12_14_in_x_6, pe_12_14_in_x_5, pe_12_14_in_x_4, pe_12_14_in_x_3, pe_12_14_in_x_2, pe_12_14_in_x_1, pe_12_14_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10853,9 +4709,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_12_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_12_15_in_w_1, pe_12_15_in_w_0}),
-    .in_idx({pe_12_15_in_idx_1, pe_12_15_in_idx_0}),
-    .in_x({pe_12_15_in_x_7, pe_12_15_in_x_6, pe_12_15_in_x_5, pe_12_15_in_x_4, pe_12_15_in_x_3, pe_12_15_in_x_2, pe_12_15_in_x_1, pe_12_15_in_x_0}),
+    .in_w(index_unit_row_12_w),
+    .in_idx(index_unit_row_12_idx),
+    .in_x(pe_11_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10865,9 +4721,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_0_in_w_1, pe_13_0_in_w_0}),
-    .in_idx({pe_13_0_in_idx_1, pe_13_0_in_idx_0}),
-    .in_x({pe_13_0_in_x_7, pe_13_0_in_x_6, pe_13_0_in_x_5, pe_13_0_in_x_4, pe_13_0_in_x_3, pe_13_0_in_x_2, pe_13_0_in_x_1, pe_13_0_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10877,9 +4733,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_1_in_w_1, pe_13_1_in_w_0}),
-    .in_idx({pe_13_1_in_idx_1, pe_13_1_in_idx_0}),
-    .in_x({pe_13_1_in_x_7, pe_13_1_in_x_6, pe_13_1_in_x_5, pe_13_1_in_x_4, pe_13_1_in_x_3, pe_13_1_in_x_2, pe_13_1_in_x_1, pe_13_1_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10889,9 +4745,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_2_in_w_1, pe_13_2_in_w_0}),
-    .in_idx({pe_13_2_in_idx_1, pe_13_2_in_idx_0}),
-    .in_x({pe_13_2_in_x_7, pe_13_2_in_x_6, pe_13_2_in_x_5, pe_13_2_in_x_4, pe_13_2_in_x_3, pe_13_2_in_x_2, pe_13_2_in_x_1, pe_13_2_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10901,9 +4757,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_3_in_w_1, pe_13_3_in_w_0}),
-    .in_idx({pe_13_3_in_idx_1, pe_13_3_in_idx_0}),
-    .in_x({pe_13_3_in_x_7, pe_13_3_in_x_6, pe_13_3_in_x_5, pe_13_3_in_x_4, pe_13_3_in_x_3, pe_13_3_in_x_2, pe_13_3_in_x_1, pe_13_3_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10913,9 +4769,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_4_in_w_1, pe_13_4_in_w_0}),
-    .in_idx({pe_13_4_in_idx_1, pe_13_4_in_idx_0}),
-    .in_x({pe_13_4_in_x_7, pe_13_4_in_x_6, pe_13_4_in_x_5, pe_13_4_in_x_4, pe_13_4_in_x_3, pe_13_4_in_x_2, pe_13_4_in_x_1, pe_13_4_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10925,9 +4781,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_5_in_w_1, pe_13_5_in_w_0}),
-    .in_idx({pe_13_5_in_idx_1, pe_13_5_in_idx_0}),
-    .in_x({pe_13_5_in_x_7, pe_13_5_in_x_6, pe_13_5_in_x_5, pe_13_5_in_x_4, pe_13_5_in_x_3, pe_13_5_in_x_2, pe_13_5_in_x_1, pe_13_5_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10937,9 +4793,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_6_in_w_1, pe_13_6_in_w_0}),
-    .in_idx({pe_13_6_in_idx_1, pe_13_6_in_idx_0}),
-    .in_x({pe_13_6_in_x_7, pe_13_6_in_x_6, pe_13_6_in_x_5, pe_13_6_in_x_4, pe_13_6_in_x_3, pe_13_6_in_x_2, pe_13_6_in_x_1, pe_13_6_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10949,9 +4805,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_7_in_w_1, pe_13_7_in_w_0}),
-    .in_idx({pe_13_7_in_idx_1, pe_13_7_in_idx_0}),
-    .in_x({pe_13_7_in_x_7, pe_13_7_in_x_6, pe_13_7_in_x_5, pe_13_7_in_x_4, pe_13_7_in_x_3, pe_13_7_in_x_2, pe_13_7_in_x_1, pe_13_7_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10961,9 +4817,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_8_in_w_1, pe_13_8_in_w_0}),
-    .in_idx({pe_13_8_in_idx_1, pe_13_8_in_idx_0}),
-    .in_x({pe_13_8_in_x_7, pe_13_8_in_x_6, pe_13_8_in_x_5, pe_13_8_in_x_4, pe_13_8_in_x_3, pe_13_8_in_x_2, pe_13_8_in_x_1, pe_13_8_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10973,9 +4829,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_9_in_w_1, pe_13_9_in_w_0}),
-    .in_idx({pe_13_9_in_idx_1, pe_13_9_in_idx_0}),
-    .in_x({pe_13_9_in_x_7, pe_13_9_in_x_6, pe_13_9_in_x_5, pe_13_9_in_x_4, pe_13_9_in_x_3, pe_13_9_in_x_2, pe_13_9_in_x_1, pe_13_9_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10985,9 +4841,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_10_in_w_1, pe_13_10_in_w_0}),
-    .in_idx({pe_13_10_in_idx_1, pe_13_10_in_idx_0}),
-    .in_x({pe_13_10_in_x_7, pe_13_10_in_x_6, pe_13_10_in_x_5, pe_13_10_in_x_4, pe_13_10_in_x_3, pe_13_10_in_x_2, pe_13_10_in_x_1, pe_13_10_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -10997,9 +4853,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_11_in_w_1, pe_13_11_in_w_0}),
-    .in_idx({pe_13_11_in_idx_1, pe_13_11_in_idx_0}),
-    .in_x({pe_13_11_in_x_7, pe_13_11_in_x_6, pe_13_11_in_x_5, pe_13_11_in_x_4, pe_13_11_in_x_3, pe_13_11_in_x_2, pe_13_11_in_x_1, pe_13_11_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11009,9 +4865,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_12_in_w_1, pe_13_12_in_w_0}),
-    .in_idx({pe_13_12_in_idx_1, pe_13_12_in_idx_0}),
-    .in_x({pe_13_12_in_x_7, pe_13_12_in_x_6, pe_13_12_in_x_5, pe_13_12_in_x_4, pe_13_12_in_x_3, pe_13_12_in_x_2, pe_13_12_in_x_1, pe_13_12_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11021,9 +4877,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_13_in_w_1, pe_13_13_in_w_0}),
-    .in_idx({pe_13_13_in_idx_1, pe_13_13_in_idx_0}),
-    .in_x({pe_13_13_in_x_7, pe_13_13_in_x_6, pe_13_13_in_x_5, pe_13_13_in_x_4, pe_13_13_in_x_3, pe_13_13_in_x_2, pe_13_13_in_x_1, pe_13_13_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11033,9 +4889,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_14_in_w_1, pe_13_14_in_w_0}),
-    .in_idx({pe_13_14_in_idx_1, pe_13_14_in_idx_0}),
-    .in_x({pe_13_14_in_x_7, pe_13_14_in_x_6, pe_13_14_in_x_5, pe_13_14_in_x_4, pe_13_14_in_x_3, pe_13_14_in_x_2, pe_13_14_in_x_1, pe_13_14_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11045,9 +4901,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_13_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_13_15_in_w_1, pe_13_15_in_w_0}),
-    .in_idx({pe_13_15_in_idx_1, pe_13_15_in_idx_0}),
-    .in_x({pe_13_15_in_x_7, pe_13_15_in_x_6, pe_13_15_in_x_5, pe_13_15_in_x_4, pe_13_15_in_x_3, pe_13_15_in_x_2, pe_13_15_in_x_1, pe_13_15_in_x_0}),
+    .in_w(index_unit_row_13_w),
+    .in_idx(index_unit_row_13_idx),
+    .in_x(pe_12_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11057,9 +4913,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_0_in_w_1, pe_14_0_in_w_0}),
-    .in_idx({pe_14_0_in_idx_1, pe_14_0_in_idx_0}),
-    .in_x({pe_14_0_in_x_7, pe_14_0_in_x_6, pe_14_0_in_x_5, pe_14_0_in_x_4, pe_14_0_in_x_3, pe_14_0_in_x_2, pe_14_0_in_x_1, pe_14_0_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11069,9 +4925,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_1_in_w_1, pe_14_1_in_w_0}),
-    .in_idx({pe_14_1_in_idx_1, pe_14_1_in_idx_0}),
-    .in_x({pe_14_1_in_x_7, pe_14_1_in_x_6, pe_14_1_in_x_5, pe_14_1_in_x_4, pe_14_1_in_x_3, pe_14_1_in_x_2, pe_14_1_in_x_1, pe_14_1_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11081,9 +4937,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_2_in_w_1, pe_14_2_in_w_0}),
-    .in_idx({pe_14_2_in_idx_1, pe_14_2_in_idx_0}),
-    .in_x({pe_14_2_in_x_7, pe_14_2_in_x_6, pe_14_2_in_x_5, pe_14_2_in_x_4, pe_14_2_in_x_3, pe_14_2_in_x_2, pe_14_2_in_x_1, pe_14_2_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11093,9 +4949,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_3_in_w_1, pe_14_3_in_w_0}),
-    .in_idx({pe_14_3_in_idx_1, pe_14_3_in_idx_0}),
-    .in_x({pe_14_3_in_x_7, pe_14_3_in_x_6, pe_14_3_in_x_5, pe_14_3_in_x_4, pe_14_3_in_x_3, pe_14_3_in_x_2, pe_14_3_in_x_1, pe_14_3_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11105,9 +4961,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_4_in_w_1, pe_14_4_in_w_0}),
-    .in_idx({pe_14_4_in_idx_1, pe_14_4_in_idx_0}),
-    .in_x({pe_14_4_in_x_7, pe_14_4_in_x_6, pe_14_4_in_x_5, pe_14_4_in_x_4, pe_14_4_in_x_3, pe_14_4_in_x_2, pe_14_4_in_x_1, pe_14_4_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11117,9 +4973,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_5_in_w_1, pe_14_5_in_w_0}),
-    .in_idx({pe_14_5_in_idx_1, pe_14_5_in_idx_0}),
-    .in_x({pe_14_5_in_x_7, pe_14_5_in_x_6, pe_14_5_in_x_5, pe_14_5_in_x_4, pe_14_5_in_x_3, pe_14_5_in_x_2, pe_14_5_in_x_1, pe_14_5_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11129,9 +4985,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_6_in_w_1, pe_14_6_in_w_0}),
-    .in_idx({pe_14_6_in_idx_1, pe_14_6_in_idx_0}),
-    .in_x({pe_14_6_in_x_7, pe_14_6_in_x_6, pe_14_6_in_x_5, pe_14_6_in_x_4, pe_14_6_in_x_3, pe_14_6_in_x_2, pe_14_6_in_x_1, pe_14_6_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11141,9 +4997,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_7_in_w_1, pe_14_7_in_w_0}),
-    .in_idx({pe_14_7_in_idx_1, pe_14_7_in_idx_0}),
-    .in_x({pe_14_7_in_x_7, pe_14_7_in_x_6, pe_14_7_in_x_5, pe_14_7_in_x_4, pe_14_7_in_x_3, pe_14_7_in_x_2, pe_14_7_in_x_1, pe_14_7_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11153,9 +5009,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_8_in_w_1, pe_14_8_in_w_0}),
-    .in_idx({pe_14_8_in_idx_1, pe_14_8_in_idx_0}),
-    .in_x({pe_14_8_in_x_7, pe_14_8_in_x_6, pe_14_8_in_x_5, pe_14_8_in_x_4, pe_14_8_in_x_3, pe_14_8_in_x_2, pe_14_8_in_x_1, pe_14_8_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11165,9 +5021,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_9_in_w_1, pe_14_9_in_w_0}),
-    .in_idx({pe_14_9_in_idx_1, pe_14_9_in_idx_0}),
-    .in_x({pe_14_9_in_x_7, pe_14_9_in_x_6, pe_14_9_in_x_5, pe_14_9_in_x_4, pe_14_9_in_x_3, pe_14_9_in_x_2, pe_14_9_in_x_1, pe_14_9_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11177,9 +5033,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_10_in_w_1, pe_14_10_in_w_0}),
-    .in_idx({pe_14_10_in_idx_1, pe_14_10_in_idx_0}),
-    .in_x({pe_14_10_in_x_7, pe_14_10_in_x_6, pe_14_10_in_x_5, pe_14_10_in_x_4, pe_14_10_in_x_3, pe_14_10_in_x_2, pe_14_10_in_x_1, pe_14_10_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11189,9 +5045,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_11_in_w_1, pe_14_11_in_w_0}),
-    .in_idx({pe_14_11_in_idx_1, pe_14_11_in_idx_0}),
-    .in_x({pe_14_11_in_x_7, pe_14_11_in_x_6, pe_14_11_in_x_5, pe_14_11_in_x_4, pe_14_11_in_x_3, pe_14_11_in_x_2, pe_14_11_in_x_1, pe_14_11_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11201,9 +5057,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_12_in_w_1, pe_14_12_in_w_0}),
-    .in_idx({pe_14_12_in_idx_1, pe_14_12_in_idx_0}),
-    .in_x({pe_14_12_in_x_7, pe_14_12_in_x_6, pe_14_12_in_x_5, pe_14_12_in_x_4, pe_14_12_in_x_3, pe_14_12_in_x_2, pe_14_12_in_x_1, pe_14_12_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11213,9 +5069,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_13_in_w_1, pe_14_13_in_w_0}),
-    .in_idx({pe_14_13_in_idx_1, pe_14_13_in_idx_0}),
-    .in_x({pe_14_13_in_x_7, pe_14_13_in_x_6, pe_14_13_in_x_5, pe_14_13_in_x_4, pe_14_13_in_x_3, pe_14_13_in_x_2, pe_14_13_in_x_1, pe_14_13_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11225,9 +5081,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_14_in_w_1, pe_14_14_in_w_0}),
-    .in_idx({pe_14_14_in_idx_1, pe_14_14_in_idx_0}),
-    .in_x({pe_14_14_in_x_7, pe_14_14_in_x_6, pe_14_14_in_x_5, pe_14_14_in_x_4, pe_14_14_in_x_3, pe_14_14_in_x_2, pe_14_14_in_x_1, pe_14_14_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11237,9 +5093,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_14_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_14_15_in_w_1, pe_14_15_in_w_0}),
-    .in_idx({pe_14_15_in_idx_1, pe_14_15_in_idx_0}),
-    .in_x({pe_14_15_in_x_7, pe_14_15_in_x_6, pe_14_15_in_x_5, pe_14_15_in_x_4, pe_14_15_in_x_3, pe_14_15_in_x_2, pe_14_15_in_x_1, pe_14_15_in_x_0}),
+    .in_w(index_unit_row_14_w),
+    .in_idx(index_unit_row_14_idx),
+    .in_x(pe_13_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11249,9 +5105,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_0 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_0_in_w_1, pe_15_0_in_w_0}),
-    .in_idx({pe_15_0_in_idx_1, pe_15_0_in_idx_0}),
-    .in_x({pe_15_0_in_x_7, pe_15_0_in_x_6, pe_15_0_in_x_5, pe_15_0_in_x_4, pe_15_0_in_x_3, pe_15_0_in_x_2, pe_15_0_in_x_1, pe_15_0_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_0_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11261,9 +5117,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_1 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_1_in_w_1, pe_15_1_in_w_0}),
-    .in_idx({pe_15_1_in_idx_1, pe_15_1_in_idx_0}),
-    .in_x({pe_15_1_in_x_7, pe_15_1_in_x_6, pe_15_1_in_x_5, pe_15_1_in_x_4, pe_15_1_in_x_3, pe_15_1_in_x_2, pe_15_1_in_x_1, pe_15_1_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_1_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11273,9 +5129,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_2 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_2_in_w_1, pe_15_2_in_w_0}),
-    .in_idx({pe_15_2_in_idx_1, pe_15_2_in_idx_0}),
-    .in_x({pe_15_2_in_x_7, pe_15_2_in_x_6, pe_15_2_in_x_5, pe_15_2_in_x_4, pe_15_2_in_x_3, pe_15_2_in_x_2, pe_15_2_in_x_1, pe_15_2_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_2_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11285,9 +5141,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_3 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_3_in_w_1, pe_15_3_in_w_0}),
-    .in_idx({pe_15_3_in_idx_1, pe_15_3_in_idx_0}),
-    .in_x({pe_15_3_in_x_7, pe_15_3_in_x_6, pe_15_3_in_x_5, pe_15_3_in_x_4, pe_15_3_in_x_3, pe_15_3_in_x_2, pe_15_3_in_x_1, pe_15_3_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_3_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11297,9 +5153,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_4 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_4_in_w_1, pe_15_4_in_w_0}),
-    .in_idx({pe_15_4_in_idx_1, pe_15_4_in_idx_0}),
-    .in_x({pe_15_4_in_x_7, pe_15_4_in_x_6, pe_15_4_in_x_5, pe_15_4_in_x_4, pe_15_4_in_x_3, pe_15_4_in_x_2, pe_15_4_in_x_1, pe_15_4_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_4_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11309,9 +5165,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_5 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_5_in_w_1, pe_15_5_in_w_0}),
-    .in_idx({pe_15_5_in_idx_1, pe_15_5_in_idx_0}),
-    .in_x({pe_15_5_in_x_7, pe_15_5_in_x_6, pe_15_5_in_x_5, pe_15_5_in_x_4, pe_15_5_in_x_3, pe_15_5_in_x_2, pe_15_5_in_x_1, pe_15_5_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_5_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11321,9 +5177,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_6 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_6_in_w_1, pe_15_6_in_w_0}),
-    .in_idx({pe_15_6_in_idx_1, pe_15_6_in_idx_0}),
-    .in_x({pe_15_6_in_x_7, pe_15_6_in_x_6, pe_15_6_in_x_5, pe_15_6_in_x_4, pe_15_6_in_x_3, pe_15_6_in_x_2, pe_15_6_in_x_1, pe_15_6_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_6_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11333,9 +5189,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_7 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_7_in_w_1, pe_15_7_in_w_0}),
-    .in_idx({pe_15_7_in_idx_1, pe_15_7_in_idx_0}),
-    .in_x({pe_15_7_in_x_7, pe_15_7_in_x_6, pe_15_7_in_x_5, pe_15_7_in_x_4, pe_15_7_in_x_3, pe_15_7_in_x_2, pe_15_7_in_x_1, pe_15_7_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_7_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11345,9 +5201,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_8 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_8_in_w_1, pe_15_8_in_w_0}),
-    .in_idx({pe_15_8_in_idx_1, pe_15_8_in_idx_0}),
-    .in_x({pe_15_8_in_x_7, pe_15_8_in_x_6, pe_15_8_in_x_5, pe_15_8_in_x_4, pe_15_8_in_x_3, pe_15_8_in_x_2, pe_15_8_in_x_1, pe_15_8_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_8_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11357,9 +5213,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_9 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_9_in_w_1, pe_15_9_in_w_0}),
-    .in_idx({pe_15_9_in_idx_1, pe_15_9_in_idx_0}),
-    .in_x({pe_15_9_in_x_7, pe_15_9_in_x_6, pe_15_9_in_x_5, pe_15_9_in_x_4, pe_15_9_in_x_3, pe_15_9_in_x_2, pe_15_9_in_x_1, pe_15_9_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_9_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11369,9 +5225,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_10 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_10_in_w_1, pe_15_10_in_w_0}),
-    .in_idx({pe_15_10_in_idx_1, pe_15_10_in_idx_0}),
-    .in_x({pe_15_10_in_x_7, pe_15_10_in_x_6, pe_15_10_in_x_5, pe_15_10_in_x_4, pe_15_10_in_x_3, pe_15_10_in_x_2, pe_15_10_in_x_1, pe_15_10_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_10_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11381,9 +5237,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_11 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_11_in_w_1, pe_15_11_in_w_0}),
-    .in_idx({pe_15_11_in_idx_1, pe_15_11_in_idx_0}),
-    .in_x({pe_15_11_in_x_7, pe_15_11_in_x_6, pe_15_11_in_x_5, pe_15_11_in_x_4, pe_15_11_in_x_3, pe_15_11_in_x_2, pe_15_11_in_x_1, pe_15_11_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_11_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11393,9 +5249,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_12 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_12_in_w_1, pe_15_12_in_w_0}),
-    .in_idx({pe_15_12_in_idx_1, pe_15_12_in_idx_0}),
-    .in_x({pe_15_12_in_x_7, pe_15_12_in_x_6, pe_15_12_in_x_5, pe_15_12_in_x_4, pe_15_12_in_x_3, pe_15_12_in_x_2, pe_15_12_in_x_1, pe_15_12_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_12_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11405,9 +5261,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_13 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_13_in_w_1, pe_15_13_in_w_0}),
-    .in_idx({pe_15_13_in_idx_1, pe_15_13_in_idx_0}),
-    .in_x({pe_15_13_in_x_7, pe_15_13_in_x_6, pe_15_13_in_x_5, pe_15_13_in_x_4, pe_15_13_in_x_3, pe_15_13_in_x_2, pe_15_13_in_x_1, pe_15_13_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_13_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11417,9 +5273,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_14 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_14_in_w_1, pe_15_14_in_w_0}),
-    .in_idx({pe_15_14_in_idx_1, pe_15_14_in_idx_0}),
-    .in_x({pe_15_14_in_x_7, pe_15_14_in_x_6, pe_15_14_in_x_5, pe_15_14_in_x_4, pe_15_14_in_x_3, pe_15_14_in_x_2, pe_15_14_in_x_1, pe_15_14_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_14_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),
@@ -11429,9 +5285,9 @@ module sat_r16_c16_n2m8_d8_a32 (
   sat_pe_n2m8_d8_a32 pe_15_15 (  // SparseAccel/SATArray.swift:35
     .clk(clk),
     .rst(rst),
-    .in_w({pe_15_15_in_w_1, pe_15_15_in_w_0}),
-    .in_idx({pe_15_15_in_idx_1, pe_15_15_in_idx_0}),
-    .in_x({pe_15_15_in_x_7, pe_15_15_in_x_6, pe_15_15_in_x_5, pe_15_15_in_x_4, pe_15_15_in_x_3, pe_15_15_in_x_2, pe_15_15_in_x_1, pe_15_15_in_x_0}),
+    .in_w(index_unit_row_15_w),
+    .in_idx(index_unit_row_15_idx),
+    .in_x(pe_14_15_out_x),
     .mode(mode),
     .en(en),
     .clear(clear),

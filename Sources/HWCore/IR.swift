@@ -76,6 +76,9 @@ struct NamedSignal {
     var driver: NodeID?
     var driverLoc: SourceLoc?
     var drivenUnconditionally = false
+    /// Plumbing the DSL created (an element of an instance's packed vector input): the emitter
+    /// prints its driver where it is used instead of declaring a wire.
+    var inlined = false
 
     var isDrivable: Bool {
         switch kind {

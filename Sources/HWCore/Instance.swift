@@ -53,7 +53,9 @@ extension Module {
                     let wires = (0..<n).map { i -> Int in
                         let en = wireName + "_" + elementSuffix(i, packing.dims)
                         claim(en, loc, what: "instance port element")
-                        return addSignal(en, packing.element, .wire, loc)
+                        let w = addSignal(en, packing.element, .wire, loc)
+                        signals[w].inlined = true
+                        return w
                     }
                     elementWires[name + "." + p.name] = wires
                     let parts = wires.reversed().map { refNode($0) }

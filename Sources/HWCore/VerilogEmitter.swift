@@ -58,7 +58,9 @@ final class ModuleEmitter {
     func bitsOf(_ n: NodeID) -> (Int, Int)? {
         let b = stripCasts(n)
         switch m.nodes[b.index].op {
-        case .ref(let s): return (s, 0)
+        case .ref(let s):
+            if m.signals[s].inlined, let d = m.signals[s].driver { return bitsOf(d) }
+            return (s, 0)
         case .slice(let a, let lo):
             if let (s, l) = bitsOf(a) { return (s, l + lo) }
             return nil
@@ -179,6 +181,7 @@ final class ModuleEmitter {
         case .ref(let s):
             let sig = m.signals[s]
             if case .instanceInput = sig.kind { return expr(sig.driver!) }
+            if sig.inlined, let d = sig.driver { return expr(d, top: top) }
             markUsed(s, lo: 0, width: sig.type.width)
             return sig.name
         case .constant(let words):
@@ -362,6 +365,7 @@ final class ModuleEmitter {
         for s in m.signals {
             switch s.kind {
             case .wire, .instanceOutput:
+                if s.inlined { continue }
                 decls += "  wire \(range(s.type.width))\(s.name);  // \(s.loc)\n"
             case .register, .memoryRead:
                 decls += "  reg  \(range(s.type.width))\(s.name);  // \(s.loc)\n"
@@ -378,6 +382,7 @@ final class ModuleEmitter {
         for (i, s) in m.signals.enumerated() {
             switch s.kind {
             case .wire, .output:
+                if s.inlined { continue }
                 let text = rhs(s.driver!, owner: s.name, loc: s.driverLoc)
                 flushPending()
                 out += "  assign \(s.name) = \(text);  // \(s.driverLoc ?? s.loc)\n"
@@ -460,7 +465,7 @@ final class ModuleEmitter {
         var unusedParts: [String] = []
         for (i, s) in m.signals.enumerated() {
             switch s.kind {
-            case .input, .wire, .register, .instanceOutput, .memoryRead: break
+            case .input, .wire, .register, .instanceOutput, .memoryRead: if s.inlined { continue }
             default: continue
             }
             appendUnused(s.name, used[i] ?? [Bool](repeating: false, count: s.type.width), &unusedParts)
