@@ -85,7 +85,7 @@ public enum CppDriver {
         try source(className: model.prefix, inputs: inputs, outputs: outputs, defineHooks: false)
             .write(to: src, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: src) }
-        let runtime = try ModelBuilder.runtimeArchive(tc, trace: false)
+        let runtime = try ModelBuilder.runtimeArchive(tc)
         var args = ModelBuilder.cxxFlags + ModelBuilder.runtimeDefines
         args += [model.options.optimization, "-I", tc.include, "-I", tc.include + "/vltstd", "-I", "obj"]
         if model.options.trace { args.append("-DVM_TRACE=1") }
@@ -113,7 +113,7 @@ public enum CppDriver {
         try unity.write(to: dir.appendingPathComponent("unity.cpp"), atomically: true, encoding: .utf8)
         try source(className: prefix, inputs: inputs, outputs: outputs, defineHooks: true)
             .write(to: dir.appendingPathComponent("main.cpp"), atomically: true, encoding: .utf8)
-        let runtime = try ModelBuilder.runtimeArchive(tc, trace: false)
+        let runtime = try ModelBuilder.runtimeArchive(tc)
         let args = ModelBuilder.cxxFlags + ModelBuilder.runtimeDefines + [optimization, "-I", tc.include, "-I", tc.include + "/vltstd",
                                                                           "-I", "obj", "unity.cpp", runtime.path, "-o", exe.path, "-lpthread"]
         let r = try EDATools.run(tc.cxx, args, in: dir)

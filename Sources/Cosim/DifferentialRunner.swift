@@ -37,28 +37,17 @@ public struct DifferentialResult: Sendable {
 public enum DifferentialRunner {
     public static func run(_ vectors: TestVectors, model: CompiledModel, design: Design,
                            waveform: String? = nil, waveformOnMismatch: String? = nil) throws -> DifferentialResult {
-        var sim = try Simulator(model)
-        var traced = false
-        if let waveform {
-            let format = WaveformFormat(path: waveform)
-            if !model.options.trace || model.options.format != format {
-                sim = try Simulator(try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true, format: format)))
-            }
-            try sim.openWaveform(waveform)
-            traced = true
-        }
+        let sim = try waveform.map { try tracingSimulator(model, design, path: $0) } ?? Simulator(model)
         let start = Date()
         let out = try execute(vectors, on: sim)
         let seconds = Date().timeIntervalSince(start)
-        if traced { sim.closeWaveform() }
+        if waveform != nil { sim.closeWaveform() }
         var (first, count) = compare(vectors, out)
         if first != nil {
-            if traced {
+            if waveform != nil {
                 first?.waveform = waveform
             } else if let path = waveformOnMismatch {
-                let t = try Simulator(try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true,
-                                                                                           format: WaveformFormat(path: path))))
-                try t.openWaveform(path)
+                let t = try tracingSimulator(model, design, path: path)
                 _ = try execute(vectors, on: t)
                 t.closeWaveform()
                 first?.waveform = path
@@ -66,6 +55,17 @@ public enum DifferentialRunner {
         }
         return DifferentialResult(outputs: out, firstMismatch: first, mismatchCount: count, cycles: vectors.cycles,
                                   cyclesPerSecond: seconds > 0 ? Double(vectors.cycles) / seconds : 0)
+    }
+
+    /// An instance of `model` (rebuilt with waveform support in the format `path` asks for, if
+    /// needed) that is already writing `path`.
+    static func tracingSimulator(_ model: CompiledModel, _ design: Design, path: String) throws -> Simulator {
+        let format = WaveformFormat(path: path)
+        let traced = model.options.trace && model.options.format == format ? model
+            : try ModelBuilder.build(design, options: BuildOptions(optimization: model.options.optimization, trace: true, format: format))
+        let sim = try Simulator(traced)
+        try sim.openWaveform(path)
+        return sim
     }
 
     static func execute(_ v: TestVectors, on sim: Simulator) throws -> [UInt32] {

@@ -71,7 +71,7 @@ public enum ModelBuilder {
     /// Builds (or loads from cache) the model of `design`.
     public static func build(_ design: Design, options: BuildOptions = BuildOptions()) throws -> CompiledModel {
         let tc = try Toolchain.detect()
-        let runtime = try runtimeArchive(tc, trace: options.trace)
+        let runtime = try runtimeArchive(tc)
         var h = StableHash()
         for part in ["abi\(ShimGenerator.abiVersion)", tc.verilatorVersion, tc.cxx, tc.cxxVersion, options.optimization,
                      options.trace ? "trace-\(options.format.rawValue)" : "notrace", design.top, design.verilog, design.manifest.json] { h.add(part) }
@@ -93,10 +93,10 @@ public enum ModelBuilder {
 
     /// Builds (or finds) Verilator's runtime archive for the detected toolchain.
     @discardableResult
-    public static func prepareRuntime() throws -> URL { try runtimeArchive(try Toolchain.detect(), trace: false) }
+    public static func prepareRuntime() throws -> URL { try runtimeArchive(try Toolchain.detect()) }
 
     /// Verilator's runtime as a PIC archive, built once per toolchain.
-    static func runtimeArchive(_ tc: Toolchain, trace: Bool) throws -> URL {
+    static func runtimeArchive(_ tc: Toolchain) throws -> URL {
         try archive(tc, tag: "runtime1", name: "libverilated.a", sources: ["verilated.cpp", "verilated_vcd_c.cpp", "verilated_threads.cpp"],
                     failure: "compiling Verilator's runtime")
     }

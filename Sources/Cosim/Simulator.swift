@@ -130,14 +130,7 @@ public final class Simulator {
     public func poke(_ p: PortHandle, words: [UInt32]) {
         var buf = [UInt32](repeating: 0, count: max(2, p.words))
         for (i, w) in words.prefix(p.words).enumerated() { buf[i] = w }
-        let rem = p.width % 32
-        if rem != 0 { buf[p.words - 1] &= (1 << UInt32(rem)) - 1 }
-        if p.storageBytes <= 8 {
-            poke(p, UInt64(buf[0]) | UInt64(buf[1]) << 32)
-        } else {
-            let w = p.pointer.assumingMemoryBound(to: UInt32.self)
-            for i in 0..<p.words { w[i] = buf[i] }
-        }
+        buf.withUnsafeBufferPointer { poke(p, words: $0.baseAddress!) }
     }
 
     /// Writes `p.words` 32-bit words from `words` (least significant first, masked to the
@@ -183,12 +176,9 @@ public final class Simulator {
 
     /// Reads a port as 32-bit words, least significant first.
     public func peekWords(_ p: PortHandle) -> [UInt32] {
-        if p.storageBytes <= 8 {
-            let v = peek(p)
-            return Array([UInt32(truncatingIfNeeded: v), UInt32(truncatingIfNeeded: v >> 32)].prefix(p.words))
-        }
-        let w = p.pointer.assumingMemoryBound(to: UInt32.self)
-        return (0..<p.words).map { w[$0] }
+        var out = [UInt32](repeating: 0, count: p.words)
+        out.withUnsafeMutableBufferPointer { peek(p, into: $0.baseAddress!) }
+        return out
     }
 
     func check(_ rc: Int32) throws {

@@ -143,9 +143,8 @@ final class ModuleEmitter {
     }
 
     func markTempUsed(_ t: String, lo: Int, width: Int) {
-        guard var bits = tempUsed[t] else { return }
-        for b in lo..<min(bits.count, lo + width) { bits[b] = true }
-        tempUsed[t] = bits
+        guard let count = tempUsed[t]?.count else { return }
+        for b in lo..<min(count, lo + width) { tempUsed[t]![b] = true }
     }
 
     /// Text naming bits [lo, lo+width) of `n` when they can be named without a temporary.
@@ -357,8 +356,6 @@ final class ModuleEmitter {
             out += decl + (i == portLines.count - 1 ? "" : ",") + comment + "\n"
         }
         out += ");\n"
-        let clockUsed = facts.needsClock
-        let resetUsed = facts.needsReset
 
         // Declarations.
         var decls = ""
@@ -379,14 +376,13 @@ final class ModuleEmitter {
         out += decls
 
         // Combinational assignments: wires and outputs, in declaration order.
-        for (i, s) in m.signals.enumerated() {
+        for s in m.signals {
             switch s.kind {
             case .wire, .output:
                 if s.inlined { continue }
                 let text = rhs(s.driver!, owner: s.name, loc: s.driverLoc)
                 flushPending()
                 out += "  assign \(s.name) = \(text);  // \(s.driverLoc ?? s.loc)\n"
-                _ = i
             default: break
             }
         }
@@ -459,7 +455,6 @@ final class ModuleEmitter {
                 out += "  end\n"
             }
         }
-        _ = clockUsed; _ = resetUsed
 
         // Bits never read in the text, collected in one sink.
         var unusedParts: [String] = []

@@ -7,21 +7,20 @@ public struct DesignOptions: Sendable, Hashable {
     public var dataWidth: Int?
     public var accWidth: Int?
     /// N:M of sparse designs (default 2:8).
-    public var nm: (n: Int, m: Int)?
+    public var nm: (n: Int, m: Int)? {
+        get { sparsity.map { ($0.n, $0.m) } }
+        set { sparsity = newValue.map { Sparsity(n: $0.n, m: $0.m) } }
+    }
+    // Stored as a struct (tuples are not Hashable), so equality and hashing are synthesized.
+    private struct Sparsity: Sendable, Hashable { let n: Int; let m: Int }
+    private var sparsity: Sparsity?
+
     public init(rows: Int = 16, cols: Int = 16, dataWidth: Int? = nil, accWidth: Int? = nil, nm: (n: Int, m: Int)? = nil) {
         self.rows = rows
         self.cols = cols
         self.dataWidth = dataWidth
         self.accWidth = accWidth
         self.nm = nm
-    }
-
-    public static func == (a: DesignOptions, b: DesignOptions) -> Bool {
-        a.rows == b.rows && a.cols == b.cols && a.dataWidth == b.dataWidth && a.accWidth == b.accWidth
-            && a.nm?.n == b.nm?.n && a.nm?.m == b.nm?.m
-    }
-    public func hash(into h: inout Hasher) {
-        h.combine(rows); h.combine(cols); h.combine(dataWidth); h.combine(accWidth); h.combine(nm?.n); h.combine(nm?.m)
     }
 }
 
@@ -38,12 +37,11 @@ public enum Generators {
 
     public static let all: [GeneratorEntry] = [
         GeneratorEntry(name: "sat", summary: "SAT core: unified dense/N:M sparse PE array (2:8, int8 -> int32 by default)") { o in
-            return (try SATArray.build(SATConfig(options: o)), SATConfig(options: o).parameters)
+            let cfg = SATConfig(options: o)
+            return (try SATArray.build(cfg), cfg.parameters)
         },
         GeneratorEntry(name: "osarray", summary: "dense output-stationary systolic array (int8 x int8 -> int32 by default)") { o in
-            var cfg = OSArrayConfig(rows: o.rows, cols: o.cols)
-            if let d = o.dataWidth { cfg.dataWidth = d }
-            if let a = o.accWidth { cfg.accWidth = a }
+            let cfg = OSArrayConfig(options: o)
             return (try OSArray.build(cfg), cfg.parameters)
         },
     ]
@@ -60,6 +58,15 @@ public enum Generators {
         let g = try named(name)
         let (top, params) = try g.build(options)
         return try Design.elaborate(top, parameters: params)
+    }
+}
+
+extension OSArrayConfig {
+    /// The config `hwgen emit/sim` builds from its options (N:M does not apply).
+    public init(options o: DesignOptions) {
+        self.init(rows: o.rows, cols: o.cols)
+        if let d = o.dataWidth { dataWidth = d }
+        if let a = o.accWidth { accWidth = a }
     }
 }
 

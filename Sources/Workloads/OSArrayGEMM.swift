@@ -51,11 +51,8 @@ public struct OSArrayGEMM: Sendable {
             v.cycle(["rst": [0], "en": [1], "in_row": PortWords.pack(rowVals, elementWidth: dw),
                      "in_col": PortWords.pack(colVals, elementWidth: dw)])
         }
-        for r in stride(from: R - 1, through: 0, by: -1) {
-            let row = (0..<C).map { reference[r, $0] }
-            v.cycle(["en": [0], "in_row": [0], "in_col": [0], "row_sel": PortWords.scalar(UInt64(r))],
-                    expect: ["row_out": PortWords.pack(row, elementWidth: config.accWidth)])
-        }
+        TileRun.appendReadout(&v, reference: reference, rows: R, cols: C, accWidth: config.accWidth,
+                              idle: ["in_row": [0], "in_col": [0]])
         return v
     }
 

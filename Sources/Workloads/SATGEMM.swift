@@ -120,10 +120,8 @@ public struct SATGEMM: Sendable {
         for t in 0..<expectedComputeCycles {
             v.cycle(["rst": [0], "en": [1], "w_stream": streamWord(group: t), "in_x": denseWord(group: t)])
         }
-        for r in stride(from: R - 1, through: 0, by: -1) {
-            v.cycle(["en": [0], "w_stream": [0], "in_x": [0], "row_sel": PortWords.scalar(UInt64(r))],
-                    expect: ["row_out": PortWords.pack((0..<C).map { reference[r, $0] }, elementWidth: config.accWidth)])
-        }
+        TileRun.appendReadout(&v, reference: reference, rows: R, cols: C, accWidth: config.accWidth,
+                              idle: ["w_stream": [0], "in_x": [0]])
         return v
     }
 

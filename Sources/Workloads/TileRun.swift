@@ -1,6 +1,7 @@
 import Cosim
 import Foundation
 import HWCore
+import SparseModel
 
 /// What the GEMM workloads share: build (or load) the model, run the vectors, compare outputs,
 /// measure compute cycles, and write the report.
@@ -11,6 +12,17 @@ import HWCore
 /// are those up to the last edge that changed it: a design that needs one cycle more (or less)
 /// than its cycle model moves that edge and is reported.
 enum TileRun {
+    /// Appends the read-out: rows R-1 ... 0 (the watched row first, so the first read-out
+    /// sample still shows it), each selected for one cycle with `idle` inputs and its reference
+    /// row expected on `row_out`.
+    static func appendReadout(_ v: inout TestVectors, reference: Matrix<Int64>, rows: Int, cols: Int, accWidth: Int,
+                              idle: [String: [UInt32]]) {
+        for r in stride(from: rows - 1, through: 0, by: -1) {
+            v.cycle(idle.merging(["en": [0], "row_sel": PortWords.scalar(UInt64(r))]) { _, new in new },
+                    expect: ["row_out": PortWords.pack((0..<cols).map { reference[r, $0] }, elementWidth: accWidth)])
+        }
+    }
+
     static func measuredComputeCycles(_ result: DifferentialResult, outputWords words: Int, expected: Int) -> Int {
         func sample(_ i: Int) -> ArraySlice<UInt32> { result.outputs[i * words..<(i + 1) * words] }
         var last = 0

@@ -10,19 +10,9 @@ import Cosim
 import Foundation
 import HWCore
 import SparseAccel
+import Workloads
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-
-struct Rng {
-    var s: UInt64
-    mutating func next() -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15
-        var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 if CommandLine.arguments.dropFirst().first == "sat" {
     try SATBench.run()
@@ -49,7 +39,7 @@ let outputs = [ports["row_out"]!]
 
 // Stimulus: reset, then random operands every cycle, a clear every 1000 cycles, the read-out
 // row sweeping. Layout: per cycle rst, en, clear, in_row (4 words), in_col (4 words), row_sel.
-var rng = Rng(s: 42)
+var rng = SplitMix64(seed: 42)
 var stim: [UInt32] = []
 stim.reserveCapacity(cycles * 12)
 for c in 0..<cycles {

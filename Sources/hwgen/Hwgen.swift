@@ -74,6 +74,22 @@ func parseNM(_ text: String) throws -> (n: Int, m: Int) {
     return (n, m)
 }
 
+/// The design knobs `emit` and `sim` share.
+struct DesignKnobs: ParsableArguments {
+    @Option(name: .customLong("data-width"), help: "Operand width in bits (osarray 1...64, sat 1...32).")
+    var dataWidth: Int?
+
+    @Option(name: .customLong("acc-width"), help: "Accumulator width in bits (1...64, wide enough for a cycle's products).")
+    var accWidth: Int?
+
+    @Option(help: "N:M sparsity of the SAT design, e.g. 2:8 (the default).")
+    var nm: String?
+
+    func options(_ shape: PEShape) throws -> DesignOptions {
+        DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth, accWidth: accWidth, nm: try nm.map(parseNM))
+    }
+}
+
 struct Emit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Emit a design as Verilog-2005 (stdout, or -o FILE) and optionally its JSON manifest.")
@@ -84,14 +100,7 @@ struct Emit: ParsableCommand {
     @Option(help: "PE array shape, ROWSxCOLS.")
     var pe: String = "16x16"
 
-    @Option(name: .customLong("data-width"), help: "Operand width in bits (1...64).")
-    var dataWidth: Int?
-
-    @Option(name: .customLong("acc-width"), help: "Accumulator width in bits (1...64, at least 2 x data width).")
-    var accWidth: Int?
-
-    @Option(help: "N:M sparsity of the SAT design, e.g. 2:8 (the default).")
-    var nm: String?
+    @OptionGroup var knobs: DesignKnobs
 
     @Option(name: .shortAndLong, help: "Write the Verilog to FILE (atomically) instead of stdout.")
     var output: String?
@@ -101,9 +110,7 @@ struct Emit: ParsableCommand {
 
     func run() throws {
         let shape = try PEShape.parse(pe)
-        let options = DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth, accWidth: accWidth,
-                                    nm: try nm.map(parseNM))
-        let d = try Generators.elaborate(design, options)
+        let d = try Generators.elaborate(design, try knobs.options(shape))
         var files: [(String, String)] = []
         if let output { files.append((output, d.verilog)) }
         if let manifest { files.append((manifest, d.manifest.json)) }

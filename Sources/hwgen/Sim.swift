@@ -19,9 +19,6 @@ struct SimGEMM: ParsableCommand {
     @Option(help: "Design to simulate: sat or osarray.")
     var design: String = "sat"
 
-    @Option(help: "N:M of the sat design (default 2:8).")
-    var nm: String?
-
     @Option(help: "sat only: sparse (N:M weights, M elements per cycle) or dense (N elements per cycle).")
     var mode: String = "sparse"
 
@@ -34,11 +31,7 @@ struct SimGEMM: ParsableCommand {
     @Option(help: "Seed of the random operands.")
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("data-width"), help: "Operand width in bits.")
-    var dataWidth: Int?
-
-    @Option(name: .customLong("acc-width"), help: "Accumulator width in bits.")
-    var accWidth: Int?
+    @OptionGroup var knobs: DesignKnobs
 
     @Option(help: "Dump a VCD waveform of the whole run to FILE.")
     var vcd: String?
@@ -65,17 +58,14 @@ struct SimGEMM: ParsableCommand {
         let report: GEMMReport
         switch design {
         case "osarray":
-            var cfg = OSArrayConfig(rows: shape.rows, cols: shape.cols)
-            if let d = dataWidth { cfg.dataWidth = d }
-            if let a = accWidth { cfg.accWidth = a }
-            if nm != nil { throw CLIError("--nm applies to --design sat only") }
+            if knobs.nm != nil { throw CLIError("--nm applies to --design sat only") }
+            let cfg = OSArrayConfig(options: try knobs.options(shape))
             let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
             report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil,
                                exportBench: bench)
         case "sat":
             guard mode == "sparse" || mode == "dense" else { throw CLIError("--mode expects sparse or dense, got '\(mode)'") }
-            let cfg = SATConfig(options: DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth,
-                                                       accWidth: accWidth, nm: try nm.map(parseNM)))
+            let cfg = SATConfig(options: try knobs.options(shape))
             let g = try SATGEMM(config: cfg, k: k, sparse: mode == "sparse", seed: seed)
             report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_\(mode)_k\(k)_s\(seed)_mismatch.vcd" : nil,
                                exportBench: bench)
