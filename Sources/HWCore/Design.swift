@@ -1,3 +1,19 @@
+/// How the Verilog text is written. Both styles describe the same hardware with the same module,
+/// port, register and wire names; only the spelling of some expressions differs.
+public enum VerilogStyle: String, Sendable, CaseIterable, Codable {
+    /// The readable, tool-neutral form: what `hwgen emit` writes and synthesis reads.
+    case synthesis
+    /// Tuned for Verilator's C++ (what co-simulation builds): the sign extension of a multiplier
+    /// operand is written `(({8'h0, x} ^ 16'h80) - 16'h80)` instead of `{{8{x[7]}}, x}`. The
+    /// value is identical, and C++ compilers turn it into one sign-extending load, where
+    /// Verilator's code for the replication costs three more instructions per operand:
+    /// 1.19 -> 1.46 M cycles/s on the 16x16 osarray at -O1 (Benchmarks/cosim.md). Applied
+    /// only to multiplier operands that are ports or registers: on the accumulator's adder
+    /// operand it made Verilator substitute the product wire into the register update, which
+    /// forces a shadow copy of every register (0.80 instead of 1.10 M cycles/s, measured once).
+    case simulation
+}
+
 /// An elaborated design: checked, de-duplicated and emitted.
 ///
 ///     let design = try Design.elaborate(top, parameters: ["rows": .int(16)])
@@ -11,10 +27,15 @@ public struct Design: Sendable {
     public let manifest: Manifest
     /// Emitted module names, leaves first.
     public let moduleNames: [String]
+    /// The style `verilog` is written in.
+    public let style: VerilogStyle
 
     /// Checks `top` and everything it instantiates, then emits Verilog and the manifest.
+    /// Module names (including the suffix that separates different modules of one name) do not
+    /// depend on `style`.
     /// - Throws: ``ElaborationError`` listing every problem, each at the user's file:line.
-    public static func elaborate(_ top: Module, parameters: [String: ParamValue] = [:]) throws -> Design {
+    public static func elaborate(_ top: Module, parameters: [String: ParamValue] = [:],
+                                 style: VerilogStyle = .synthesis) throws -> Design {
         // Modules in post-order (children before parents), each object once.
         var order: [Module] = []
         var state: [ObjectIdentifier: Int] = [:]  // 1 = on path, 2 = done
@@ -61,7 +82,8 @@ public struct Design: Sendable {
         }
         guard diags.isEmpty else { throw ElaborationError(diags) }
 
-        // Emit children first; identical text under the same name is one module.
+        // Emit children first; identical text under the same name is one module. Identity and
+        // the name suffix are decided on the synthesis text, so names are the same in both styles.
         var emittedName: [ObjectIdentifier: String] = [:]
         var bodies: [String: String] = [:]  // name -> body text
         var moduleTexts: [String] = []
@@ -69,10 +91,12 @@ public struct Design: Sendable {
         var counts: [String: Int] = [:]
         for m in order {
             let id = ObjectIdentifier(m)
-            let emitter = ModuleEmitter(m, facts: facts[id]!,
-                                        childName: { emittedName[ObjectIdentifier($0)]! },
-                                        childFacts: { facts[ObjectIdentifier($0)]! })
-            let (head, tail) = emitter.emit()
+            func emit(_ style: VerilogStyle) -> (String, String) {
+                ModuleEmitter(m, facts: facts[id]!, style: style,
+                              childName: { emittedName[ObjectIdentifier($0)]! },
+                              childFacts: { facts[ObjectIdentifier($0)]! }).emit()
+            }
+            var (head, tail) = emit(.synthesis)
             let body = head + "\u{1}" + tail
             var name = m.name
             if let existing = bodies[name], existing != body {
@@ -82,6 +106,7 @@ public struct Design: Sendable {
             counts[name, default: 0] += instanceCount[id] ?? 0
             if bodies[name] == nil {
                 bodies[name] = body
+                if style != .synthesis { (head, tail) = emit(style) }
                 names.append(name)
                 moduleTexts.append(head + name + tail)
             }
@@ -91,6 +116,9 @@ public struct Design: Sendable {
         verilog += "// Top module: \(topName)\n"
         if !parameters.isEmpty {
             verilog += "// Parameters: " + parameters.keys.sorted().map { "\($0)=\(parameters[$0]!)" }.joined(separator: " ") + "\n"
+        }
+        if style != .synthesis {
+            verilog += "// Style: \(style.rawValue) (same hardware and names as the synthesis style; see hwgen's VerilogStyle).\n"
         }
         verilog += "// One file holds every module, so Verilator's one-module-per-file style rule is off.\n"
         verilog += "/* verilator lint_off DECLFILENAME */\n\n"
@@ -115,7 +143,7 @@ public struct Design: Sendable {
         }
         let manifest = Manifest(generator: "hwgen", top: topName, parameters: parameters, ports: ports,
                                 modules: names.map { .init(name: $0, instances: counts[$0] ?? 0) })
-        return Design(top: topName, verilog: verilog, manifest: manifest, moduleNames: names)
+        return Design(top: topName, verilog: verilog, manifest: manifest, moduleNames: names, style: style)
     }
 }
 

@@ -16,6 +16,7 @@
 final class ModuleEmitter {
     let m: Module
     let facts: ModuleFacts
+    let style: VerilogStyle
     let childName: (Module) -> String
     let childFacts: (Module) -> ModuleFacts
 
@@ -35,9 +36,11 @@ final class ModuleEmitter {
     var owner = ""
     var ownerLoc = ""
 
-    init(_ m: Module, facts: ModuleFacts, childName: @escaping (Module) -> String, childFacts: @escaping (Module) -> ModuleFacts) {
+    init(_ m: Module, facts: ModuleFacts, style: VerilogStyle = .synthesis,
+         childName: @escaping (Module) -> String, childFacts: @escaping (Module) -> ModuleFacts) {
         self.m = m
         self.facts = facts
+        self.style = style
         self.childName = childName
         self.childFacts = childFacts
         needsTemp = [Bool](repeating: false, count: m.nodes.count)
@@ -210,7 +213,14 @@ final class ModuleEmitter {
             }
         case .binary(let op, let a, let b):
             let signed = m.nodes[a.index].type.signed
-            var x = expr(a), y = expr(b)
+            var x: String, y: String
+            if op == .mul && style == .simulation {
+                x = multiplierOperand(a)
+                y = multiplierOperand(b)
+            } else {
+                x = expr(a)
+                y = expr(b)
+            }
             let sym: String
             switch op {
             case .add: sym = "+"
@@ -265,6 +275,27 @@ final class ModuleEmitter {
         case .undriven, .invalid:
             return "/* unreachable */ \(constant([0], node.type))"
         }
+    }
+
+    /// A multiplier operand in the simulation style: the sign extension of an input port or a
+    /// register (up to 64 bits, where Verilator uses native integers) is written as
+    /// `(({n'h0, x} ^ S) - S)`, S the source's sign bit, which compilers turn into one
+    /// sign-extending load. A wire keeps the replication: read only once, Verilator would fold
+    /// the wire's logic into each reader and duplicate it (the SAT PE's index multiplexer ran 4x
+    /// slower that way). See ``VerilogStyle``.
+    func multiplierOperand(_ n: NodeID) -> String {
+        let node = m.nodes[n.index]
+        guard temp[n.raw] == nil, !needsTemp[n.index], case .extend(let a) = node.op,
+              temp[stripCasts(a).raw] == nil, let (s, _) = bitsOf(a) else { return expr(n) }
+        switch m.signals[s].kind {
+        case .input, .register, .memoryRead: break
+        default: return expr(n)
+        }
+        let at = m.nodes[a.index].type
+        let w = node.type.width
+        guard at.signed, at.width > 1, w <= 64 else { return expr(n) }
+        let sign = "\(w)'h" + String(UInt64(1) << UInt64(at.width - 1), radix: 16)
+        return "(({\(w - at.width)'h0, \(expr(a))} ^ \(sign)) - \(sign))"
     }
 
     func freshTempName() -> String {

@@ -54,10 +54,10 @@ public enum Generators {
     }
 
     /// Builds and elaborates a design.
-    public static func elaborate(_ name: String, _ options: DesignOptions) throws -> Design {
+    public static func elaborate(_ name: String, _ options: DesignOptions, style: VerilogStyle = .synthesis) throws -> Design {
         let g = try named(name)
         let (top, params) = try g.build(options)
-        return try Design.elaborate(top, parameters: params)
+        return try Design.elaborate(top, parameters: params, style: style)
     }
 }
 

@@ -66,6 +66,8 @@ public struct OSArrayGEMM: Sendable {
 public struct GEMMReport: Codable, Sendable {
     public let design: String
     public let top: String
+    /// The Verilog style that was simulated.
+    public let style: VerilogStyle
     public let rows: Int
     public let cols: Int
     public let k: Int
@@ -84,7 +86,7 @@ public struct GEMMReport: Codable, Sendable {
 
     public var summary: String {
         var s = """
-        design:          \(design) \(rows)x\(cols) (\(top)), K=\(k), seed=\(seed)
+        design:          \(design) \(rows)x\(cols) (\(top), \(style.rawValue) style), K=\(k), seed=\(seed)
         result:          \(match ? "MATCH" : "MISMATCH")
         outputs:         \(outputsMatch ? "bit-exact" : (mismatch ?? "differ"))
         compute cycles:  \(cycles) (cycle model: \(expectedCycles)\(cycles == expectedCycles ? ", equal" : ", DIFFERENT"))
@@ -104,10 +106,12 @@ extension OSArrayGEMM {
     ///   - waveform: dump a VCD of the whole run here.
     ///   - waveformOnMismatch: where to dump a VCD when something differs.
     ///   - exportBench: also write a self-checking iverilog bench of the same vectors here.
+    ///   - style: the Verilog style simulated (``VerilogStyle/simulation`` unless the synthesis
+    ///     text itself is to be checked).
     public func run(reference: Matrix<Int64>? = nil, expectedCycles: Int? = nil, waveform: String? = nil,
                     waveformOnMismatch: String? = nil, exportBench: URL? = nil,
-                    options: BuildOptions = BuildOptions()) throws -> GEMMReport {
-        let design = try Design.elaborate(try OSArray.build(config), parameters: config.parameters)
+                    options: BuildOptions = BuildOptions(), style: VerilogStyle = .simulation) throws -> GEMMReport {
+        let design = try Design.elaborate(try OSArray.build(config), parameters: config.parameters, style: style)
         let ref = reference ?? referenceGEMM(a, b, accWidth: config.accWidth)
         return try TileRun.run(label: "osarray", design: design, vectors: try vectors(manifest: design.manifest, reference: ref),
                                rows: config.rows, cols: config.cols, accWidth: config.accWidth, k: k, seed: seed, modelCycles: expectedComputeCycles,

@@ -130,11 +130,12 @@ public struct SATGEMM: Sendable {
         TileRun.measuredComputeCycles(result, outputWords: (config.cols * config.accWidth + 31) / 32, expected: expectedComputeCycles)
     }
 
-    /// Builds (or loads) the model, runs, compares outputs and cycles.
+    /// Builds (or loads) the model, runs, compares outputs and cycles (`style` as for
+    /// ``OSArrayGEMM/run(reference:expectedCycles:waveform:waveformOnMismatch:exportBench:options:style:)``).
     public func run(reference: Matrix<Int64>? = nil, expectedCycles: Int? = nil, waveform: String? = nil,
                     waveformOnMismatch: String? = nil, exportBench: URL? = nil,
-                    options: BuildOptions = BuildOptions()) throws -> GEMMReport {
-        let design = try Design.elaborate(try SATArray.build(config), parameters: config.parameters)
+                    options: BuildOptions = BuildOptions(), style: VerilogStyle = .simulation) throws -> GEMMReport {
+        let design = try Design.elaborate(try SATArray.build(config), parameters: config.parameters, style: style)
         let ref = try reference ?? self.reference()
         return try TileRun.run(label: "sat \(pattern) \(sparse ? "sparse" : "dense")", design: design,
                                vectors: try vectors(manifest: design.manifest, reference: ref), rows: config.rows, cols: config.cols,

@@ -46,7 +46,7 @@ enum TileRun {
         }
         let cycleNote = measured == expected ? nil : "compute cycles \(measured), cycle model \(expected)"
         if mismatch != nil, mismatch?.waveform == nil { mismatch?.waveform = waveform }
-        return GEMMReport(design: label, top: design.top, rows: rows, cols: cols, k: k, seed: seed,
+        return GEMMReport(design: label, top: design.top, style: design.style, rows: rows, cols: cols, k: k, seed: seed,
                           match: result.passed && measured == expected, outputsMatch: result.passed,
                           mismatch: mismatch?.description ?? cycleNote, cycles: measured, expectedCycles: expected,
                           totalCycles: vectors.cycles, cyclesPerSecond: result.cyclesPerSecond,

@@ -108,9 +108,12 @@ struct Emit: ParsableCommand {
     @Option(help: "Also write the JSON manifest (ports, packing, parameters, modules) to FILE.")
     var manifest: String?
 
+    @Option(help: "Verilog style: synthesis (readable, the default) or simulation (tuned for Verilator; same hardware and names).")
+    var style: VerilogStyle = .synthesis
+
     func run() throws {
         let shape = try PEShape.parse(pe)
-        let d = try Generators.elaborate(design, try knobs.options(shape))
+        let d = try Generators.elaborate(design, try knobs.options(shape), style: style)
         var files: [(String, String)] = []
         if let output { files.append((output, d.verilog)) }
         if let manifest { files.append((manifest, d.manifest.json)) }
@@ -120,6 +123,8 @@ struct Emit: ParsableCommand {
         }
     }
 }
+
+extension VerilogStyle: ExpressibleByArgument {}
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the designs hwgen can emit.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cosim
 import Foundation
+import HWCore
 import SparseAccel
 import Workloads
 
@@ -42,6 +43,9 @@ struct SimGEMM: ParsableCommand {
     @Option(name: .customLong("export-bench"), help: "Also write a self-checking iverilog bench of the same vectors to DIR.")
     var exportBench: String?
 
+    @Option(help: "Verilog style to simulate: simulation (the default, tuned for Verilator) or synthesis (the text `hwgen emit` writes).")
+    var style: VerilogStyle = .simulation
+
     @Flag(help: "Print one JSON object instead of the summary.")
     var json = false
 
@@ -62,13 +66,13 @@ struct SimGEMM: ParsableCommand {
             let cfg = OSArrayConfig(options: try knobs.options(shape))
             let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
             report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil,
-                               exportBench: bench)
+                               exportBench: bench, style: style)
         case "sat":
             guard mode == "sparse" || mode == "dense" else { throw CLIError("--mode expects sparse or dense, got '\(mode)'") }
             let cfg = SATConfig(options: try knobs.options(shape))
             let g = try SATGEMM(config: cfg, k: k, sparse: mode == "sparse", seed: seed)
             report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_\(mode)_k\(k)_s\(seed)_mismatch.vcd" : nil,
-                               exportBench: bench)
+                               exportBench: bench, style: style)
         default:
             throw CLIError("sim gemm supports --design sat or osarray (got '\(design)')")
         }

@@ -115,10 +115,11 @@ struct RandomExpressionTests {
         return (m, results, inputTypes)
     }
 
+    /// Odd seeds check the simulation style, even ones the synthesis style.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func randomExpressionsMatchSwift(_ seed: UInt64) throws {
         let (m, terms, inputTypes) = Self.build(seed: seed, outputs: 24)
-        let d = try Design.elaborate(m)
+        let d = try Design.elaborate(m, style: seed % 2 == 1 ? .simulation : .synthesis)
         let sim = try Simulator(try ModelBuilder.build(d))
         let ins = try inputTypes.indices.map { try sim.port("in\($0)") }
         let outs = try terms.indices.map { try sim.port("out\($0)") }

@@ -202,3 +202,68 @@ import Testing
         #expect(d.manifest.top == "vecs")
     }
 }
+
+/// The simulation style: same hardware and names, multiplier sign extensions spelled for
+/// Verilator's C++ (see `VerilogStyle`).
+@Suite struct SimulationStyleTests {
+    static func mac() -> Module {
+        let m = Module("mac")
+        let a = m.input("a", .sint(8)), b = m.input("b", .sint(8))
+        let q = m.reg("q", .sint(8), reset: 0)
+        q.assign(a)
+        let w = m.wire("w", .sint(8))
+        w.assign(a &+ b)
+        m.output("p", .sint(16)).assign(q * b)
+        m.output("pw", .sint(16)).assign(w * b)
+        m.output("s", .sint(9)).assign(a + b)
+        let wide = m.input("x", .sint(40))
+        m.output("pwide", .sint(80)).assign(wide * wide)
+        return m
+    }
+
+    @Test func multiplierOperandsOfPortsAndRegistersUseTheArithmeticSignExtension() throws {
+        let d = try Design.elaborate(Self.mac(), style: .simulation)
+        #expect(d.style == .simulation)
+        let text = EmitterTests().body(d.verilog, module: "mac")
+        // A register and a port: (x ^ sign) - sign.
+        #expect(text.contains("assign p = (({8'h0, q} ^ 16'h80) - 16'h80) * (({8'h0, b} ^ 16'h80) - 16'h80);"))
+        // A wire keeps the replication (Verilator would fold a once-read wire into its reader).
+        #expect(text.contains("assign pw = {{8{w[7]}}, w} * (({8'h0, b} ^ 16'h80) - 16'h80);"))
+        // Adder operands and products wider than 64 bits keep the replication.
+        #expect(text.contains("assign s = {a[7], a} + {b[7], b};"))
+        #expect(text.contains("assign pwide = {{40{x[39]}}, x} * {{40{x[39]}}, x};"))
+    }
+
+    @Test func stylesShareNamesAndDifferOnlyInMultiplierOperands() throws {
+        let syn = try Design.elaborate(Self.mac())
+        let sim = try Design.elaborate(Self.mac(), style: .simulation)
+        #expect(syn.style == .synthesis && !syn.verilog.contains("^ 16'h80"))
+        #expect(syn.manifest == sim.manifest)
+        let a = syn.verilog.split(separator: "\n"), b = sim.verilog.split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
+        #expect(a.count == b.count)
+        let differing = zip(a, b).filter { $0 != $1 }.map { String($0.0) }
+        #expect(differing.count == 2 && differing.allSatisfy { $0.contains("*") })
+        #expect(try Design.elaborate(Self.mac(), style: .simulation).verilog == sim.verilog)
+    }
+
+    @Test func duplicateNameSuffixesDoNotDependOnTheStyle() throws {
+        func top() -> Module {
+            func child(_ w: Int) -> Module {
+                let m = Module("child")
+                let x = m.input("i", .sint(w))
+                m.output("o", .sint(2 * w)).assign(x * x)
+                return m
+            }
+            let t = Module("top")
+            let u4 = t.instance(child(4), "u4"), u5 = t.instance(child(5), "u5")
+            u4["i"].assign(t.input("a", .sint(4)))
+            u5["i"].assign(t.input("b", .sint(5)))
+            t.output("x", .sint(8)).assign(u4["o"])
+            t.output("y", .sint(10)).assign(u5["o"])
+            return t
+        }
+        let syn = try Design.elaborate(top()), sim = try Design.elaborate(top(), style: .simulation)
+        #expect(syn.moduleNames.count == 3)
+        #expect(syn.moduleNames == sim.moduleNames)
+    }
+}

@@ -26,6 +26,10 @@ import Testing
         out("wadd_u", c &+ d) { $0["c"]! + $0["d"]! }
         out("wsub_s", a &- b) { $0["a"]! - $0["b"]! }
         out("wmul_s", a &* b) { $0["a"]! * $0["b"]! }
+        // Operands the simulation style writes differently: a slice of a port, a 1-bit signed value.
+        func nibble(_ x: Int) -> Int { (x & 15) >= 8 ? (x & 15) - 16 : x & 15 }
+        out("mul_slice", a * c.bits(0...3).asSInt) { $0["a"]! * nibble($0["c"]!) }
+        out("mul_bit", a * d.bits(0...0).asSInt) { $0["d"]! & 1 == 1 ? -$0["a"]! : 0 }
         out("neg_s", -a) { -$0["a"]! }
         out("neg_u", -c) { -$0["c"]! }
         out("lt_s", a < b) { $0["a"]! < $0["b"]! ? 1 : 0 }
@@ -64,9 +68,10 @@ import Testing
         UInt64(bitPattern: Int64(v)) & (w == 64 ? ~0 : (1 << w) - 1)
     }
 
-    @Test func operatorsMatchIntegerArithmetic() throws {
+    @Test(arguments: VerilogStyle.allCases)
+    func operatorsMatchIntegerArithmetic(_ style: VerilogStyle) throws {
         let (m, refs) = Self.operatorModule()
-        let d = try Design.elaborate(m)
+        let d = try Design.elaborate(m, style: style)
         try expectClean(d)
         var rng = SplitMix(seed: 7)
         var inputs: [[String: Int]] = [

@@ -67,6 +67,15 @@ let edaNote: Comment = "needs verilator, iverilog and yosys (missing: \(DesignGa
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
+    /// The simulation style co-simulation builds passes the same gates (lint, iverilog, yosys).
+    @Test(arguments: ["osarray", "sat"])
+    func simulationStyleIsClean(_ design: String) throws {
+        let d = try Generators.elaborate(design, DesignOptions(rows: 4, cols: 4), style: .simulation)
+        #expect(d.verilog.contains("^ 16'h80) - 16'h80)"))
+        let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
     @Test func otherWidthsAreClean() throws {
         let d = try Generators.elaborate("osarray", DesignOptions(rows: 2, cols: 2, dataWidth: 16, accWidth: 40))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)

@@ -60,6 +60,7 @@ import Testing
         ["emit", "--nm", "4:4"], ["emit", "--nm", "2:6"], ["emit", "--nm", "2-8"], ["emit", "--nm", "0:4"],
         ["emit", "--design", "osarray", "--acc-width", "8"], ["sim", "gemm", "--mode", "fast"], ["sim", "gemm", "--k", "0"],
         ["sim", "gemm", "--design", "nope"], ["sim", "gemm", "--nm", "2:8", "--k", "12"],
+        ["emit", "--style", "fast"], ["sim", "gemm", "--style", "verilator"],
     ])
     func badInputIsOneLineAndNonZero(_ args: [String]) throws {
         let r = try Self.run(args)
@@ -104,6 +105,16 @@ import Testing
         #expect(r.stderr.hasPrefix("hwgen: error: cannot write"))
     }
 
+    @Test func simulationStyleDiffersOnlyInMultiplierOperands() throws {
+        let syn = try Self.run(["emit", "--design", "osarray", "--pe", "2x2"])
+        let sim = try Self.run(["emit", "--design", "osarray", "--pe", "2x2", "--style", "simulation"])
+        #expect(syn.status == 0 && sim.status == 0)
+        let a = syn.stdout.split(separator: "\n"), b = sim.stdout.split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
+        #expect(a.count == b.count)
+        let differing = zip(a, b).filter { $0 != $1 }
+        #expect(differing.count == 1 && differing[0].1.contains("^ 16'h80) - 16'h80)"))
+    }
+
     @Test func listShowsDesigns() throws {
         let r = try Self.run(["list"])
         #expect(r.status == 0)
@@ -141,6 +152,16 @@ struct SimCLITests {
         let r = try CLITests.run(["sim", "gemm", "--design", "osarray", "--pe", "2x3", "--k", "5", "--seed", "9"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("result:          MATCH"))
+        #expect(r.stdout.contains("simulation style"))
         #expect(r.stdout.contains("cycle model: 8, equal"))
+    }
+
+    /// `--style synthesis` co-simulates the very text `hwgen emit` writes.
+    @Test func synthesisStyleCanBeSimulated() throws {
+        let r = try CLITests.run(["sim", "gemm", "--design", "osarray", "--pe", "2x2", "--k", "4", "--style", "synthesis", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["match"] as? Bool == true)
+        #expect(obj?["style"] as? String == "synthesis")
     }
 }
