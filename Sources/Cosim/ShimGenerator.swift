@@ -93,9 +93,10 @@ enum ShimGenerator {
             case 4: *static_cast<uint32_t*>(p.ptr) = src[0] & p.topMask; break;
             case 8: *static_cast<uint64_t*>(p.ptr) = static_cast<uint64_t>(src[0]) | (static_cast<uint64_t>(src[1] & p.topMask) << 32); break;
             default: {
+                // A plain loop, not memcpy: buses are a few words, and the loop stays inline.
                 uint32_t* d = static_cast<uint32_t*>(p.ptr);
-                std::memcpy(d, src, 4 * p.words);
-                d[p.words - 1] &= p.topMask;
+                for (uint32_t w = 0; w + 1 < p.words; w++) d[w] = src[w];
+                d[p.words - 1] = src[p.words - 1] & p.topMask;
             }
             }
         }
@@ -105,7 +106,7 @@ enum ShimGenerator {
             case 2: dst[0] = *static_cast<uint16_t*>(p.ptr); break;
             case 4: dst[0] = *static_cast<uint32_t*>(p.ptr); break;
             case 8: { uint64_t v = *static_cast<uint64_t*>(p.ptr); dst[0] = static_cast<uint32_t>(v); dst[1] = static_cast<uint32_t>(v >> 32); break; }
-            default: std::memcpy(dst, p.ptr, 4 * p.words);
+            default: { const uint32_t* v = static_cast<const uint32_t*>(p.ptr); for (uint32_t w = 0; w < p.words; w++) dst[w] = v[w]; }
             }
         }
         template <typename F> int guarded(Inst* in, F f) {
@@ -155,12 +156,23 @@ enum ShimGenerator {
                 uint32_t nout, const uint32_t* outIdx, uint32_t* out) {
             Inst* in = static_cast<Inst*>(h);
             return guarded(in, [&] {
+                // The ports' descriptors, copied once into locals the loop can keep close.
+                if (nin > kPorts || nout > kPorts) throw SimError("run: more ports than the model has");
+                Port ip[kPorts > 0 ? kPorts : 1], op[kPorts > 0 ? kPorts : 1];
+                for (uint32_t k = 0; k < nin; k++) {
+                    if (inIdx[k] >= kPorts) throw SimError("run: bad input port index");
+                    ip[k] = in->ports[inIdx[k]];
+                }
+                for (uint32_t k = 0; k < nout; k++) {
+                    if (outIdx[k] >= kPorts) throw SimError("run: bad output port index");
+                    op[k] = in->ports[outIdx[k]];
+                }
                 const uint32_t* s = stim;
                 uint32_t* o = out;
                 for (uint64_t c = 0; c < cycles; c++) {
-                    for (uint32_t k = 0; k < nin; k++) { const Port& p = in->ports[inIdx[k]]; writePort(p, s); s += p.words; }
+                    for (uint32_t k = 0; k < nin; k++) { writePort(ip[k], s); s += ip[k].words; }
                     settleRaw(in);
-                    for (uint32_t k = 0; k < nout; k++) { const Port& p = in->ports[outIdx[k]]; readPort(p, o); o += p.words; }
+                    for (uint32_t k = 0; k < nout; k++) { readPort(op[k], o); o += op[k].words; }
                     edgeRaw(in);
                 }
             });

@@ -212,26 +212,37 @@ public final class Simulator {
     /// each port of `inputs` in order; the result holds, per cycle, the words of each port of
     /// `outputs` sampled after settle (before the edge).
     public func run(cycles: Int, inputs: [PortHandle], stimulus: [UInt32], outputs: [PortHandle]) throws -> [UInt32] {
+        var out = [UInt32](repeating: 0, count: cycles * outputs.reduce(0) { $0 + $1.words })
+        try stimulus.withUnsafeBufferPointer { st in
+            try out.withUnsafeMutableBufferPointer { o in
+                try run(cycles: cycles, inputs: inputs, stimulus: st, outputs: outputs, into: o)
+            }
+        }
+        return out
+    }
+
+    /// Batched mode into a caller-owned buffer (for long runs in chunks that reuse their
+    /// buffers): as ``run(cycles:inputs:stimulus:outputs:)``, writing the sampled words to `out`,
+    /// which must hold exactly `cycles` times the outputs' words.
+    public func run(cycles: Int, inputs: [PortHandle], stimulus: UnsafeBufferPointer<UInt32>, outputs: [PortHandle],
+                    into out: UnsafeMutableBufferPointer<UInt32>) throws {
         let inWords = inputs.reduce(0) { $0 + $1.words }
         let outWords = outputs.reduce(0) { $0 + $1.words }
         guard stimulus.count == cycles * inWords else {
             throw SimulationError(description: "stimulus has \(stimulus.count) words, expected \(cycles) cycles x \(inWords)")
         }
-        var out = [UInt32](repeating: 0, count: cycles * outWords)
+        guard out.count == cycles * outWords else {
+            throw SimulationError(description: "output buffer has \(out.count) words, expected \(cycles) cycles x \(outWords)")
+        }
         let inIdx = inputs.map { UInt32($0.index) }, outIdx = outputs.map { UInt32($0.index) }
         let rc = inIdx.withUnsafeBufferPointer { ii in
-            stimulus.withUnsafeBufferPointer { st in
-                outIdx.withUnsafeBufferPointer { oi in
-                    out.withUnsafeMutableBufferPointer { o in
-                        lib.run(handle, UInt64(cycles), UInt32(inputs.count), ii.baseAddress, st.baseAddress,
-                                UInt32(outputs.count), oi.baseAddress, o.baseAddress)
-                    }
-                }
+            outIdx.withUnsafeBufferPointer { oi in
+                lib.run(handle, UInt64(cycles), UInt32(inputs.count), ii.baseAddress, stimulus.baseAddress,
+                        UInt32(outputs.count), oi.baseAddress, out.baseAddress)
             }
         }
         try check(rc)
         cycle += UInt64(cycles)
-        return out
     }
 
     /// Starts dumping a waveform in the model's format (VCD or FST; the model must be built with

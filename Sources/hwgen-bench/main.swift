@@ -1,6 +1,7 @@
 // Co-simulation benchmark (Scripts/bench-cosim). Measures, side by side in one run on the same
 // 16x16 osarray model and the same stimulus:
-//   (a) a plain C++ Verilator main loop on hwgen's Verilog,
+//   (a) a plain C++ Verilator main loop on hwgen's Verilog (simulation style, what co-simulation
+//       builds), and for reference on the synthesis-style text `hwgen emit` writes,
 //   (b) the Swift harness poking ports every cycle,
 //   (c) the Swift harness in batched mode,
 //   (d) the plain C++ loop on the hand-written Verilog in Testbenches/osarray_hand,
@@ -31,7 +32,8 @@ setenv("HWGEN_CACHE_DIR", cache.path, 1)
 defer { try? FileManager.default.removeItem(at: cache) }
 
 let cfg = OSArrayConfig(rows: 16, cols: 16)
-let design = try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters)
+let design = try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: .simulation)
+let synthesisDesign = try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: .synthesis)
 let ports = Dictionary(uniqueKeysWithValues: design.manifest.ports.map { ($0.name, $0) })
 let inputNames = ["rst", "en", "clear", "in_row", "in_col", "row_sel"]
 let inputs = inputNames.map { ports[$0]! }
@@ -62,7 +64,7 @@ func runExe(_ exe: URL) throws -> (Double, [UInt32]) {
     return (rate, words)
 }
 
-struct Row { let opt: String; let a, b, c, d: Double; let build, dBuild: Double }
+struct Row { let opt: String; let a, aSynth, b, c, d: Double; let build, dBuild: Double }
 var rows: [Row] = []
 var coldRuntime = 0.0, coldModel = 0.0, cachedLoad = 0.0
 var allEqual = true
@@ -84,61 +86,81 @@ for opt in ["-O1", "-O2"] {
         cachedLoad = Date().timeIntervalSince(t1)
         precondition(again.cacheHit)
     }
-    // (a) plain C++ loop on the emitted design.
+    // Build everything first, then run the cases round-robin, so a slow phase of this shared
+    // machine hits every case alike rather than one of them.
     let exeA = tmp.appendingPathComponent("hwgen-bench-a\(opt)")
     try CppDriver.build(model: model, inputs: inputs, outputs: outputs, into: exeA)
-    var aRates: [Double] = []
-    var reference: [UInt32] = []
-    for _ in 0..<repeats { let (r, o) = try runExe(exeA); aRates.append(r); reference = o }
-    // (d) plain C++ loop on the hand-written design.
+    let synthModel = try ModelBuilder.build(synthesisDesign, options: BuildOptions(optimization: opt))
+    let exeS = tmp.appendingPathComponent("hwgen-bench-s\(opt)")
+    try CppDriver.build(model: synthModel, inputs: inputs, outputs: outputs, into: exeS)
     let exeD = tmp.appendingPathComponent("hwgen-bench-d\(opt)")
     let dBuild = try CppDriver.buildStandalone(verilog: root.appendingPathComponent("Testbenches/osarray_hand/osarray_hand.v"),
                                                top: "osarray_hand", parameters: ["R": 16, "C": 16, "DW": 8, "AW": 32],
                                                optimization: opt, inputs: inputs, outputs: outputs, into: exeD)
-    var dRates: [Double] = []
-    for _ in 0..<repeats {
-        let (r, o) = try runExe(exeD)
-        dRates.append(r)
-        if o != reference { allEqual = false; print("warning: hand-written design's outputs differ") }
-    }
-    // (c) Swift batched and (b) Swift per cycle, each on a fresh instance.
-    var cRates: [Double] = [], bRates: [Double] = []
-    for _ in 0..<repeats {
-        let sim = try Simulator(model)
-        let ins = try inputNames.map { try sim.port($0) }
-        let outs = [try sim.port("row_out")]
-        let s = Date()
-        let out = try sim.run(cycles: cycles, inputs: ins, stimulus: stim, outputs: outs)
-        cRates.append(Double(cycles) / Date().timeIntervalSince(s))
-        if out != reference { allEqual = false; print("warning: batched outputs differ") }
+    var aRates: [Double] = [], sRates: [Double] = [], dRates: [Double] = [], cRates: [Double] = [], bRates: [Double] = []
+    var reference: [UInt32] = []
+    func check(_ o: [UInt32], _ what: String) {
+        if o != reference { allEqual = false; print("warning: \(what) outputs differ") }
     }
     for _ in 0..<repeats {
-        let sim = try Simulator(model)
-        let ins = try inputNames.map { try sim.port($0) }
-        let rowOut = try sim.port("row_out")
-        var out = [UInt32](repeating: 0, count: cycles * 16)
-        let s = Date()
-        try stim.withUnsafeBufferPointer { st in
-            try out.withUnsafeMutableBufferPointer { o in
-                let base = st.baseAddress!, ob = o.baseAddress!
-                var k = 0
-                for c in 0..<cycles {
-                    for p in ins {
-                        sim.poke(p, words: base + k)
-                        k += p.words
-                    }
-                    try sim.settle()
-                    sim.peek(rowOut, into: ob + c * 16)
-                    try sim.edge()
+        // (a) plain C++ loop on the emitted design (simulation style).
+        let (ra, oa) = try runExe(exeA)
+        aRates.append(ra)
+        if reference.isEmpty { reference = oa } else { check(oa, "C++ loop") }
+        // (a) on the synthesis-style text, for reference.
+        let (rs, os) = try runExe(exeS)
+        sRates.append(rs)
+        check(os, "synthesis-style")
+        // (d) plain C++ loop on the hand-written design.
+        let (rd, od) = try runExe(exeD)
+        dRates.append(rd)
+        check(od, "hand-written design's")
+        // (c) Swift batched, on a fresh instance. The output buffer is allocated before timing,
+        // as the C++ loop's is.
+        do {
+            let sim = try Simulator(model)
+            let ins = try inputNames.map { try sim.port($0) }
+            let outs = [try sim.port("row_out")]
+            var out = [UInt32](repeating: 0, count: cycles * 16)
+            let s = Date()
+            try stim.withUnsafeBufferPointer { st in
+                try out.withUnsafeMutableBufferPointer { o in
+                    try sim.run(cycles: cycles, inputs: ins, stimulus: st, outputs: outs, into: o)
                 }
             }
+            cRates.append(Double(cycles) / Date().timeIntervalSince(s))
+            check(out, "batched")
         }
-        bRates.append(Double(cycles) / Date().timeIntervalSince(s))
-        if out != reference { allEqual = false; print("warning: per-cycle outputs differ") }
+        // (b) Swift poking ports every cycle, on a fresh instance.
+        do {
+            let sim = try Simulator(model)
+            let ins = try inputNames.map { try sim.port($0) }
+            let rowOut = try sim.port("row_out")
+            var out = [UInt32](repeating: 0, count: cycles * 16)
+            let s = Date()
+            try stim.withUnsafeBufferPointer { st in
+                try out.withUnsafeMutableBufferPointer { o in
+                    let base = st.baseAddress!, ob = o.baseAddress!
+                    var k = 0
+                    for c in 0..<cycles {
+                        for p in ins {
+                            sim.poke(p, words: base + k)
+                            k += p.words
+                        }
+                        try sim.settle()
+                        sim.peek(rowOut, into: ob + c * 16)
+                        try sim.edge()
+                    }
+                }
+            }
+            bRates.append(Double(cycles) / Date().timeIntervalSince(s))
+            check(out, "per-cycle")
+        }
     }
-    rows.append(Row(opt: opt, a: median(aRates), b: median(bRates), c: median(cRates), d: median(dRates),
+    rows.append(Row(opt: opt, a: median(aRates), aSynth: median(sRates), b: median(bRates), c: median(cRates), d: median(dRates),
                     build: model.buildSeconds, dBuild: dBuild))
     try? FileManager.default.removeItem(at: exeA)
+    try? FileManager.default.removeItem(at: exeS)
     try? FileManager.default.removeItem(at: exeD)
 }
 
@@ -148,16 +170,19 @@ var md = """
 # Co-simulation benchmark: 16x16 osarray (int8 x int8 -> int32)
 
 \(cycles) cycles of random operands per run (reset, enable, a clear every 1000 cycles, the read-out
-row sweeping), median of \(repeats) runs, all cases side by side in one run on this machine
+row sweeping), median of \(repeats) rounds (each round runs every case once, in turn), all in one run on this machine
 (\(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(describing: try Toolchain.detect().cxxVersion))). Each cycle: write inputs, clock low + eval,
-read the 512-bit `row_out`, clock high + eval. Outputs of all four cases identical: \(allEqual ? "yes" : "NO").
+read the 512-bit `row_out`, clock high + eval. Outputs of all cases identical: \(allEqual ? "yes" : "NO").
+(a) and the Swift cases simulate the simulation-style Verilog co-simulation builds; "(a) synthesis
+style" runs the same loop on the text `hwgen emit` writes by default (same hardware and names; see
+`VerilogStyle`).
 
-| C++ opt | (a) C++ loop, hwgen Verilog | (b) Swift, per-cycle poke | (c) Swift, batched | (d) C++ loop, hand-written Verilog | (c)/(a) | (a)/(d) | model build (a) | build (d) |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| C++ opt | (a) C++ loop, hwgen Verilog | (a) synthesis style | (b) Swift, per-cycle poke | (c) Swift, batched | (d) C++ loop, hand-written Verilog | (c)/(a) | (a)/(d) | (a) synthesis style/(d) | model build (a) | build (d) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 
 """
 for row in rows {
-    md += "| \(row.opt) | \(m(row.a)) M/s | \(m(row.b)) M/s | \(m(row.c)) M/s | \(m(row.d)) M/s | \(r(row.c / row.a)) | \(r(row.a / row.d)) | \(String(format: "%.1f", row.build)) s | \(String(format: "%.1f", row.dBuild)) s |\n"
+    md += "| \(row.opt) | \(m(row.a)) M/s | \(m(row.aSynth)) M/s | \(m(row.b)) M/s | \(m(row.c)) M/s | \(m(row.d)) M/s | \(r(row.c / row.a)) | \(r(row.a / row.d)) | \(r(row.aSynth / row.d)) | \(String(format: "%.1f", row.build)) s | \(String(format: "%.1f", row.dBuild)) s |\n"
 }
 let o1 = rows[0]
 md += """

@@ -62,6 +62,25 @@ struct SimulatorTests {
         let batched = try a.run(cycles: enable.count, inputs: [try a.port("en")], stimulus: enable,
                                 outputs: [try a.port("count"), try a.port("wrap")])
         #expect(batched == perCycle)
+        // The same run in two chunks into a caller-owned buffer, on a third instance.
+        let c = try Simulator(model)
+        try c.reset()
+        var chunked = [UInt32](repeating: 0, count: perCycle.count)
+        let ins = [try c.port("en")], outs = [try c.port("count"), try c.port("wrap")]
+        try enable.withUnsafeBufferPointer { st in
+            try chunked.withUnsafeMutableBufferPointer { o in
+                try c.run(cycles: 25, inputs: ins, stimulus: UnsafeBufferPointer(rebasing: st[0..<25]), outputs: outs,
+                          into: UnsafeMutableBufferPointer(rebasing: o[0..<50]))
+                try c.run(cycles: 15, inputs: ins, stimulus: UnsafeBufferPointer(rebasing: st[25...]), outputs: outs,
+                          into: UnsafeMutableBufferPointer(rebasing: o[50...]))
+                // A buffer of the wrong size is an error, not a write past its end.
+                #expect(throws: SimulationError.self) {
+                    try c.run(cycles: 15, inputs: ins, stimulus: UnsafeBufferPointer(rebasing: st[25...]), outputs: outs,
+                              into: UnsafeMutableBufferPointer(rebasing: o[0..<29]))
+                }
+            }
+        }
+        #expect(chunked == perCycle)
     }
 
     @Test func wideAndUnknownPorts() throws {
