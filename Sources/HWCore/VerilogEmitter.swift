@@ -440,9 +440,9 @@ final class ModuleEmitter {
 
         // Registers.
         var regLines = ""
-        for s in m.signals {
-            guard case .register(let info) = s.kind else { continue }
-            regLines += registerStatement(s, info)
+        for r in registerOrder() {
+            guard case .register(let info) = m.signals[r].kind else { continue }
+            regLines += registerStatement(m.signals[r], info)
         }
         flushPending()
         if !regLines.isEmpty {
@@ -527,6 +527,71 @@ final class ModuleEmitter {
         }
     }
 
+    /// The registers in the order their statements are printed: each register after every
+    /// register that reads it (a shift register prints its last stage first), declaration order
+    /// otherwise. Non-blocking semantics make any order correct; this one lets a simulator
+    /// update each register in place, where the declaration order made Verilator keep a
+    /// shadow copy of every register read later in the same block (2784 lines of them in the
+    /// 16x16 SAT's indexing unit). Registers that read each other in a cycle keep declaration
+    /// order among themselves.
+    func registerOrder() -> [Int] {
+        let regs = m.signals.indices.filter { if case .register = m.signals[$0].kind { return true } else { return false } }
+        guard regs.count > 1 else { return regs }
+        // Registers each combinational signal reads (through wires, stopping at registers).
+        var memo: [Int: [Int]] = [:]
+        var marks = [Int](repeating: -1, count: m.nodes.count)
+        var stamp = 0
+        func registersRead(_ root: NodeID) -> [Int] {
+            stamp += 1
+            var out: [Int] = []
+            for s in m.refs(of: root, stamp: stamp, &marks) { out += registersBehind(s) }
+            return out
+        }
+        func registersBehind(_ s: Int) -> [Int] {
+            switch m.signals[s].kind {
+            case .register: return [s]
+            case .wire, .output:
+                if let known = memo[s] { return known }
+                guard let d = m.signals[s].driver else { return [] }
+                let r = Array(Set(registersRead(d)))
+                memo[s] = r
+                return r
+            default: return []
+            }
+        }
+        var readers = [Int](repeating: 0, count: m.signals.count)  // other registers reading s
+        var reads: [Int: [Int]] = [:]
+        for r in regs {
+            var srcs: Set<Int> = []
+            if let d = m.signals[r].driver { srcs.formUnion(registersRead(d)) }
+            if case .register(let info) = m.signals[r].kind, let e = info.enable { srcs.formUnion(registersRead(e)) }
+            srcs.remove(r)
+            reads[r] = srcs.sorted()
+            for x in srcs { readers[x] += 1 }
+        }
+        // Kahn's algorithm, smallest declaration index first; on a cycle, the smallest remaining.
+        var ready = MinHeap()
+        for r in regs where readers[r] == 0 { ready.push(r) }
+        var done = Set<Int>(), order: [Int] = []
+        var next = 0  // scan position in regs for cycle breaking
+        while order.count < regs.count {
+            guard let r = ready.pop() else {
+                while done.contains(regs[next]) { next += 1 }
+                readers[regs[next]] = 0
+                ready.push(regs[next])
+                continue
+            }
+            if done.contains(r) { continue }
+            done.insert(r)
+            order.append(r)
+            for x in reads[r] ?? [] where !done.contains(x) {
+                readers[x] -= 1
+                if readers[x] == 0 { ready.push(x) }
+            }
+        }
+        return order
+    }
+
     /// One register as a single non-blocking assignment of its next state:
     /// `r <= rst ? R : (en ? next : r);`. A single assignment per register (rather than
     /// if/else branches) lets Verilator update it in place without a delayed-assignment
@@ -554,4 +619,37 @@ final class ModuleEmitter {
 
 extension Op {
     var isRef: Bool { if case .ref = self { return true }; return false }
+}
+
+/// A small binary min-heap of indices (deterministic order for the register sort).
+struct MinHeap {
+    private var a: [Int] = []
+    mutating func push(_ x: Int) {
+        a.append(x)
+        var i = a.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            if a[p] <= a[i] { break }
+            a.swapAt(p, i)
+            i = p
+        }
+    }
+    mutating func pop() -> Int? {
+        guard let top = a.first else { return nil }
+        let last = a.removeLast()
+        if !a.isEmpty {
+            a[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < a.count && a[l] < a[m] { m = l }
+                if r < a.count && a[r] < a[m] { m = r }
+                if m == i { break }
+                a.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
 }
