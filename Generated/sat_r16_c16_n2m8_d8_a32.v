@@ -689,482 +689,482 @@ module sat_index_r16_n2m8_d8 (
     idx_1_0_0 <= rst ? 3'd0 : (en ? w_stream[32:30] : idx_1_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_1_1_0 <= rst ? 8'd0 : (en ? w_stream[40:33] : w_1_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_1_1_0 <= rst ? 3'd0 : (en ? w_stream[43:41] : idx_1_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_2_0_0 <= rst ? 8'd0 : (en ? w_stream[51:44] : w_2_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     w_2_0_1 <= rst ? 8'd0 : (en ? w_2_0_0 : w_2_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_2_0_0 <= rst ? 3'd0 : (en ? w_stream[54:52] : idx_2_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    w_2_0_0 <= rst ? 8'd0 : (en ? w_stream[51:44] : w_2_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_2_0_1 <= rst ? 3'd0 : (en ? idx_2_0_0 : idx_2_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    w_2_1_0 <= rst ? 8'd0 : (en ? w_stream[62:55] : w_2_1_0);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_2_0_0 <= rst ? 3'd0 : (en ? w_stream[54:52] : idx_2_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_2_1_1 <= rst ? 8'd0 : (en ? w_2_1_0 : w_2_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_2_1_0 <= rst ? 3'd0 : (en ? w_stream[65:63] : idx_2_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    w_2_1_0 <= rst ? 8'd0 : (en ? w_stream[62:55] : w_2_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_2_1_1 <= rst ? 3'd0 : (en ? idx_2_1_0 : idx_2_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    w_3_0_0 <= rst ? 8'd0 : (en ? w_stream[73:66] : w_3_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_3_0_1 <= rst ? 8'd0 : (en ? w_3_0_0 : w_3_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_2_1_0 <= rst ? 3'd0 : (en ? w_stream[65:63] : idx_2_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_3_0_2 <= rst ? 8'd0 : (en ? w_3_0_1 : w_3_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_3_0_0 <= rst ? 3'd0 : (en ? w_stream[76:74] : idx_3_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_3_0_1 <= rst ? 3'd0 : (en ? idx_3_0_0 : idx_3_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_3_0_1 <= rst ? 8'd0 : (en ? w_3_0_0 : w_3_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_3_0_0 <= rst ? 8'd0 : (en ? w_stream[73:66] : w_3_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_3_0_2 <= rst ? 3'd0 : (en ? idx_3_0_1 : idx_3_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    w_3_1_0 <= rst ? 8'd0 : (en ? w_stream[84:77] : w_3_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_3_1_1 <= rst ? 8'd0 : (en ? w_3_1_0 : w_3_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_3_0_1 <= rst ? 3'd0 : (en ? idx_3_0_0 : idx_3_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_3_0_0 <= rst ? 3'd0 : (en ? w_stream[76:74] : idx_3_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_3_1_2 <= rst ? 8'd0 : (en ? w_3_1_1 : w_3_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_3_1_0 <= rst ? 3'd0 : (en ? w_stream[87:85] : idx_3_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_3_1_1 <= rst ? 3'd0 : (en ? idx_3_1_0 : idx_3_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_3_1_1 <= rst ? 8'd0 : (en ? w_3_1_0 : w_3_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_3_1_0 <= rst ? 8'd0 : (en ? w_stream[84:77] : w_3_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_3_1_2 <= rst ? 3'd0 : (en ? idx_3_1_1 : idx_3_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    w_4_0_0 <= rst ? 8'd0 : (en ? w_stream[95:88] : w_4_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_0_1 <= rst ? 8'd0 : (en ? w_4_0_0 : w_4_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_0_2 <= rst ? 8'd0 : (en ? w_4_0_1 : w_4_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_3_1_1 <= rst ? 3'd0 : (en ? idx_3_1_0 : idx_3_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_3_1_0 <= rst ? 3'd0 : (en ? w_stream[87:85] : idx_3_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_4_0_3 <= rst ? 8'd0 : (en ? w_4_0_2 : w_4_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_4_0_0 <= rst ? 3'd0 : (en ? w_stream[98:96] : idx_4_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_0_1 <= rst ? 3'd0 : (en ? idx_4_0_0 : idx_4_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_0_2 <= rst ? 3'd0 : (en ? idx_4_0_1 : idx_4_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_0_2 <= rst ? 8'd0 : (en ? w_4_0_1 : w_4_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_4_0_1 <= rst ? 8'd0 : (en ? w_4_0_0 : w_4_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_4_0_0 <= rst ? 8'd0 : (en ? w_stream[95:88] : w_4_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_4_0_3 <= rst ? 3'd0 : (en ? idx_4_0_2 : idx_4_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    w_4_1_0 <= rst ? 8'd0 : (en ? w_stream[106:99] : w_4_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_1_1 <= rst ? 8'd0 : (en ? w_4_1_0 : w_4_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_1_2 <= rst ? 8'd0 : (en ? w_4_1_1 : w_4_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_4_0_2 <= rst ? 3'd0 : (en ? idx_4_0_1 : idx_4_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_4_0_1 <= rst ? 3'd0 : (en ? idx_4_0_0 : idx_4_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_4_0_0 <= rst ? 3'd0 : (en ? w_stream[98:96] : idx_4_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_4_1_3 <= rst ? 8'd0 : (en ? w_4_1_2 : w_4_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_4_1_0 <= rst ? 3'd0 : (en ? w_stream[109:107] : idx_4_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_1_1 <= rst ? 3'd0 : (en ? idx_4_1_0 : idx_4_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_1_2 <= rst ? 3'd0 : (en ? idx_4_1_1 : idx_4_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_1_2 <= rst ? 8'd0 : (en ? w_4_1_1 : w_4_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_4_1_1 <= rst ? 8'd0 : (en ? w_4_1_0 : w_4_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_4_1_0 <= rst ? 8'd0 : (en ? w_stream[106:99] : w_4_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_4_1_3 <= rst ? 3'd0 : (en ? idx_4_1_2 : idx_4_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    w_5_0_0 <= rst ? 8'd0 : (en ? w_stream[117:110] : w_5_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_1 <= rst ? 8'd0 : (en ? w_5_0_0 : w_5_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_2 <= rst ? 8'd0 : (en ? w_5_0_1 : w_5_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_3 <= rst ? 8'd0 : (en ? w_5_0_2 : w_5_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_4_1_2 <= rst ? 3'd0 : (en ? idx_4_1_1 : idx_4_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_4_1_1 <= rst ? 3'd0 : (en ? idx_4_1_0 : idx_4_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_4_1_0 <= rst ? 3'd0 : (en ? w_stream[109:107] : idx_4_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_5_0_4 <= rst ? 8'd0 : (en ? w_5_0_3 : w_5_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_5_0_0 <= rst ? 3'd0 : (en ? w_stream[120:118] : idx_5_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_1 <= rst ? 3'd0 : (en ? idx_5_0_0 : idx_5_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_2 <= rst ? 3'd0 : (en ? idx_5_0_1 : idx_5_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_3 <= rst ? 3'd0 : (en ? idx_5_0_2 : idx_5_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_0_3 <= rst ? 8'd0 : (en ? w_5_0_2 : w_5_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_5_0_2 <= rst ? 8'd0 : (en ? w_5_0_1 : w_5_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_5_0_1 <= rst ? 8'd0 : (en ? w_5_0_0 : w_5_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_5_0_0 <= rst ? 8'd0 : (en ? w_stream[117:110] : w_5_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_5_0_4 <= rst ? 3'd0 : (en ? idx_5_0_3 : idx_5_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    w_5_1_0 <= rst ? 8'd0 : (en ? w_stream[128:121] : w_5_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_1 <= rst ? 8'd0 : (en ? w_5_1_0 : w_5_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_2 <= rst ? 8'd0 : (en ? w_5_1_1 : w_5_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_3 <= rst ? 8'd0 : (en ? w_5_1_2 : w_5_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_5_0_3 <= rst ? 3'd0 : (en ? idx_5_0_2 : idx_5_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_0_2 <= rst ? 3'd0 : (en ? idx_5_0_1 : idx_5_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_0_1 <= rst ? 3'd0 : (en ? idx_5_0_0 : idx_5_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_0_0 <= rst ? 3'd0 : (en ? w_stream[120:118] : idx_5_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_5_1_4 <= rst ? 8'd0 : (en ? w_5_1_3 : w_5_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_5_1_0 <= rst ? 3'd0 : (en ? w_stream[131:129] : idx_5_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_1 <= rst ? 3'd0 : (en ? idx_5_1_0 : idx_5_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_2 <= rst ? 3'd0 : (en ? idx_5_1_1 : idx_5_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_3 <= rst ? 3'd0 : (en ? idx_5_1_2 : idx_5_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_1_3 <= rst ? 8'd0 : (en ? w_5_1_2 : w_5_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_5_1_2 <= rst ? 8'd0 : (en ? w_5_1_1 : w_5_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_5_1_1 <= rst ? 8'd0 : (en ? w_5_1_0 : w_5_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_5_1_0 <= rst ? 8'd0 : (en ? w_stream[128:121] : w_5_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_5_1_4 <= rst ? 3'd0 : (en ? idx_5_1_3 : idx_5_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    w_6_0_0 <= rst ? 8'd0 : (en ? w_stream[139:132] : w_6_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_1 <= rst ? 8'd0 : (en ? w_6_0_0 : w_6_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_2 <= rst ? 8'd0 : (en ? w_6_0_1 : w_6_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_3 <= rst ? 8'd0 : (en ? w_6_0_2 : w_6_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_4 <= rst ? 8'd0 : (en ? w_6_0_3 : w_6_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_5_1_3 <= rst ? 3'd0 : (en ? idx_5_1_2 : idx_5_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_1_2 <= rst ? 3'd0 : (en ? idx_5_1_1 : idx_5_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_1_1 <= rst ? 3'd0 : (en ? idx_5_1_0 : idx_5_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_1_0 <= rst ? 3'd0 : (en ? w_stream[131:129] : idx_5_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_6_0_5 <= rst ? 8'd0 : (en ? w_6_0_4 : w_6_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_6_0_0 <= rst ? 3'd0 : (en ? w_stream[142:140] : idx_6_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_1 <= rst ? 3'd0 : (en ? idx_6_0_0 : idx_6_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_2 <= rst ? 3'd0 : (en ? idx_6_0_1 : idx_6_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_3 <= rst ? 3'd0 : (en ? idx_6_0_2 : idx_6_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_4 <= rst ? 3'd0 : (en ? idx_6_0_3 : idx_6_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_0_4 <= rst ? 8'd0 : (en ? w_6_0_3 : w_6_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_0_3 <= rst ? 8'd0 : (en ? w_6_0_2 : w_6_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_0_2 <= rst ? 8'd0 : (en ? w_6_0_1 : w_6_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_0_1 <= rst ? 8'd0 : (en ? w_6_0_0 : w_6_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_0_0 <= rst ? 8'd0 : (en ? w_stream[139:132] : w_6_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_6_0_5 <= rst ? 3'd0 : (en ? idx_6_0_4 : idx_6_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    w_6_1_0 <= rst ? 8'd0 : (en ? w_stream[150:143] : w_6_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_1 <= rst ? 8'd0 : (en ? w_6_1_0 : w_6_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_2 <= rst ? 8'd0 : (en ? w_6_1_1 : w_6_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_3 <= rst ? 8'd0 : (en ? w_6_1_2 : w_6_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_4 <= rst ? 8'd0 : (en ? w_6_1_3 : w_6_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_6_0_4 <= rst ? 3'd0 : (en ? idx_6_0_3 : idx_6_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_0_3 <= rst ? 3'd0 : (en ? idx_6_0_2 : idx_6_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_0_2 <= rst ? 3'd0 : (en ? idx_6_0_1 : idx_6_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_0_1 <= rst ? 3'd0 : (en ? idx_6_0_0 : idx_6_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_0_0 <= rst ? 3'd0 : (en ? w_stream[142:140] : idx_6_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_6_1_5 <= rst ? 8'd0 : (en ? w_6_1_4 : w_6_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_6_1_0 <= rst ? 3'd0 : (en ? w_stream[153:151] : idx_6_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_1 <= rst ? 3'd0 : (en ? idx_6_1_0 : idx_6_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_2 <= rst ? 3'd0 : (en ? idx_6_1_1 : idx_6_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_3 <= rst ? 3'd0 : (en ? idx_6_1_2 : idx_6_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_4 <= rst ? 3'd0 : (en ? idx_6_1_3 : idx_6_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_1_4 <= rst ? 8'd0 : (en ? w_6_1_3 : w_6_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_1_3 <= rst ? 8'd0 : (en ? w_6_1_2 : w_6_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_1_2 <= rst ? 8'd0 : (en ? w_6_1_1 : w_6_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_1_1 <= rst ? 8'd0 : (en ? w_6_1_0 : w_6_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_6_1_0 <= rst ? 8'd0 : (en ? w_stream[150:143] : w_6_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_6_1_5 <= rst ? 3'd0 : (en ? idx_6_1_4 : idx_6_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    w_7_0_0 <= rst ? 8'd0 : (en ? w_stream[161:154] : w_7_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_1 <= rst ? 8'd0 : (en ? w_7_0_0 : w_7_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_2 <= rst ? 8'd0 : (en ? w_7_0_1 : w_7_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_3 <= rst ? 8'd0 : (en ? w_7_0_2 : w_7_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_4 <= rst ? 8'd0 : (en ? w_7_0_3 : w_7_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_5 <= rst ? 8'd0 : (en ? w_7_0_4 : w_7_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_6_1_4 <= rst ? 3'd0 : (en ? idx_6_1_3 : idx_6_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_1_3 <= rst ? 3'd0 : (en ? idx_6_1_2 : idx_6_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_1_2 <= rst ? 3'd0 : (en ? idx_6_1_1 : idx_6_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_1_1 <= rst ? 3'd0 : (en ? idx_6_1_0 : idx_6_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_1_0 <= rst ? 3'd0 : (en ? w_stream[153:151] : idx_6_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_7_0_6 <= rst ? 8'd0 : (en ? w_7_0_5 : w_7_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_7_0_0 <= rst ? 3'd0 : (en ? w_stream[164:162] : idx_7_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_1 <= rst ? 3'd0 : (en ? idx_7_0_0 : idx_7_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_2 <= rst ? 3'd0 : (en ? idx_7_0_1 : idx_7_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_3 <= rst ? 3'd0 : (en ? idx_7_0_2 : idx_7_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_4 <= rst ? 3'd0 : (en ? idx_7_0_3 : idx_7_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_5 <= rst ? 3'd0 : (en ? idx_7_0_4 : idx_7_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_5 <= rst ? 8'd0 : (en ? w_7_0_4 : w_7_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_0_4 <= rst ? 8'd0 : (en ? w_7_0_3 : w_7_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_0_3 <= rst ? 8'd0 : (en ? w_7_0_2 : w_7_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_0_2 <= rst ? 8'd0 : (en ? w_7_0_1 : w_7_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_0_1 <= rst ? 8'd0 : (en ? w_7_0_0 : w_7_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_0_0 <= rst ? 8'd0 : (en ? w_stream[161:154] : w_7_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_7_0_6 <= rst ? 3'd0 : (en ? idx_7_0_5 : idx_7_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    w_7_1_0 <= rst ? 8'd0 : (en ? w_stream[172:165] : w_7_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_1 <= rst ? 8'd0 : (en ? w_7_1_0 : w_7_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_2 <= rst ? 8'd0 : (en ? w_7_1_1 : w_7_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_3 <= rst ? 8'd0 : (en ? w_7_1_2 : w_7_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_4 <= rst ? 8'd0 : (en ? w_7_1_3 : w_7_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_5 <= rst ? 8'd0 : (en ? w_7_1_4 : w_7_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_7_0_5 <= rst ? 3'd0 : (en ? idx_7_0_4 : idx_7_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_0_4 <= rst ? 3'd0 : (en ? idx_7_0_3 : idx_7_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_0_3 <= rst ? 3'd0 : (en ? idx_7_0_2 : idx_7_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_0_2 <= rst ? 3'd0 : (en ? idx_7_0_1 : idx_7_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_0_1 <= rst ? 3'd0 : (en ? idx_7_0_0 : idx_7_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_0_0 <= rst ? 3'd0 : (en ? w_stream[164:162] : idx_7_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_7_1_6 <= rst ? 8'd0 : (en ? w_7_1_5 : w_7_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_7_1_0 <= rst ? 3'd0 : (en ? w_stream[175:173] : idx_7_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_1 <= rst ? 3'd0 : (en ? idx_7_1_0 : idx_7_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_2 <= rst ? 3'd0 : (en ? idx_7_1_1 : idx_7_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_3 <= rst ? 3'd0 : (en ? idx_7_1_2 : idx_7_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_4 <= rst ? 3'd0 : (en ? idx_7_1_3 : idx_7_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_5 <= rst ? 3'd0 : (en ? idx_7_1_4 : idx_7_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_5 <= rst ? 8'd0 : (en ? w_7_1_4 : w_7_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_1_4 <= rst ? 8'd0 : (en ? w_7_1_3 : w_7_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_1_3 <= rst ? 8'd0 : (en ? w_7_1_2 : w_7_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_1_2 <= rst ? 8'd0 : (en ? w_7_1_1 : w_7_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_1_1 <= rst ? 8'd0 : (en ? w_7_1_0 : w_7_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_7_1_0 <= rst ? 8'd0 : (en ? w_stream[172:165] : w_7_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_7_1_6 <= rst ? 3'd0 : (en ? idx_7_1_5 : idx_7_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    w_8_0_0 <= rst ? 8'd0 : (en ? w_stream[183:176] : w_8_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_1 <= rst ? 8'd0 : (en ? w_8_0_0 : w_8_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_2 <= rst ? 8'd0 : (en ? w_8_0_1 : w_8_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_3 <= rst ? 8'd0 : (en ? w_8_0_2 : w_8_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_4 <= rst ? 8'd0 : (en ? w_8_0_3 : w_8_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_5 <= rst ? 8'd0 : (en ? w_8_0_4 : w_8_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_6 <= rst ? 8'd0 : (en ? w_8_0_5 : w_8_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_7_1_5 <= rst ? 3'd0 : (en ? idx_7_1_4 : idx_7_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_1_4 <= rst ? 3'd0 : (en ? idx_7_1_3 : idx_7_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_1_3 <= rst ? 3'd0 : (en ? idx_7_1_2 : idx_7_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_1_2 <= rst ? 3'd0 : (en ? idx_7_1_1 : idx_7_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_1_1 <= rst ? 3'd0 : (en ? idx_7_1_0 : idx_7_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_1_0 <= rst ? 3'd0 : (en ? w_stream[175:173] : idx_7_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_8_0_7 <= rst ? 8'd0 : (en ? w_8_0_6 : w_8_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_8_0_0 <= rst ? 3'd0 : (en ? w_stream[186:184] : idx_8_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_1 <= rst ? 3'd0 : (en ? idx_8_0_0 : idx_8_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_2 <= rst ? 3'd0 : (en ? idx_8_0_1 : idx_8_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_3 <= rst ? 3'd0 : (en ? idx_8_0_2 : idx_8_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_4 <= rst ? 3'd0 : (en ? idx_8_0_3 : idx_8_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_5 <= rst ? 3'd0 : (en ? idx_8_0_4 : idx_8_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_6 <= rst ? 3'd0 : (en ? idx_8_0_5 : idx_8_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_6 <= rst ? 8'd0 : (en ? w_8_0_5 : w_8_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_0_5 <= rst ? 8'd0 : (en ? w_8_0_4 : w_8_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_0_4 <= rst ? 8'd0 : (en ? w_8_0_3 : w_8_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_0_3 <= rst ? 8'd0 : (en ? w_8_0_2 : w_8_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_0_2 <= rst ? 8'd0 : (en ? w_8_0_1 : w_8_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_0_1 <= rst ? 8'd0 : (en ? w_8_0_0 : w_8_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_0_0 <= rst ? 8'd0 : (en ? w_stream[183:176] : w_8_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_8_0_7 <= rst ? 3'd0 : (en ? idx_8_0_6 : idx_8_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    w_8_1_0 <= rst ? 8'd0 : (en ? w_stream[194:187] : w_8_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_1 <= rst ? 8'd0 : (en ? w_8_1_0 : w_8_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_2 <= rst ? 8'd0 : (en ? w_8_1_1 : w_8_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_3 <= rst ? 8'd0 : (en ? w_8_1_2 : w_8_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_4 <= rst ? 8'd0 : (en ? w_8_1_3 : w_8_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_5 <= rst ? 8'd0 : (en ? w_8_1_4 : w_8_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_6 <= rst ? 8'd0 : (en ? w_8_1_5 : w_8_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_8_0_6 <= rst ? 3'd0 : (en ? idx_8_0_5 : idx_8_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_5 <= rst ? 3'd0 : (en ? idx_8_0_4 : idx_8_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_4 <= rst ? 3'd0 : (en ? idx_8_0_3 : idx_8_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_3 <= rst ? 3'd0 : (en ? idx_8_0_2 : idx_8_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_2 <= rst ? 3'd0 : (en ? idx_8_0_1 : idx_8_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_1 <= rst ? 3'd0 : (en ? idx_8_0_0 : idx_8_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_0 <= rst ? 3'd0 : (en ? w_stream[186:184] : idx_8_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_8_1_7 <= rst ? 8'd0 : (en ? w_8_1_6 : w_8_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_8_1_0 <= rst ? 3'd0 : (en ? w_stream[197:195] : idx_8_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_1 <= rst ? 3'd0 : (en ? idx_8_1_0 : idx_8_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_2 <= rst ? 3'd0 : (en ? idx_8_1_1 : idx_8_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_3 <= rst ? 3'd0 : (en ? idx_8_1_2 : idx_8_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_4 <= rst ? 3'd0 : (en ? idx_8_1_3 : idx_8_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_5 <= rst ? 3'd0 : (en ? idx_8_1_4 : idx_8_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_6 <= rst ? 3'd0 : (en ? idx_8_1_5 : idx_8_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_6 <= rst ? 8'd0 : (en ? w_8_1_5 : w_8_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_1_5 <= rst ? 8'd0 : (en ? w_8_1_4 : w_8_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_1_4 <= rst ? 8'd0 : (en ? w_8_1_3 : w_8_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_1_3 <= rst ? 8'd0 : (en ? w_8_1_2 : w_8_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_1_2 <= rst ? 8'd0 : (en ? w_8_1_1 : w_8_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_1_1 <= rst ? 8'd0 : (en ? w_8_1_0 : w_8_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_8_1_0 <= rst ? 8'd0 : (en ? w_stream[194:187] : w_8_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_8_1_7 <= rst ? 3'd0 : (en ? idx_8_1_6 : idx_8_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    w_9_0_0 <= rst ? 8'd0 : (en ? w_stream[205:198] : w_9_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_1 <= rst ? 8'd0 : (en ? w_9_0_0 : w_9_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_2 <= rst ? 8'd0 : (en ? w_9_0_1 : w_9_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_3 <= rst ? 8'd0 : (en ? w_9_0_2 : w_9_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_4 <= rst ? 8'd0 : (en ? w_9_0_3 : w_9_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_5 <= rst ? 8'd0 : (en ? w_9_0_4 : w_9_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_6 <= rst ? 8'd0 : (en ? w_9_0_5 : w_9_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_7 <= rst ? 8'd0 : (en ? w_9_0_6 : w_9_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_8_1_6 <= rst ? 3'd0 : (en ? idx_8_1_5 : idx_8_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_5 <= rst ? 3'd0 : (en ? idx_8_1_4 : idx_8_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_4 <= rst ? 3'd0 : (en ? idx_8_1_3 : idx_8_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_3 <= rst ? 3'd0 : (en ? idx_8_1_2 : idx_8_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_2 <= rst ? 3'd0 : (en ? idx_8_1_1 : idx_8_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_1 <= rst ? 3'd0 : (en ? idx_8_1_0 : idx_8_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_0 <= rst ? 3'd0 : (en ? w_stream[197:195] : idx_8_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_9_0_8 <= rst ? 8'd0 : (en ? w_9_0_7 : w_9_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_9_0_0 <= rst ? 3'd0 : (en ? w_stream[208:206] : idx_9_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_1 <= rst ? 3'd0 : (en ? idx_9_0_0 : idx_9_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_2 <= rst ? 3'd0 : (en ? idx_9_0_1 : idx_9_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_3 <= rst ? 3'd0 : (en ? idx_9_0_2 : idx_9_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_4 <= rst ? 3'd0 : (en ? idx_9_0_3 : idx_9_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_5 <= rst ? 3'd0 : (en ? idx_9_0_4 : idx_9_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_6 <= rst ? 3'd0 : (en ? idx_9_0_5 : idx_9_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_7 <= rst ? 3'd0 : (en ? idx_9_0_6 : idx_9_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_7 <= rst ? 8'd0 : (en ? w_9_0_6 : w_9_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_6 <= rst ? 8'd0 : (en ? w_9_0_5 : w_9_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_5 <= rst ? 8'd0 : (en ? w_9_0_4 : w_9_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_4 <= rst ? 8'd0 : (en ? w_9_0_3 : w_9_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_3 <= rst ? 8'd0 : (en ? w_9_0_2 : w_9_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_2 <= rst ? 8'd0 : (en ? w_9_0_1 : w_9_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_1 <= rst ? 8'd0 : (en ? w_9_0_0 : w_9_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_0_0 <= rst ? 8'd0 : (en ? w_stream[205:198] : w_9_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_9_0_8 <= rst ? 3'd0 : (en ? idx_9_0_7 : idx_9_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    w_9_1_0 <= rst ? 8'd0 : (en ? w_stream[216:209] : w_9_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_1 <= rst ? 8'd0 : (en ? w_9_1_0 : w_9_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_2 <= rst ? 8'd0 : (en ? w_9_1_1 : w_9_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_3 <= rst ? 8'd0 : (en ? w_9_1_2 : w_9_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_4 <= rst ? 8'd0 : (en ? w_9_1_3 : w_9_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_5 <= rst ? 8'd0 : (en ? w_9_1_4 : w_9_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_6 <= rst ? 8'd0 : (en ? w_9_1_5 : w_9_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_7 <= rst ? 8'd0 : (en ? w_9_1_6 : w_9_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_9_0_7 <= rst ? 3'd0 : (en ? idx_9_0_6 : idx_9_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_6 <= rst ? 3'd0 : (en ? idx_9_0_5 : idx_9_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_5 <= rst ? 3'd0 : (en ? idx_9_0_4 : idx_9_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_4 <= rst ? 3'd0 : (en ? idx_9_0_3 : idx_9_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_3 <= rst ? 3'd0 : (en ? idx_9_0_2 : idx_9_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_2 <= rst ? 3'd0 : (en ? idx_9_0_1 : idx_9_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_1 <= rst ? 3'd0 : (en ? idx_9_0_0 : idx_9_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_0 <= rst ? 3'd0 : (en ? w_stream[208:206] : idx_9_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_9_1_8 <= rst ? 8'd0 : (en ? w_9_1_7 : w_9_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_9_1_0 <= rst ? 3'd0 : (en ? w_stream[219:217] : idx_9_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_1 <= rst ? 3'd0 : (en ? idx_9_1_0 : idx_9_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_2 <= rst ? 3'd0 : (en ? idx_9_1_1 : idx_9_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_3 <= rst ? 3'd0 : (en ? idx_9_1_2 : idx_9_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_4 <= rst ? 3'd0 : (en ? idx_9_1_3 : idx_9_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_5 <= rst ? 3'd0 : (en ? idx_9_1_4 : idx_9_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_6 <= rst ? 3'd0 : (en ? idx_9_1_5 : idx_9_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_7 <= rst ? 3'd0 : (en ? idx_9_1_6 : idx_9_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_7 <= rst ? 8'd0 : (en ? w_9_1_6 : w_9_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_6 <= rst ? 8'd0 : (en ? w_9_1_5 : w_9_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_5 <= rst ? 8'd0 : (en ? w_9_1_4 : w_9_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_4 <= rst ? 8'd0 : (en ? w_9_1_3 : w_9_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_3 <= rst ? 8'd0 : (en ? w_9_1_2 : w_9_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_2 <= rst ? 8'd0 : (en ? w_9_1_1 : w_9_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_1 <= rst ? 8'd0 : (en ? w_9_1_0 : w_9_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_9_1_0 <= rst ? 8'd0 : (en ? w_stream[216:209] : w_9_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_9_1_8 <= rst ? 3'd0 : (en ? idx_9_1_7 : idx_9_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    w_10_0_0 <= rst ? 8'd0 : (en ? w_stream[227:220] : w_10_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_1 <= rst ? 8'd0 : (en ? w_10_0_0 : w_10_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_2 <= rst ? 8'd0 : (en ? w_10_0_1 : w_10_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_3 <= rst ? 8'd0 : (en ? w_10_0_2 : w_10_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_4 <= rst ? 8'd0 : (en ? w_10_0_3 : w_10_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_5 <= rst ? 8'd0 : (en ? w_10_0_4 : w_10_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_6 <= rst ? 8'd0 : (en ? w_10_0_5 : w_10_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_7 <= rst ? 8'd0 : (en ? w_10_0_6 : w_10_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_8 <= rst ? 8'd0 : (en ? w_10_0_7 : w_10_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_9_1_7 <= rst ? 3'd0 : (en ? idx_9_1_6 : idx_9_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_6 <= rst ? 3'd0 : (en ? idx_9_1_5 : idx_9_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_5 <= rst ? 3'd0 : (en ? idx_9_1_4 : idx_9_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_4 <= rst ? 3'd0 : (en ? idx_9_1_3 : idx_9_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_3 <= rst ? 3'd0 : (en ? idx_9_1_2 : idx_9_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_2 <= rst ? 3'd0 : (en ? idx_9_1_1 : idx_9_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_1 <= rst ? 3'd0 : (en ? idx_9_1_0 : idx_9_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_0 <= rst ? 3'd0 : (en ? w_stream[219:217] : idx_9_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_10_0_9 <= rst ? 8'd0 : (en ? w_10_0_8 : w_10_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_10_0_0 <= rst ? 3'd0 : (en ? w_stream[230:228] : idx_10_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_1 <= rst ? 3'd0 : (en ? idx_10_0_0 : idx_10_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_2 <= rst ? 3'd0 : (en ? idx_10_0_1 : idx_10_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_3 <= rst ? 3'd0 : (en ? idx_10_0_2 : idx_10_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_4 <= rst ? 3'd0 : (en ? idx_10_0_3 : idx_10_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_5 <= rst ? 3'd0 : (en ? idx_10_0_4 : idx_10_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_6 <= rst ? 3'd0 : (en ? idx_10_0_5 : idx_10_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_7 <= rst ? 3'd0 : (en ? idx_10_0_6 : idx_10_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_8 <= rst ? 3'd0 : (en ? idx_10_0_7 : idx_10_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_8 <= rst ? 8'd0 : (en ? w_10_0_7 : w_10_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_7 <= rst ? 8'd0 : (en ? w_10_0_6 : w_10_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_6 <= rst ? 8'd0 : (en ? w_10_0_5 : w_10_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_5 <= rst ? 8'd0 : (en ? w_10_0_4 : w_10_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_4 <= rst ? 8'd0 : (en ? w_10_0_3 : w_10_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_3 <= rst ? 8'd0 : (en ? w_10_0_2 : w_10_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_2 <= rst ? 8'd0 : (en ? w_10_0_1 : w_10_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_1 <= rst ? 8'd0 : (en ? w_10_0_0 : w_10_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_0_0 <= rst ? 8'd0 : (en ? w_stream[227:220] : w_10_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_10_0_9 <= rst ? 3'd0 : (en ? idx_10_0_8 : idx_10_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    w_10_1_0 <= rst ? 8'd0 : (en ? w_stream[238:231] : w_10_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_1 <= rst ? 8'd0 : (en ? w_10_1_0 : w_10_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_2 <= rst ? 8'd0 : (en ? w_10_1_1 : w_10_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_3 <= rst ? 8'd0 : (en ? w_10_1_2 : w_10_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_4 <= rst ? 8'd0 : (en ? w_10_1_3 : w_10_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_5 <= rst ? 8'd0 : (en ? w_10_1_4 : w_10_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_6 <= rst ? 8'd0 : (en ? w_10_1_5 : w_10_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_7 <= rst ? 8'd0 : (en ? w_10_1_6 : w_10_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_8 <= rst ? 8'd0 : (en ? w_10_1_7 : w_10_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_10_0_8 <= rst ? 3'd0 : (en ? idx_10_0_7 : idx_10_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_7 <= rst ? 3'd0 : (en ? idx_10_0_6 : idx_10_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_6 <= rst ? 3'd0 : (en ? idx_10_0_5 : idx_10_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_5 <= rst ? 3'd0 : (en ? idx_10_0_4 : idx_10_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_4 <= rst ? 3'd0 : (en ? idx_10_0_3 : idx_10_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_3 <= rst ? 3'd0 : (en ? idx_10_0_2 : idx_10_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_2 <= rst ? 3'd0 : (en ? idx_10_0_1 : idx_10_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_1 <= rst ? 3'd0 : (en ? idx_10_0_0 : idx_10_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_0 <= rst ? 3'd0 : (en ? w_stream[230:228] : idx_10_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_10_1_9 <= rst ? 8'd0 : (en ? w_10_1_8 : w_10_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_10_1_0 <= rst ? 3'd0 : (en ? w_stream[241:239] : idx_10_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_1 <= rst ? 3'd0 : (en ? idx_10_1_0 : idx_10_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_2 <= rst ? 3'd0 : (en ? idx_10_1_1 : idx_10_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_3 <= rst ? 3'd0 : (en ? idx_10_1_2 : idx_10_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_4 <= rst ? 3'd0 : (en ? idx_10_1_3 : idx_10_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_5 <= rst ? 3'd0 : (en ? idx_10_1_4 : idx_10_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_6 <= rst ? 3'd0 : (en ? idx_10_1_5 : idx_10_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_7 <= rst ? 3'd0 : (en ? idx_10_1_6 : idx_10_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_8 <= rst ? 3'd0 : (en ? idx_10_1_7 : idx_10_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_8 <= rst ? 8'd0 : (en ? w_10_1_7 : w_10_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_7 <= rst ? 8'd0 : (en ? w_10_1_6 : w_10_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_6 <= rst ? 8'd0 : (en ? w_10_1_5 : w_10_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_5 <= rst ? 8'd0 : (en ? w_10_1_4 : w_10_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_4 <= rst ? 8'd0 : (en ? w_10_1_3 : w_10_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_3 <= rst ? 8'd0 : (en ? w_10_1_2 : w_10_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_2 <= rst ? 8'd0 : (en ? w_10_1_1 : w_10_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_1 <= rst ? 8'd0 : (en ? w_10_1_0 : w_10_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_10_1_0 <= rst ? 8'd0 : (en ? w_stream[238:231] : w_10_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_10_1_9 <= rst ? 3'd0 : (en ? idx_10_1_8 : idx_10_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    w_11_0_0 <= rst ? 8'd0 : (en ? w_stream[249:242] : w_11_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_1 <= rst ? 8'd0 : (en ? w_11_0_0 : w_11_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_2 <= rst ? 8'd0 : (en ? w_11_0_1 : w_11_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_3 <= rst ? 8'd0 : (en ? w_11_0_2 : w_11_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_4 <= rst ? 8'd0 : (en ? w_11_0_3 : w_11_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_5 <= rst ? 8'd0 : (en ? w_11_0_4 : w_11_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_6 <= rst ? 8'd0 : (en ? w_11_0_5 : w_11_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_7 <= rst ? 8'd0 : (en ? w_11_0_6 : w_11_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_8 <= rst ? 8'd0 : (en ? w_11_0_7 : w_11_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_9 <= rst ? 8'd0 : (en ? w_11_0_8 : w_11_0_9);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_10_1_8 <= rst ? 3'd0 : (en ? idx_10_1_7 : idx_10_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_7 <= rst ? 3'd0 : (en ? idx_10_1_6 : idx_10_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_6 <= rst ? 3'd0 : (en ? idx_10_1_5 : idx_10_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_5 <= rst ? 3'd0 : (en ? idx_10_1_4 : idx_10_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_4 <= rst ? 3'd0 : (en ? idx_10_1_3 : idx_10_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_3 <= rst ? 3'd0 : (en ? idx_10_1_2 : idx_10_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_2 <= rst ? 3'd0 : (en ? idx_10_1_1 : idx_10_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_1 <= rst ? 3'd0 : (en ? idx_10_1_0 : idx_10_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_0 <= rst ? 3'd0 : (en ? w_stream[241:239] : idx_10_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_11_0_10 <= rst ? 8'd0 : (en ? w_11_0_9 : w_11_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_11_0_0 <= rst ? 3'd0 : (en ? w_stream[252:250] : idx_11_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_1 <= rst ? 3'd0 : (en ? idx_11_0_0 : idx_11_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_2 <= rst ? 3'd0 : (en ? idx_11_0_1 : idx_11_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_3 <= rst ? 3'd0 : (en ? idx_11_0_2 : idx_11_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_4 <= rst ? 3'd0 : (en ? idx_11_0_3 : idx_11_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_5 <= rst ? 3'd0 : (en ? idx_11_0_4 : idx_11_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_6 <= rst ? 3'd0 : (en ? idx_11_0_5 : idx_11_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_7 <= rst ? 3'd0 : (en ? idx_11_0_6 : idx_11_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_8 <= rst ? 3'd0 : (en ? idx_11_0_7 : idx_11_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_9 <= rst ? 3'd0 : (en ? idx_11_0_8 : idx_11_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_9 <= rst ? 8'd0 : (en ? w_11_0_8 : w_11_0_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_8 <= rst ? 8'd0 : (en ? w_11_0_7 : w_11_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_7 <= rst ? 8'd0 : (en ? w_11_0_6 : w_11_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_6 <= rst ? 8'd0 : (en ? w_11_0_5 : w_11_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_5 <= rst ? 8'd0 : (en ? w_11_0_4 : w_11_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_4 <= rst ? 8'd0 : (en ? w_11_0_3 : w_11_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_3 <= rst ? 8'd0 : (en ? w_11_0_2 : w_11_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_2 <= rst ? 8'd0 : (en ? w_11_0_1 : w_11_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_1 <= rst ? 8'd0 : (en ? w_11_0_0 : w_11_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_0_0 <= rst ? 8'd0 : (en ? w_stream[249:242] : w_11_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_11_0_10 <= rst ? 3'd0 : (en ? idx_11_0_9 : idx_11_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    w_11_1_0 <= rst ? 8'd0 : (en ? w_stream[260:253] : w_11_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_1 <= rst ? 8'd0 : (en ? w_11_1_0 : w_11_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_2 <= rst ? 8'd0 : (en ? w_11_1_1 : w_11_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_3 <= rst ? 8'd0 : (en ? w_11_1_2 : w_11_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_4 <= rst ? 8'd0 : (en ? w_11_1_3 : w_11_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_5 <= rst ? 8'd0 : (en ? w_11_1_4 : w_11_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_6 <= rst ? 8'd0 : (en ? w_11_1_5 : w_11_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_7 <= rst ? 8'd0 : (en ? w_11_1_6 : w_11_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_8 <= rst ? 8'd0 : (en ? w_11_1_7 : w_11_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_9 <= rst ? 8'd0 : (en ? w_11_1_8 : w_11_1_9);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_11_0_9 <= rst ? 3'd0 : (en ? idx_11_0_8 : idx_11_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_8 <= rst ? 3'd0 : (en ? idx_11_0_7 : idx_11_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_7 <= rst ? 3'd0 : (en ? idx_11_0_6 : idx_11_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_6 <= rst ? 3'd0 : (en ? idx_11_0_5 : idx_11_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_5 <= rst ? 3'd0 : (en ? idx_11_0_4 : idx_11_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_4 <= rst ? 3'd0 : (en ? idx_11_0_3 : idx_11_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_3 <= rst ? 3'd0 : (en ? idx_11_0_2 : idx_11_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_2 <= rst ? 3'd0 : (en ? idx_11_0_1 : idx_11_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_1 <= rst ? 3'd0 : (en ? idx_11_0_0 : idx_11_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_0 <= rst ? 3'd0 : (en ? w_stream[252:250] : idx_11_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_11_1_10 <= rst ? 8'd0 : (en ? w_11_1_9 : w_11_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_11_1_0 <= rst ? 3'd0 : (en ? w_stream[263:261] : idx_11_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_1 <= rst ? 3'd0 : (en ? idx_11_1_0 : idx_11_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_2 <= rst ? 3'd0 : (en ? idx_11_1_1 : idx_11_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_3 <= rst ? 3'd0 : (en ? idx_11_1_2 : idx_11_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_4 <= rst ? 3'd0 : (en ? idx_11_1_3 : idx_11_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_5 <= rst ? 3'd0 : (en ? idx_11_1_4 : idx_11_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_6 <= rst ? 3'd0 : (en ? idx_11_1_5 : idx_11_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_7 <= rst ? 3'd0 : (en ? idx_11_1_6 : idx_11_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_8 <= rst ? 3'd0 : (en ? idx_11_1_7 : idx_11_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_9 <= rst ? 3'd0 : (en ? idx_11_1_8 : idx_11_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_9 <= rst ? 8'd0 : (en ? w_11_1_8 : w_11_1_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_8 <= rst ? 8'd0 : (en ? w_11_1_7 : w_11_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_7 <= rst ? 8'd0 : (en ? w_11_1_6 : w_11_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_6 <= rst ? 8'd0 : (en ? w_11_1_5 : w_11_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_5 <= rst ? 8'd0 : (en ? w_11_1_4 : w_11_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_4 <= rst ? 8'd0 : (en ? w_11_1_3 : w_11_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_3 <= rst ? 8'd0 : (en ? w_11_1_2 : w_11_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_2 <= rst ? 8'd0 : (en ? w_11_1_1 : w_11_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_1 <= rst ? 8'd0 : (en ? w_11_1_0 : w_11_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_11_1_0 <= rst ? 8'd0 : (en ? w_stream[260:253] : w_11_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_11_1_10 <= rst ? 3'd0 : (en ? idx_11_1_9 : idx_11_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    w_12_0_0 <= rst ? 8'd0 : (en ? w_stream[271:264] : w_12_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_1 <= rst ? 8'd0 : (en ? w_12_0_0 : w_12_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_2 <= rst ? 8'd0 : (en ? w_12_0_1 : w_12_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_3 <= rst ? 8'd0 : (en ? w_12_0_2 : w_12_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_4 <= rst ? 8'd0 : (en ? w_12_0_3 : w_12_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_5 <= rst ? 8'd0 : (en ? w_12_0_4 : w_12_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_6 <= rst ? 8'd0 : (en ? w_12_0_5 : w_12_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_7 <= rst ? 8'd0 : (en ? w_12_0_6 : w_12_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_8 <= rst ? 8'd0 : (en ? w_12_0_7 : w_12_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_9 <= rst ? 8'd0 : (en ? w_12_0_8 : w_12_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_10 <= rst ? 8'd0 : (en ? w_12_0_9 : w_12_0_10);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_11_1_9 <= rst ? 3'd0 : (en ? idx_11_1_8 : idx_11_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_8 <= rst ? 3'd0 : (en ? idx_11_1_7 : idx_11_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_7 <= rst ? 3'd0 : (en ? idx_11_1_6 : idx_11_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_6 <= rst ? 3'd0 : (en ? idx_11_1_5 : idx_11_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_5 <= rst ? 3'd0 : (en ? idx_11_1_4 : idx_11_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_4 <= rst ? 3'd0 : (en ? idx_11_1_3 : idx_11_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_3 <= rst ? 3'd0 : (en ? idx_11_1_2 : idx_11_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_2 <= rst ? 3'd0 : (en ? idx_11_1_1 : idx_11_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_1 <= rst ? 3'd0 : (en ? idx_11_1_0 : idx_11_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_0 <= rst ? 3'd0 : (en ? w_stream[263:261] : idx_11_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_12_0_11 <= rst ? 8'd0 : (en ? w_12_0_10 : w_12_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_12_0_0 <= rst ? 3'd0 : (en ? w_stream[274:272] : idx_12_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_1 <= rst ? 3'd0 : (en ? idx_12_0_0 : idx_12_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_2 <= rst ? 3'd0 : (en ? idx_12_0_1 : idx_12_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_3 <= rst ? 3'd0 : (en ? idx_12_0_2 : idx_12_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_4 <= rst ? 3'd0 : (en ? idx_12_0_3 : idx_12_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_5 <= rst ? 3'd0 : (en ? idx_12_0_4 : idx_12_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_6 <= rst ? 3'd0 : (en ? idx_12_0_5 : idx_12_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_7 <= rst ? 3'd0 : (en ? idx_12_0_6 : idx_12_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_8 <= rst ? 3'd0 : (en ? idx_12_0_7 : idx_12_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_9 <= rst ? 3'd0 : (en ? idx_12_0_8 : idx_12_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_10 <= rst ? 3'd0 : (en ? idx_12_0_9 : idx_12_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_10 <= rst ? 8'd0 : (en ? w_12_0_9 : w_12_0_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_9 <= rst ? 8'd0 : (en ? w_12_0_8 : w_12_0_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_8 <= rst ? 8'd0 : (en ? w_12_0_7 : w_12_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_7 <= rst ? 8'd0 : (en ? w_12_0_6 : w_12_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_6 <= rst ? 8'd0 : (en ? w_12_0_5 : w_12_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_5 <= rst ? 8'd0 : (en ? w_12_0_4 : w_12_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_4 <= rst ? 8'd0 : (en ? w_12_0_3 : w_12_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_3 <= rst ? 8'd0 : (en ? w_12_0_2 : w_12_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_2 <= rst ? 8'd0 : (en ? w_12_0_1 : w_12_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_1 <= rst ? 8'd0 : (en ? w_12_0_0 : w_12_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_0_0 <= rst ? 8'd0 : (en ? w_stream[271:264] : w_12_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_12_0_11 <= rst ? 3'd0 : (en ? idx_12_0_10 : idx_12_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    w_12_1_0 <= rst ? 8'd0 : (en ? w_stream[282:275] : w_12_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_1 <= rst ? 8'd0 : (en ? w_12_1_0 : w_12_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_2 <= rst ? 8'd0 : (en ? w_12_1_1 : w_12_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_3 <= rst ? 8'd0 : (en ? w_12_1_2 : w_12_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_4 <= rst ? 8'd0 : (en ? w_12_1_3 : w_12_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_5 <= rst ? 8'd0 : (en ? w_12_1_4 : w_12_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_6 <= rst ? 8'd0 : (en ? w_12_1_5 : w_12_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_7 <= rst ? 8'd0 : (en ? w_12_1_6 : w_12_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_8 <= rst ? 8'd0 : (en ? w_12_1_7 : w_12_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_9 <= rst ? 8'd0 : (en ? w_12_1_8 : w_12_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_10 <= rst ? 8'd0 : (en ? w_12_1_9 : w_12_1_10);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_12_0_10 <= rst ? 3'd0 : (en ? idx_12_0_9 : idx_12_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_9 <= rst ? 3'd0 : (en ? idx_12_0_8 : idx_12_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_8 <= rst ? 3'd0 : (en ? idx_12_0_7 : idx_12_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_7 <= rst ? 3'd0 : (en ? idx_12_0_6 : idx_12_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_6 <= rst ? 3'd0 : (en ? idx_12_0_5 : idx_12_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_5 <= rst ? 3'd0 : (en ? idx_12_0_4 : idx_12_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_4 <= rst ? 3'd0 : (en ? idx_12_0_3 : idx_12_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_3 <= rst ? 3'd0 : (en ? idx_12_0_2 : idx_12_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_2 <= rst ? 3'd0 : (en ? idx_12_0_1 : idx_12_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_1 <= rst ? 3'd0 : (en ? idx_12_0_0 : idx_12_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_0 <= rst ? 3'd0 : (en ? w_stream[274:272] : idx_12_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_12_1_11 <= rst ? 8'd0 : (en ? w_12_1_10 : w_12_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_12_1_0 <= rst ? 3'd0 : (en ? w_stream[285:283] : idx_12_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_1 <= rst ? 3'd0 : (en ? idx_12_1_0 : idx_12_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_2 <= rst ? 3'd0 : (en ? idx_12_1_1 : idx_12_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_3 <= rst ? 3'd0 : (en ? idx_12_1_2 : idx_12_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_4 <= rst ? 3'd0 : (en ? idx_12_1_3 : idx_12_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_5 <= rst ? 3'd0 : (en ? idx_12_1_4 : idx_12_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_6 <= rst ? 3'd0 : (en ? idx_12_1_5 : idx_12_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_7 <= rst ? 3'd0 : (en ? idx_12_1_6 : idx_12_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_8 <= rst ? 3'd0 : (en ? idx_12_1_7 : idx_12_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_9 <= rst ? 3'd0 : (en ? idx_12_1_8 : idx_12_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_10 <= rst ? 3'd0 : (en ? idx_12_1_9 : idx_12_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_10 <= rst ? 8'd0 : (en ? w_12_1_9 : w_12_1_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_9 <= rst ? 8'd0 : (en ? w_12_1_8 : w_12_1_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_8 <= rst ? 8'd0 : (en ? w_12_1_7 : w_12_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_7 <= rst ? 8'd0 : (en ? w_12_1_6 : w_12_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_6 <= rst ? 8'd0 : (en ? w_12_1_5 : w_12_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_5 <= rst ? 8'd0 : (en ? w_12_1_4 : w_12_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_4 <= rst ? 8'd0 : (en ? w_12_1_3 : w_12_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_3 <= rst ? 8'd0 : (en ? w_12_1_2 : w_12_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_2 <= rst ? 8'd0 : (en ? w_12_1_1 : w_12_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_1 <= rst ? 8'd0 : (en ? w_12_1_0 : w_12_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_12_1_0 <= rst ? 8'd0 : (en ? w_stream[282:275] : w_12_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_12_1_11 <= rst ? 3'd0 : (en ? idx_12_1_10 : idx_12_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    w_13_0_0 <= rst ? 8'd0 : (en ? w_stream[293:286] : w_13_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_1 <= rst ? 8'd0 : (en ? w_13_0_0 : w_13_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_2 <= rst ? 8'd0 : (en ? w_13_0_1 : w_13_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_3 <= rst ? 8'd0 : (en ? w_13_0_2 : w_13_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_4 <= rst ? 8'd0 : (en ? w_13_0_3 : w_13_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_5 <= rst ? 8'd0 : (en ? w_13_0_4 : w_13_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_6 <= rst ? 8'd0 : (en ? w_13_0_5 : w_13_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_7 <= rst ? 8'd0 : (en ? w_13_0_6 : w_13_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_8 <= rst ? 8'd0 : (en ? w_13_0_7 : w_13_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_9 <= rst ? 8'd0 : (en ? w_13_0_8 : w_13_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_10 <= rst ? 8'd0 : (en ? w_13_0_9 : w_13_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_11 <= rst ? 8'd0 : (en ? w_13_0_10 : w_13_0_11);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_12_1_10 <= rst ? 3'd0 : (en ? idx_12_1_9 : idx_12_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_9 <= rst ? 3'd0 : (en ? idx_12_1_8 : idx_12_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_8 <= rst ? 3'd0 : (en ? idx_12_1_7 : idx_12_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_7 <= rst ? 3'd0 : (en ? idx_12_1_6 : idx_12_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_6 <= rst ? 3'd0 : (en ? idx_12_1_5 : idx_12_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_5 <= rst ? 3'd0 : (en ? idx_12_1_4 : idx_12_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_4 <= rst ? 3'd0 : (en ? idx_12_1_3 : idx_12_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_3 <= rst ? 3'd0 : (en ? idx_12_1_2 : idx_12_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_2 <= rst ? 3'd0 : (en ? idx_12_1_1 : idx_12_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_1 <= rst ? 3'd0 : (en ? idx_12_1_0 : idx_12_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_0 <= rst ? 3'd0 : (en ? w_stream[285:283] : idx_12_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_13_0_12 <= rst ? 8'd0 : (en ? w_13_0_11 : w_13_0_12);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_13_0_0 <= rst ? 3'd0 : (en ? w_stream[296:294] : idx_13_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_1 <= rst ? 3'd0 : (en ? idx_13_0_0 : idx_13_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_2 <= rst ? 3'd0 : (en ? idx_13_0_1 : idx_13_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_3 <= rst ? 3'd0 : (en ? idx_13_0_2 : idx_13_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_4 <= rst ? 3'd0 : (en ? idx_13_0_3 : idx_13_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_5 <= rst ? 3'd0 : (en ? idx_13_0_4 : idx_13_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_6 <= rst ? 3'd0 : (en ? idx_13_0_5 : idx_13_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_7 <= rst ? 3'd0 : (en ? idx_13_0_6 : idx_13_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_8 <= rst ? 3'd0 : (en ? idx_13_0_7 : idx_13_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_9 <= rst ? 3'd0 : (en ? idx_13_0_8 : idx_13_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_10 <= rst ? 3'd0 : (en ? idx_13_0_9 : idx_13_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_11 <= rst ? 3'd0 : (en ? idx_13_0_10 : idx_13_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_11 <= rst ? 8'd0 : (en ? w_13_0_10 : w_13_0_11);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_10 <= rst ? 8'd0 : (en ? w_13_0_9 : w_13_0_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_9 <= rst ? 8'd0 : (en ? w_13_0_8 : w_13_0_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_8 <= rst ? 8'd0 : (en ? w_13_0_7 : w_13_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_7 <= rst ? 8'd0 : (en ? w_13_0_6 : w_13_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_6 <= rst ? 8'd0 : (en ? w_13_0_5 : w_13_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_5 <= rst ? 8'd0 : (en ? w_13_0_4 : w_13_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_4 <= rst ? 8'd0 : (en ? w_13_0_3 : w_13_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_3 <= rst ? 8'd0 : (en ? w_13_0_2 : w_13_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_2 <= rst ? 8'd0 : (en ? w_13_0_1 : w_13_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_1 <= rst ? 8'd0 : (en ? w_13_0_0 : w_13_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_0_0 <= rst ? 8'd0 : (en ? w_stream[293:286] : w_13_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_13_0_12 <= rst ? 3'd0 : (en ? idx_13_0_11 : idx_13_0_12);  // SparseAccel/SparseIndexUnit.swift:30
-    w_13_1_0 <= rst ? 8'd0 : (en ? w_stream[304:297] : w_13_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_1 <= rst ? 8'd0 : (en ? w_13_1_0 : w_13_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_2 <= rst ? 8'd0 : (en ? w_13_1_1 : w_13_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_3 <= rst ? 8'd0 : (en ? w_13_1_2 : w_13_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_4 <= rst ? 8'd0 : (en ? w_13_1_3 : w_13_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_5 <= rst ? 8'd0 : (en ? w_13_1_4 : w_13_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_6 <= rst ? 8'd0 : (en ? w_13_1_5 : w_13_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_7 <= rst ? 8'd0 : (en ? w_13_1_6 : w_13_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_8 <= rst ? 8'd0 : (en ? w_13_1_7 : w_13_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_9 <= rst ? 8'd0 : (en ? w_13_1_8 : w_13_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_10 <= rst ? 8'd0 : (en ? w_13_1_9 : w_13_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_11 <= rst ? 8'd0 : (en ? w_13_1_10 : w_13_1_11);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_13_0_11 <= rst ? 3'd0 : (en ? idx_13_0_10 : idx_13_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_10 <= rst ? 3'd0 : (en ? idx_13_0_9 : idx_13_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_9 <= rst ? 3'd0 : (en ? idx_13_0_8 : idx_13_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_8 <= rst ? 3'd0 : (en ? idx_13_0_7 : idx_13_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_7 <= rst ? 3'd0 : (en ? idx_13_0_6 : idx_13_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_6 <= rst ? 3'd0 : (en ? idx_13_0_5 : idx_13_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_5 <= rst ? 3'd0 : (en ? idx_13_0_4 : idx_13_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_4 <= rst ? 3'd0 : (en ? idx_13_0_3 : idx_13_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_3 <= rst ? 3'd0 : (en ? idx_13_0_2 : idx_13_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_2 <= rst ? 3'd0 : (en ? idx_13_0_1 : idx_13_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_1 <= rst ? 3'd0 : (en ? idx_13_0_0 : idx_13_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_0 <= rst ? 3'd0 : (en ? w_stream[296:294] : idx_13_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_13_1_12 <= rst ? 8'd0 : (en ? w_13_1_11 : w_13_1_12);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_13_1_0 <= rst ? 3'd0 : (en ? w_stream[307:305] : idx_13_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_1 <= rst ? 3'd0 : (en ? idx_13_1_0 : idx_13_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_2 <= rst ? 3'd0 : (en ? idx_13_1_1 : idx_13_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_3 <= rst ? 3'd0 : (en ? idx_13_1_2 : idx_13_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_4 <= rst ? 3'd0 : (en ? idx_13_1_3 : idx_13_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_5 <= rst ? 3'd0 : (en ? idx_13_1_4 : idx_13_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_6 <= rst ? 3'd0 : (en ? idx_13_1_5 : idx_13_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_7 <= rst ? 3'd0 : (en ? idx_13_1_6 : idx_13_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_8 <= rst ? 3'd0 : (en ? idx_13_1_7 : idx_13_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_9 <= rst ? 3'd0 : (en ? idx_13_1_8 : idx_13_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_10 <= rst ? 3'd0 : (en ? idx_13_1_9 : idx_13_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_11 <= rst ? 3'd0 : (en ? idx_13_1_10 : idx_13_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_11 <= rst ? 8'd0 : (en ? w_13_1_10 : w_13_1_11);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_10 <= rst ? 8'd0 : (en ? w_13_1_9 : w_13_1_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_9 <= rst ? 8'd0 : (en ? w_13_1_8 : w_13_1_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_8 <= rst ? 8'd0 : (en ? w_13_1_7 : w_13_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_7 <= rst ? 8'd0 : (en ? w_13_1_6 : w_13_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_6 <= rst ? 8'd0 : (en ? w_13_1_5 : w_13_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_5 <= rst ? 8'd0 : (en ? w_13_1_4 : w_13_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_4 <= rst ? 8'd0 : (en ? w_13_1_3 : w_13_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_3 <= rst ? 8'd0 : (en ? w_13_1_2 : w_13_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_2 <= rst ? 8'd0 : (en ? w_13_1_1 : w_13_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_1 <= rst ? 8'd0 : (en ? w_13_1_0 : w_13_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_13_1_0 <= rst ? 8'd0 : (en ? w_stream[304:297] : w_13_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_13_1_12 <= rst ? 3'd0 : (en ? idx_13_1_11 : idx_13_1_12);  // SparseAccel/SparseIndexUnit.swift:30
-    w_14_0_0 <= rst ? 8'd0 : (en ? w_stream[315:308] : w_14_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_1 <= rst ? 8'd0 : (en ? w_14_0_0 : w_14_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_2 <= rst ? 8'd0 : (en ? w_14_0_1 : w_14_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_3 <= rst ? 8'd0 : (en ? w_14_0_2 : w_14_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_4 <= rst ? 8'd0 : (en ? w_14_0_3 : w_14_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_5 <= rst ? 8'd0 : (en ? w_14_0_4 : w_14_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_6 <= rst ? 8'd0 : (en ? w_14_0_5 : w_14_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_7 <= rst ? 8'd0 : (en ? w_14_0_6 : w_14_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_8 <= rst ? 8'd0 : (en ? w_14_0_7 : w_14_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_9 <= rst ? 8'd0 : (en ? w_14_0_8 : w_14_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_10 <= rst ? 8'd0 : (en ? w_14_0_9 : w_14_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_11 <= rst ? 8'd0 : (en ? w_14_0_10 : w_14_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_12 <= rst ? 8'd0 : (en ? w_14_0_11 : w_14_0_12);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_13_1_11 <= rst ? 3'd0 : (en ? idx_13_1_10 : idx_13_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_10 <= rst ? 3'd0 : (en ? idx_13_1_9 : idx_13_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_9 <= rst ? 3'd0 : (en ? idx_13_1_8 : idx_13_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_8 <= rst ? 3'd0 : (en ? idx_13_1_7 : idx_13_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_7 <= rst ? 3'd0 : (en ? idx_13_1_6 : idx_13_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_6 <= rst ? 3'd0 : (en ? idx_13_1_5 : idx_13_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_5 <= rst ? 3'd0 : (en ? idx_13_1_4 : idx_13_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_4 <= rst ? 3'd0 : (en ? idx_13_1_3 : idx_13_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_3 <= rst ? 3'd0 : (en ? idx_13_1_2 : idx_13_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_2 <= rst ? 3'd0 : (en ? idx_13_1_1 : idx_13_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_1 <= rst ? 3'd0 : (en ? idx_13_1_0 : idx_13_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_0 <= rst ? 3'd0 : (en ? w_stream[307:305] : idx_13_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_14_0_13 <= rst ? 8'd0 : (en ? w_14_0_12 : w_14_0_13);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_14_0_0 <= rst ? 3'd0 : (en ? w_stream[318:316] : idx_14_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_1 <= rst ? 3'd0 : (en ? idx_14_0_0 : idx_14_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_2 <= rst ? 3'd0 : (en ? idx_14_0_1 : idx_14_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_3 <= rst ? 3'd0 : (en ? idx_14_0_2 : idx_14_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_4 <= rst ? 3'd0 : (en ? idx_14_0_3 : idx_14_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_5 <= rst ? 3'd0 : (en ? idx_14_0_4 : idx_14_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_6 <= rst ? 3'd0 : (en ? idx_14_0_5 : idx_14_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_7 <= rst ? 3'd0 : (en ? idx_14_0_6 : idx_14_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_8 <= rst ? 3'd0 : (en ? idx_14_0_7 : idx_14_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_9 <= rst ? 3'd0 : (en ? idx_14_0_8 : idx_14_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_10 <= rst ? 3'd0 : (en ? idx_14_0_9 : idx_14_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_11 <= rst ? 3'd0 : (en ? idx_14_0_10 : idx_14_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_12 <= rst ? 3'd0 : (en ? idx_14_0_11 : idx_14_0_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_12 <= rst ? 8'd0 : (en ? w_14_0_11 : w_14_0_12);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_11 <= rst ? 8'd0 : (en ? w_14_0_10 : w_14_0_11);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_10 <= rst ? 8'd0 : (en ? w_14_0_9 : w_14_0_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_9 <= rst ? 8'd0 : (en ? w_14_0_8 : w_14_0_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_8 <= rst ? 8'd0 : (en ? w_14_0_7 : w_14_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_7 <= rst ? 8'd0 : (en ? w_14_0_6 : w_14_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_6 <= rst ? 8'd0 : (en ? w_14_0_5 : w_14_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_5 <= rst ? 8'd0 : (en ? w_14_0_4 : w_14_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_4 <= rst ? 8'd0 : (en ? w_14_0_3 : w_14_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_3 <= rst ? 8'd0 : (en ? w_14_0_2 : w_14_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_2 <= rst ? 8'd0 : (en ? w_14_0_1 : w_14_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_1 <= rst ? 8'd0 : (en ? w_14_0_0 : w_14_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_0_0 <= rst ? 8'd0 : (en ? w_stream[315:308] : w_14_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_14_0_13 <= rst ? 3'd0 : (en ? idx_14_0_12 : idx_14_0_13);  // SparseAccel/SparseIndexUnit.swift:30
-    w_14_1_0 <= rst ? 8'd0 : (en ? w_stream[326:319] : w_14_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_1 <= rst ? 8'd0 : (en ? w_14_1_0 : w_14_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_2 <= rst ? 8'd0 : (en ? w_14_1_1 : w_14_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_3 <= rst ? 8'd0 : (en ? w_14_1_2 : w_14_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_4 <= rst ? 8'd0 : (en ? w_14_1_3 : w_14_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_5 <= rst ? 8'd0 : (en ? w_14_1_4 : w_14_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_6 <= rst ? 8'd0 : (en ? w_14_1_5 : w_14_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_7 <= rst ? 8'd0 : (en ? w_14_1_6 : w_14_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_8 <= rst ? 8'd0 : (en ? w_14_1_7 : w_14_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_9 <= rst ? 8'd0 : (en ? w_14_1_8 : w_14_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_10 <= rst ? 8'd0 : (en ? w_14_1_9 : w_14_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_11 <= rst ? 8'd0 : (en ? w_14_1_10 : w_14_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_12 <= rst ? 8'd0 : (en ? w_14_1_11 : w_14_1_12);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_14_0_12 <= rst ? 3'd0 : (en ? idx_14_0_11 : idx_14_0_12);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_11 <= rst ? 3'd0 : (en ? idx_14_0_10 : idx_14_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_10 <= rst ? 3'd0 : (en ? idx_14_0_9 : idx_14_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_9 <= rst ? 3'd0 : (en ? idx_14_0_8 : idx_14_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_8 <= rst ? 3'd0 : (en ? idx_14_0_7 : idx_14_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_7 <= rst ? 3'd0 : (en ? idx_14_0_6 : idx_14_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_6 <= rst ? 3'd0 : (en ? idx_14_0_5 : idx_14_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_5 <= rst ? 3'd0 : (en ? idx_14_0_4 : idx_14_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_4 <= rst ? 3'd0 : (en ? idx_14_0_3 : idx_14_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_3 <= rst ? 3'd0 : (en ? idx_14_0_2 : idx_14_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_2 <= rst ? 3'd0 : (en ? idx_14_0_1 : idx_14_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_1 <= rst ? 3'd0 : (en ? idx_14_0_0 : idx_14_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_0 <= rst ? 3'd0 : (en ? w_stream[318:316] : idx_14_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_14_1_13 <= rst ? 8'd0 : (en ? w_14_1_12 : w_14_1_13);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_14_1_0 <= rst ? 3'd0 : (en ? w_stream[329:327] : idx_14_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_1 <= rst ? 3'd0 : (en ? idx_14_1_0 : idx_14_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_2 <= rst ? 3'd0 : (en ? idx_14_1_1 : idx_14_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_3 <= rst ? 3'd0 : (en ? idx_14_1_2 : idx_14_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_4 <= rst ? 3'd0 : (en ? idx_14_1_3 : idx_14_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_5 <= rst ? 3'd0 : (en ? idx_14_1_4 : idx_14_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_6 <= rst ? 3'd0 : (en ? idx_14_1_5 : idx_14_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_7 <= rst ? 3'd0 : (en ? idx_14_1_6 : idx_14_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_8 <= rst ? 3'd0 : (en ? idx_14_1_7 : idx_14_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_9 <= rst ? 3'd0 : (en ? idx_14_1_8 : idx_14_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_10 <= rst ? 3'd0 : (en ? idx_14_1_9 : idx_14_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_11 <= rst ? 3'd0 : (en ? idx_14_1_10 : idx_14_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_12 <= rst ? 3'd0 : (en ? idx_14_1_11 : idx_14_1_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_12 <= rst ? 8'd0 : (en ? w_14_1_11 : w_14_1_12);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_11 <= rst ? 8'd0 : (en ? w_14_1_10 : w_14_1_11);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_10 <= rst ? 8'd0 : (en ? w_14_1_9 : w_14_1_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_9 <= rst ? 8'd0 : (en ? w_14_1_8 : w_14_1_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_8 <= rst ? 8'd0 : (en ? w_14_1_7 : w_14_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_7 <= rst ? 8'd0 : (en ? w_14_1_6 : w_14_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_6 <= rst ? 8'd0 : (en ? w_14_1_5 : w_14_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_5 <= rst ? 8'd0 : (en ? w_14_1_4 : w_14_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_4 <= rst ? 8'd0 : (en ? w_14_1_3 : w_14_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_3 <= rst ? 8'd0 : (en ? w_14_1_2 : w_14_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_2 <= rst ? 8'd0 : (en ? w_14_1_1 : w_14_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_1 <= rst ? 8'd0 : (en ? w_14_1_0 : w_14_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_14_1_0 <= rst ? 8'd0 : (en ? w_stream[326:319] : w_14_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_14_1_13 <= rst ? 3'd0 : (en ? idx_14_1_12 : idx_14_1_13);  // SparseAccel/SparseIndexUnit.swift:30
-    w_15_0_0 <= rst ? 8'd0 : (en ? w_stream[337:330] : w_15_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_1 <= rst ? 8'd0 : (en ? w_15_0_0 : w_15_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_2 <= rst ? 8'd0 : (en ? w_15_0_1 : w_15_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_3 <= rst ? 8'd0 : (en ? w_15_0_2 : w_15_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_4 <= rst ? 8'd0 : (en ? w_15_0_3 : w_15_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_5 <= rst ? 8'd0 : (en ? w_15_0_4 : w_15_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_6 <= rst ? 8'd0 : (en ? w_15_0_5 : w_15_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_7 <= rst ? 8'd0 : (en ? w_15_0_6 : w_15_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_8 <= rst ? 8'd0 : (en ? w_15_0_7 : w_15_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_9 <= rst ? 8'd0 : (en ? w_15_0_8 : w_15_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_10 <= rst ? 8'd0 : (en ? w_15_0_9 : w_15_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_11 <= rst ? 8'd0 : (en ? w_15_0_10 : w_15_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_12 <= rst ? 8'd0 : (en ? w_15_0_11 : w_15_0_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_13 <= rst ? 8'd0 : (en ? w_15_0_12 : w_15_0_13);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_14_1_12 <= rst ? 3'd0 : (en ? idx_14_1_11 : idx_14_1_12);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_11 <= rst ? 3'd0 : (en ? idx_14_1_10 : idx_14_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_10 <= rst ? 3'd0 : (en ? idx_14_1_9 : idx_14_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_9 <= rst ? 3'd0 : (en ? idx_14_1_8 : idx_14_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_8 <= rst ? 3'd0 : (en ? idx_14_1_7 : idx_14_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_7 <= rst ? 3'd0 : (en ? idx_14_1_6 : idx_14_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_6 <= rst ? 3'd0 : (en ? idx_14_1_5 : idx_14_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_5 <= rst ? 3'd0 : (en ? idx_14_1_4 : idx_14_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_4 <= rst ? 3'd0 : (en ? idx_14_1_3 : idx_14_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_3 <= rst ? 3'd0 : (en ? idx_14_1_2 : idx_14_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_2 <= rst ? 3'd0 : (en ? idx_14_1_1 : idx_14_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_1 <= rst ? 3'd0 : (en ? idx_14_1_0 : idx_14_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_0 <= rst ? 3'd0 : (en ? w_stream[329:327] : idx_14_1_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_15_0_14 <= rst ? 8'd0 : (en ? w_15_0_13 : w_15_0_14);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_15_0_0 <= rst ? 3'd0 : (en ? w_stream[340:338] : idx_15_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_1 <= rst ? 3'd0 : (en ? idx_15_0_0 : idx_15_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_2 <= rst ? 3'd0 : (en ? idx_15_0_1 : idx_15_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_3 <= rst ? 3'd0 : (en ? idx_15_0_2 : idx_15_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_4 <= rst ? 3'd0 : (en ? idx_15_0_3 : idx_15_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_5 <= rst ? 3'd0 : (en ? idx_15_0_4 : idx_15_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_6 <= rst ? 3'd0 : (en ? idx_15_0_5 : idx_15_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_7 <= rst ? 3'd0 : (en ? idx_15_0_6 : idx_15_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_8 <= rst ? 3'd0 : (en ? idx_15_0_7 : idx_15_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_9 <= rst ? 3'd0 : (en ? idx_15_0_8 : idx_15_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_10 <= rst ? 3'd0 : (en ? idx_15_0_9 : idx_15_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_11 <= rst ? 3'd0 : (en ? idx_15_0_10 : idx_15_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_12 <= rst ? 3'd0 : (en ? idx_15_0_11 : idx_15_0_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_13 <= rst ? 3'd0 : (en ? idx_15_0_12 : idx_15_0_13);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_13 <= rst ? 8'd0 : (en ? w_15_0_12 : w_15_0_13);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_12 <= rst ? 8'd0 : (en ? w_15_0_11 : w_15_0_12);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_11 <= rst ? 8'd0 : (en ? w_15_0_10 : w_15_0_11);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_10 <= rst ? 8'd0 : (en ? w_15_0_9 : w_15_0_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_9 <= rst ? 8'd0 : (en ? w_15_0_8 : w_15_0_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_8 <= rst ? 8'd0 : (en ? w_15_0_7 : w_15_0_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_7 <= rst ? 8'd0 : (en ? w_15_0_6 : w_15_0_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_6 <= rst ? 8'd0 : (en ? w_15_0_5 : w_15_0_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_5 <= rst ? 8'd0 : (en ? w_15_0_4 : w_15_0_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_4 <= rst ? 8'd0 : (en ? w_15_0_3 : w_15_0_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_3 <= rst ? 8'd0 : (en ? w_15_0_2 : w_15_0_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_2 <= rst ? 8'd0 : (en ? w_15_0_1 : w_15_0_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_1 <= rst ? 8'd0 : (en ? w_15_0_0 : w_15_0_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_0_0 <= rst ? 8'd0 : (en ? w_stream[337:330] : w_15_0_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_15_0_14 <= rst ? 3'd0 : (en ? idx_15_0_13 : idx_15_0_14);  // SparseAccel/SparseIndexUnit.swift:30
-    w_15_1_0 <= rst ? 8'd0 : (en ? w_stream[348:341] : w_15_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_1 <= rst ? 8'd0 : (en ? w_15_1_0 : w_15_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_2 <= rst ? 8'd0 : (en ? w_15_1_1 : w_15_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_3 <= rst ? 8'd0 : (en ? w_15_1_2 : w_15_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_4 <= rst ? 8'd0 : (en ? w_15_1_3 : w_15_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_5 <= rst ? 8'd0 : (en ? w_15_1_4 : w_15_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_6 <= rst ? 8'd0 : (en ? w_15_1_5 : w_15_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_7 <= rst ? 8'd0 : (en ? w_15_1_6 : w_15_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_8 <= rst ? 8'd0 : (en ? w_15_1_7 : w_15_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_9 <= rst ? 8'd0 : (en ? w_15_1_8 : w_15_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_10 <= rst ? 8'd0 : (en ? w_15_1_9 : w_15_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_11 <= rst ? 8'd0 : (en ? w_15_1_10 : w_15_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_12 <= rst ? 8'd0 : (en ? w_15_1_11 : w_15_1_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_13 <= rst ? 8'd0 : (en ? w_15_1_12 : w_15_1_13);  // SparseAccel/SparseIndexUnit.swift:29
+    idx_15_0_13 <= rst ? 3'd0 : (en ? idx_15_0_12 : idx_15_0_13);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_12 <= rst ? 3'd0 : (en ? idx_15_0_11 : idx_15_0_12);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_11 <= rst ? 3'd0 : (en ? idx_15_0_10 : idx_15_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_10 <= rst ? 3'd0 : (en ? idx_15_0_9 : idx_15_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_9 <= rst ? 3'd0 : (en ? idx_15_0_8 : idx_15_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_8 <= rst ? 3'd0 : (en ? idx_15_0_7 : idx_15_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_7 <= rst ? 3'd0 : (en ? idx_15_0_6 : idx_15_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_6 <= rst ? 3'd0 : (en ? idx_15_0_5 : idx_15_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_5 <= rst ? 3'd0 : (en ? idx_15_0_4 : idx_15_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_4 <= rst ? 3'd0 : (en ? idx_15_0_3 : idx_15_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_3 <= rst ? 3'd0 : (en ? idx_15_0_2 : idx_15_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_2 <= rst ? 3'd0 : (en ? idx_15_0_1 : idx_15_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_1 <= rst ? 3'd0 : (en ? idx_15_0_0 : idx_15_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_0 <= rst ? 3'd0 : (en ? w_stream[340:338] : idx_15_0_0);  // SparseAccel/SparseIndexUnit.swift:30
     w_15_1_14 <= rst ? 8'd0 : (en ? w_15_1_13 : w_15_1_14);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_15_1_0 <= rst ? 3'd0 : (en ? w_stream[351:349] : idx_15_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_1 <= rst ? 3'd0 : (en ? idx_15_1_0 : idx_15_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_2 <= rst ? 3'd0 : (en ? idx_15_1_1 : idx_15_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_3 <= rst ? 3'd0 : (en ? idx_15_1_2 : idx_15_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_4 <= rst ? 3'd0 : (en ? idx_15_1_3 : idx_15_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_5 <= rst ? 3'd0 : (en ? idx_15_1_4 : idx_15_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_6 <= rst ? 3'd0 : (en ? idx_15_1_5 : idx_15_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_7 <= rst ? 3'd0 : (en ? idx_15_1_6 : idx_15_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_8 <= rst ? 3'd0 : (en ? idx_15_1_7 : idx_15_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_9 <= rst ? 3'd0 : (en ? idx_15_1_8 : idx_15_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_10 <= rst ? 3'd0 : (en ? idx_15_1_9 : idx_15_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_11 <= rst ? 3'd0 : (en ? idx_15_1_10 : idx_15_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_12 <= rst ? 3'd0 : (en ? idx_15_1_11 : idx_15_1_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_13 <= rst ? 3'd0 : (en ? idx_15_1_12 : idx_15_1_13);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_13 <= rst ? 8'd0 : (en ? w_15_1_12 : w_15_1_13);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_12 <= rst ? 8'd0 : (en ? w_15_1_11 : w_15_1_12);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_11 <= rst ? 8'd0 : (en ? w_15_1_10 : w_15_1_11);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_10 <= rst ? 8'd0 : (en ? w_15_1_9 : w_15_1_10);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_9 <= rst ? 8'd0 : (en ? w_15_1_8 : w_15_1_9);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_8 <= rst ? 8'd0 : (en ? w_15_1_7 : w_15_1_8);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_7 <= rst ? 8'd0 : (en ? w_15_1_6 : w_15_1_7);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_6 <= rst ? 8'd0 : (en ? w_15_1_5 : w_15_1_6);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_5 <= rst ? 8'd0 : (en ? w_15_1_4 : w_15_1_5);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_4 <= rst ? 8'd0 : (en ? w_15_1_3 : w_15_1_4);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_3 <= rst ? 8'd0 : (en ? w_15_1_2 : w_15_1_3);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_2 <= rst ? 8'd0 : (en ? w_15_1_1 : w_15_1_2);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_1 <= rst ? 8'd0 : (en ? w_15_1_0 : w_15_1_1);  // SparseAccel/SparseIndexUnit.swift:29
+    w_15_1_0 <= rst ? 8'd0 : (en ? w_stream[348:341] : w_15_1_0);  // SparseAccel/SparseIndexUnit.swift:29
     idx_15_1_14 <= rst ? 3'd0 : (en ? idx_15_1_13 : idx_15_1_14);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_13 <= rst ? 3'd0 : (en ? idx_15_1_12 : idx_15_1_13);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_12 <= rst ? 3'd0 : (en ? idx_15_1_11 : idx_15_1_12);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_11 <= rst ? 3'd0 : (en ? idx_15_1_10 : idx_15_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_10 <= rst ? 3'd0 : (en ? idx_15_1_9 : idx_15_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_9 <= rst ? 3'd0 : (en ? idx_15_1_8 : idx_15_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_8 <= rst ? 3'd0 : (en ? idx_15_1_7 : idx_15_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_7 <= rst ? 3'd0 : (en ? idx_15_1_6 : idx_15_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_6 <= rst ? 3'd0 : (en ? idx_15_1_5 : idx_15_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_5 <= rst ? 3'd0 : (en ? idx_15_1_4 : idx_15_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_4 <= rst ? 3'd0 : (en ? idx_15_1_3 : idx_15_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_3 <= rst ? 3'd0 : (en ? idx_15_1_2 : idx_15_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_2 <= rst ? 3'd0 : (en ? idx_15_1_1 : idx_15_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_1 <= rst ? 3'd0 : (en ? idx_15_1_0 : idx_15_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_0 <= rst ? 3'd0 : (en ? w_stream[351:349] : idx_15_1_0);  // SparseAccel/SparseIndexUnit.swift:30
   end
 endmodule
 
@@ -1259,7 +1259,7 @@ module sat_pe_n2m8_d8_a32 (
 endmodule
 
 // SAT core: 16x16 unified dense/2:8 PEs, SInt(8) operands, SInt(32) accumulators.
-// Defined at SparseAccel/SATArray.swift:21
+// Defined at SparseAccel/SATArray.swift:27
 module sat_r16_c16_n2m8_d8_a32 (
   input  wire clk,
   input  wire rst,
@@ -1271,568 +1271,569 @@ module sat_r16_c16_n2m8_d8_a32 (
   input  wire [3:0] row_sel,
   output wire [511:0] row_out  // 16 x SInt(32), element 0 in the low bits
 );
-  wire [31:0] row_out_0;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_1;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_2;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_3;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_4;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_5;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_6;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_7;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_8;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_9;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_10;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_11;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_12;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_13;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_14;  // SparseAccel/SATArray.swift:29
-  wire [31:0] row_out_15;  // SparseAccel/SATArray.swift:29
-  wire [15:0] index_unit_row_0_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_0_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_1_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_1_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_2_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_2_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_3_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_3_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_4_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_4_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_5_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_5_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_6_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_6_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_7_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_7_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_8_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_8_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_9_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_9_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_10_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_10_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_11_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_11_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_12_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_12_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_13_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_13_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_14_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_14_idx;  // SparseAccel/SATArray.swift:31
-  wire [15:0] index_unit_row_15_w;  // SparseAccel/SATArray.swift:31
-  wire [5:0] index_unit_row_15_idx;  // SparseAccel/SATArray.swift:31
-  wire [63:0] pe_0_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_0_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_0_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_1_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_1_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_2_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_2_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_3_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_3_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_4_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_4_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_5_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_5_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_6_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_6_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_7_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_7_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_8_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_8_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_9_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_9_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_10_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_10_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_11_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_11_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_12_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_12_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_13_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_13_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_14_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_14_15_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_0_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_0_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_1_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_1_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_2_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_2_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_3_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_3_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_4_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_4_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_5_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_5_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_6_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_6_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_7_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_7_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_8_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_8_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_9_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_9_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_10_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_10_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_11_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_11_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_12_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_12_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_13_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_13_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_14_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_14_acc;  // SparseAccel/SATArray.swift:35
-  wire [63:0] pe_15_15_out_x;  // SparseAccel/SATArray.swift:35
-  wire [31:0] pe_15_15_acc;  // SparseAccel/SATArray.swift:35
-  assign row_out = {row_out_15, row_out_14, row_out_13, row_out_12, row_out_11, row_out_10, row_out_9, row_out_8, row_out_7, row_out_6, row_out_5, row_out_4, row_out_3, row_out_2, row_out_1, row_out_0};  // SparseAccel/SATArray.swift:29
-  reg [31:0] row_out_0_t0;  // SparseAccel/SATArray.swift:47
+  wire [31:0] row_out_0;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_1;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_2;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_3;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_4;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_5;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_6;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_7;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_8;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_9;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_10;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_11;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_12;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_13;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_14;  // SparseAccel/SATArray.swift:35
+  wire [31:0] row_out_15;  // SparseAccel/SATArray.swift:35
+  wire [15:0] index_unit_row_0_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_0_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_1_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_1_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_2_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_2_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_3_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_3_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_4_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_4_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_5_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_5_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_6_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_6_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_7_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_7_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_8_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_8_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_9_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_9_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_10_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_10_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_11_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_11_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_12_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_12_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_13_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_13_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_14_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_14_idx;  // SparseAccel/SATArray.swift:37
+  wire [15:0] index_unit_row_15_w;  // SparseAccel/SATArray.swift:37
+  wire [5:0] index_unit_row_15_idx;  // SparseAccel/SATArray.swift:37
+  wire [63:0] pe_0_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_0_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_0_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_1_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_1_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_2_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_2_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_3_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_3_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_4_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_4_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_5_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_5_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_6_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_6_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_7_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_7_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_8_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_8_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_9_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_9_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_10_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_10_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_11_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_11_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_12_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_12_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_13_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_13_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_14_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_14_15_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_0_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_0_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_1_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_1_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_2_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_2_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_3_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_3_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_4_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_4_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_5_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_5_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_6_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_6_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_7_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_7_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_8_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_8_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_9_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_9_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_10_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_10_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_11_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_11_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_12_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_12_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_13_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_13_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_14_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_14_acc;  // SparseAccel/SATArray.swift:41
+  wire [63:0] pe_15_15_out_x;  // SparseAccel/SATArray.swift:41
+  wire [31:0] pe_15_15_acc;  // SparseAccel/SATArray.swift:41
+  reg  mode_q;  // SparseAccel/SATArray.swift:46
+  assign row_out = {row_out_15, row_out_14, row_out_13, row_out_12, row_out_11, row_out_10, row_out_9, row_out_8, row_out_7, row_out_6, row_out_5, row_out_4, row_out_3, row_out_2, row_out_1, row_out_0};  // SparseAccel/SATArray.swift:35
+  reg [31:0] row_out_0_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_0_t0 = pe_0_0_acc;
@@ -1853,8 +1854,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_0_t0 = pe_15_0_acc;
     endcase
   end
-  assign row_out_0 = row_out_0_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_1_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_0 = row_out_0_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_1_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_1_t0 = pe_0_1_acc;
@@ -1875,8 +1876,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_1_t0 = pe_15_1_acc;
     endcase
   end
-  assign row_out_1 = row_out_1_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_2_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_1 = row_out_1_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_2_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_2_t0 = pe_0_2_acc;
@@ -1897,8 +1898,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_2_t0 = pe_15_2_acc;
     endcase
   end
-  assign row_out_2 = row_out_2_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_3_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_2 = row_out_2_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_3_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_3_t0 = pe_0_3_acc;
@@ -1919,8 +1920,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_3_t0 = pe_15_3_acc;
     endcase
   end
-  assign row_out_3 = row_out_3_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_4_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_3 = row_out_3_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_4_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_4_t0 = pe_0_4_acc;
@@ -1941,8 +1942,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_4_t0 = pe_15_4_acc;
     endcase
   end
-  assign row_out_4 = row_out_4_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_5_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_4 = row_out_4_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_5_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_5_t0 = pe_0_5_acc;
@@ -1963,8 +1964,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_5_t0 = pe_15_5_acc;
     endcase
   end
-  assign row_out_5 = row_out_5_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_6_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_5 = row_out_5_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_6_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_6_t0 = pe_0_6_acc;
@@ -1985,8 +1986,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_6_t0 = pe_15_6_acc;
     endcase
   end
-  assign row_out_6 = row_out_6_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_7_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_6 = row_out_6_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_7_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_7_t0 = pe_0_7_acc;
@@ -2007,8 +2008,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_7_t0 = pe_15_7_acc;
     endcase
   end
-  assign row_out_7 = row_out_7_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_8_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_7 = row_out_7_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_8_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_8_t0 = pe_0_8_acc;
@@ -2029,8 +2030,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_8_t0 = pe_15_8_acc;
     endcase
   end
-  assign row_out_8 = row_out_8_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_9_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_8 = row_out_8_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_9_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_9_t0 = pe_0_9_acc;
@@ -2051,8 +2052,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_9_t0 = pe_15_9_acc;
     endcase
   end
-  assign row_out_9 = row_out_9_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_10_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_9 = row_out_9_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_10_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_10_t0 = pe_0_10_acc;
@@ -2073,8 +2074,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_10_t0 = pe_15_10_acc;
     endcase
   end
-  assign row_out_10 = row_out_10_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_11_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_10 = row_out_10_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_11_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_11_t0 = pe_0_11_acc;
@@ -2095,8 +2096,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_11_t0 = pe_15_11_acc;
     endcase
   end
-  assign row_out_11 = row_out_11_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_12_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_11 = row_out_11_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_12_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_12_t0 = pe_0_12_acc;
@@ -2117,8 +2118,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_12_t0 = pe_15_12_acc;
     endcase
   end
-  assign row_out_12 = row_out_12_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_13_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_12 = row_out_12_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_13_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_13_t0 = pe_0_13_acc;
@@ -2139,8 +2140,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_13_t0 = pe_15_13_acc;
     endcase
   end
-  assign row_out_13 = row_out_13_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_14_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_13 = row_out_13_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_14_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_14_t0 = pe_0_14_acc;
@@ -2161,8 +2162,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_14_t0 = pe_15_14_acc;
     endcase
   end
-  assign row_out_14 = row_out_14_t0;  // SparseAccel/SATArray.swift:47
-  reg [31:0] row_out_15_t0;  // SparseAccel/SATArray.swift:47
+  assign row_out_14 = row_out_14_t0;  // SparseAccel/SATArray.swift:53
+  reg [31:0] row_out_15_t0;  // SparseAccel/SATArray.swift:53
   always @* begin
     case (row_sel)
       4'd0: row_out_15_t0 = pe_0_15_acc;
@@ -2183,8 +2184,8 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: row_out_15_t0 = pe_15_15_acc;
     endcase
   end
-  assign row_out_15 = row_out_15_t0;  // SparseAccel/SATArray.swift:47
-  sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:31
+  assign row_out_15 = row_out_15_t0;  // SparseAccel/SATArray.swift:53
+  sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:37
     .clk(clk),
     .rst(rst),
     .w_stream(w_stream),
@@ -2222,3078 +2223,3081 @@ module sat_r16_c16_n2m8_d8_a32 (
     .row_15_w(index_unit_row_15_w),
     .row_15_idx(index_unit_row_15_idx)
   );
-  sat_pe_n2m8_d8_a32 pe_0_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[63:0]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_0_out_x),
     .acc(pe_0_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[127:64]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_1_out_x),
     .acc(pe_0_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[191:128]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_2_out_x),
     .acc(pe_0_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[255:192]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_3_out_x),
     .acc(pe_0_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[319:256]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_4_out_x),
     .acc(pe_0_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[383:320]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_5_out_x),
     .acc(pe_0_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[447:384]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_6_out_x),
     .acc(pe_0_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[511:448]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_7_out_x),
     .acc(pe_0_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[575:512]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_8_out_x),
     .acc(pe_0_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[639:576]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_9_out_x),
     .acc(pe_0_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[703:640]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_10_out_x),
     .acc(pe_0_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[767:704]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_11_out_x),
     .acc(pe_0_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[831:768]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_12_out_x),
     .acc(pe_0_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[895:832]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_13_out_x),
     .acc(pe_0_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[959:896]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_14_out_x),
     .acc(pe_0_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_0_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_0_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_0_w),
     .in_idx(index_unit_row_0_idx),
     .in_x(in_x[1023:960]),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_0_15_out_x),
     .acc(pe_0_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_0_out_x),
     .acc(pe_1_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_1_out_x),
     .acc(pe_1_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_2_out_x),
     .acc(pe_1_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_3_out_x),
     .acc(pe_1_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_4_out_x),
     .acc(pe_1_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_5_out_x),
     .acc(pe_1_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_6_out_x),
     .acc(pe_1_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_7_out_x),
     .acc(pe_1_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_8_out_x),
     .acc(pe_1_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_9_out_x),
     .acc(pe_1_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_10_out_x),
     .acc(pe_1_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_11_out_x),
     .acc(pe_1_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_12_out_x),
     .acc(pe_1_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_13_out_x),
     .acc(pe_1_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_14_out_x),
     .acc(pe_1_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_1_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_1_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_1_w),
     .in_idx(index_unit_row_1_idx),
     .in_x(pe_0_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_1_15_out_x),
     .acc(pe_1_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_0_out_x),
     .acc(pe_2_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_1_out_x),
     .acc(pe_2_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_2_out_x),
     .acc(pe_2_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_3_out_x),
     .acc(pe_2_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_4_out_x),
     .acc(pe_2_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_5_out_x),
     .acc(pe_2_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_6_out_x),
     .acc(pe_2_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_7_out_x),
     .acc(pe_2_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_8_out_x),
     .acc(pe_2_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_9_out_x),
     .acc(pe_2_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_10_out_x),
     .acc(pe_2_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_11_out_x),
     .acc(pe_2_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_12_out_x),
     .acc(pe_2_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_13_out_x),
     .acc(pe_2_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_14_out_x),
     .acc(pe_2_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_2_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_2_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_2_w),
     .in_idx(index_unit_row_2_idx),
     .in_x(pe_1_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_2_15_out_x),
     .acc(pe_2_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_0_out_x),
     .acc(pe_3_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_1_out_x),
     .acc(pe_3_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_2_out_x),
     .acc(pe_3_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_3_out_x),
     .acc(pe_3_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_4_out_x),
     .acc(pe_3_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_5_out_x),
     .acc(pe_3_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_6_out_x),
     .acc(pe_3_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_7_out_x),
     .acc(pe_3_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_8_out_x),
     .acc(pe_3_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_9_out_x),
     .acc(pe_3_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_10_out_x),
     .acc(pe_3_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_11_out_x),
     .acc(pe_3_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_12_out_x),
     .acc(pe_3_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_13_out_x),
     .acc(pe_3_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_14_out_x),
     .acc(pe_3_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_3_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_3_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_3_w),
     .in_idx(index_unit_row_3_idx),
     .in_x(pe_2_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_3_15_out_x),
     .acc(pe_3_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_0_out_x),
     .acc(pe_4_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_1_out_x),
     .acc(pe_4_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_2_out_x),
     .acc(pe_4_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_3_out_x),
     .acc(pe_4_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_4_out_x),
     .acc(pe_4_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_5_out_x),
     .acc(pe_4_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_6_out_x),
     .acc(pe_4_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_7_out_x),
     .acc(pe_4_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_8_out_x),
     .acc(pe_4_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_9_out_x),
     .acc(pe_4_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_10_out_x),
     .acc(pe_4_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_11_out_x),
     .acc(pe_4_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_12_out_x),
     .acc(pe_4_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_13_out_x),
     .acc(pe_4_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_14_out_x),
     .acc(pe_4_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_4_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_4_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_4_w),
     .in_idx(index_unit_row_4_idx),
     .in_x(pe_3_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_4_15_out_x),
     .acc(pe_4_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_0_out_x),
     .acc(pe_5_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_1_out_x),
     .acc(pe_5_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_2_out_x),
     .acc(pe_5_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_3_out_x),
     .acc(pe_5_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_4_out_x),
     .acc(pe_5_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_5_out_x),
     .acc(pe_5_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_6_out_x),
     .acc(pe_5_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_7_out_x),
     .acc(pe_5_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_8_out_x),
     .acc(pe_5_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_9_out_x),
     .acc(pe_5_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_10_out_x),
     .acc(pe_5_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_11_out_x),
     .acc(pe_5_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_12_out_x),
     .acc(pe_5_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_13_out_x),
     .acc(pe_5_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_14_out_x),
     .acc(pe_5_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_5_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_5_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_5_w),
     .in_idx(index_unit_row_5_idx),
     .in_x(pe_4_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_5_15_out_x),
     .acc(pe_5_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_0_out_x),
     .acc(pe_6_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_1_out_x),
     .acc(pe_6_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_2_out_x),
     .acc(pe_6_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_3_out_x),
     .acc(pe_6_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_4_out_x),
     .acc(pe_6_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_5_out_x),
     .acc(pe_6_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_6_out_x),
     .acc(pe_6_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_7_out_x),
     .acc(pe_6_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_8_out_x),
     .acc(pe_6_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_9_out_x),
     .acc(pe_6_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_10_out_x),
     .acc(pe_6_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_11_out_x),
     .acc(pe_6_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_12_out_x),
     .acc(pe_6_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_13_out_x),
     .acc(pe_6_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_14_out_x),
     .acc(pe_6_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_6_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_6_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_6_w),
     .in_idx(index_unit_row_6_idx),
     .in_x(pe_5_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_6_15_out_x),
     .acc(pe_6_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_0_out_x),
     .acc(pe_7_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_1_out_x),
     .acc(pe_7_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_2_out_x),
     .acc(pe_7_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_3_out_x),
     .acc(pe_7_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_4_out_x),
     .acc(pe_7_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_5_out_x),
     .acc(pe_7_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_6_out_x),
     .acc(pe_7_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_7_out_x),
     .acc(pe_7_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_8_out_x),
     .acc(pe_7_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_9_out_x),
     .acc(pe_7_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_10_out_x),
     .acc(pe_7_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_11_out_x),
     .acc(pe_7_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_12_out_x),
     .acc(pe_7_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_13_out_x),
     .acc(pe_7_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_14_out_x),
     .acc(pe_7_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_7_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_7_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_7_w),
     .in_idx(index_unit_row_7_idx),
     .in_x(pe_6_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_7_15_out_x),
     .acc(pe_7_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_0_out_x),
     .acc(pe_8_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_1_out_x),
     .acc(pe_8_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_2_out_x),
     .acc(pe_8_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_3_out_x),
     .acc(pe_8_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_4_out_x),
     .acc(pe_8_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_5_out_x),
     .acc(pe_8_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_6_out_x),
     .acc(pe_8_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_7_out_x),
     .acc(pe_8_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_8_out_x),
     .acc(pe_8_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_9_out_x),
     .acc(pe_8_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_10_out_x),
     .acc(pe_8_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_11_out_x),
     .acc(pe_8_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_12_out_x),
     .acc(pe_8_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_13_out_x),
     .acc(pe_8_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_14_out_x),
     .acc(pe_8_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_8_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_8_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_8_w),
     .in_idx(index_unit_row_8_idx),
     .in_x(pe_7_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_8_15_out_x),
     .acc(pe_8_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_0_out_x),
     .acc(pe_9_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_1_out_x),
     .acc(pe_9_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_2_out_x),
     .acc(pe_9_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_3_out_x),
     .acc(pe_9_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_4_out_x),
     .acc(pe_9_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_5_out_x),
     .acc(pe_9_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_6_out_x),
     .acc(pe_9_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_7_out_x),
     .acc(pe_9_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_8_out_x),
     .acc(pe_9_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_9_out_x),
     .acc(pe_9_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_10_out_x),
     .acc(pe_9_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_11_out_x),
     .acc(pe_9_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_12_out_x),
     .acc(pe_9_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_13_out_x),
     .acc(pe_9_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_14_out_x),
     .acc(pe_9_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_9_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_9_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_9_w),
     .in_idx(index_unit_row_9_idx),
     .in_x(pe_8_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_9_15_out_x),
     .acc(pe_9_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_0_out_x),
     .acc(pe_10_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_1_out_x),
     .acc(pe_10_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_2_out_x),
     .acc(pe_10_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_3_out_x),
     .acc(pe_10_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_4_out_x),
     .acc(pe_10_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_5_out_x),
     .acc(pe_10_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_6_out_x),
     .acc(pe_10_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_7_out_x),
     .acc(pe_10_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_8_out_x),
     .acc(pe_10_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_9_out_x),
     .acc(pe_10_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_10_out_x),
     .acc(pe_10_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_11_out_x),
     .acc(pe_10_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_12_out_x),
     .acc(pe_10_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_13_out_x),
     .acc(pe_10_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_14_out_x),
     .acc(pe_10_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_10_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_10_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_10_w),
     .in_idx(index_unit_row_10_idx),
     .in_x(pe_9_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_10_15_out_x),
     .acc(pe_10_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_0_out_x),
     .acc(pe_11_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_1_out_x),
     .acc(pe_11_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_2_out_x),
     .acc(pe_11_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_3_out_x),
     .acc(pe_11_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_4_out_x),
     .acc(pe_11_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_5_out_x),
     .acc(pe_11_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_6_out_x),
     .acc(pe_11_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_7_out_x),
     .acc(pe_11_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_8_out_x),
     .acc(pe_11_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_9_out_x),
     .acc(pe_11_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_10_out_x),
     .acc(pe_11_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_11_out_x),
     .acc(pe_11_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_12_out_x),
     .acc(pe_11_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_13_out_x),
     .acc(pe_11_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_14_out_x),
     .acc(pe_11_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_11_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_11_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_11_w),
     .in_idx(index_unit_row_11_idx),
     .in_x(pe_10_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_11_15_out_x),
     .acc(pe_11_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_0_out_x),
     .acc(pe_12_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_1_out_x),
     .acc(pe_12_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_2_out_x),
     .acc(pe_12_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_3_out_x),
     .acc(pe_12_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_4_out_x),
     .acc(pe_12_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_5_out_x),
     .acc(pe_12_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_6_out_x),
     .acc(pe_12_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_7_out_x),
     .acc(pe_12_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_8_out_x),
     .acc(pe_12_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_9_out_x),
     .acc(pe_12_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_10_out_x),
     .acc(pe_12_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_11_out_x),
     .acc(pe_12_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_12_out_x),
     .acc(pe_12_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_13_out_x),
     .acc(pe_12_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_14_out_x),
     .acc(pe_12_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_12_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_12_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_12_w),
     .in_idx(index_unit_row_12_idx),
     .in_x(pe_11_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_12_15_out_x),
     .acc(pe_12_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_0_out_x),
     .acc(pe_13_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_1_out_x),
     .acc(pe_13_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_2_out_x),
     .acc(pe_13_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_3_out_x),
     .acc(pe_13_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_4_out_x),
     .acc(pe_13_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_5_out_x),
     .acc(pe_13_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_6_out_x),
     .acc(pe_13_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_7_out_x),
     .acc(pe_13_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_8_out_x),
     .acc(pe_13_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_9_out_x),
     .acc(pe_13_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_10_out_x),
     .acc(pe_13_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_11_out_x),
     .acc(pe_13_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_12_out_x),
     .acc(pe_13_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_13_out_x),
     .acc(pe_13_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_14_out_x),
     .acc(pe_13_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_13_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_13_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_13_w),
     .in_idx(index_unit_row_13_idx),
     .in_x(pe_12_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_13_15_out_x),
     .acc(pe_13_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_0_out_x),
     .acc(pe_14_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_1_out_x),
     .acc(pe_14_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_2_out_x),
     .acc(pe_14_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_3_out_x),
     .acc(pe_14_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_4_out_x),
     .acc(pe_14_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_5_out_x),
     .acc(pe_14_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_6_out_x),
     .acc(pe_14_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_7_out_x),
     .acc(pe_14_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_8_out_x),
     .acc(pe_14_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_9_out_x),
     .acc(pe_14_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_10_out_x),
     .acc(pe_14_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_11_out_x),
     .acc(pe_14_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_12_out_x),
     .acc(pe_14_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_13_out_x),
     .acc(pe_14_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_14_out_x),
     .acc(pe_14_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_14_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_14_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_14_w),
     .in_idx(index_unit_row_14_idx),
     .in_x(pe_13_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_14_15_out_x),
     .acc(pe_14_15_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_0 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_0 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_0_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_0_out_x),
     .acc(pe_15_0_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_1 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_1 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_1_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_1_out_x),
     .acc(pe_15_1_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_2 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_2 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_2_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_2_out_x),
     .acc(pe_15_2_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_3 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_3 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_3_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_3_out_x),
     .acc(pe_15_3_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_4 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_4 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_4_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_4_out_x),
     .acc(pe_15_4_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_5 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_5 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_5_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_5_out_x),
     .acc(pe_15_5_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_6 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_6 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_6_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_6_out_x),
     .acc(pe_15_6_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_7 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_7 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_7_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_7_out_x),
     .acc(pe_15_7_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_8 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_8 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_8_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_8_out_x),
     .acc(pe_15_8_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_9 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_9 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_9_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_9_out_x),
     .acc(pe_15_9_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_10 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_10 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_10_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_10_out_x),
     .acc(pe_15_10_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_11 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_11 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_11_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_11_out_x),
     .acc(pe_15_11_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_12 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_12 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_12_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_12_out_x),
     .acc(pe_15_12_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_13 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_13 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_13_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_13_out_x),
     .acc(pe_15_13_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_14 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_14 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_14_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_14_out_x),
     .acc(pe_15_14_acc)
   );
-  sat_pe_n2m8_d8_a32 pe_15_15 (  // SparseAccel/SATArray.swift:35
+  sat_pe_n2m8_d8_a32 pe_15_15 (  // SparseAccel/SATArray.swift:41
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_15_w),
     .in_idx(index_unit_row_15_idx),
     .in_x(pe_14_15_out_x),
-    .mode(mode),
+    .mode(mode_q),
     .en(en),
     .clear(clear),
     .out_x(pe_15_15_out_x),
     .acc(pe_15_15_acc)
   );
+  always @(posedge clk) begin
+    mode_q <= mode;  // SparseAccel/SATArray.swift:46
+  end
   // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.
   /* verilator lint_off UNUSED */
   wire _unused = &{1'b0, pe_15_0_out_x, pe_15_1_out_x, pe_15_2_out_x, pe_15_3_out_x, pe_15_4_out_x, pe_15_5_out_x, pe_15_6_out_x, pe_15_7_out_x, pe_15_8_out_x, pe_15_9_out_x, pe_15_10_out_x, pe_15_11_out_x, pe_15_12_out_x, pe_15_13_out_x, pe_15_14_out_x, pe_15_15_out_x, 1'b0};
