@@ -147,18 +147,31 @@ import Testing
         #expect(d.manifest.modules.first { $0.name == "counter_w4" }?.instances == 2)
     }
 
-    @Test func differentModulesSharingANameGetStableSuffixes() throws {
+    /// A top instantiating two different modules that are both named "child" (4 and 5 bits
+    /// wide): a wire each, or with `squaring` a signed multiplier each (which the two Verilog
+    /// styles spell differently).
+    static func twoModulesNamedChild(squaring: Bool = false) -> Module {
         func child(_ w: Int) -> Module {
             let m = Module("child")
-            m.output("o", .uint(w)).assign(m.input("i", .uint(w)))
+            if squaring {
+                let x = m.input("i", .sint(w))
+                m.output("o", .sint(2 * w)).assign(x * x)
+            } else {
+                m.output("o", .uint(w)).assign(m.input("i", .uint(w)))
+            }
             return m
         }
         let top = Module("top")
-        let u4 = top.instance(child(4), "u4"), u5 = top.instance(child(5), "u5")
-        u4["i"].assign(top.input("a", .uint(4)))
-        u5["i"].assign(top.input("b", .uint(5)))
-        top.output("x", .uint(4)).assign(u4["o"])
-        top.output("y", .uint(5)).assign(u5["o"])
+        for (inst, input, output, w) in [("u4", "a", "x", 4), ("u5", "b", "y", 5)] {
+            let u = top.instance(child(w), inst)
+            u["i"].assign(top.input(input, squaring ? .sint(w) : .uint(w)))
+            top.output(output, squaring ? .sint(2 * w) : .uint(w)).assign(u["o"])
+        }
+        return top
+    }
+
+    @Test func differentModulesSharingANameGetStableSuffixes() throws {
+        let top = Self.twoModulesNamedChild()
         let d = try Design.elaborate(top)
         #expect(d.moduleNames.count == 3)
         #expect(d.moduleNames[0] == "child")
@@ -247,22 +260,8 @@ import Testing
     }
 
     @Test func duplicateNameSuffixesDoNotDependOnTheStyle() throws {
-        func top() -> Module {
-            func child(_ w: Int) -> Module {
-                let m = Module("child")
-                let x = m.input("i", .sint(w))
-                m.output("o", .sint(2 * w)).assign(x * x)
-                return m
-            }
-            let t = Module("top")
-            let u4 = t.instance(child(4), "u4"), u5 = t.instance(child(5), "u5")
-            u4["i"].assign(t.input("a", .sint(4)))
-            u5["i"].assign(t.input("b", .sint(5)))
-            t.output("x", .sint(8)).assign(u4["o"])
-            t.output("y", .sint(10)).assign(u5["o"])
-            return t
-        }
-        let syn = try Design.elaborate(top()), sim = try Design.elaborate(top(), style: .simulation)
+        let top = EmitterTests.twoModulesNamedChild(squaring: true)
+        let syn = try Design.elaborate(top), sim = try Design.elaborate(top, style: .simulation)
         #expect(syn.moduleNames.count == 3)
         #expect(syn.moduleNames == sim.moduleNames)
     }
@@ -271,6 +270,12 @@ import Testing
 /// Register statements are ordered so that each register is assigned after the registers that
 /// read it (simulators then update in place); cycles keep declaration order.
 @Suite struct RegisterOrderTests {
+    /// Names of the registers of `m`, in the order their statements are printed.
+    func printedOrder(_ m: Module) throws -> [String] {
+        EmitterTests().body(try Design.elaborate(m).verilog, module: m.name).split(separator: "\n")
+            .compactMap { line in line.range(of: " <= ").map { line[..<$0.lowerBound].trimmingCharacters(in: .whitespaces) } }
+    }
+
     @Test func aShiftRegisterPrintsItsLastStageFirst() throws {
         let m = Module("line")
         let x = m.input("x", .uint(4))
@@ -280,9 +285,7 @@ import Testing
         mid.assign(s1 ^ s0)
         let s2 = m.reg("s2", next: mid, reset: 0)
         m.output("y", .uint(4)).assign(s2)
-        let text = EmitterTests().body(try Design.elaborate(m).verilog, module: "line")
-        let regs = text.split(separator: "\n").filter { $0.contains(" <= ") }.map { $0.trimmingCharacters(in: .whitespaces).prefix(2) }
-        #expect(regs == ["s2", "s1", "s0"])
+        #expect(try printedOrder(m) == ["s2", "s1", "s0"])
     }
 
     @Test func registersReadingEachOtherKeepDeclarationOrder() throws {
@@ -294,8 +297,6 @@ import Testing
         b.assign(mux(load, a, b))
         c.assign(a)  // c reads a: printed before a and b's cycle is broken at a
         m.output("y", .uint(2)).assign(c ^ b)
-        let text = EmitterTests().body(try Design.elaborate(m).verilog, module: "swap")
-        let regs = text.split(separator: "\n").filter { $0.contains(" <= ") }.map { $0.trimmingCharacters(in: .whitespaces).prefix(1) }
-        #expect(regs == ["c", "a", "b"])
+        #expect(try printedOrder(m) == ["c", "a", "b"])
     }
 }
