@@ -581,7 +581,6 @@ final class ModuleEmitter {
                 ready.push(regs[next])
                 continue
             }
-            if done.contains(r) { continue }
             done.insert(r)
             order.append(r)
             for x in reads[r] ?? [] where !done.contains(x) {
