@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "HWLib", targets: ["HWLib"]),
         .library(name: "SparseAccel", targets: ["SparseAccel"]),
         .library(name: "SparseModel", targets: ["SparseModel"]),
+        .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Cosim", targets: ["Cosim"]),
+        .library(name: "Flow", targets: ["Flow"]),
         .library(name: "Workloads", targets: ["Workloads"]),
         .executable(name: "hwgen", targets: ["hwgen"]),
     ],
@@ -17,33 +19,42 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        // Bit layouts shared by the hardware, the golden model and the compiler (a leaf).
+        .target(name: "Formats"),
         // The DSL, IR, elaboration checks and the Verilog emitter. Knows nothing about sparsity.
         .target(name: "HWCore"),
         // Reusable hardware blocks built on HWCore.
         .target(name: "HWLib", dependencies: ["HWCore"]),
         // The accelerator generators and their config structs.
-        .target(name: "SparseAccel", dependencies: ["HWCore", "HWLib"]),
+        .target(name: "SparseAccel", dependencies: ["HWCore", "HWLib", "Formats"]),
         // Golden models, written independently of the RTL (must not import HWCore).
-        .target(name: "SparseModel"),
-        // Running emitted designs on simulators (Verilator, iverilog) and EDA tools.
-        .target(name: "Cosim", dependencies: ["HWCore"]),
+        .target(name: "SparseModel", dependencies: ["Formats"]),
+        // The shared PRNG, random tensors and exact comparators of tests, workloads and benchmarks.
+        .target(name: "TestSupport", dependencies: ["SparseModel"]),
+        // The EDA tool runners (Verilator lint, iverilog, yosys, later nextpnr) and their parsed
+        // reports; knows Verilog text, not a design's internals.
+        .target(name: "Flow"),
+        // Running emitted designs on simulators (Verilator, iverilog): simulation only.
+        .target(name: "Cosim", dependencies: ["HWCore", "Formats", "Flow"]),
         // Workloads run on generated designs: stimulus and expectations from the golden model,
         // executed and compared by Cosim.
-        .target(name: "Workloads", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim"]),
+        .target(name: "Workloads", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Formats", "Cosim", "TestSupport"]),
         .executableTarget(
             name: "hwgen",
             dependencies: [
-                "HWCore", "SparseAccel", "SparseModel", "Cosim", "Workloads",
+                "HWCore", "SparseAccel", "SparseModel", "Formats", "Cosim", "Flow", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
-        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Workloads"]),
-        .testTarget(name: "HWCoreTests", dependencies: ["HWCore", "Cosim"]),
-        .testTarget(name: "HWLibTests", dependencies: ["HWLib", "HWCore", "Cosim", "SparseModel"]),
-        .testTarget(name: "SparseAccelTests", dependencies: ["SparseAccel", "HWCore", "Cosim"]),
-        .testTarget(name: "SparseModelTests", dependencies: ["SparseModel"]),
-        .testTarget(name: "CosimTests", dependencies: ["Cosim", "HWCore"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Cosim", "SparseAccel", "SparseModel"]),
+        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
+        .testTarget(name: "FlowTests", dependencies: ["Flow"]),
+        .testTarget(name: "HWCoreTests", dependencies: ["Flow", "HWCore", "Cosim", "TestSupport"]),
+        .testTarget(name: "HWLibTests", dependencies: ["Flow", "HWLib", "HWCore", "Cosim", "SparseModel", "TestSupport"]),
+        .testTarget(name: "SparseAccelTests", dependencies: ["Flow", "SparseAccel", "HWCore", "Cosim"]),
+        .testTarget(name: "SparseModelTests", dependencies: ["SparseModel", "Formats", "TestSupport"]),
+        .testTarget(name: "CosimTests", dependencies: ["Flow", "Cosim", "HWCore", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Flow", "Workloads", "Cosim", "SparseAccel", "SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore"]),
     ]
 )

@@ -5,7 +5,7 @@
 /* verilator lint_off DECLFILENAME */
 
 // Sparse indexing unit: weight stream -> per-row value/index lanes, row r skewed by r cycles.
-// Defined at SparseAccel/SparseIndexUnit.swift:16
+// Defined at SparseAccel/SparseIndexUnit.swift:17
 module sat_index_r16_n2m8_d8 (
   input  wire clk,
   input  wire rst,
@@ -44,1127 +44,1127 @@ module sat_index_r16_n2m8_d8 (
   output wire [15:0] row_15_w,  // 2 x SInt(8), element 0 in the low bits
   output wire [5:0] row_15_idx  // 2 x UInt(3), element 0 in the low bits
 );
-  wire [7:0] row_0_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_0_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_0_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_0_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_1_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_1_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_1_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_1_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_2_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_2_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_2_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_2_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_3_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_3_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_3_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_3_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_4_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_4_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_4_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_4_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_5_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_5_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_5_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_5_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_6_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_6_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_6_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_6_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_7_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_7_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_7_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_7_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_8_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_8_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_8_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_8_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_9_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_9_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_9_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_9_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_10_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_10_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_10_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_10_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_11_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_11_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_11_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_11_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_12_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_12_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_12_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_12_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_13_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_13_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_13_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_13_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_14_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_14_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_14_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_14_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_15_w_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [7:0] row_15_w_1;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_15_idx_0;  // SparseAccel/SparseIndexUnit.swift:22
-  wire [2:0] row_15_idx_1;  // SparseAccel/SparseIndexUnit.swift:22
-  reg  [7:0] w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [7:0] w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [7:0] w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:29
-  reg  [2:0] idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:30
-  reg  [2:0] idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:30
-  assign row_0_w = {row_0_w_1, row_0_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_0_w_0 = w_stream[7:0];  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_0_w_1 = w_stream[18:11];  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_0_idx = {row_0_idx_1, row_0_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_0_idx_0 = w_stream[10:8];  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_0_idx_1 = w_stream[21:19];  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_1_w = {row_1_w_1, row_1_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_1_w_0 = w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_1_w_1 = w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_1_idx = {row_1_idx_1, row_1_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_1_idx_0 = idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_1_idx_1 = idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_2_w = {row_2_w_1, row_2_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_2_w_0 = w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_2_w_1 = w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_2_idx = {row_2_idx_1, row_2_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_2_idx_0 = idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_2_idx_1 = idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_3_w = {row_3_w_1, row_3_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_3_w_0 = w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_3_w_1 = w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_3_idx = {row_3_idx_1, row_3_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_3_idx_0 = idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_3_idx_1 = idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_4_w = {row_4_w_1, row_4_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_4_w_0 = w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_4_w_1 = w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_4_idx = {row_4_idx_1, row_4_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_4_idx_0 = idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_4_idx_1 = idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_5_w = {row_5_w_1, row_5_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_5_w_0 = w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_5_w_1 = w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_5_idx = {row_5_idx_1, row_5_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_5_idx_0 = idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_5_idx_1 = idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_6_w = {row_6_w_1, row_6_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_6_w_0 = w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_6_w_1 = w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_6_idx = {row_6_idx_1, row_6_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_6_idx_0 = idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_6_idx_1 = idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_7_w = {row_7_w_1, row_7_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_7_w_0 = w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_7_w_1 = w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_7_idx = {row_7_idx_1, row_7_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_7_idx_0 = idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_7_idx_1 = idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_8_w = {row_8_w_1, row_8_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_8_w_0 = w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_8_w_1 = w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_8_idx = {row_8_idx_1, row_8_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_8_idx_0 = idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_8_idx_1 = idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_9_w = {row_9_w_1, row_9_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_9_w_0 = w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_9_w_1 = w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_9_idx = {row_9_idx_1, row_9_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_9_idx_0 = idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_9_idx_1 = idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_10_w = {row_10_w_1, row_10_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_10_w_0 = w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_10_w_1 = w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_10_idx = {row_10_idx_1, row_10_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_10_idx_0 = idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_10_idx_1 = idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_11_w = {row_11_w_1, row_11_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_11_w_0 = w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_11_w_1 = w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_11_idx = {row_11_idx_1, row_11_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_11_idx_0 = idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_11_idx_1 = idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_12_w = {row_12_w_1, row_12_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_12_w_0 = w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_12_w_1 = w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_12_idx = {row_12_idx_1, row_12_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_12_idx_0 = idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_12_idx_1 = idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_13_w = {row_13_w_1, row_13_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_13_w_0 = w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_13_w_1 = w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_13_idx = {row_13_idx_1, row_13_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_13_idx_0 = idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_13_idx_1 = idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_14_w = {row_14_w_1, row_14_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_14_w_0 = w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_14_w_1 = w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_14_idx = {row_14_idx_1, row_14_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_14_idx_0 = idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_14_idx_1 = idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_15_w = {row_15_w_1, row_15_w_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_15_w_0 = w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_15_w_1 = w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_15_idx = {row_15_idx_1, row_15_idx_0};  // SparseAccel/SparseIndexUnit.swift:22
-  assign row_15_idx_0 = idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_15_idx_1 = idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:32
+  wire [7:0] row_0_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_0_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_0_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_0_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_1_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_1_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_1_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_1_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_2_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_2_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_2_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_2_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_3_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_3_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_3_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_3_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_4_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_4_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_4_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_4_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_5_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_5_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_5_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_5_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_6_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_6_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_6_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_6_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_7_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_7_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_7_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_7_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_8_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_8_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_8_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_8_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_9_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_9_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_9_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_9_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_10_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_10_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_10_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_10_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_11_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_11_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_11_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_11_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_12_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_12_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_12_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_12_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_13_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_13_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_13_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_13_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_14_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_14_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_14_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_14_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_15_w_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [7:0] row_15_w_1;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_15_idx_0;  // SparseAccel/SparseIndexUnit.swift:23
+  wire [2:0] row_15_idx_1;  // SparseAccel/SparseIndexUnit.swift:23
+  reg  [7:0] w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [7:0] w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [7:0] w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:30
+  reg  [2:0] idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:31
+  reg  [2:0] idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:31
+  assign row_0_w = {row_0_w_1, row_0_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_0_w_0 = w_stream[7:0];  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_0_w_1 = w_stream[18:11];  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_0_idx = {row_0_idx_1, row_0_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_0_idx_0 = w_stream[10:8];  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_0_idx_1 = w_stream[21:19];  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_1_w = {row_1_w_1, row_1_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_1_w_0 = w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_1_w_1 = w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_1_idx = {row_1_idx_1, row_1_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_1_idx_0 = idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_1_idx_1 = idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_2_w = {row_2_w_1, row_2_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_2_w_0 = w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_2_w_1 = w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_2_idx = {row_2_idx_1, row_2_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_2_idx_0 = idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_2_idx_1 = idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_3_w = {row_3_w_1, row_3_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_3_w_0 = w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_3_w_1 = w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_3_idx = {row_3_idx_1, row_3_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_3_idx_0 = idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_3_idx_1 = idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_4_w = {row_4_w_1, row_4_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_4_w_0 = w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_4_w_1 = w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_4_idx = {row_4_idx_1, row_4_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_4_idx_0 = idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_4_idx_1 = idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_5_w = {row_5_w_1, row_5_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_5_w_0 = w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_5_w_1 = w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_5_idx = {row_5_idx_1, row_5_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_5_idx_0 = idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_5_idx_1 = idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_6_w = {row_6_w_1, row_6_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_6_w_0 = w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_6_w_1 = w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_6_idx = {row_6_idx_1, row_6_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_6_idx_0 = idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_6_idx_1 = idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_7_w = {row_7_w_1, row_7_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_7_w_0 = w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_7_w_1 = w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_7_idx = {row_7_idx_1, row_7_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_7_idx_0 = idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_7_idx_1 = idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_8_w = {row_8_w_1, row_8_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_8_w_0 = w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_8_w_1 = w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_8_idx = {row_8_idx_1, row_8_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_8_idx_0 = idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_8_idx_1 = idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_9_w = {row_9_w_1, row_9_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_9_w_0 = w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_9_w_1 = w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_9_idx = {row_9_idx_1, row_9_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_9_idx_0 = idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_9_idx_1 = idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_10_w = {row_10_w_1, row_10_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_10_w_0 = w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_10_w_1 = w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_10_idx = {row_10_idx_1, row_10_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_10_idx_0 = idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_10_idx_1 = idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_11_w = {row_11_w_1, row_11_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_11_w_0 = w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_11_w_1 = w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_11_idx = {row_11_idx_1, row_11_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_11_idx_0 = idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_11_idx_1 = idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_12_w = {row_12_w_1, row_12_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_12_w_0 = w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_12_w_1 = w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_12_idx = {row_12_idx_1, row_12_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_12_idx_0 = idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_12_idx_1 = idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_13_w = {row_13_w_1, row_13_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_13_w_0 = w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_13_w_1 = w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_13_idx = {row_13_idx_1, row_13_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_13_idx_0 = idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_13_idx_1 = idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_14_w = {row_14_w_1, row_14_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_14_w_0 = w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_14_w_1 = w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_14_idx = {row_14_idx_1, row_14_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_14_idx_0 = idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_14_idx_1 = idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_15_w = {row_15_w_1, row_15_w_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_15_w_0 = w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_15_w_1 = w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:32
+  assign row_15_idx = {row_15_idx_1, row_15_idx_0};  // SparseAccel/SparseIndexUnit.swift:23
+  assign row_15_idx_0 = idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:33
+  assign row_15_idx_1 = idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:33
   always @(posedge clk) begin
-    w_1_0_0 <= rst ? 8'd0 : (en ? w_stream[29:22] : w_1_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_1_0_0 <= rst ? 3'd0 : (en ? w_stream[32:30] : idx_1_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_1_1_0 <= rst ? 8'd0 : (en ? w_stream[40:33] : w_1_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_1_1_0 <= rst ? 3'd0 : (en ? w_stream[43:41] : idx_1_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_2_0_1 <= rst ? 8'd0 : (en ? w_2_0_0 : w_2_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_2_0_0 <= rst ? 8'd0 : (en ? w_stream[51:44] : w_2_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_2_0_1 <= rst ? 3'd0 : (en ? idx_2_0_0 : idx_2_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_2_0_0 <= rst ? 3'd0 : (en ? w_stream[54:52] : idx_2_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_2_1_1 <= rst ? 8'd0 : (en ? w_2_1_0 : w_2_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_2_1_0 <= rst ? 8'd0 : (en ? w_stream[62:55] : w_2_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_2_1_1 <= rst ? 3'd0 : (en ? idx_2_1_0 : idx_2_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_2_1_0 <= rst ? 3'd0 : (en ? w_stream[65:63] : idx_2_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_3_0_2 <= rst ? 8'd0 : (en ? w_3_0_1 : w_3_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_3_0_1 <= rst ? 8'd0 : (en ? w_3_0_0 : w_3_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_3_0_0 <= rst ? 8'd0 : (en ? w_stream[73:66] : w_3_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_3_0_2 <= rst ? 3'd0 : (en ? idx_3_0_1 : idx_3_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_3_0_1 <= rst ? 3'd0 : (en ? idx_3_0_0 : idx_3_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_3_0_0 <= rst ? 3'd0 : (en ? w_stream[76:74] : idx_3_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_3_1_2 <= rst ? 8'd0 : (en ? w_3_1_1 : w_3_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_3_1_1 <= rst ? 8'd0 : (en ? w_3_1_0 : w_3_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_3_1_0 <= rst ? 8'd0 : (en ? w_stream[84:77] : w_3_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_3_1_2 <= rst ? 3'd0 : (en ? idx_3_1_1 : idx_3_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_3_1_1 <= rst ? 3'd0 : (en ? idx_3_1_0 : idx_3_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_3_1_0 <= rst ? 3'd0 : (en ? w_stream[87:85] : idx_3_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_4_0_3 <= rst ? 8'd0 : (en ? w_4_0_2 : w_4_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_0_2 <= rst ? 8'd0 : (en ? w_4_0_1 : w_4_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_0_1 <= rst ? 8'd0 : (en ? w_4_0_0 : w_4_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_0_0 <= rst ? 8'd0 : (en ? w_stream[95:88] : w_4_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_4_0_3 <= rst ? 3'd0 : (en ? idx_4_0_2 : idx_4_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_0_2 <= rst ? 3'd0 : (en ? idx_4_0_1 : idx_4_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_0_1 <= rst ? 3'd0 : (en ? idx_4_0_0 : idx_4_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_0_0 <= rst ? 3'd0 : (en ? w_stream[98:96] : idx_4_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_4_1_3 <= rst ? 8'd0 : (en ? w_4_1_2 : w_4_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_1_2 <= rst ? 8'd0 : (en ? w_4_1_1 : w_4_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_1_1 <= rst ? 8'd0 : (en ? w_4_1_0 : w_4_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_4_1_0 <= rst ? 8'd0 : (en ? w_stream[106:99] : w_4_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_4_1_3 <= rst ? 3'd0 : (en ? idx_4_1_2 : idx_4_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_1_2 <= rst ? 3'd0 : (en ? idx_4_1_1 : idx_4_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_1_1 <= rst ? 3'd0 : (en ? idx_4_1_0 : idx_4_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_4_1_0 <= rst ? 3'd0 : (en ? w_stream[109:107] : idx_4_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_5_0_4 <= rst ? 8'd0 : (en ? w_5_0_3 : w_5_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_3 <= rst ? 8'd0 : (en ? w_5_0_2 : w_5_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_2 <= rst ? 8'd0 : (en ? w_5_0_1 : w_5_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_1 <= rst ? 8'd0 : (en ? w_5_0_0 : w_5_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_0_0 <= rst ? 8'd0 : (en ? w_stream[117:110] : w_5_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_5_0_4 <= rst ? 3'd0 : (en ? idx_5_0_3 : idx_5_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_3 <= rst ? 3'd0 : (en ? idx_5_0_2 : idx_5_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_2 <= rst ? 3'd0 : (en ? idx_5_0_1 : idx_5_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_1 <= rst ? 3'd0 : (en ? idx_5_0_0 : idx_5_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_0_0 <= rst ? 3'd0 : (en ? w_stream[120:118] : idx_5_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_5_1_4 <= rst ? 8'd0 : (en ? w_5_1_3 : w_5_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_3 <= rst ? 8'd0 : (en ? w_5_1_2 : w_5_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_2 <= rst ? 8'd0 : (en ? w_5_1_1 : w_5_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_1 <= rst ? 8'd0 : (en ? w_5_1_0 : w_5_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_5_1_0 <= rst ? 8'd0 : (en ? w_stream[128:121] : w_5_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_5_1_4 <= rst ? 3'd0 : (en ? idx_5_1_3 : idx_5_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_3 <= rst ? 3'd0 : (en ? idx_5_1_2 : idx_5_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_2 <= rst ? 3'd0 : (en ? idx_5_1_1 : idx_5_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_1 <= rst ? 3'd0 : (en ? idx_5_1_0 : idx_5_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_5_1_0 <= rst ? 3'd0 : (en ? w_stream[131:129] : idx_5_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_6_0_5 <= rst ? 8'd0 : (en ? w_6_0_4 : w_6_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_4 <= rst ? 8'd0 : (en ? w_6_0_3 : w_6_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_3 <= rst ? 8'd0 : (en ? w_6_0_2 : w_6_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_2 <= rst ? 8'd0 : (en ? w_6_0_1 : w_6_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_1 <= rst ? 8'd0 : (en ? w_6_0_0 : w_6_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_0_0 <= rst ? 8'd0 : (en ? w_stream[139:132] : w_6_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_6_0_5 <= rst ? 3'd0 : (en ? idx_6_0_4 : idx_6_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_4 <= rst ? 3'd0 : (en ? idx_6_0_3 : idx_6_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_3 <= rst ? 3'd0 : (en ? idx_6_0_2 : idx_6_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_2 <= rst ? 3'd0 : (en ? idx_6_0_1 : idx_6_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_1 <= rst ? 3'd0 : (en ? idx_6_0_0 : idx_6_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_0_0 <= rst ? 3'd0 : (en ? w_stream[142:140] : idx_6_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_6_1_5 <= rst ? 8'd0 : (en ? w_6_1_4 : w_6_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_4 <= rst ? 8'd0 : (en ? w_6_1_3 : w_6_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_3 <= rst ? 8'd0 : (en ? w_6_1_2 : w_6_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_2 <= rst ? 8'd0 : (en ? w_6_1_1 : w_6_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_1 <= rst ? 8'd0 : (en ? w_6_1_0 : w_6_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_6_1_0 <= rst ? 8'd0 : (en ? w_stream[150:143] : w_6_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_6_1_5 <= rst ? 3'd0 : (en ? idx_6_1_4 : idx_6_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_4 <= rst ? 3'd0 : (en ? idx_6_1_3 : idx_6_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_3 <= rst ? 3'd0 : (en ? idx_6_1_2 : idx_6_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_2 <= rst ? 3'd0 : (en ? idx_6_1_1 : idx_6_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_1 <= rst ? 3'd0 : (en ? idx_6_1_0 : idx_6_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_6_1_0 <= rst ? 3'd0 : (en ? w_stream[153:151] : idx_6_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_7_0_6 <= rst ? 8'd0 : (en ? w_7_0_5 : w_7_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_5 <= rst ? 8'd0 : (en ? w_7_0_4 : w_7_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_4 <= rst ? 8'd0 : (en ? w_7_0_3 : w_7_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_3 <= rst ? 8'd0 : (en ? w_7_0_2 : w_7_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_2 <= rst ? 8'd0 : (en ? w_7_0_1 : w_7_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_1 <= rst ? 8'd0 : (en ? w_7_0_0 : w_7_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_0_0 <= rst ? 8'd0 : (en ? w_stream[161:154] : w_7_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_7_0_6 <= rst ? 3'd0 : (en ? idx_7_0_5 : idx_7_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_5 <= rst ? 3'd0 : (en ? idx_7_0_4 : idx_7_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_4 <= rst ? 3'd0 : (en ? idx_7_0_3 : idx_7_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_3 <= rst ? 3'd0 : (en ? idx_7_0_2 : idx_7_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_2 <= rst ? 3'd0 : (en ? idx_7_0_1 : idx_7_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_1 <= rst ? 3'd0 : (en ? idx_7_0_0 : idx_7_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_0_0 <= rst ? 3'd0 : (en ? w_stream[164:162] : idx_7_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_7_1_6 <= rst ? 8'd0 : (en ? w_7_1_5 : w_7_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_5 <= rst ? 8'd0 : (en ? w_7_1_4 : w_7_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_4 <= rst ? 8'd0 : (en ? w_7_1_3 : w_7_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_3 <= rst ? 8'd0 : (en ? w_7_1_2 : w_7_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_2 <= rst ? 8'd0 : (en ? w_7_1_1 : w_7_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_1 <= rst ? 8'd0 : (en ? w_7_1_0 : w_7_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_7_1_0 <= rst ? 8'd0 : (en ? w_stream[172:165] : w_7_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_7_1_6 <= rst ? 3'd0 : (en ? idx_7_1_5 : idx_7_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_5 <= rst ? 3'd0 : (en ? idx_7_1_4 : idx_7_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_4 <= rst ? 3'd0 : (en ? idx_7_1_3 : idx_7_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_3 <= rst ? 3'd0 : (en ? idx_7_1_2 : idx_7_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_2 <= rst ? 3'd0 : (en ? idx_7_1_1 : idx_7_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_1 <= rst ? 3'd0 : (en ? idx_7_1_0 : idx_7_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_7_1_0 <= rst ? 3'd0 : (en ? w_stream[175:173] : idx_7_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_8_0_7 <= rst ? 8'd0 : (en ? w_8_0_6 : w_8_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_6 <= rst ? 8'd0 : (en ? w_8_0_5 : w_8_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_5 <= rst ? 8'd0 : (en ? w_8_0_4 : w_8_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_4 <= rst ? 8'd0 : (en ? w_8_0_3 : w_8_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_3 <= rst ? 8'd0 : (en ? w_8_0_2 : w_8_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_2 <= rst ? 8'd0 : (en ? w_8_0_1 : w_8_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_1 <= rst ? 8'd0 : (en ? w_8_0_0 : w_8_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_0_0 <= rst ? 8'd0 : (en ? w_stream[183:176] : w_8_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_8_0_7 <= rst ? 3'd0 : (en ? idx_8_0_6 : idx_8_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_6 <= rst ? 3'd0 : (en ? idx_8_0_5 : idx_8_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_5 <= rst ? 3'd0 : (en ? idx_8_0_4 : idx_8_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_4 <= rst ? 3'd0 : (en ? idx_8_0_3 : idx_8_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_3 <= rst ? 3'd0 : (en ? idx_8_0_2 : idx_8_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_2 <= rst ? 3'd0 : (en ? idx_8_0_1 : idx_8_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_1 <= rst ? 3'd0 : (en ? idx_8_0_0 : idx_8_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_0_0 <= rst ? 3'd0 : (en ? w_stream[186:184] : idx_8_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_8_1_7 <= rst ? 8'd0 : (en ? w_8_1_6 : w_8_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_6 <= rst ? 8'd0 : (en ? w_8_1_5 : w_8_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_5 <= rst ? 8'd0 : (en ? w_8_1_4 : w_8_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_4 <= rst ? 8'd0 : (en ? w_8_1_3 : w_8_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_3 <= rst ? 8'd0 : (en ? w_8_1_2 : w_8_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_2 <= rst ? 8'd0 : (en ? w_8_1_1 : w_8_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_1 <= rst ? 8'd0 : (en ? w_8_1_0 : w_8_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_8_1_0 <= rst ? 8'd0 : (en ? w_stream[194:187] : w_8_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_8_1_7 <= rst ? 3'd0 : (en ? idx_8_1_6 : idx_8_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_6 <= rst ? 3'd0 : (en ? idx_8_1_5 : idx_8_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_5 <= rst ? 3'd0 : (en ? idx_8_1_4 : idx_8_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_4 <= rst ? 3'd0 : (en ? idx_8_1_3 : idx_8_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_3 <= rst ? 3'd0 : (en ? idx_8_1_2 : idx_8_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_2 <= rst ? 3'd0 : (en ? idx_8_1_1 : idx_8_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_1 <= rst ? 3'd0 : (en ? idx_8_1_0 : idx_8_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_8_1_0 <= rst ? 3'd0 : (en ? w_stream[197:195] : idx_8_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_9_0_8 <= rst ? 8'd0 : (en ? w_9_0_7 : w_9_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_7 <= rst ? 8'd0 : (en ? w_9_0_6 : w_9_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_6 <= rst ? 8'd0 : (en ? w_9_0_5 : w_9_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_5 <= rst ? 8'd0 : (en ? w_9_0_4 : w_9_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_4 <= rst ? 8'd0 : (en ? w_9_0_3 : w_9_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_3 <= rst ? 8'd0 : (en ? w_9_0_2 : w_9_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_2 <= rst ? 8'd0 : (en ? w_9_0_1 : w_9_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_1 <= rst ? 8'd0 : (en ? w_9_0_0 : w_9_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_0_0 <= rst ? 8'd0 : (en ? w_stream[205:198] : w_9_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_9_0_8 <= rst ? 3'd0 : (en ? idx_9_0_7 : idx_9_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_7 <= rst ? 3'd0 : (en ? idx_9_0_6 : idx_9_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_6 <= rst ? 3'd0 : (en ? idx_9_0_5 : idx_9_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_5 <= rst ? 3'd0 : (en ? idx_9_0_4 : idx_9_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_4 <= rst ? 3'd0 : (en ? idx_9_0_3 : idx_9_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_3 <= rst ? 3'd0 : (en ? idx_9_0_2 : idx_9_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_2 <= rst ? 3'd0 : (en ? idx_9_0_1 : idx_9_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_1 <= rst ? 3'd0 : (en ? idx_9_0_0 : idx_9_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_0_0 <= rst ? 3'd0 : (en ? w_stream[208:206] : idx_9_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_9_1_8 <= rst ? 8'd0 : (en ? w_9_1_7 : w_9_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_7 <= rst ? 8'd0 : (en ? w_9_1_6 : w_9_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_6 <= rst ? 8'd0 : (en ? w_9_1_5 : w_9_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_5 <= rst ? 8'd0 : (en ? w_9_1_4 : w_9_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_4 <= rst ? 8'd0 : (en ? w_9_1_3 : w_9_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_3 <= rst ? 8'd0 : (en ? w_9_1_2 : w_9_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_2 <= rst ? 8'd0 : (en ? w_9_1_1 : w_9_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_1 <= rst ? 8'd0 : (en ? w_9_1_0 : w_9_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_9_1_0 <= rst ? 8'd0 : (en ? w_stream[216:209] : w_9_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_9_1_8 <= rst ? 3'd0 : (en ? idx_9_1_7 : idx_9_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_7 <= rst ? 3'd0 : (en ? idx_9_1_6 : idx_9_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_6 <= rst ? 3'd0 : (en ? idx_9_1_5 : idx_9_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_5 <= rst ? 3'd0 : (en ? idx_9_1_4 : idx_9_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_4 <= rst ? 3'd0 : (en ? idx_9_1_3 : idx_9_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_3 <= rst ? 3'd0 : (en ? idx_9_1_2 : idx_9_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_2 <= rst ? 3'd0 : (en ? idx_9_1_1 : idx_9_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_1 <= rst ? 3'd0 : (en ? idx_9_1_0 : idx_9_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_9_1_0 <= rst ? 3'd0 : (en ? w_stream[219:217] : idx_9_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_10_0_9 <= rst ? 8'd0 : (en ? w_10_0_8 : w_10_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_8 <= rst ? 8'd0 : (en ? w_10_0_7 : w_10_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_7 <= rst ? 8'd0 : (en ? w_10_0_6 : w_10_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_6 <= rst ? 8'd0 : (en ? w_10_0_5 : w_10_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_5 <= rst ? 8'd0 : (en ? w_10_0_4 : w_10_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_4 <= rst ? 8'd0 : (en ? w_10_0_3 : w_10_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_3 <= rst ? 8'd0 : (en ? w_10_0_2 : w_10_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_2 <= rst ? 8'd0 : (en ? w_10_0_1 : w_10_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_1 <= rst ? 8'd0 : (en ? w_10_0_0 : w_10_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_0_0 <= rst ? 8'd0 : (en ? w_stream[227:220] : w_10_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_10_0_9 <= rst ? 3'd0 : (en ? idx_10_0_8 : idx_10_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_8 <= rst ? 3'd0 : (en ? idx_10_0_7 : idx_10_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_7 <= rst ? 3'd0 : (en ? idx_10_0_6 : idx_10_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_6 <= rst ? 3'd0 : (en ? idx_10_0_5 : idx_10_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_5 <= rst ? 3'd0 : (en ? idx_10_0_4 : idx_10_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_4 <= rst ? 3'd0 : (en ? idx_10_0_3 : idx_10_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_3 <= rst ? 3'd0 : (en ? idx_10_0_2 : idx_10_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_2 <= rst ? 3'd0 : (en ? idx_10_0_1 : idx_10_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_1 <= rst ? 3'd0 : (en ? idx_10_0_0 : idx_10_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_0_0 <= rst ? 3'd0 : (en ? w_stream[230:228] : idx_10_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_10_1_9 <= rst ? 8'd0 : (en ? w_10_1_8 : w_10_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_8 <= rst ? 8'd0 : (en ? w_10_1_7 : w_10_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_7 <= rst ? 8'd0 : (en ? w_10_1_6 : w_10_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_6 <= rst ? 8'd0 : (en ? w_10_1_5 : w_10_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_5 <= rst ? 8'd0 : (en ? w_10_1_4 : w_10_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_4 <= rst ? 8'd0 : (en ? w_10_1_3 : w_10_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_3 <= rst ? 8'd0 : (en ? w_10_1_2 : w_10_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_2 <= rst ? 8'd0 : (en ? w_10_1_1 : w_10_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_1 <= rst ? 8'd0 : (en ? w_10_1_0 : w_10_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_10_1_0 <= rst ? 8'd0 : (en ? w_stream[238:231] : w_10_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_10_1_9 <= rst ? 3'd0 : (en ? idx_10_1_8 : idx_10_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_8 <= rst ? 3'd0 : (en ? idx_10_1_7 : idx_10_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_7 <= rst ? 3'd0 : (en ? idx_10_1_6 : idx_10_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_6 <= rst ? 3'd0 : (en ? idx_10_1_5 : idx_10_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_5 <= rst ? 3'd0 : (en ? idx_10_1_4 : idx_10_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_4 <= rst ? 3'd0 : (en ? idx_10_1_3 : idx_10_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_3 <= rst ? 3'd0 : (en ? idx_10_1_2 : idx_10_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_2 <= rst ? 3'd0 : (en ? idx_10_1_1 : idx_10_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_1 <= rst ? 3'd0 : (en ? idx_10_1_0 : idx_10_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_10_1_0 <= rst ? 3'd0 : (en ? w_stream[241:239] : idx_10_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_11_0_10 <= rst ? 8'd0 : (en ? w_11_0_9 : w_11_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_9 <= rst ? 8'd0 : (en ? w_11_0_8 : w_11_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_8 <= rst ? 8'd0 : (en ? w_11_0_7 : w_11_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_7 <= rst ? 8'd0 : (en ? w_11_0_6 : w_11_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_6 <= rst ? 8'd0 : (en ? w_11_0_5 : w_11_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_5 <= rst ? 8'd0 : (en ? w_11_0_4 : w_11_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_4 <= rst ? 8'd0 : (en ? w_11_0_3 : w_11_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_3 <= rst ? 8'd0 : (en ? w_11_0_2 : w_11_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_2 <= rst ? 8'd0 : (en ? w_11_0_1 : w_11_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_1 <= rst ? 8'd0 : (en ? w_11_0_0 : w_11_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_0_0 <= rst ? 8'd0 : (en ? w_stream[249:242] : w_11_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_11_0_10 <= rst ? 3'd0 : (en ? idx_11_0_9 : idx_11_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_9 <= rst ? 3'd0 : (en ? idx_11_0_8 : idx_11_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_8 <= rst ? 3'd0 : (en ? idx_11_0_7 : idx_11_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_7 <= rst ? 3'd0 : (en ? idx_11_0_6 : idx_11_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_6 <= rst ? 3'd0 : (en ? idx_11_0_5 : idx_11_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_5 <= rst ? 3'd0 : (en ? idx_11_0_4 : idx_11_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_4 <= rst ? 3'd0 : (en ? idx_11_0_3 : idx_11_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_3 <= rst ? 3'd0 : (en ? idx_11_0_2 : idx_11_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_2 <= rst ? 3'd0 : (en ? idx_11_0_1 : idx_11_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_1 <= rst ? 3'd0 : (en ? idx_11_0_0 : idx_11_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_0_0 <= rst ? 3'd0 : (en ? w_stream[252:250] : idx_11_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_11_1_10 <= rst ? 8'd0 : (en ? w_11_1_9 : w_11_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_9 <= rst ? 8'd0 : (en ? w_11_1_8 : w_11_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_8 <= rst ? 8'd0 : (en ? w_11_1_7 : w_11_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_7 <= rst ? 8'd0 : (en ? w_11_1_6 : w_11_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_6 <= rst ? 8'd0 : (en ? w_11_1_5 : w_11_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_5 <= rst ? 8'd0 : (en ? w_11_1_4 : w_11_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_4 <= rst ? 8'd0 : (en ? w_11_1_3 : w_11_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_3 <= rst ? 8'd0 : (en ? w_11_1_2 : w_11_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_2 <= rst ? 8'd0 : (en ? w_11_1_1 : w_11_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_1 <= rst ? 8'd0 : (en ? w_11_1_0 : w_11_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_11_1_0 <= rst ? 8'd0 : (en ? w_stream[260:253] : w_11_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_11_1_10 <= rst ? 3'd0 : (en ? idx_11_1_9 : idx_11_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_9 <= rst ? 3'd0 : (en ? idx_11_1_8 : idx_11_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_8 <= rst ? 3'd0 : (en ? idx_11_1_7 : idx_11_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_7 <= rst ? 3'd0 : (en ? idx_11_1_6 : idx_11_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_6 <= rst ? 3'd0 : (en ? idx_11_1_5 : idx_11_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_5 <= rst ? 3'd0 : (en ? idx_11_1_4 : idx_11_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_4 <= rst ? 3'd0 : (en ? idx_11_1_3 : idx_11_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_3 <= rst ? 3'd0 : (en ? idx_11_1_2 : idx_11_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_2 <= rst ? 3'd0 : (en ? idx_11_1_1 : idx_11_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_1 <= rst ? 3'd0 : (en ? idx_11_1_0 : idx_11_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_11_1_0 <= rst ? 3'd0 : (en ? w_stream[263:261] : idx_11_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_12_0_11 <= rst ? 8'd0 : (en ? w_12_0_10 : w_12_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_10 <= rst ? 8'd0 : (en ? w_12_0_9 : w_12_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_9 <= rst ? 8'd0 : (en ? w_12_0_8 : w_12_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_8 <= rst ? 8'd0 : (en ? w_12_0_7 : w_12_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_7 <= rst ? 8'd0 : (en ? w_12_0_6 : w_12_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_6 <= rst ? 8'd0 : (en ? w_12_0_5 : w_12_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_5 <= rst ? 8'd0 : (en ? w_12_0_4 : w_12_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_4 <= rst ? 8'd0 : (en ? w_12_0_3 : w_12_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_3 <= rst ? 8'd0 : (en ? w_12_0_2 : w_12_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_2 <= rst ? 8'd0 : (en ? w_12_0_1 : w_12_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_1 <= rst ? 8'd0 : (en ? w_12_0_0 : w_12_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_0_0 <= rst ? 8'd0 : (en ? w_stream[271:264] : w_12_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_12_0_11 <= rst ? 3'd0 : (en ? idx_12_0_10 : idx_12_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_10 <= rst ? 3'd0 : (en ? idx_12_0_9 : idx_12_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_9 <= rst ? 3'd0 : (en ? idx_12_0_8 : idx_12_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_8 <= rst ? 3'd0 : (en ? idx_12_0_7 : idx_12_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_7 <= rst ? 3'd0 : (en ? idx_12_0_6 : idx_12_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_6 <= rst ? 3'd0 : (en ? idx_12_0_5 : idx_12_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_5 <= rst ? 3'd0 : (en ? idx_12_0_4 : idx_12_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_4 <= rst ? 3'd0 : (en ? idx_12_0_3 : idx_12_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_3 <= rst ? 3'd0 : (en ? idx_12_0_2 : idx_12_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_2 <= rst ? 3'd0 : (en ? idx_12_0_1 : idx_12_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_1 <= rst ? 3'd0 : (en ? idx_12_0_0 : idx_12_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_0_0 <= rst ? 3'd0 : (en ? w_stream[274:272] : idx_12_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_12_1_11 <= rst ? 8'd0 : (en ? w_12_1_10 : w_12_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_10 <= rst ? 8'd0 : (en ? w_12_1_9 : w_12_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_9 <= rst ? 8'd0 : (en ? w_12_1_8 : w_12_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_8 <= rst ? 8'd0 : (en ? w_12_1_7 : w_12_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_7 <= rst ? 8'd0 : (en ? w_12_1_6 : w_12_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_6 <= rst ? 8'd0 : (en ? w_12_1_5 : w_12_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_5 <= rst ? 8'd0 : (en ? w_12_1_4 : w_12_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_4 <= rst ? 8'd0 : (en ? w_12_1_3 : w_12_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_3 <= rst ? 8'd0 : (en ? w_12_1_2 : w_12_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_2 <= rst ? 8'd0 : (en ? w_12_1_1 : w_12_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_1 <= rst ? 8'd0 : (en ? w_12_1_0 : w_12_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_12_1_0 <= rst ? 8'd0 : (en ? w_stream[282:275] : w_12_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_12_1_11 <= rst ? 3'd0 : (en ? idx_12_1_10 : idx_12_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_10 <= rst ? 3'd0 : (en ? idx_12_1_9 : idx_12_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_9 <= rst ? 3'd0 : (en ? idx_12_1_8 : idx_12_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_8 <= rst ? 3'd0 : (en ? idx_12_1_7 : idx_12_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_7 <= rst ? 3'd0 : (en ? idx_12_1_6 : idx_12_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_6 <= rst ? 3'd0 : (en ? idx_12_1_5 : idx_12_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_5 <= rst ? 3'd0 : (en ? idx_12_1_4 : idx_12_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_4 <= rst ? 3'd0 : (en ? idx_12_1_3 : idx_12_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_3 <= rst ? 3'd0 : (en ? idx_12_1_2 : idx_12_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_2 <= rst ? 3'd0 : (en ? idx_12_1_1 : idx_12_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_1 <= rst ? 3'd0 : (en ? idx_12_1_0 : idx_12_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_12_1_0 <= rst ? 3'd0 : (en ? w_stream[285:283] : idx_12_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_13_0_12 <= rst ? 8'd0 : (en ? w_13_0_11 : w_13_0_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_11 <= rst ? 8'd0 : (en ? w_13_0_10 : w_13_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_10 <= rst ? 8'd0 : (en ? w_13_0_9 : w_13_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_9 <= rst ? 8'd0 : (en ? w_13_0_8 : w_13_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_8 <= rst ? 8'd0 : (en ? w_13_0_7 : w_13_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_7 <= rst ? 8'd0 : (en ? w_13_0_6 : w_13_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_6 <= rst ? 8'd0 : (en ? w_13_0_5 : w_13_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_5 <= rst ? 8'd0 : (en ? w_13_0_4 : w_13_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_4 <= rst ? 8'd0 : (en ? w_13_0_3 : w_13_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_3 <= rst ? 8'd0 : (en ? w_13_0_2 : w_13_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_2 <= rst ? 8'd0 : (en ? w_13_0_1 : w_13_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_1 <= rst ? 8'd0 : (en ? w_13_0_0 : w_13_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_0_0 <= rst ? 8'd0 : (en ? w_stream[293:286] : w_13_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_13_0_12 <= rst ? 3'd0 : (en ? idx_13_0_11 : idx_13_0_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_11 <= rst ? 3'd0 : (en ? idx_13_0_10 : idx_13_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_10 <= rst ? 3'd0 : (en ? idx_13_0_9 : idx_13_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_9 <= rst ? 3'd0 : (en ? idx_13_0_8 : idx_13_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_8 <= rst ? 3'd0 : (en ? idx_13_0_7 : idx_13_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_7 <= rst ? 3'd0 : (en ? idx_13_0_6 : idx_13_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_6 <= rst ? 3'd0 : (en ? idx_13_0_5 : idx_13_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_5 <= rst ? 3'd0 : (en ? idx_13_0_4 : idx_13_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_4 <= rst ? 3'd0 : (en ? idx_13_0_3 : idx_13_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_3 <= rst ? 3'd0 : (en ? idx_13_0_2 : idx_13_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_2 <= rst ? 3'd0 : (en ? idx_13_0_1 : idx_13_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_1 <= rst ? 3'd0 : (en ? idx_13_0_0 : idx_13_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_0_0 <= rst ? 3'd0 : (en ? w_stream[296:294] : idx_13_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_13_1_12 <= rst ? 8'd0 : (en ? w_13_1_11 : w_13_1_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_11 <= rst ? 8'd0 : (en ? w_13_1_10 : w_13_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_10 <= rst ? 8'd0 : (en ? w_13_1_9 : w_13_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_9 <= rst ? 8'd0 : (en ? w_13_1_8 : w_13_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_8 <= rst ? 8'd0 : (en ? w_13_1_7 : w_13_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_7 <= rst ? 8'd0 : (en ? w_13_1_6 : w_13_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_6 <= rst ? 8'd0 : (en ? w_13_1_5 : w_13_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_5 <= rst ? 8'd0 : (en ? w_13_1_4 : w_13_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_4 <= rst ? 8'd0 : (en ? w_13_1_3 : w_13_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_3 <= rst ? 8'd0 : (en ? w_13_1_2 : w_13_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_2 <= rst ? 8'd0 : (en ? w_13_1_1 : w_13_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_1 <= rst ? 8'd0 : (en ? w_13_1_0 : w_13_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_13_1_0 <= rst ? 8'd0 : (en ? w_stream[304:297] : w_13_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_13_1_12 <= rst ? 3'd0 : (en ? idx_13_1_11 : idx_13_1_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_11 <= rst ? 3'd0 : (en ? idx_13_1_10 : idx_13_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_10 <= rst ? 3'd0 : (en ? idx_13_1_9 : idx_13_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_9 <= rst ? 3'd0 : (en ? idx_13_1_8 : idx_13_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_8 <= rst ? 3'd0 : (en ? idx_13_1_7 : idx_13_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_7 <= rst ? 3'd0 : (en ? idx_13_1_6 : idx_13_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_6 <= rst ? 3'd0 : (en ? idx_13_1_5 : idx_13_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_5 <= rst ? 3'd0 : (en ? idx_13_1_4 : idx_13_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_4 <= rst ? 3'd0 : (en ? idx_13_1_3 : idx_13_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_3 <= rst ? 3'd0 : (en ? idx_13_1_2 : idx_13_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_2 <= rst ? 3'd0 : (en ? idx_13_1_1 : idx_13_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_1 <= rst ? 3'd0 : (en ? idx_13_1_0 : idx_13_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_13_1_0 <= rst ? 3'd0 : (en ? w_stream[307:305] : idx_13_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_14_0_13 <= rst ? 8'd0 : (en ? w_14_0_12 : w_14_0_13);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_12 <= rst ? 8'd0 : (en ? w_14_0_11 : w_14_0_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_11 <= rst ? 8'd0 : (en ? w_14_0_10 : w_14_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_10 <= rst ? 8'd0 : (en ? w_14_0_9 : w_14_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_9 <= rst ? 8'd0 : (en ? w_14_0_8 : w_14_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_8 <= rst ? 8'd0 : (en ? w_14_0_7 : w_14_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_7 <= rst ? 8'd0 : (en ? w_14_0_6 : w_14_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_6 <= rst ? 8'd0 : (en ? w_14_0_5 : w_14_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_5 <= rst ? 8'd0 : (en ? w_14_0_4 : w_14_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_4 <= rst ? 8'd0 : (en ? w_14_0_3 : w_14_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_3 <= rst ? 8'd0 : (en ? w_14_0_2 : w_14_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_2 <= rst ? 8'd0 : (en ? w_14_0_1 : w_14_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_1 <= rst ? 8'd0 : (en ? w_14_0_0 : w_14_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_0_0 <= rst ? 8'd0 : (en ? w_stream[315:308] : w_14_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_14_0_13 <= rst ? 3'd0 : (en ? idx_14_0_12 : idx_14_0_13);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_12 <= rst ? 3'd0 : (en ? idx_14_0_11 : idx_14_0_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_11 <= rst ? 3'd0 : (en ? idx_14_0_10 : idx_14_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_10 <= rst ? 3'd0 : (en ? idx_14_0_9 : idx_14_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_9 <= rst ? 3'd0 : (en ? idx_14_0_8 : idx_14_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_8 <= rst ? 3'd0 : (en ? idx_14_0_7 : idx_14_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_7 <= rst ? 3'd0 : (en ? idx_14_0_6 : idx_14_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_6 <= rst ? 3'd0 : (en ? idx_14_0_5 : idx_14_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_5 <= rst ? 3'd0 : (en ? idx_14_0_4 : idx_14_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_4 <= rst ? 3'd0 : (en ? idx_14_0_3 : idx_14_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_3 <= rst ? 3'd0 : (en ? idx_14_0_2 : idx_14_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_2 <= rst ? 3'd0 : (en ? idx_14_0_1 : idx_14_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_1 <= rst ? 3'd0 : (en ? idx_14_0_0 : idx_14_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_0_0 <= rst ? 3'd0 : (en ? w_stream[318:316] : idx_14_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_14_1_13 <= rst ? 8'd0 : (en ? w_14_1_12 : w_14_1_13);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_12 <= rst ? 8'd0 : (en ? w_14_1_11 : w_14_1_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_11 <= rst ? 8'd0 : (en ? w_14_1_10 : w_14_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_10 <= rst ? 8'd0 : (en ? w_14_1_9 : w_14_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_9 <= rst ? 8'd0 : (en ? w_14_1_8 : w_14_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_8 <= rst ? 8'd0 : (en ? w_14_1_7 : w_14_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_7 <= rst ? 8'd0 : (en ? w_14_1_6 : w_14_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_6 <= rst ? 8'd0 : (en ? w_14_1_5 : w_14_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_5 <= rst ? 8'd0 : (en ? w_14_1_4 : w_14_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_4 <= rst ? 8'd0 : (en ? w_14_1_3 : w_14_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_3 <= rst ? 8'd0 : (en ? w_14_1_2 : w_14_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_2 <= rst ? 8'd0 : (en ? w_14_1_1 : w_14_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_1 <= rst ? 8'd0 : (en ? w_14_1_0 : w_14_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_14_1_0 <= rst ? 8'd0 : (en ? w_stream[326:319] : w_14_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_14_1_13 <= rst ? 3'd0 : (en ? idx_14_1_12 : idx_14_1_13);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_12 <= rst ? 3'd0 : (en ? idx_14_1_11 : idx_14_1_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_11 <= rst ? 3'd0 : (en ? idx_14_1_10 : idx_14_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_10 <= rst ? 3'd0 : (en ? idx_14_1_9 : idx_14_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_9 <= rst ? 3'd0 : (en ? idx_14_1_8 : idx_14_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_8 <= rst ? 3'd0 : (en ? idx_14_1_7 : idx_14_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_7 <= rst ? 3'd0 : (en ? idx_14_1_6 : idx_14_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_6 <= rst ? 3'd0 : (en ? idx_14_1_5 : idx_14_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_5 <= rst ? 3'd0 : (en ? idx_14_1_4 : idx_14_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_4 <= rst ? 3'd0 : (en ? idx_14_1_3 : idx_14_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_3 <= rst ? 3'd0 : (en ? idx_14_1_2 : idx_14_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_2 <= rst ? 3'd0 : (en ? idx_14_1_1 : idx_14_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_1 <= rst ? 3'd0 : (en ? idx_14_1_0 : idx_14_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_14_1_0 <= rst ? 3'd0 : (en ? w_stream[329:327] : idx_14_1_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_15_0_14 <= rst ? 8'd0 : (en ? w_15_0_13 : w_15_0_14);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_13 <= rst ? 8'd0 : (en ? w_15_0_12 : w_15_0_13);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_12 <= rst ? 8'd0 : (en ? w_15_0_11 : w_15_0_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_11 <= rst ? 8'd0 : (en ? w_15_0_10 : w_15_0_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_10 <= rst ? 8'd0 : (en ? w_15_0_9 : w_15_0_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_9 <= rst ? 8'd0 : (en ? w_15_0_8 : w_15_0_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_8 <= rst ? 8'd0 : (en ? w_15_0_7 : w_15_0_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_7 <= rst ? 8'd0 : (en ? w_15_0_6 : w_15_0_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_6 <= rst ? 8'd0 : (en ? w_15_0_5 : w_15_0_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_5 <= rst ? 8'd0 : (en ? w_15_0_4 : w_15_0_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_4 <= rst ? 8'd0 : (en ? w_15_0_3 : w_15_0_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_3 <= rst ? 8'd0 : (en ? w_15_0_2 : w_15_0_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_2 <= rst ? 8'd0 : (en ? w_15_0_1 : w_15_0_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_1 <= rst ? 8'd0 : (en ? w_15_0_0 : w_15_0_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_0_0 <= rst ? 8'd0 : (en ? w_stream[337:330] : w_15_0_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_15_0_14 <= rst ? 3'd0 : (en ? idx_15_0_13 : idx_15_0_14);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_13 <= rst ? 3'd0 : (en ? idx_15_0_12 : idx_15_0_13);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_12 <= rst ? 3'd0 : (en ? idx_15_0_11 : idx_15_0_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_11 <= rst ? 3'd0 : (en ? idx_15_0_10 : idx_15_0_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_10 <= rst ? 3'd0 : (en ? idx_15_0_9 : idx_15_0_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_9 <= rst ? 3'd0 : (en ? idx_15_0_8 : idx_15_0_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_8 <= rst ? 3'd0 : (en ? idx_15_0_7 : idx_15_0_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_7 <= rst ? 3'd0 : (en ? idx_15_0_6 : idx_15_0_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_6 <= rst ? 3'd0 : (en ? idx_15_0_5 : idx_15_0_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_5 <= rst ? 3'd0 : (en ? idx_15_0_4 : idx_15_0_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_4 <= rst ? 3'd0 : (en ? idx_15_0_3 : idx_15_0_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_3 <= rst ? 3'd0 : (en ? idx_15_0_2 : idx_15_0_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_2 <= rst ? 3'd0 : (en ? idx_15_0_1 : idx_15_0_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_1 <= rst ? 3'd0 : (en ? idx_15_0_0 : idx_15_0_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_0_0 <= rst ? 3'd0 : (en ? w_stream[340:338] : idx_15_0_0);  // SparseAccel/SparseIndexUnit.swift:30
-    w_15_1_14 <= rst ? 8'd0 : (en ? w_15_1_13 : w_15_1_14);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_13 <= rst ? 8'd0 : (en ? w_15_1_12 : w_15_1_13);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_12 <= rst ? 8'd0 : (en ? w_15_1_11 : w_15_1_12);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_11 <= rst ? 8'd0 : (en ? w_15_1_10 : w_15_1_11);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_10 <= rst ? 8'd0 : (en ? w_15_1_9 : w_15_1_10);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_9 <= rst ? 8'd0 : (en ? w_15_1_8 : w_15_1_9);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_8 <= rst ? 8'd0 : (en ? w_15_1_7 : w_15_1_8);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_7 <= rst ? 8'd0 : (en ? w_15_1_6 : w_15_1_7);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_6 <= rst ? 8'd0 : (en ? w_15_1_5 : w_15_1_6);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_5 <= rst ? 8'd0 : (en ? w_15_1_4 : w_15_1_5);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_4 <= rst ? 8'd0 : (en ? w_15_1_3 : w_15_1_4);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_3 <= rst ? 8'd0 : (en ? w_15_1_2 : w_15_1_3);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_2 <= rst ? 8'd0 : (en ? w_15_1_1 : w_15_1_2);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_1 <= rst ? 8'd0 : (en ? w_15_1_0 : w_15_1_1);  // SparseAccel/SparseIndexUnit.swift:29
-    w_15_1_0 <= rst ? 8'd0 : (en ? w_stream[348:341] : w_15_1_0);  // SparseAccel/SparseIndexUnit.swift:29
-    idx_15_1_14 <= rst ? 3'd0 : (en ? idx_15_1_13 : idx_15_1_14);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_13 <= rst ? 3'd0 : (en ? idx_15_1_12 : idx_15_1_13);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_12 <= rst ? 3'd0 : (en ? idx_15_1_11 : idx_15_1_12);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_11 <= rst ? 3'd0 : (en ? idx_15_1_10 : idx_15_1_11);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_10 <= rst ? 3'd0 : (en ? idx_15_1_9 : idx_15_1_10);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_9 <= rst ? 3'd0 : (en ? idx_15_1_8 : idx_15_1_9);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_8 <= rst ? 3'd0 : (en ? idx_15_1_7 : idx_15_1_8);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_7 <= rst ? 3'd0 : (en ? idx_15_1_6 : idx_15_1_7);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_6 <= rst ? 3'd0 : (en ? idx_15_1_5 : idx_15_1_6);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_5 <= rst ? 3'd0 : (en ? idx_15_1_4 : idx_15_1_5);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_4 <= rst ? 3'd0 : (en ? idx_15_1_3 : idx_15_1_4);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_3 <= rst ? 3'd0 : (en ? idx_15_1_2 : idx_15_1_3);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_2 <= rst ? 3'd0 : (en ? idx_15_1_1 : idx_15_1_2);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_1 <= rst ? 3'd0 : (en ? idx_15_1_0 : idx_15_1_1);  // SparseAccel/SparseIndexUnit.swift:30
-    idx_15_1_0 <= rst ? 3'd0 : (en ? w_stream[351:349] : idx_15_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    w_1_0_0 <= rst ? 8'd0 : (en ? w_stream[29:22] : w_1_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_1_0_0 <= rst ? 3'd0 : (en ? w_stream[32:30] : idx_1_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_1_1_0 <= rst ? 8'd0 : (en ? w_stream[40:33] : w_1_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_1_1_0 <= rst ? 3'd0 : (en ? w_stream[43:41] : idx_1_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_2_0_1 <= rst ? 8'd0 : (en ? w_2_0_0 : w_2_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_2_0_0 <= rst ? 8'd0 : (en ? w_stream[51:44] : w_2_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_2_0_1 <= rst ? 3'd0 : (en ? idx_2_0_0 : idx_2_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_2_0_0 <= rst ? 3'd0 : (en ? w_stream[54:52] : idx_2_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_2_1_1 <= rst ? 8'd0 : (en ? w_2_1_0 : w_2_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_2_1_0 <= rst ? 8'd0 : (en ? w_stream[62:55] : w_2_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_2_1_1 <= rst ? 3'd0 : (en ? idx_2_1_0 : idx_2_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_2_1_0 <= rst ? 3'd0 : (en ? w_stream[65:63] : idx_2_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_3_0_2 <= rst ? 8'd0 : (en ? w_3_0_1 : w_3_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_3_0_1 <= rst ? 8'd0 : (en ? w_3_0_0 : w_3_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_3_0_0 <= rst ? 8'd0 : (en ? w_stream[73:66] : w_3_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_3_0_2 <= rst ? 3'd0 : (en ? idx_3_0_1 : idx_3_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_3_0_1 <= rst ? 3'd0 : (en ? idx_3_0_0 : idx_3_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_3_0_0 <= rst ? 3'd0 : (en ? w_stream[76:74] : idx_3_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_3_1_2 <= rst ? 8'd0 : (en ? w_3_1_1 : w_3_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_3_1_1 <= rst ? 8'd0 : (en ? w_3_1_0 : w_3_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_3_1_0 <= rst ? 8'd0 : (en ? w_stream[84:77] : w_3_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_3_1_2 <= rst ? 3'd0 : (en ? idx_3_1_1 : idx_3_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_3_1_1 <= rst ? 3'd0 : (en ? idx_3_1_0 : idx_3_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_3_1_0 <= rst ? 3'd0 : (en ? w_stream[87:85] : idx_3_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_4_0_3 <= rst ? 8'd0 : (en ? w_4_0_2 : w_4_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_0_2 <= rst ? 8'd0 : (en ? w_4_0_1 : w_4_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_0_1 <= rst ? 8'd0 : (en ? w_4_0_0 : w_4_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_0_0 <= rst ? 8'd0 : (en ? w_stream[95:88] : w_4_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_4_0_3 <= rst ? 3'd0 : (en ? idx_4_0_2 : idx_4_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_4_0_2 <= rst ? 3'd0 : (en ? idx_4_0_1 : idx_4_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_4_0_1 <= rst ? 3'd0 : (en ? idx_4_0_0 : idx_4_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_4_0_0 <= rst ? 3'd0 : (en ? w_stream[98:96] : idx_4_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_4_1_3 <= rst ? 8'd0 : (en ? w_4_1_2 : w_4_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_1_2 <= rst ? 8'd0 : (en ? w_4_1_1 : w_4_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_1_1 <= rst ? 8'd0 : (en ? w_4_1_0 : w_4_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_4_1_0 <= rst ? 8'd0 : (en ? w_stream[106:99] : w_4_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_4_1_3 <= rst ? 3'd0 : (en ? idx_4_1_2 : idx_4_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_4_1_2 <= rst ? 3'd0 : (en ? idx_4_1_1 : idx_4_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_4_1_1 <= rst ? 3'd0 : (en ? idx_4_1_0 : idx_4_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_4_1_0 <= rst ? 3'd0 : (en ? w_stream[109:107] : idx_4_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_5_0_4 <= rst ? 8'd0 : (en ? w_5_0_3 : w_5_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_0_3 <= rst ? 8'd0 : (en ? w_5_0_2 : w_5_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_0_2 <= rst ? 8'd0 : (en ? w_5_0_1 : w_5_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_0_1 <= rst ? 8'd0 : (en ? w_5_0_0 : w_5_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_0_0 <= rst ? 8'd0 : (en ? w_stream[117:110] : w_5_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_0_4 <= rst ? 3'd0 : (en ? idx_5_0_3 : idx_5_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_0_3 <= rst ? 3'd0 : (en ? idx_5_0_2 : idx_5_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_0_2 <= rst ? 3'd0 : (en ? idx_5_0_1 : idx_5_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_0_1 <= rst ? 3'd0 : (en ? idx_5_0_0 : idx_5_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_0_0 <= rst ? 3'd0 : (en ? w_stream[120:118] : idx_5_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_5_1_4 <= rst ? 8'd0 : (en ? w_5_1_3 : w_5_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_1_3 <= rst ? 8'd0 : (en ? w_5_1_2 : w_5_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_1_2 <= rst ? 8'd0 : (en ? w_5_1_1 : w_5_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_1_1 <= rst ? 8'd0 : (en ? w_5_1_0 : w_5_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_5_1_0 <= rst ? 8'd0 : (en ? w_stream[128:121] : w_5_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_5_1_4 <= rst ? 3'd0 : (en ? idx_5_1_3 : idx_5_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_1_3 <= rst ? 3'd0 : (en ? idx_5_1_2 : idx_5_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_1_2 <= rst ? 3'd0 : (en ? idx_5_1_1 : idx_5_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_1_1 <= rst ? 3'd0 : (en ? idx_5_1_0 : idx_5_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_5_1_0 <= rst ? 3'd0 : (en ? w_stream[131:129] : idx_5_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_6_0_5 <= rst ? 8'd0 : (en ? w_6_0_4 : w_6_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_0_4 <= rst ? 8'd0 : (en ? w_6_0_3 : w_6_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_0_3 <= rst ? 8'd0 : (en ? w_6_0_2 : w_6_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_0_2 <= rst ? 8'd0 : (en ? w_6_0_1 : w_6_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_0_1 <= rst ? 8'd0 : (en ? w_6_0_0 : w_6_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_0_0 <= rst ? 8'd0 : (en ? w_stream[139:132] : w_6_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_0_5 <= rst ? 3'd0 : (en ? idx_6_0_4 : idx_6_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_0_4 <= rst ? 3'd0 : (en ? idx_6_0_3 : idx_6_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_0_3 <= rst ? 3'd0 : (en ? idx_6_0_2 : idx_6_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_0_2 <= rst ? 3'd0 : (en ? idx_6_0_1 : idx_6_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_0_1 <= rst ? 3'd0 : (en ? idx_6_0_0 : idx_6_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_0_0 <= rst ? 3'd0 : (en ? w_stream[142:140] : idx_6_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_6_1_5 <= rst ? 8'd0 : (en ? w_6_1_4 : w_6_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_1_4 <= rst ? 8'd0 : (en ? w_6_1_3 : w_6_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_1_3 <= rst ? 8'd0 : (en ? w_6_1_2 : w_6_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_1_2 <= rst ? 8'd0 : (en ? w_6_1_1 : w_6_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_1_1 <= rst ? 8'd0 : (en ? w_6_1_0 : w_6_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_6_1_0 <= rst ? 8'd0 : (en ? w_stream[150:143] : w_6_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_6_1_5 <= rst ? 3'd0 : (en ? idx_6_1_4 : idx_6_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_1_4 <= rst ? 3'd0 : (en ? idx_6_1_3 : idx_6_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_1_3 <= rst ? 3'd0 : (en ? idx_6_1_2 : idx_6_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_1_2 <= rst ? 3'd0 : (en ? idx_6_1_1 : idx_6_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_1_1 <= rst ? 3'd0 : (en ? idx_6_1_0 : idx_6_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_6_1_0 <= rst ? 3'd0 : (en ? w_stream[153:151] : idx_6_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_7_0_6 <= rst ? 8'd0 : (en ? w_7_0_5 : w_7_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_5 <= rst ? 8'd0 : (en ? w_7_0_4 : w_7_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_4 <= rst ? 8'd0 : (en ? w_7_0_3 : w_7_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_3 <= rst ? 8'd0 : (en ? w_7_0_2 : w_7_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_2 <= rst ? 8'd0 : (en ? w_7_0_1 : w_7_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_1 <= rst ? 8'd0 : (en ? w_7_0_0 : w_7_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_0_0 <= rst ? 8'd0 : (en ? w_stream[161:154] : w_7_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_0_6 <= rst ? 3'd0 : (en ? idx_7_0_5 : idx_7_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_0_5 <= rst ? 3'd0 : (en ? idx_7_0_4 : idx_7_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_0_4 <= rst ? 3'd0 : (en ? idx_7_0_3 : idx_7_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_0_3 <= rst ? 3'd0 : (en ? idx_7_0_2 : idx_7_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_0_2 <= rst ? 3'd0 : (en ? idx_7_0_1 : idx_7_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_0_1 <= rst ? 3'd0 : (en ? idx_7_0_0 : idx_7_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_0_0 <= rst ? 3'd0 : (en ? w_stream[164:162] : idx_7_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_7_1_6 <= rst ? 8'd0 : (en ? w_7_1_5 : w_7_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_5 <= rst ? 8'd0 : (en ? w_7_1_4 : w_7_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_4 <= rst ? 8'd0 : (en ? w_7_1_3 : w_7_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_3 <= rst ? 8'd0 : (en ? w_7_1_2 : w_7_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_2 <= rst ? 8'd0 : (en ? w_7_1_1 : w_7_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_1 <= rst ? 8'd0 : (en ? w_7_1_0 : w_7_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_7_1_0 <= rst ? 8'd0 : (en ? w_stream[172:165] : w_7_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_7_1_6 <= rst ? 3'd0 : (en ? idx_7_1_5 : idx_7_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_1_5 <= rst ? 3'd0 : (en ? idx_7_1_4 : idx_7_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_1_4 <= rst ? 3'd0 : (en ? idx_7_1_3 : idx_7_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_1_3 <= rst ? 3'd0 : (en ? idx_7_1_2 : idx_7_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_1_2 <= rst ? 3'd0 : (en ? idx_7_1_1 : idx_7_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_1_1 <= rst ? 3'd0 : (en ? idx_7_1_0 : idx_7_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_7_1_0 <= rst ? 3'd0 : (en ? w_stream[175:173] : idx_7_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_8_0_7 <= rst ? 8'd0 : (en ? w_8_0_6 : w_8_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_6 <= rst ? 8'd0 : (en ? w_8_0_5 : w_8_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_5 <= rst ? 8'd0 : (en ? w_8_0_4 : w_8_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_4 <= rst ? 8'd0 : (en ? w_8_0_3 : w_8_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_3 <= rst ? 8'd0 : (en ? w_8_0_2 : w_8_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_2 <= rst ? 8'd0 : (en ? w_8_0_1 : w_8_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_1 <= rst ? 8'd0 : (en ? w_8_0_0 : w_8_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_0_0 <= rst ? 8'd0 : (en ? w_stream[183:176] : w_8_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_0_7 <= rst ? 3'd0 : (en ? idx_8_0_6 : idx_8_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_6 <= rst ? 3'd0 : (en ? idx_8_0_5 : idx_8_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_5 <= rst ? 3'd0 : (en ? idx_8_0_4 : idx_8_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_4 <= rst ? 3'd0 : (en ? idx_8_0_3 : idx_8_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_3 <= rst ? 3'd0 : (en ? idx_8_0_2 : idx_8_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_2 <= rst ? 3'd0 : (en ? idx_8_0_1 : idx_8_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_1 <= rst ? 3'd0 : (en ? idx_8_0_0 : idx_8_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_0_0 <= rst ? 3'd0 : (en ? w_stream[186:184] : idx_8_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_8_1_7 <= rst ? 8'd0 : (en ? w_8_1_6 : w_8_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_6 <= rst ? 8'd0 : (en ? w_8_1_5 : w_8_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_5 <= rst ? 8'd0 : (en ? w_8_1_4 : w_8_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_4 <= rst ? 8'd0 : (en ? w_8_1_3 : w_8_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_3 <= rst ? 8'd0 : (en ? w_8_1_2 : w_8_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_2 <= rst ? 8'd0 : (en ? w_8_1_1 : w_8_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_1 <= rst ? 8'd0 : (en ? w_8_1_0 : w_8_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_8_1_0 <= rst ? 8'd0 : (en ? w_stream[194:187] : w_8_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_8_1_7 <= rst ? 3'd0 : (en ? idx_8_1_6 : idx_8_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_6 <= rst ? 3'd0 : (en ? idx_8_1_5 : idx_8_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_5 <= rst ? 3'd0 : (en ? idx_8_1_4 : idx_8_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_4 <= rst ? 3'd0 : (en ? idx_8_1_3 : idx_8_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_3 <= rst ? 3'd0 : (en ? idx_8_1_2 : idx_8_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_2 <= rst ? 3'd0 : (en ? idx_8_1_1 : idx_8_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_1 <= rst ? 3'd0 : (en ? idx_8_1_0 : idx_8_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_8_1_0 <= rst ? 3'd0 : (en ? w_stream[197:195] : idx_8_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_9_0_8 <= rst ? 8'd0 : (en ? w_9_0_7 : w_9_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_7 <= rst ? 8'd0 : (en ? w_9_0_6 : w_9_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_6 <= rst ? 8'd0 : (en ? w_9_0_5 : w_9_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_5 <= rst ? 8'd0 : (en ? w_9_0_4 : w_9_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_4 <= rst ? 8'd0 : (en ? w_9_0_3 : w_9_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_3 <= rst ? 8'd0 : (en ? w_9_0_2 : w_9_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_2 <= rst ? 8'd0 : (en ? w_9_0_1 : w_9_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_1 <= rst ? 8'd0 : (en ? w_9_0_0 : w_9_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_0_0 <= rst ? 8'd0 : (en ? w_stream[205:198] : w_9_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_0_8 <= rst ? 3'd0 : (en ? idx_9_0_7 : idx_9_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_7 <= rst ? 3'd0 : (en ? idx_9_0_6 : idx_9_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_6 <= rst ? 3'd0 : (en ? idx_9_0_5 : idx_9_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_5 <= rst ? 3'd0 : (en ? idx_9_0_4 : idx_9_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_4 <= rst ? 3'd0 : (en ? idx_9_0_3 : idx_9_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_3 <= rst ? 3'd0 : (en ? idx_9_0_2 : idx_9_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_2 <= rst ? 3'd0 : (en ? idx_9_0_1 : idx_9_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_1 <= rst ? 3'd0 : (en ? idx_9_0_0 : idx_9_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_0_0 <= rst ? 3'd0 : (en ? w_stream[208:206] : idx_9_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_9_1_8 <= rst ? 8'd0 : (en ? w_9_1_7 : w_9_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_7 <= rst ? 8'd0 : (en ? w_9_1_6 : w_9_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_6 <= rst ? 8'd0 : (en ? w_9_1_5 : w_9_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_5 <= rst ? 8'd0 : (en ? w_9_1_4 : w_9_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_4 <= rst ? 8'd0 : (en ? w_9_1_3 : w_9_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_3 <= rst ? 8'd0 : (en ? w_9_1_2 : w_9_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_2 <= rst ? 8'd0 : (en ? w_9_1_1 : w_9_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_1 <= rst ? 8'd0 : (en ? w_9_1_0 : w_9_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_9_1_0 <= rst ? 8'd0 : (en ? w_stream[216:209] : w_9_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_9_1_8 <= rst ? 3'd0 : (en ? idx_9_1_7 : idx_9_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_7 <= rst ? 3'd0 : (en ? idx_9_1_6 : idx_9_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_6 <= rst ? 3'd0 : (en ? idx_9_1_5 : idx_9_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_5 <= rst ? 3'd0 : (en ? idx_9_1_4 : idx_9_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_4 <= rst ? 3'd0 : (en ? idx_9_1_3 : idx_9_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_3 <= rst ? 3'd0 : (en ? idx_9_1_2 : idx_9_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_2 <= rst ? 3'd0 : (en ? idx_9_1_1 : idx_9_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_1 <= rst ? 3'd0 : (en ? idx_9_1_0 : idx_9_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_9_1_0 <= rst ? 3'd0 : (en ? w_stream[219:217] : idx_9_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_10_0_9 <= rst ? 8'd0 : (en ? w_10_0_8 : w_10_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_8 <= rst ? 8'd0 : (en ? w_10_0_7 : w_10_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_7 <= rst ? 8'd0 : (en ? w_10_0_6 : w_10_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_6 <= rst ? 8'd0 : (en ? w_10_0_5 : w_10_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_5 <= rst ? 8'd0 : (en ? w_10_0_4 : w_10_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_4 <= rst ? 8'd0 : (en ? w_10_0_3 : w_10_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_3 <= rst ? 8'd0 : (en ? w_10_0_2 : w_10_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_2 <= rst ? 8'd0 : (en ? w_10_0_1 : w_10_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_1 <= rst ? 8'd0 : (en ? w_10_0_0 : w_10_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_0_0 <= rst ? 8'd0 : (en ? w_stream[227:220] : w_10_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_0_9 <= rst ? 3'd0 : (en ? idx_10_0_8 : idx_10_0_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_8 <= rst ? 3'd0 : (en ? idx_10_0_7 : idx_10_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_7 <= rst ? 3'd0 : (en ? idx_10_0_6 : idx_10_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_6 <= rst ? 3'd0 : (en ? idx_10_0_5 : idx_10_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_5 <= rst ? 3'd0 : (en ? idx_10_0_4 : idx_10_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_4 <= rst ? 3'd0 : (en ? idx_10_0_3 : idx_10_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_3 <= rst ? 3'd0 : (en ? idx_10_0_2 : idx_10_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_2 <= rst ? 3'd0 : (en ? idx_10_0_1 : idx_10_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_1 <= rst ? 3'd0 : (en ? idx_10_0_0 : idx_10_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_0_0 <= rst ? 3'd0 : (en ? w_stream[230:228] : idx_10_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_10_1_9 <= rst ? 8'd0 : (en ? w_10_1_8 : w_10_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_8 <= rst ? 8'd0 : (en ? w_10_1_7 : w_10_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_7 <= rst ? 8'd0 : (en ? w_10_1_6 : w_10_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_6 <= rst ? 8'd0 : (en ? w_10_1_5 : w_10_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_5 <= rst ? 8'd0 : (en ? w_10_1_4 : w_10_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_4 <= rst ? 8'd0 : (en ? w_10_1_3 : w_10_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_3 <= rst ? 8'd0 : (en ? w_10_1_2 : w_10_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_2 <= rst ? 8'd0 : (en ? w_10_1_1 : w_10_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_1 <= rst ? 8'd0 : (en ? w_10_1_0 : w_10_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_10_1_0 <= rst ? 8'd0 : (en ? w_stream[238:231] : w_10_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_10_1_9 <= rst ? 3'd0 : (en ? idx_10_1_8 : idx_10_1_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_8 <= rst ? 3'd0 : (en ? idx_10_1_7 : idx_10_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_7 <= rst ? 3'd0 : (en ? idx_10_1_6 : idx_10_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_6 <= rst ? 3'd0 : (en ? idx_10_1_5 : idx_10_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_5 <= rst ? 3'd0 : (en ? idx_10_1_4 : idx_10_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_4 <= rst ? 3'd0 : (en ? idx_10_1_3 : idx_10_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_3 <= rst ? 3'd0 : (en ? idx_10_1_2 : idx_10_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_2 <= rst ? 3'd0 : (en ? idx_10_1_1 : idx_10_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_1 <= rst ? 3'd0 : (en ? idx_10_1_0 : idx_10_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_10_1_0 <= rst ? 3'd0 : (en ? w_stream[241:239] : idx_10_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_11_0_10 <= rst ? 8'd0 : (en ? w_11_0_9 : w_11_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_9 <= rst ? 8'd0 : (en ? w_11_0_8 : w_11_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_8 <= rst ? 8'd0 : (en ? w_11_0_7 : w_11_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_7 <= rst ? 8'd0 : (en ? w_11_0_6 : w_11_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_6 <= rst ? 8'd0 : (en ? w_11_0_5 : w_11_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_5 <= rst ? 8'd0 : (en ? w_11_0_4 : w_11_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_4 <= rst ? 8'd0 : (en ? w_11_0_3 : w_11_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_3 <= rst ? 8'd0 : (en ? w_11_0_2 : w_11_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_2 <= rst ? 8'd0 : (en ? w_11_0_1 : w_11_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_1 <= rst ? 8'd0 : (en ? w_11_0_0 : w_11_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_0_0 <= rst ? 8'd0 : (en ? w_stream[249:242] : w_11_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_0_10 <= rst ? 3'd0 : (en ? idx_11_0_9 : idx_11_0_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_9 <= rst ? 3'd0 : (en ? idx_11_0_8 : idx_11_0_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_8 <= rst ? 3'd0 : (en ? idx_11_0_7 : idx_11_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_7 <= rst ? 3'd0 : (en ? idx_11_0_6 : idx_11_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_6 <= rst ? 3'd0 : (en ? idx_11_0_5 : idx_11_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_5 <= rst ? 3'd0 : (en ? idx_11_0_4 : idx_11_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_4 <= rst ? 3'd0 : (en ? idx_11_0_3 : idx_11_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_3 <= rst ? 3'd0 : (en ? idx_11_0_2 : idx_11_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_2 <= rst ? 3'd0 : (en ? idx_11_0_1 : idx_11_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_1 <= rst ? 3'd0 : (en ? idx_11_0_0 : idx_11_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_0_0 <= rst ? 3'd0 : (en ? w_stream[252:250] : idx_11_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_11_1_10 <= rst ? 8'd0 : (en ? w_11_1_9 : w_11_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_9 <= rst ? 8'd0 : (en ? w_11_1_8 : w_11_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_8 <= rst ? 8'd0 : (en ? w_11_1_7 : w_11_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_7 <= rst ? 8'd0 : (en ? w_11_1_6 : w_11_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_6 <= rst ? 8'd0 : (en ? w_11_1_5 : w_11_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_5 <= rst ? 8'd0 : (en ? w_11_1_4 : w_11_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_4 <= rst ? 8'd0 : (en ? w_11_1_3 : w_11_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_3 <= rst ? 8'd0 : (en ? w_11_1_2 : w_11_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_2 <= rst ? 8'd0 : (en ? w_11_1_1 : w_11_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_1 <= rst ? 8'd0 : (en ? w_11_1_0 : w_11_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_11_1_0 <= rst ? 8'd0 : (en ? w_stream[260:253] : w_11_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_11_1_10 <= rst ? 3'd0 : (en ? idx_11_1_9 : idx_11_1_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_9 <= rst ? 3'd0 : (en ? idx_11_1_8 : idx_11_1_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_8 <= rst ? 3'd0 : (en ? idx_11_1_7 : idx_11_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_7 <= rst ? 3'd0 : (en ? idx_11_1_6 : idx_11_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_6 <= rst ? 3'd0 : (en ? idx_11_1_5 : idx_11_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_5 <= rst ? 3'd0 : (en ? idx_11_1_4 : idx_11_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_4 <= rst ? 3'd0 : (en ? idx_11_1_3 : idx_11_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_3 <= rst ? 3'd0 : (en ? idx_11_1_2 : idx_11_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_2 <= rst ? 3'd0 : (en ? idx_11_1_1 : idx_11_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_1 <= rst ? 3'd0 : (en ? idx_11_1_0 : idx_11_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_11_1_0 <= rst ? 3'd0 : (en ? w_stream[263:261] : idx_11_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_12_0_11 <= rst ? 8'd0 : (en ? w_12_0_10 : w_12_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_10 <= rst ? 8'd0 : (en ? w_12_0_9 : w_12_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_9 <= rst ? 8'd0 : (en ? w_12_0_8 : w_12_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_8 <= rst ? 8'd0 : (en ? w_12_0_7 : w_12_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_7 <= rst ? 8'd0 : (en ? w_12_0_6 : w_12_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_6 <= rst ? 8'd0 : (en ? w_12_0_5 : w_12_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_5 <= rst ? 8'd0 : (en ? w_12_0_4 : w_12_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_4 <= rst ? 8'd0 : (en ? w_12_0_3 : w_12_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_3 <= rst ? 8'd0 : (en ? w_12_0_2 : w_12_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_2 <= rst ? 8'd0 : (en ? w_12_0_1 : w_12_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_1 <= rst ? 8'd0 : (en ? w_12_0_0 : w_12_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_0_0 <= rst ? 8'd0 : (en ? w_stream[271:264] : w_12_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_0_11 <= rst ? 3'd0 : (en ? idx_12_0_10 : idx_12_0_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_10 <= rst ? 3'd0 : (en ? idx_12_0_9 : idx_12_0_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_9 <= rst ? 3'd0 : (en ? idx_12_0_8 : idx_12_0_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_8 <= rst ? 3'd0 : (en ? idx_12_0_7 : idx_12_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_7 <= rst ? 3'd0 : (en ? idx_12_0_6 : idx_12_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_6 <= rst ? 3'd0 : (en ? idx_12_0_5 : idx_12_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_5 <= rst ? 3'd0 : (en ? idx_12_0_4 : idx_12_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_4 <= rst ? 3'd0 : (en ? idx_12_0_3 : idx_12_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_3 <= rst ? 3'd0 : (en ? idx_12_0_2 : idx_12_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_2 <= rst ? 3'd0 : (en ? idx_12_0_1 : idx_12_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_1 <= rst ? 3'd0 : (en ? idx_12_0_0 : idx_12_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_0_0 <= rst ? 3'd0 : (en ? w_stream[274:272] : idx_12_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_12_1_11 <= rst ? 8'd0 : (en ? w_12_1_10 : w_12_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_10 <= rst ? 8'd0 : (en ? w_12_1_9 : w_12_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_9 <= rst ? 8'd0 : (en ? w_12_1_8 : w_12_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_8 <= rst ? 8'd0 : (en ? w_12_1_7 : w_12_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_7 <= rst ? 8'd0 : (en ? w_12_1_6 : w_12_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_6 <= rst ? 8'd0 : (en ? w_12_1_5 : w_12_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_5 <= rst ? 8'd0 : (en ? w_12_1_4 : w_12_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_4 <= rst ? 8'd0 : (en ? w_12_1_3 : w_12_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_3 <= rst ? 8'd0 : (en ? w_12_1_2 : w_12_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_2 <= rst ? 8'd0 : (en ? w_12_1_1 : w_12_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_1 <= rst ? 8'd0 : (en ? w_12_1_0 : w_12_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_12_1_0 <= rst ? 8'd0 : (en ? w_stream[282:275] : w_12_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_12_1_11 <= rst ? 3'd0 : (en ? idx_12_1_10 : idx_12_1_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_10 <= rst ? 3'd0 : (en ? idx_12_1_9 : idx_12_1_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_9 <= rst ? 3'd0 : (en ? idx_12_1_8 : idx_12_1_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_8 <= rst ? 3'd0 : (en ? idx_12_1_7 : idx_12_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_7 <= rst ? 3'd0 : (en ? idx_12_1_6 : idx_12_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_6 <= rst ? 3'd0 : (en ? idx_12_1_5 : idx_12_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_5 <= rst ? 3'd0 : (en ? idx_12_1_4 : idx_12_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_4 <= rst ? 3'd0 : (en ? idx_12_1_3 : idx_12_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_3 <= rst ? 3'd0 : (en ? idx_12_1_2 : idx_12_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_2 <= rst ? 3'd0 : (en ? idx_12_1_1 : idx_12_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_1 <= rst ? 3'd0 : (en ? idx_12_1_0 : idx_12_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_12_1_0 <= rst ? 3'd0 : (en ? w_stream[285:283] : idx_12_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_13_0_12 <= rst ? 8'd0 : (en ? w_13_0_11 : w_13_0_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_11 <= rst ? 8'd0 : (en ? w_13_0_10 : w_13_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_10 <= rst ? 8'd0 : (en ? w_13_0_9 : w_13_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_9 <= rst ? 8'd0 : (en ? w_13_0_8 : w_13_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_8 <= rst ? 8'd0 : (en ? w_13_0_7 : w_13_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_7 <= rst ? 8'd0 : (en ? w_13_0_6 : w_13_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_6 <= rst ? 8'd0 : (en ? w_13_0_5 : w_13_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_5 <= rst ? 8'd0 : (en ? w_13_0_4 : w_13_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_4 <= rst ? 8'd0 : (en ? w_13_0_3 : w_13_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_3 <= rst ? 8'd0 : (en ? w_13_0_2 : w_13_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_2 <= rst ? 8'd0 : (en ? w_13_0_1 : w_13_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_1 <= rst ? 8'd0 : (en ? w_13_0_0 : w_13_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_0_0 <= rst ? 8'd0 : (en ? w_stream[293:286] : w_13_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_0_12 <= rst ? 3'd0 : (en ? idx_13_0_11 : idx_13_0_12);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_11 <= rst ? 3'd0 : (en ? idx_13_0_10 : idx_13_0_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_10 <= rst ? 3'd0 : (en ? idx_13_0_9 : idx_13_0_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_9 <= rst ? 3'd0 : (en ? idx_13_0_8 : idx_13_0_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_8 <= rst ? 3'd0 : (en ? idx_13_0_7 : idx_13_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_7 <= rst ? 3'd0 : (en ? idx_13_0_6 : idx_13_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_6 <= rst ? 3'd0 : (en ? idx_13_0_5 : idx_13_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_5 <= rst ? 3'd0 : (en ? idx_13_0_4 : idx_13_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_4 <= rst ? 3'd0 : (en ? idx_13_0_3 : idx_13_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_3 <= rst ? 3'd0 : (en ? idx_13_0_2 : idx_13_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_2 <= rst ? 3'd0 : (en ? idx_13_0_1 : idx_13_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_1 <= rst ? 3'd0 : (en ? idx_13_0_0 : idx_13_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_0_0 <= rst ? 3'd0 : (en ? w_stream[296:294] : idx_13_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_13_1_12 <= rst ? 8'd0 : (en ? w_13_1_11 : w_13_1_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_11 <= rst ? 8'd0 : (en ? w_13_1_10 : w_13_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_10 <= rst ? 8'd0 : (en ? w_13_1_9 : w_13_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_9 <= rst ? 8'd0 : (en ? w_13_1_8 : w_13_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_8 <= rst ? 8'd0 : (en ? w_13_1_7 : w_13_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_7 <= rst ? 8'd0 : (en ? w_13_1_6 : w_13_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_6 <= rst ? 8'd0 : (en ? w_13_1_5 : w_13_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_5 <= rst ? 8'd0 : (en ? w_13_1_4 : w_13_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_4 <= rst ? 8'd0 : (en ? w_13_1_3 : w_13_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_3 <= rst ? 8'd0 : (en ? w_13_1_2 : w_13_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_2 <= rst ? 8'd0 : (en ? w_13_1_1 : w_13_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_1 <= rst ? 8'd0 : (en ? w_13_1_0 : w_13_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_13_1_0 <= rst ? 8'd0 : (en ? w_stream[304:297] : w_13_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_13_1_12 <= rst ? 3'd0 : (en ? idx_13_1_11 : idx_13_1_12);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_11 <= rst ? 3'd0 : (en ? idx_13_1_10 : idx_13_1_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_10 <= rst ? 3'd0 : (en ? idx_13_1_9 : idx_13_1_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_9 <= rst ? 3'd0 : (en ? idx_13_1_8 : idx_13_1_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_8 <= rst ? 3'd0 : (en ? idx_13_1_7 : idx_13_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_7 <= rst ? 3'd0 : (en ? idx_13_1_6 : idx_13_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_6 <= rst ? 3'd0 : (en ? idx_13_1_5 : idx_13_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_5 <= rst ? 3'd0 : (en ? idx_13_1_4 : idx_13_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_4 <= rst ? 3'd0 : (en ? idx_13_1_3 : idx_13_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_3 <= rst ? 3'd0 : (en ? idx_13_1_2 : idx_13_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_2 <= rst ? 3'd0 : (en ? idx_13_1_1 : idx_13_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_1 <= rst ? 3'd0 : (en ? idx_13_1_0 : idx_13_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_13_1_0 <= rst ? 3'd0 : (en ? w_stream[307:305] : idx_13_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_14_0_13 <= rst ? 8'd0 : (en ? w_14_0_12 : w_14_0_13);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_12 <= rst ? 8'd0 : (en ? w_14_0_11 : w_14_0_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_11 <= rst ? 8'd0 : (en ? w_14_0_10 : w_14_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_10 <= rst ? 8'd0 : (en ? w_14_0_9 : w_14_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_9 <= rst ? 8'd0 : (en ? w_14_0_8 : w_14_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_8 <= rst ? 8'd0 : (en ? w_14_0_7 : w_14_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_7 <= rst ? 8'd0 : (en ? w_14_0_6 : w_14_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_6 <= rst ? 8'd0 : (en ? w_14_0_5 : w_14_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_5 <= rst ? 8'd0 : (en ? w_14_0_4 : w_14_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_4 <= rst ? 8'd0 : (en ? w_14_0_3 : w_14_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_3 <= rst ? 8'd0 : (en ? w_14_0_2 : w_14_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_2 <= rst ? 8'd0 : (en ? w_14_0_1 : w_14_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_1 <= rst ? 8'd0 : (en ? w_14_0_0 : w_14_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_0_0 <= rst ? 8'd0 : (en ? w_stream[315:308] : w_14_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_0_13 <= rst ? 3'd0 : (en ? idx_14_0_12 : idx_14_0_13);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_12 <= rst ? 3'd0 : (en ? idx_14_0_11 : idx_14_0_12);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_11 <= rst ? 3'd0 : (en ? idx_14_0_10 : idx_14_0_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_10 <= rst ? 3'd0 : (en ? idx_14_0_9 : idx_14_0_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_9 <= rst ? 3'd0 : (en ? idx_14_0_8 : idx_14_0_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_8 <= rst ? 3'd0 : (en ? idx_14_0_7 : idx_14_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_7 <= rst ? 3'd0 : (en ? idx_14_0_6 : idx_14_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_6 <= rst ? 3'd0 : (en ? idx_14_0_5 : idx_14_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_5 <= rst ? 3'd0 : (en ? idx_14_0_4 : idx_14_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_4 <= rst ? 3'd0 : (en ? idx_14_0_3 : idx_14_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_3 <= rst ? 3'd0 : (en ? idx_14_0_2 : idx_14_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_2 <= rst ? 3'd0 : (en ? idx_14_0_1 : idx_14_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_1 <= rst ? 3'd0 : (en ? idx_14_0_0 : idx_14_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_0_0 <= rst ? 3'd0 : (en ? w_stream[318:316] : idx_14_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_14_1_13 <= rst ? 8'd0 : (en ? w_14_1_12 : w_14_1_13);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_12 <= rst ? 8'd0 : (en ? w_14_1_11 : w_14_1_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_11 <= rst ? 8'd0 : (en ? w_14_1_10 : w_14_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_10 <= rst ? 8'd0 : (en ? w_14_1_9 : w_14_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_9 <= rst ? 8'd0 : (en ? w_14_1_8 : w_14_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_8 <= rst ? 8'd0 : (en ? w_14_1_7 : w_14_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_7 <= rst ? 8'd0 : (en ? w_14_1_6 : w_14_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_6 <= rst ? 8'd0 : (en ? w_14_1_5 : w_14_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_5 <= rst ? 8'd0 : (en ? w_14_1_4 : w_14_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_4 <= rst ? 8'd0 : (en ? w_14_1_3 : w_14_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_3 <= rst ? 8'd0 : (en ? w_14_1_2 : w_14_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_2 <= rst ? 8'd0 : (en ? w_14_1_1 : w_14_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_1 <= rst ? 8'd0 : (en ? w_14_1_0 : w_14_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_14_1_0 <= rst ? 8'd0 : (en ? w_stream[326:319] : w_14_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_14_1_13 <= rst ? 3'd0 : (en ? idx_14_1_12 : idx_14_1_13);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_12 <= rst ? 3'd0 : (en ? idx_14_1_11 : idx_14_1_12);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_11 <= rst ? 3'd0 : (en ? idx_14_1_10 : idx_14_1_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_10 <= rst ? 3'd0 : (en ? idx_14_1_9 : idx_14_1_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_9 <= rst ? 3'd0 : (en ? idx_14_1_8 : idx_14_1_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_8 <= rst ? 3'd0 : (en ? idx_14_1_7 : idx_14_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_7 <= rst ? 3'd0 : (en ? idx_14_1_6 : idx_14_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_6 <= rst ? 3'd0 : (en ? idx_14_1_5 : idx_14_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_5 <= rst ? 3'd0 : (en ? idx_14_1_4 : idx_14_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_4 <= rst ? 3'd0 : (en ? idx_14_1_3 : idx_14_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_3 <= rst ? 3'd0 : (en ? idx_14_1_2 : idx_14_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_2 <= rst ? 3'd0 : (en ? idx_14_1_1 : idx_14_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_1 <= rst ? 3'd0 : (en ? idx_14_1_0 : idx_14_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_14_1_0 <= rst ? 3'd0 : (en ? w_stream[329:327] : idx_14_1_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_15_0_14 <= rst ? 8'd0 : (en ? w_15_0_13 : w_15_0_14);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_13 <= rst ? 8'd0 : (en ? w_15_0_12 : w_15_0_13);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_12 <= rst ? 8'd0 : (en ? w_15_0_11 : w_15_0_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_11 <= rst ? 8'd0 : (en ? w_15_0_10 : w_15_0_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_10 <= rst ? 8'd0 : (en ? w_15_0_9 : w_15_0_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_9 <= rst ? 8'd0 : (en ? w_15_0_8 : w_15_0_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_8 <= rst ? 8'd0 : (en ? w_15_0_7 : w_15_0_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_7 <= rst ? 8'd0 : (en ? w_15_0_6 : w_15_0_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_6 <= rst ? 8'd0 : (en ? w_15_0_5 : w_15_0_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_5 <= rst ? 8'd0 : (en ? w_15_0_4 : w_15_0_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_4 <= rst ? 8'd0 : (en ? w_15_0_3 : w_15_0_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_3 <= rst ? 8'd0 : (en ? w_15_0_2 : w_15_0_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_2 <= rst ? 8'd0 : (en ? w_15_0_1 : w_15_0_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_1 <= rst ? 8'd0 : (en ? w_15_0_0 : w_15_0_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_0_0 <= rst ? 8'd0 : (en ? w_stream[337:330] : w_15_0_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_0_14 <= rst ? 3'd0 : (en ? idx_15_0_13 : idx_15_0_14);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_13 <= rst ? 3'd0 : (en ? idx_15_0_12 : idx_15_0_13);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_12 <= rst ? 3'd0 : (en ? idx_15_0_11 : idx_15_0_12);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_11 <= rst ? 3'd0 : (en ? idx_15_0_10 : idx_15_0_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_10 <= rst ? 3'd0 : (en ? idx_15_0_9 : idx_15_0_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_9 <= rst ? 3'd0 : (en ? idx_15_0_8 : idx_15_0_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_8 <= rst ? 3'd0 : (en ? idx_15_0_7 : idx_15_0_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_7 <= rst ? 3'd0 : (en ? idx_15_0_6 : idx_15_0_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_6 <= rst ? 3'd0 : (en ? idx_15_0_5 : idx_15_0_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_5 <= rst ? 3'd0 : (en ? idx_15_0_4 : idx_15_0_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_4 <= rst ? 3'd0 : (en ? idx_15_0_3 : idx_15_0_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_3 <= rst ? 3'd0 : (en ? idx_15_0_2 : idx_15_0_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_2 <= rst ? 3'd0 : (en ? idx_15_0_1 : idx_15_0_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_1 <= rst ? 3'd0 : (en ? idx_15_0_0 : idx_15_0_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_0_0 <= rst ? 3'd0 : (en ? w_stream[340:338] : idx_15_0_0);  // SparseAccel/SparseIndexUnit.swift:31
+    w_15_1_14 <= rst ? 8'd0 : (en ? w_15_1_13 : w_15_1_14);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_13 <= rst ? 8'd0 : (en ? w_15_1_12 : w_15_1_13);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_12 <= rst ? 8'd0 : (en ? w_15_1_11 : w_15_1_12);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_11 <= rst ? 8'd0 : (en ? w_15_1_10 : w_15_1_11);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_10 <= rst ? 8'd0 : (en ? w_15_1_9 : w_15_1_10);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_9 <= rst ? 8'd0 : (en ? w_15_1_8 : w_15_1_9);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_8 <= rst ? 8'd0 : (en ? w_15_1_7 : w_15_1_8);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_7 <= rst ? 8'd0 : (en ? w_15_1_6 : w_15_1_7);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_6 <= rst ? 8'd0 : (en ? w_15_1_5 : w_15_1_6);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_5 <= rst ? 8'd0 : (en ? w_15_1_4 : w_15_1_5);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_4 <= rst ? 8'd0 : (en ? w_15_1_3 : w_15_1_4);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_3 <= rst ? 8'd0 : (en ? w_15_1_2 : w_15_1_3);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_2 <= rst ? 8'd0 : (en ? w_15_1_1 : w_15_1_2);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_1 <= rst ? 8'd0 : (en ? w_15_1_0 : w_15_1_1);  // SparseAccel/SparseIndexUnit.swift:30
+    w_15_1_0 <= rst ? 8'd0 : (en ? w_stream[348:341] : w_15_1_0);  // SparseAccel/SparseIndexUnit.swift:30
+    idx_15_1_14 <= rst ? 3'd0 : (en ? idx_15_1_13 : idx_15_1_14);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_13 <= rst ? 3'd0 : (en ? idx_15_1_12 : idx_15_1_13);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_12 <= rst ? 3'd0 : (en ? idx_15_1_11 : idx_15_1_12);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_11 <= rst ? 3'd0 : (en ? idx_15_1_10 : idx_15_1_11);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_10 <= rst ? 3'd0 : (en ? idx_15_1_9 : idx_15_1_10);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_9 <= rst ? 3'd0 : (en ? idx_15_1_8 : idx_15_1_9);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_8 <= rst ? 3'd0 : (en ? idx_15_1_7 : idx_15_1_8);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_7 <= rst ? 3'd0 : (en ? idx_15_1_6 : idx_15_1_7);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_6 <= rst ? 3'd0 : (en ? idx_15_1_5 : idx_15_1_6);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_5 <= rst ? 3'd0 : (en ? idx_15_1_4 : idx_15_1_5);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_4 <= rst ? 3'd0 : (en ? idx_15_1_3 : idx_15_1_4);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_3 <= rst ? 3'd0 : (en ? idx_15_1_2 : idx_15_1_3);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_2 <= rst ? 3'd0 : (en ? idx_15_1_1 : idx_15_1_2);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_1 <= rst ? 3'd0 : (en ? idx_15_1_0 : idx_15_1_1);  // SparseAccel/SparseIndexUnit.swift:31
+    idx_15_1_0 <= rst ? 3'd0 : (en ? w_stream[351:349] : idx_15_1_0);  // SparseAccel/SparseIndexUnit.swift:31
   end
 endmodule
 

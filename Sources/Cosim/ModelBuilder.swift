@@ -1,4 +1,5 @@
 import Foundation
+import Flow
 import HWCore
 
 /// Waveform file formats.
@@ -65,8 +66,8 @@ public enum ModelBuilder {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hwgen")
     }
 
-    static let runtimeDefines = ["-DVL_USER_FINISH", "-DVL_USER_STOP", "-DVL_USER_FATAL"]
-    static let cxxFlags = ["-std=c++17", "-fPIC", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-w"]
+    public static let runtimeDefines = ["-DVL_USER_FINISH", "-DVL_USER_STOP", "-DVL_USER_FATAL"]
+    public static let cxxFlags = ["-std=c++17", "-fPIC", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-w"]
 
     /// Builds (or loads from cache) the model of `design`.
     public static func build(_ design: Design, options: BuildOptions = BuildOptions()) throws -> CompiledModel {
@@ -96,7 +97,7 @@ public enum ModelBuilder {
     public static func prepareRuntime() throws -> URL { try runtimeArchive(try Toolchain.detect()) }
 
     /// Verilator's runtime as a PIC archive, built once per toolchain.
-    static func runtimeArchive(_ tc: Toolchain) throws -> URL {
+    public static func runtimeArchive(_ tc: Toolchain) throws -> URL {
         try archive(tc, tag: "runtime1", name: "libverilated.a", sources: ["verilated.cpp", "verilated_vcd_c.cpp", "verilated_threads.cpp"],
                     failure: "compiling Verilator's runtime")
     }
@@ -139,11 +140,8 @@ public enum ModelBuilder {
         try design.verilog.write(to: tmp.appendingPathComponent("design.v"), atomically: false, encoding: .utf8)
         try ShimGenerator.generate(manifest: design.manifest, prefix: prefix, trace: options.trace ? options.format : nil)
             .write(to: tmp.appendingPathComponent("shim.cpp"), atomically: false, encoding: .utf8)
-        // Lint findings are the lint gate's business (DesignGate); a simulation build warns but proceeds.
-        var vargs = ["--cc", "design.v", "--top-module", design.top, "--prefix", prefix, "-Mdir", "obj", "-Wno-fatal",
-                     "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert"]
-        if options.trace { vargs.append(options.fst ? "--trace-fst" : "--trace") }
-        let v = try EDATools.run("verilator", vargs, in: tmp)
+        let trace = options.trace ? [options.fst ? "--trace-fst" : "--trace"] : []
+        let v = try EDATools.run("verilator", Verilator.modelArguments(files: ["design.v"], top: design.top, prefix: prefix, extra: trace), in: tmp)
         guard v.succeeded else { throw BuildError(description: "verilator failed:\n\(v.output)") }
         // One unity translation unit: every generated .cpp plus the shim (fastest on 2 cores).
         let obj = tmp.appendingPathComponent("obj")

@@ -1,3 +1,4 @@
+import Formats
 import HWCore
 
 /// A recorded workload: per-cycle input values and expected output values (with which outputs
@@ -60,32 +61,34 @@ public enum PortWords {
     /// A scalar value of up to 64 bits.
     public static func scalar(_ v: UInt64) -> [UInt32] { [UInt32(truncatingIfNeeded: v), UInt32(truncatingIfNeeded: v >> 32)] }
 
-    /// Packs elements (two's complement, `elementWidth` bits each, element 0 lowest).
+    /// Packs elements (two's complement, `elementWidth` bits each, element 0 lowest; wider than
+    /// 64 bits, the value is sign-extended), with the project's one bit packer.
     public static func pack(_ elements: [Int64], elementWidth: Int) -> [UInt32] {
-        let total = elements.count * elementWidth
-        var words = [UInt32](repeating: 0, count: max(1, (total + 31) / 32))
-        for (i, e) in elements.enumerated() {
-            for b in 0..<elementWidth where (UInt64(bitPattern: e) >> UInt64(min(b, 63))) & 1 == 1 {
-                let bit = i * elementWidth + b
-                words[bit / 32] |= 1 << UInt32(bit % 32)
+        var w = BitWriter()
+        for e in elements {
+            w.append(TwosComplement.wrap(e, bits: min(elementWidth, 64)), bits: min(elementWidth, 64))
+            var rest = elementWidth - 64
+            while rest > 0 {
+                w.append(e < 0 ? ~0 : 0, bits: min(rest, 64))
+                rest -= 64
             }
         }
-        return words
+        return w.words32()
     }
 
     /// Unpacks `count` elements of `elementWidth` bits (sign-extended when `signed`).
     public static func unpack(_ words: [UInt32], count: Int, elementWidth: Int, signed: Bool) -> [Int64] {
-        (0..<count).map { element(words, $0, elementWidth: elementWidth, signed: signed) }
+        let reader = BitReader(words32: words), bits = min(elementWidth, 64)
+        return (0..<count).map { i in
+            let raw = reader.field(at: i * elementWidth, bits: bits)
+            return signed ? TwosComplement.decode(raw, bits: bits) : Int64(bitPattern: raw)
+        }
     }
 
     static func element(_ words: [UInt32], _ i: Int, elementWidth: Int, signed: Bool) -> Int64 {
-        var v: UInt64 = 0
-        for b in 0..<min(elementWidth, 64) {
-            let bit = i * elementWidth + b
-            if bit / 32 < words.count, (words[bit / 32] >> UInt32(bit % 32)) & 1 == 1 { v |= 1 << UInt64(b) }
-        }
-        if signed && elementWidth < 64 && (v >> UInt64(elementWidth - 1)) & 1 == 1 { v |= ~0 << UInt64(elementWidth) }
-        return Int64(bitPattern: v)
+        let bits = min(elementWidth, 64)
+        let raw = BitReader(words32: words).field(at: i * elementWidth, bits: bits)
+        return signed ? TwosComplement.decode(raw, bits: bits) : Int64(bitPattern: raw)
     }
 
     /// `words` resized to the port's word count and masked to its width.

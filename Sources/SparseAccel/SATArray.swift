@@ -23,7 +23,7 @@ public enum SATArray {
     public static func build(_ cfg: SATConfig) throws -> Module {
         try cfg.validate()
         let pe = SparsePE.build(cfg)
-        let iu = SparseIndexUnit.build(cfg)
+        let iu = try SparseIndexUnit.build(cfg)
         let mod = Module(cfg.topName)
         mod.doc = "SAT core: \(cfg.rows)x\(cfg.cols) unified dense/\(cfg.n):\(cfg.m) PEs, SInt(\(cfg.dataWidth)) operands, SInt(\(cfg.accWidth)) accumulators."
         let en = mod.input("en", .bool)

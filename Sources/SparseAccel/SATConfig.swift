@@ -1,3 +1,4 @@
+import Formats
 import HWCore
 
 /// Configuration of the SAT core: an R x C array of unified dense / N:M sparse PEs.
@@ -39,6 +40,10 @@ public struct SATConfig: Codable, Sendable, Hashable {
     }
 
     // MARK: Derived values
+
+    /// The N:M pattern and the weight stream's bit layout (Formats' one definition of it).
+    public var pattern: NMPattern { get throws { try NMPattern(n: n, m: m) } }
+    public var streamLayout: NMStreamLayout { get throws { try NMStreamLayout(pattern: pattern, valueBits: dataWidth) } }
 
     /// Bits of one kept entry's index: ⌈log2 M⌉.
     public var indexBits: Int { max(1, ceilLog2(m)) }

@@ -1,3 +1,5 @@
+import Formats
+
 /// The N:M compressed form of a matrix pruned along its columns (the operand SAT streams to its
 /// PEs): for each row, for each group of M consecutive columns, exactly N kept entries stored as
 /// (value, index in the group), kept entries in ascending index order.
@@ -26,7 +28,7 @@ public struct NMCompressed<T: Sendable>: Sendable {
     /// indices are strictly ascending in 0..<M.
     public init(rows: Int, cols: Int, pattern: NMPattern, values: [T], indices: [Int]) throws {
         guard rows >= 0 else { throw SparseModelError("N:M compressed matrix needs rows ≥ 0, got \(rows)") }
-        let groups = try pattern.groupCount(cols, along: "the compressed matrix's column count")
+        let groups = try pattern.groups(cols, along: "the compressed matrix's column count")
         let (rowGroups, o1) = rows.multipliedReportingOverflow(by: groups)
         let (entries, o2) = rowGroups.multipliedReportingOverflow(by: pattern.n)
         guard !o1, !o2 else {
@@ -115,7 +117,7 @@ extension NMCompressed where T: Numeric {
     /// compress the backward operand Wbᵀ).
     public init(compressing w: Matrix<T>, mask: Mask, pattern: NMPattern) throws {
         try mask.requireShape(of: w, "compress with a mask")
-        let groups = try pattern.groupCount(w.cols, along: "the forward reduction dimension (columns)")
+        let groups = try pattern.groups(w.cols, along: "the forward reduction dimension (columns)")
         var values: [T] = [], indices: [Int] = []
         values.reserveCapacity(w.rows * groups * pattern.n)
         indices.reserveCapacity(w.rows * groups * pattern.n)

@@ -1,32 +1,36 @@
-/// The exact bit-level packing of an N:M compressed matrix used by the hardware's weight stream.
-///
-/// The stream is little-endian in 64-bit words (bit 0 = LSB of word 0). Entries are laid out rows
-/// in order, groups in order within a row, the N entries of a group in ascending index order. Each
-/// entry is `valueBits` bits of the two's complement value (low bits) followed immediately by
-/// ⌈log2 M⌉ bits of the index in the group (high bits); entry j of group g of row r starts at bit
-/// ((r*groupsPerRow + g)*N + j) * (valueBits + indexBits). Bits after the last entry, up to the end of
-/// the last word, are zero.
+import Formats
+
+/// The packed form of an N:M compressed matrix: its groups, row by row, as one
+/// ``Formats/NMStreamLayout`` stream (the layout the hardware's weight stream uses).
 extension NMCompressed where T: BinaryInteger {
-    /// Packs the matrix into the hardware weight-stream format with `valueBits`-bit values (see the
-    /// extension's documentation for the layout). Throws unless `valueBits` is in 1...64 and every
-    /// value fits in `valueBits`-bit two's complement.
+    /// The groups in (row, group) order, each N entries in ascending index order. Throws if a value
+    /// does not fit Int64.
+    public func entryGroups() throws -> [[NMEntry]] {
+        var out: [[NMEntry]] = []
+        out.reserveCapacity(rows * groupsPerRow)
+        for r in 0..<rows {
+            for g in 0..<groupsPerRow {
+                out.append(try (0..<pattern.n).map { j in
+                    let k = entryPosition(row: r, group: g, slot: j)
+                    guard let v = Int64(exactly: values[k]) else {
+                        throw SparseModelError("value \(values[k]) at row \(r), column \(g * pattern.m + indices[k]) does not fit Int64")
+                    }
+                    return NMEntry(value: v, index: indices[k])
+                })
+            }
+        }
+        return out
+    }
+
+    /// Packs the matrix as an ``NMStreamLayout`` stream of its groups in (row, group) order with
+    /// `valueBits`-bit values. Throws unless `valueBits` is in 1...64 and every value fits.
     public func pack(valueBits: Int) throws -> [UInt64] {
         try Self.checkValueBits(valueBits, limit: 64)
-        let minValue: Int64 = valueBits == 64 ? .min : -(1 << Int64(valueBits - 1))
-        let maxValue: Int64 = valueBits == 64 ? .max : (1 << Int64(valueBits - 1)) - 1
-        var writer = BitWriter()
-        for k in values.indices {
-            let value = values[k]
-            guard let v = Int64(exactly: value), v >= minValue, v <= maxValue else {
-                let row = k / pattern.n / groupsPerRow, group = k / pattern.n % groupsPerRow
-                throw SparseModelError(
-                    "value \(value) at row \(row), column \(group * pattern.m + indices[k]) does not fit in "
-                        + "\(valueBits)-bit two's complement (\(minValue)...\(maxValue))")
-            }
-            writer.append(UInt64(bitPattern: v), bits: valueBits)
-            writer.append(UInt64(indices[k]), bits: pattern.indexBits)
+        let layout = try modelError { try NMStreamLayout(pattern: pattern, valueBits: valueBits) }
+        let groups = groupsPerRow
+        return try modelError {
+            try layout.pack(try entryGroups()) { k in "row \(k / max(1, groups)), group \(k % max(1, groups))" }
         }
-        return writer.words
     }
 }
 
@@ -42,35 +46,28 @@ extension NMCompressed where T: FixedWidthInteger & SignedInteger {
     ) throws -> NMCompressed<T> {
         try checkValueBits(valueBits, limit: T.bitWidth)
         guard rows >= 0 else { throw SparseModelError("N:M compressed matrix needs rows ≥ 0, got \(rows)") }
-        let groups = try pattern.groupCount(cols, along: "the compressed matrix's column count")
-        let entrySize = valueBits + pattern.indexBits
-        let (rowGroups, o1) = rows.multipliedReportingOverflow(by: groups)
-        let (entries, o2) = rowGroups.multipliedReportingOverflow(by: pattern.n)
-        let (totalBits, o3) = entries.multipliedReportingOverflow(by: entrySize)
-        guard !o1, !o2, !o3, totalBits <= Int.max - 63 else {
-            throw SparseModelError("N:M compressed matrix \(rows)x\(cols) is too large")
+        let groups = try pattern.groups(cols, along: "the compressed matrix's column count")
+        let (total, overflow) = rows.multipliedReportingOverflow(by: groups)
+        guard !overflow else { throw SparseModelError("N:M compressed matrix \(rows)x\(cols) is too large") }
+        let layout = try modelError { try NMStreamLayout(pattern: pattern, valueBits: valueBits) }
+        let entries = try modelError {
+            try layout.unpack(words, groups: total) { k in "row \(k / max(1, groups)), group \(k % max(1, groups))" }
         }
-        let neededWords = (totalBits + 63) / 64
-        guard words.count == neededWords else {
-            throw SparseModelError(
-                "a \(rows)x\(cols) \(pattern) stream with \(valueBits)-bit values is \(totalBits) bits = "
-                    + "\(neededWords) words, got \(words.count) words")
-        }
-        var reader = BitReader(words)
-        var values: [T] = [], indices: [Int] = []
-        values.reserveCapacity(entries)
-        indices.reserveCapacity(entries)
-        let shift = UInt64(64 - valueBits)
-        for _ in 0..<entries {
-            let raw = reader.read(bits: valueBits)
-            let signExtended = Int64(bitPattern: raw << shift) >> Int64(shift)
-            values.append(T(truncatingIfNeeded: signExtended))
-            indices.append(Int(reader.read(bits: pattern.indexBits)))
-        }
-        let padding = reader.capacity - totalBits
-        if padding > 0, reader.read(bits: padding) != 0 {
-            throw SparseModelError("padding bits after the last entry (bit \(totalBits) on) are not zero")
-        }
-        return try NMCompressed<T>(rows: rows, cols: cols, pattern: pattern, values: values, indices: indices)
+        return try NMCompressed<T>(rows: rows, cols: cols, pattern: pattern,
+                                   values: entries.flatMap { $0.map { T(truncatingIfNeeded: $0.value) } },
+                                   indices: entries.flatMap { $0.map(\.index) })
+    }
+}
+
+/// Runs `body`, turning a ``Formats/FormatError`` into the golden model's ``SparseModelError``
+/// (same message), so the model's API throws one error type.
+func modelError<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let e as FormatError { throw SparseModelError(e.message) }
+}
+
+extension NMPattern {
+    /// ``Formats/NMPattern/groupCount(_:along:)`` throwing the model's error type.
+    func groups(_ length: Int, along what: String) throws -> Int {
+        try modelError { try groupCount(length, along: what) }
     }
 }

@@ -1,3 +1,5 @@
+import Formats
+
 /// N:M magnitude pruning (the golden model of SAT's bidirectional weight pruning, BDWP).
 ///
 /// Both masks are computed on the GEMM view of the weights, Wmat[Co][Ci·K·K]:
@@ -14,7 +16,7 @@ public enum NMPruning {
     /// largest-magnitude elements. Throws if the column count is not a multiple of M or a value is
     /// unordered (NaN).
     public static func forwardMask<T: Numeric & Sendable>(_ w: Matrix<T>, _ p: NMPattern) throws -> Mask {
-        let groups = try p.groupCount(w.cols, along: "the forward reduction dimension (columns)")
+        let groups = try p.groups(w.cols, along: "the forward reduction dimension (columns)")
         var bits = Matrix<Bool>(rows: w.rows, cols: w.cols, repeating: false)
         var magnitudes: [T.Magnitude] = []
         magnitudes.reserveCapacity(p.m)
@@ -36,7 +38,7 @@ public enum NMPruning {
     public static func backwardMask<T: Numeric & Sendable>(
         _ w: Matrix<T>, _ p: NMPattern, source: BackwardMaskSource
     ) throws -> Mask {
-        let groups = try p.groupCount(w.rows, along: "Co (rows) for the backward mask")
+        let groups = try p.groups(w.rows, along: "Co (rows) for the backward mask")
         let ranked: Matrix<T>
         switch source {
         case .dense: ranked = w

@@ -1,3 +1,5 @@
+import Formats
+
 /// Closed-form cycle model of the SAT core (unified dense / N:M array) for one output tile.
 ///
 /// The feeder presents one group per cycle: sparse mode consumes M elements of the reduction

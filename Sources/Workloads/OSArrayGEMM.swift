@@ -3,6 +3,7 @@ import Foundation
 import HWCore
 import SparseAccel
 import SparseModel
+import TestSupport
 
 /// A random GEMM C = A·B (A: R×K, B: K×C) run on the osarray through Verilator, checked
 /// bit-exactly against SparseModel's reference GEMM and cycle-exactly against
@@ -117,22 +118,5 @@ extension OSArrayGEMM {
                                rows: config.rows, cols: config.cols, accWidth: config.accWidth, k: k, seed: seed, modelCycles: expectedComputeCycles,
                                expectedCycles: expectedCycles, waveform: waveform, waveformOnMismatch: waveformOnMismatch,
                                exportBench: exportBench, options: options)
-    }
-}
-
-/// SplitMix64: the workloads' deterministic PRNG (same sequence on every machine).
-public struct SplitMix64: Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func next(in r: ClosedRange<Int64>) -> Int64 {
-        let span = UInt64(bitPattern: r.upperBound &- r.lowerBound) &+ 1
-        return r.lowerBound &+ Int64(bitPattern: span == 0 ? next() : next() % span)
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 import HWCore
 import SparseAccel
 import SparseModel
+import Formats
+import TestSupport
 
 /// A GEMM Y = W·X on the SAT core through Verilator: W (R×K) random, pruned N:M by the golden
 /// model along K and compressed (sparse mode) or used dense (dense mode); X (K×C) dense.
@@ -70,31 +72,22 @@ public struct SATGEMM: Sendable {
     }
 
     /// Entries (value, index) of row `r`'s group `g` as streamed.
-    func entries(row r: Int, group g: Int) -> [(Int64, Int)] {
+    func entries(row r: Int, group g: Int) -> [NMEntry] {
         if let c = compressed {
             return (0..<pattern.n).map { j in
                 let pos = c.entryPosition(row: r, group: g, slot: j)
-                return (c.values[pos], c.indices[pos])
+                return NMEntry(value: c.values[pos], index: c.indices[pos])
             }
         }
-        return (0..<pattern.n).map { j in (w[r, g * pattern.n + j], 0) }
+        return (0..<pattern.n).map { j in NMEntry(value: w[r, g * pattern.n + j], index: j) }
     }
 
-    /// One weight-stream word: group g of every row (zeros past the last group).
-    public func streamWord(group g: Int) -> [UInt32] {
-        let e = config.entryBits
-        var words = [UInt32](repeating: 0, count: (config.streamWidth + 31) / 32)
-        guard g < groups else { return words }
-        for r in 0..<config.rows {
-            for (j, (value, index)) in entries(row: r, group: g).enumerated() {
-                let entry = (UInt64(bitPattern: value) & ((1 << UInt64(config.dataWidth)) - 1)) | UInt64(index) << UInt64(config.dataWidth)
-                let base = (r * pattern.n + j) * e
-                for b in 0..<e where (entry >> UInt64(b)) & 1 == 1 {
-                    words[(base + b) / 32] |= 1 << UInt32((base + b) % 32)
-                }
-            }
-        }
-        return words
+    /// One weight-stream word: group g of every row as one ``NMStreamLayout`` stream (zeros past
+    /// the last group).
+    public func streamWord(group g: Int) throws -> [UInt32] {
+        let count = (config.streamWidth + 31) / 32
+        guard g < groups else { return [UInt32](repeating: 0, count: count) }
+        return words32(try config.streamLayout.pack((0..<config.rows).map { entries(row: $0, group: g) }), count: count)
     }
 
     /// The dense operand for cycle g: C columns x M lanes.
@@ -118,7 +111,7 @@ public struct SATGEMM: Sendable {
         var v = try TestVectors(manifest: manifest, inputs: ["rst", "en", "clear", "mode", "w_stream", "in_x", "row_sel"], outputs: ["row_out"])
         v.cycle(["rst": [1], "en": [0], "clear": [0], "mode": [sparse ? 1 : 0], "row_sel": PortWords.scalar(UInt64(R - 1))])
         for t in 0..<expectedComputeCycles {
-            v.cycle(["rst": [0], "en": [1], "w_stream": streamWord(group: t), "in_x": denseWord(group: t)])
+            v.cycle(["rst": [0], "en": [1], "w_stream": try streamWord(group: t), "in_x": denseWord(group: t)])
         }
         TileRun.appendReadout(&v, reference: reference, rows: R, cols: C, accWidth: config.accWidth,
                               idle: ["w_stream": [0], "in_x": [0]])

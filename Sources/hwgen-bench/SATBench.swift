@@ -2,6 +2,7 @@
 // dense mode and every N:M, with the speedup and its ratio to the ideal M/N; and the area of a
 // PE (yosys generic `synth` cells and `synth_xilinx` LUT/FF/DSP/CARRY) for the dense osarray PE
 // and the unified N:M PE. Writes Benchmarks/sat.md.
+import Flow
 import Cosim
 import Foundation
 import HWCore

@@ -8,10 +8,12 @@
 //   (e) cocotb driving Verilator on the same design (Scripts/bench-cocotb),
 // plus cold and cached build times, at -O1 and -O2. Checks every case produces the same outputs.
 // Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift).
+import Flow
 import Cosim
 import Foundation
 import HWCore
 import SparseAccel
+import TestSupport
 import Workloads
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }

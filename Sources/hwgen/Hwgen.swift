@@ -1,8 +1,10 @@
+import Flow
 import ArgumentParser
 import Foundation
 import HWCore
 import SparseAccel
 import Cosim
+import Formats
 import SparseModel
 
 @main
@@ -28,6 +30,7 @@ struct Hwgen: ParsableCommand {
             switch error {
             case let e as BuildError: text = e.description
             case let e as SparseModelError: text = e.message
+            case let e as FormatError: text = e.message
             case let e as SimulationError: text = e.description
             case let e as Toolchain.ToolchainError: text = e.description
             case let e as ElaborationError: text = e.description

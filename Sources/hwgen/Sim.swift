@@ -1,3 +1,4 @@
+import Flow
 import ArgumentParser
 import Cosim
 import Foundation

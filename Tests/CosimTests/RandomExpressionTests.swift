@@ -1,5 +1,7 @@
+import Flow
 import Cosim
 import HWCore
+import TestSupport
 import Testing
 
 /// Random well-typed expression DAGs (nested operators, shared subexpressions that need
@@ -14,15 +16,6 @@ struct RandomExpressionTests {
         var type: BitsType { signal.type }
     }
 
-    struct Rng {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s = s &* 6364136223846793005 &+ 1442695040888963407
-            return s >> 11
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Two's complement reinterpretation of `v` in `t`.
     static func wrap(_ v: Int, _ t: BitsType) -> Int {
         let w = t.width
@@ -31,13 +24,13 @@ struct RandomExpressionTests {
     }
 
     static func build(seed: UInt64, outputs: Int) -> (Module, [Term], [BitsType]) {
-        var rng = Rng(s: seed)
+        var rng = SplitMix64(seed: seed)
         let m = Module("rand_\(seed)")
         let inputTypes: [BitsType] = [.uint(7), .uint(12), .sint(9), .sint(5), .uint(1), .sint(16)]
         var pool: [Term] = inputTypes.enumerated().map { i, t in
             Term(signal: m.input("in\(i)", t), eval: { $0[i] })
         }
-        func pick() -> Term { pool[pool.count - 1 - rng.int(min(pool.count, 8))] }
+        func pick() -> Term { pool[pool.count - 1 - rng.below(min(pool.count, 8))] }
         func fits(_ t: Term) -> Bool { t.type.width <= 40 }
         var results: [Term] = []
         while results.count < outputs {
@@ -46,7 +39,7 @@ struct RandomExpressionTests {
             let probes = [[1, 2, 3, 4, 0, 5], [3, 1, -2, 7, 1, -9]]
             if a.type == b.type && probes.allSatisfy({ a.eval($0) == b.eval($0) }) { continue }
             var made: Term?
-            switch rng.int(12) {
+            switch rng.below(12) {
             case 0 where a.type.signed == b.type.signed:
                 let s = a.signal + b.signal
                 made = Term(signal: s, eval: { a.eval($0) + b.eval($0) })
@@ -66,7 +59,7 @@ struct RandomExpressionTests {
                 let bs = a.type.signed ? bb.asSInt : bb.asUInt
                 let t = a.type
                 let bEval: ([Int]) -> Int = { Self.wrap(b.eval($0), BitsType(width: min(b.type.width, t.width), signed: b.type.signed)) }
-                if rng.int(2) == 0 {
+                if rng.below(2) == 0 {
                     made = Term(signal: a.signal ^ bs, eval: { Self.wrap(a.eval($0) ^ bEval($0), t) })
                 } else {
                     made = Term(signal: a.signal & bs, eval: { Self.wrap(a.eval($0) & bEval($0), t) })
@@ -79,7 +72,7 @@ struct RandomExpressionTests {
                 let bw = b.type.width
                 made = Term(signal: s, eval: { (Self.wrap(a.eval($0), .uint(a.type.width)) << bw) | Self.wrap(b.eval($0), .uint(bw)) })
             case 7 where a.type.width >= 3:
-                let lo = rng.int(a.type.width - 1), hi = lo + 1 + rng.int(a.type.width - lo - 1)
+                let lo = rng.below(a.type.width - 1), hi = lo + 1 + rng.below(a.type.width - lo - 1)
                 let s = a.signal.bits(lo...hi)
                 made = Term(signal: s, eval: { (Self.wrap(a.eval($0), .uint(a.type.width)) >> lo) & ((1 << (hi - lo + 1)) - 1) })
             case 8:
@@ -87,8 +80,8 @@ struct RandomExpressionTests {
                 let t = a.type
                 made = Term(signal: s, eval: { Self.wrap(~a.eval($0), t) })
             case 9:
-                let n = 1 + rng.int(4)
-                let s = rng.int(2) == 0 ? a.signal << n : a.signal >> n
+                let n = 1 + rng.below(4)
+                let s = rng.below(2) == 0 ? a.signal << n : a.signal >> n
                 if s.width > a.type.width {
                     made = Term(signal: s, eval: { a.eval($0) << n })
                 } else {
@@ -105,7 +98,7 @@ struct RandomExpressionTests {
             }
             guard let t = made, fits(t) else { continue }
             pool.append(t)
-            if rng.int(3) == 0 { results.append(t) }
+            if rng.below(3) == 0 { results.append(t) }
         }
         var types: [BitsType] = []
         for (i, r) in results.enumerated() {
@@ -123,7 +116,7 @@ struct RandomExpressionTests {
         let sim = try Simulator(try ModelBuilder.build(d))
         let ins = try inputTypes.indices.map { try sim.port("in\($0)") }
         let outs = try terms.indices.map { try sim.port("out\($0)") }
-        var rng = Rng(s: seed &* 977)
+        var rng = SplitMix64(seed: seed &* 977)
         for _ in 0..<200 {
             let values = inputTypes.map { t -> Int in
                 let raw = Int(rng.next() & ((1 << UInt64(t.width)) - 1))

@@ -1,3 +1,4 @@
+import Flow
 import Cosim
 import Foundation
 import HWCore

@@ -1,5 +1,7 @@
+import Flow
 import Cosim
 import HWCore
+import TestSupport
 import Testing
 
 /// Arithmetic wider than 64 bits (multi-word Verilator ports, constants above 64 bits, slices
@@ -35,12 +37,8 @@ struct WideArithmeticTests {
         let d = try Design.elaborate(m)
         let sim = try Simulator(try ModelBuilder.build(d))
         let pa = try sim.port("a"), pb = try sim.port("b"), ps = try sim.port("sh")
-        var rng = (UInt64(0x1234), UInt64(0x9876))
-        func next() -> UInt128 {
-            rng.0 = rng.0 &* 6364136223846793005 &+ 1442695040888963407
-            rng.1 = rng.1 &* 2862933555777941757 &+ 3037000493
-            return (UInt128(rng.0) << 64 | UInt128(rng.1)) & Self.mask(100)
-        }
+        var rng = SplitMix64(seed: 0x1234_9876)
+        func next() -> UInt128 { (UInt128(rng.next()) << 64 | UInt128(rng.next())) & Self.mask(100) }
         var cases: [(UInt128, UInt128, Int)] = [(0, 0, 0), (Self.mask(100), Self.mask(100), 127), (big, big, 64), (big, 1, 99)]
         for i in 0..<300 { cases.append((next(), i % 7 == 0 ? next() >> 40 : next(), Int(next() % 128))) }
         for (av, bv, s) in cases {

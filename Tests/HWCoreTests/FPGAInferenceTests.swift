@@ -1,3 +1,4 @@
+import Flow
 import Cosim
 import HWCore
 import Testing

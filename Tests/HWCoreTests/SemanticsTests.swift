@@ -1,5 +1,6 @@
 import Cosim
 import HWCore
+import TestSupport
 import Testing
 
 /// The emitted Verilog computes what the DSL means: random vectors through iverilog compared
@@ -73,7 +74,7 @@ import Testing
         let (m, refs) = Self.operatorModule()
         let d = try Design.elaborate(m, style: style)
         try expectClean(d)
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var inputs: [[String: Int]] = [
             ["a": -128, "b": -128, "c": 255, "d": 255, "sh": 7, "sel": 3],
             ["a": 127, "b": -1, "c": 0, "d": 1, "sh": 0, "sel": 0],
@@ -101,7 +102,7 @@ import Testing
         m.output("count", .uint(3)).assign(q)
         let d = try Design.elaborate(m)
         try expectClean(d)
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         var vectors: [[String: UInt64]] = [["rst": 1]]
         for _ in 0..<200 { vectors.append(["rst": rng.int(0...30) == 0 ? 1 : 0, "up": UInt64(rng.int(0...1)), "down": UInt64(rng.int(0...1))]) }
         let rows = try IverilogSim.run(d, vectors: vectors)
@@ -122,7 +123,7 @@ import Testing
         m.output("rdata", .uint(12)).assign(mem.read(raddr))
         let d = try Design.elaborate(m)
         try expectClean(d)
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var model = Array(100..<116)
         var vectors: [[String: UInt64]] = []
         var expected: [Int?] = [nil]
@@ -136,21 +137,5 @@ import Testing
         for i in 1..<rows.count {
             #expect(rows[i]["rdata"] == UInt64(expected[i]!), "cycle \(i)")
         }
-    }
-}
-
-/// A small deterministic PRNG for tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ r: ClosedRange<Int>) -> Int {
-        r.lowerBound + Int(next() % UInt64(r.count))
     }
 }

@@ -1,7 +1,9 @@
+import Flow
 import Cosim
 import HWCore
 import HWLib
 import SparseModel
+import TestSupport
 import Testing
 
 private let topNToolsEnabled = DesignGate.missingTools.isEmpty || DesignGate.toolsRequired
@@ -28,19 +30,6 @@ private struct Expected: Equatable, CustomStringConvertible {
     }
 
     var description: String { "values \(values) indices \(indices) mask 0b\(String(mask, radix: 2))" }
-}
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-private struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// Runs every group through the Verilated selector in one batched call and compares each
@@ -105,7 +94,7 @@ private func allGroups(m: Int, width: Int) -> [[Int]] {
 /// uniform values, a third uniform; plus hand-picked corner groups first.
 private func randomGroups(m: Int, count: Int, seed: UInt64) -> [[Int]] {
     let tieSet = [-128, -127, -3, -2, 0, 2, 3, 127]
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     var groups: [[Int]] = [
         Array(repeating: 0, count: m),
         Array(repeating: -128, count: m),

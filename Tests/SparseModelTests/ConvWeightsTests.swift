@@ -1,4 +1,6 @@
+import Formats
 import SparseModel
+import TestSupport
 import Testing
 
 @Suite struct ConvWeightsTests {
@@ -31,7 +33,7 @@ import Testing
 
     @Test func pruneAConvLayerInItsGEMMView() throws {
         let p = try NMPattern(n: 2, m: 8)
-        var rng = NMTestRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let w = try ConvWeights<Int64>(outChannels: 8, inChannels: 8, kernelSize: 3) { _, _, _, _ in
             Int64.random(in: -128...127, using: &rng)
         }

@@ -1,11 +1,13 @@
+import Formats
 import SparseModel
+import TestSupport
 import Testing
 
 @Suite struct NMCompressedTests {
     private static let valueWidths = [4, 8, 16]
 
     /// A random matrix whose values fit `valueBits`-bit two's complement, with both extremes present.
-    private func randomMatrix(_ rng: inout NMTestRNG, rows: Int, cols: Int, valueBits: Int) -> Matrix<Int64> {
+    private func randomMatrix(_ rng: inout SplitMix64, rows: Int, cols: Int, valueBits: Int) -> Matrix<Int64> {
         let lo = -(Int64(1) << Int64(valueBits - 1)), hi = (Int64(1) << Int64(valueBits - 1)) - 1
         var m = rng.matrix(rows: rows, cols: cols, in: lo...hi)
         m[0, 0] = lo
@@ -18,7 +20,7 @@ import Testing
 
     @Test(arguments: nmTestPatterns)
     func compressDecompressRoundTrip(p: NMPattern) throws {
-        var rng = NMTestRNG(seed: 0xC0DE &+ UInt64(p.m * 16 + p.n))
+        var rng = SplitMix64(seed: 0xC0DE &+ UInt64(p.m * 16 + p.n))
         let w = rng.matrix(rows: 6, cols: p.m * 5, in: -20...20)
         let c = try NMCompressed(compressing: w, pattern: p)
         #expect(c.rows == 6 && c.cols == p.m * 5 && c.groupsPerRow == 5)
@@ -40,7 +42,7 @@ import Testing
 
     @Test(arguments: nmTestPatterns, valueWidths)
     func packUnpackRoundTrip(p: NMPattern, valueBits: Int) throws {
-        var rng = NMTestRNG(seed: 0xFACE &+ UInt64(p.m * 1000 + p.n * 100 + valueBits))
+        var rng = SplitMix64(seed: 0xFACE &+ UInt64(p.m * 1000 + p.n * 100 + valueBits))
         for (rows, groups) in [(1, 1), (3, 2), (7, 5)] {
             let w = randomMatrix(&rng, rows: rows, cols: p.m * groups, valueBits: valueBits)
             let c = try NMCompressed(compressing: w, pattern: p)
@@ -104,7 +106,7 @@ import Testing
         let w = Matrix<Int64>(rows: 1, cols: 4) { _, c in [0, 8, 0, 0][c] }
         let c = try NMCompressed(compressing: w, pattern: p)
         #expect(throws: SparseModelError(
-            "value 8 at row 0, column 1 does not fit in 4-bit two's complement (-8...7)")) {
+            "value 8 at row 0, group 0, index 1 does not fit in 4-bit two's complement (-8...7)")) {
             try c.pack(valueBits: 4)
         }
         #expect(try c.pack(valueBits: 5) == [UInt64(8 | (1 << 5))])
@@ -129,7 +131,7 @@ import Testing
         let words = try c.pack(valueBits: 8)  // 8 entries x 10 bits = 80 bits = 2 words
         #expect(words.count == 2)
         #expect(throws: SparseModelError(
-            "a 2x8 2:4 stream with 8-bit values is 80 bits = 2 words, got 1 words")) {
+            "a stream of 4 2:4 groups with 8-bit values is 80 bits = 2 words, got 1 words")) {
             try NMCompressed<Int64>.unpack([words[0]], rows: 2, cols: 8, pattern: p, valueBits: 8)
         }
         #expect(throws: SparseModelError.self) {
@@ -181,7 +183,7 @@ import Testing
     @Test func backwardOperandViaTransposedMask() throws {
         // The BP operand Wbᵀ (Ci·K·K × Co) is N:M along its columns (Co): compress Wᵀ with Mbᵀ.
         let p = try NMPattern(n: 2, m: 8)
-        var rng = NMTestRNG(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let w = rng.matrix(rows: 16, cols: 24, in: -100...100)
         let mb = try NMPruning.backwardMask(w, p, source: .forwardSparse)
         let wf = try NMPruning.forwardPruned(w, p)

@@ -1,4 +1,6 @@
+import Formats
 import SparseModel
+import TestSupport
 import Testing
 
 @Suite struct NMPruningTests {
@@ -23,7 +25,7 @@ import Testing
 
     @Test(arguments: nmTestPatterns)
     func forwardMaskKeepsTopNPerRowGroup(p: NMPattern) throws {
-        var rng = NMTestRNG(seed: 0x5EED_0001 &+ UInt64(p.n * 100 + p.m))
+        var rng = SplitMix64(seed: 0x5EED_0001 &+ UInt64(p.n * 100 + p.m))
         // A narrow range (many ties) and a full-width range (including the extremes).
         for range: ClosedRange<Int64> in [-3...3, -1000...1000, Int64.min...Int64.max] {
             let w = rng.matrix(rows: 5, cols: p.m * 4, in: range)
@@ -33,7 +35,7 @@ import Testing
 
     @Test(arguments: nmTestPatterns)
     func backwardMaskKeepsTopNPerColumnGroup(p: NMPattern) throws {
-        var rng = NMTestRNG(seed: 0x5EED_0002 &+ UInt64(p.n * 100 + p.m))
+        var rng = SplitMix64(seed: 0x5EED_0002 &+ UInt64(p.n * 100 + p.m))
         for range: ClosedRange<Int64> in [-3...3, -1000...1000, Int64.min...Int64.max] {
             let w = rng.matrix(rows: p.m * 3, cols: 7, in: range)
             let mb = try NMPruning.backwardMask(w, p, source: .dense)
@@ -114,7 +116,7 @@ import Testing
         #expect(sparse.bits.storage == [false, true, true, false])
         #expect(dense != sparse)
         // .forwardSparse is by definition the dense rule applied to W ⊙ Mf.
-        var rng = NMTestRNG(seed: 77)
+        var rng = SplitMix64(seed: 77)
         for pattern in nmTestPatterns {
             let x = rng.matrix(rows: pattern.m * 2, cols: pattern.m * 2, in: -50...50)
             let pruned = try NMPruning.forwardPruned(x, pattern)

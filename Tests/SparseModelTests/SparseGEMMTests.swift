@@ -1,10 +1,12 @@
+import Formats
 import SparseModel
+import TestSupport
 import Testing
 
 @Suite struct SparseGEMMTests {
     @Test(arguments: nmTestPatterns)
     func sparseGEMMEqualsDenseGEMMOnTheDecompressedMatrix(p: NMPattern) throws {
-        var rng = NMTestRNG(seed: 0x6E33 &+ UInt64(p.m * 16 + p.n))
+        var rng = SplitMix64(seed: 0x6E33 &+ UInt64(p.m * 16 + p.n))
         let a = rng.matrix(rows: 5, cols: p.m * 3, in: -128...127)
         let b = rng.matrix(rows: p.m * 3, cols: 4, in: -128...127)
         let compressed = try NMCompressed(compressing: a, pattern: p)

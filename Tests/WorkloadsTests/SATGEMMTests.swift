@@ -40,7 +40,7 @@ struct SATGEMMTests {
         let perRow = g.groups * cfg.n * cfg.entryBits
         for r in 0..<cfg.rows {
             for gi in 0..<g.groups {
-                let word = g.streamWord(group: gi)
+                let word = try g.streamWord(group: gi)
                 for b in 0..<(cfg.n * cfg.entryBits) {
                     let streamBit = (word[(r * cfg.n * cfg.entryBits + b) / 32] >> UInt32((r * cfg.n * cfg.entryBits + b) % 32)) & 1
                     let gb = r * perRow + gi * cfg.n * cfg.entryBits + b

@@ -1,4 +1,4 @@
-@testable import Cosim
+@testable import Flow
 import Testing
 
 @Suite struct EDAToolsTests {

@@ -1,11 +1,13 @@
 import Foundation
+import Cosim
+import Flow
 import HWCore
 
 /// A plain C++ main loop around a Verilated model: the reference point for the Swift
 /// harness's speed. It runs exactly the batched protocol (per cycle: write inputs, clock low +
 /// eval, read outputs, clock high + eval) from a binary stimulus file and writes the outputs,
 /// so its results can be compared word for word with the Swift runs.
-public enum CppDriver {
+enum CppDriver {
     /// C++ source of the driver for a model class `cls` and the given ports (by name).
     public static func source(className cls: String, inputs: [Manifest.Port], outputs: [Manifest.Port], defineHooks: Bool) -> String {
         var s = """
@@ -103,10 +105,8 @@ public enum CppDriver {
         defer { try? FileManager.default.removeItem(at: dir) }
         let start = Date()
         let prefix = "Vhand"
-        var vargs = ["--cc", verilog.path, "--top-module", top, "--prefix", prefix, "-Mdir", "obj", "-Wno-fatal",
-                     "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert"]
-        for (k, v) in parameters.sorted(by: { $0.key < $1.key }) { vargs.append("-G\(k)=\(v)") }
-        let v = try EDATools.run("verilator", vargs, in: dir)
+        let params = parameters.sorted(by: { $0.key < $1.key }).map { "-G\($0.key)=\($0.value)" }
+        let v = try EDATools.run("verilator", Verilator.modelArguments(files: [verilog.path], top: top, prefix: prefix, extra: params), in: dir)
         guard v.succeeded else { throw BuildError(description: "verilator failed:\n\(v.output)") }
         let cpps = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("obj").path).filter { $0.hasSuffix(".cpp") }.sorted()
         let unity = cpps.map { "#include \"obj/\($0)\"\n" }.joined() + "#include \"main.cpp\"\n"

@@ -1,5 +1,5 @@
 import Foundation
-import SparseModel
+import Formats
 import Testing
 
 @Suite struct NMPatternTests {
@@ -24,24 +24,24 @@ import Testing
         (2, 128, "M must be at most 64, got 2:128"),
     ])
     func invalidPatternsThrow(n: Int, m: Int, message: String) {
-        #expect(throws: SparseModelError(message)) { try NMPattern(n: n, m: m) }
+        #expect(throws: FormatError(message)) { try NMPattern(n: n, m: m) }
     }
 
     @Test func parse() throws {
         #expect(try NMPattern.parse("2:8") == NMPattern(n: 2, m: 8))
         #expect(try NMPattern.parse(" 1:4\n") == NMPattern(n: 1, m: 4))
         for text in ["2-8", "x:y", "", ":", "2:", "2:8:1", "2 :8"] {
-            #expect(throws: SparseModelError(
+            #expect(throws: FormatError(
                 "invalid N:M pattern \"\(text)\": expected two integers as N:M, e.g. 2:8")) {
                 try NMPattern.parse(text)
             }
         }
-        #expect(throws: SparseModelError("N:M needs N < M, got 4:4")) { try NMPattern.parse("4:4") }
-        #expect(throws: SparseModelError("M must be a power of two, got 2:6")) { try NMPattern.parse("2:6") }
+        #expect(throws: FormatError("N:M needs N < M, got 4:4")) { try NMPattern.parse("4:4") }
+        #expect(throws: FormatError("M must be a power of two, got 2:6")) { try NMPattern.parse("2:6") }
     }
 
     @Test func errorDescriptionIsTheMessage() {
-        let error = SparseModelError("M must be a power of two, got 2:6")
+        let error = FormatError("M must be a power of two, got 2:6")
         #expect(error.description == error.message)
         #expect("\(error)" == "M must be a power of two, got 2:6")
     }
@@ -58,7 +58,7 @@ import Testing
         let p = try NMPattern(n: 2, m: 8)
         #expect(try p.groupCount(24, along: "x") == 3)
         #expect(try p.groupCount(0, along: "x") == 0)
-        #expect(throws: SparseModelError("2:8 pruning needs x to be a multiple of 8, got 12")) {
+        #expect(throws: FormatError("2:8 pruning needs x to be a multiple of 8, got 12")) {
             try p.groupCount(12, along: "x")
         }
     }

@@ -1,3 +1,4 @@
+import Flow
 import Foundation
 
 /// The Verilator installation and C++ compiler used to build simulation models.
@@ -52,5 +53,5 @@ public struct Toolchain: Sendable {
         return Toolchain(verilator: v, verilatorRoot: root, verilatorVersion: version, cxx: cxx, cxxVersion: cxxVersion)
     }
 
-    var include: String { verilatorRoot + "/include" }
+    public var include: String { verilatorRoot + "/include" }
 }

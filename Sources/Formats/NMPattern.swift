@@ -12,20 +12,20 @@ public struct NMPattern: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The largest supported group size.
     public static let maxM = 64
 
-    /// Creates the pattern `n`:`m`, throwing a `SparseModelError` unless 1 ≤ n < m, m is a power of
+    /// Creates the pattern `n`:`m`, throwing a `FormatError` unless 1 ≤ n < m, m is a power of
     /// two and m ≤ 64.
     public init(n: Int, m: Int) throws {
         guard n >= 1 else {
-            throw SparseModelError("N:M needs N ≥ 1, got \(n):\(m)")
+            throw FormatError("N:M needs N ≥ 1, got \(n):\(m)")
         }
         guard n < m else {
-            throw SparseModelError("N:M needs N < M, got \(n):\(m)")
+            throw FormatError("N:M needs N < M, got \(n):\(m)")
         }
         guard m & (m - 1) == 0 else {
-            throw SparseModelError("M must be a power of two, got \(n):\(m)")
+            throw FormatError("M must be a power of two, got \(n):\(m)")
         }
         guard m <= NMPattern.maxM else {
-            throw SparseModelError("M must be at most \(NMPattern.maxM), got \(n):\(m)")
+            throw FormatError("M must be at most \(NMPattern.maxM), got \(n):\(m)")
         }
         self.n = n
         self.m = m
@@ -37,7 +37,7 @@ public struct NMPattern: Sendable, Hashable, Codable, CustomStringConvertible {
         let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
         let parts = String(trimmed).split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else {
-            throw SparseModelError("invalid N:M pattern \"\(text)\": expected two integers as N:M, e.g. 2:8")
+            throw FormatError("invalid N:M pattern \"\(text)\": expected two integers as N:M, e.g. 2:8")
         }
         return try NMPattern(n: n, m: m)
     }
@@ -55,7 +55,7 @@ public struct NMPattern: Sendable, Hashable, Codable, CustomStringConvertible {
     /// negative or not a multiple of M. `what` names the dimension in the error message.
     public func groupCount(_ length: Int, along what: String) throws -> Int {
         guard length >= 0, length % m == 0 else {
-            throw SparseModelError("\(self) pruning needs \(what) to be a multiple of \(m), got \(length)")
+            throw FormatError("\(self) pruning needs \(what) to be a multiple of \(m), got \(length)")
         }
         return length / m
     }
@@ -69,7 +69,7 @@ public struct NMPattern: Sendable, Hashable, Codable, CustomStringConvertible {
         let m = try container.decode(Int.self, forKey: .m)
         do {
             try self.init(n: n, m: m)
-        } catch let error as SparseModelError {
+        } catch let error as FormatError {
             throw DecodingError.dataCorruptedError(
                 forKey: .m, in: container, debugDescription: error.message)
         }
