@@ -10,9 +10,11 @@ let package = Package(
         .library(name: "SparseAccel", targets: ["SparseAccel"]),
         .library(name: "SparseModel", targets: ["SparseModel"]),
         .library(name: "Formats", targets: ["Formats"]),
+        .library(name: "Compiler", targets: ["Compiler"]),
         .library(name: "Cosim", targets: ["Cosim"]),
         .library(name: "Flow", targets: ["Flow"]),
         .library(name: "Workloads", targets: ["Workloads"]),
+        .library(name: "Designs", targets: ["Designs"]),
         .executable(name: "hwgen", targets: ["hwgen"]),
     ],
     dependencies: [
@@ -29,6 +31,8 @@ let package = Package(
         .target(name: "SparseAccel", dependencies: ["HWCore", "HWLib", "Formats"]),
         // Golden models, written independently of the RTL (must not import HWCore).
         .target(name: "SparseModel", dependencies: ["Formats"]),
+        // Workloads -> what the hardware consumes: tile schedules, later instruction and DMA streams.
+        .target(name: "Compiler", dependencies: ["SparseModel", "Formats"]),
         // The shared PRNG, random tensors and exact comparators of tests, workloads and benchmarks.
         .target(name: "TestSupport", dependencies: ["SparseModel"]),
         // The EDA tool runners (Verilator lint, iverilog, yosys, later nextpnr) and their parsed
@@ -38,23 +42,26 @@ let package = Package(
         .target(name: "Cosim", dependencies: ["HWCore", "Formats", "Flow"]),
         // Workloads run on generated designs: stimulus and expectations from the golden model,
         // executed and compared by Cosim.
-        .target(name: "Workloads", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Formats", "Cosim", "TestSupport"]),
+        .target(name: "Workloads", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Formats", "Compiler", "Cosim", "TestSupport"]),
+        // The one design registry: name, knobs and defaults, typed config, builder, workloads.
+        .target(name: "Designs", dependencies: ["HWCore", "SparseAccel", "Workloads", "Cosim"]),
         .executableTarget(
             name: "hwgen",
             dependencies: [
-                "HWCore", "SparseAccel", "SparseModel", "Formats", "Cosim", "Flow", "Workloads",
+                "HWCore", "SparseAccel", "SparseModel", "Formats", "Cosim", "Flow", "Workloads", "Designs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
-        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "TestSupport"]),
+        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "Designs", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow"]),
         .testTarget(name: "HWCoreTests", dependencies: ["Flow", "HWCore", "Cosim", "TestSupport"]),
         .testTarget(name: "HWLibTests", dependencies: ["Flow", "HWLib", "HWCore", "Cosim", "SparseModel", "TestSupport"]),
-        .testTarget(name: "SparseAccelTests", dependencies: ["Flow", "SparseAccel", "HWCore", "Cosim"]),
+        .testTarget(name: "SparseAccelTests", dependencies: ["Flow", "SparseAccel", "HWCore", "Cosim", "Designs", "Compiler", "SparseModel", "TestSupport"]),
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "CosimTests", dependencies: ["Flow", "Cosim", "HWCore", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Flow", "Workloads", "Cosim", "SparseAccel", "SparseModel", "Formats", "TestSupport"]),
-        .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore"]),
+        .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore", "Designs"]),
+        .testTarget(name: "DesignsTests", dependencies: ["Designs", "SparseAccel", "HWCore", "Flow"]),
     ]
 )

@@ -71,6 +71,7 @@ public struct PortHandle: Sendable {
 /// Errors of a running simulation.
 public struct SimulationError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// One instance of a Verilated model, driven from Swift.

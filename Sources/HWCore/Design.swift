@@ -30,6 +30,12 @@ public struct Design: Sendable {
     /// The style `verilog` is written in.
     public let style: VerilogStyle
 
+    /// Elaborates the module of `top` (see ``elaborate(_:parameters:style:)-(Module,_,_)``).
+    public static func elaborate<I: Interface>(_ top: Definition<I>, parameters: [String: ParamValue] = [:],
+                                               style: VerilogStyle = .synthesis) throws -> Design {
+        try elaborate(top.module, parameters: parameters, style: style)
+    }
+
     /// Checks `top` and everything it instantiates, then emits Verilog and the manifest.
     /// Module names (including the suffix that separates different modules of one name) do not
     /// depend on `style`.

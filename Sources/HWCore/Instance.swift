@@ -1,26 +1,53 @@
-/// A submodule instance inside a parent module. Its input ports are driven with `assign`;
-/// its outputs are read as signals named `<instance>_<port>` in the parent's Verilog.
-public struct Instance {
+/// A submodule instance inside a parent module, seen through the child's typed interface: each
+/// interface field is the parent's side of that port (`u.inA.assign(x)`, `let y = u.acc`).
+/// Inputs are driven with `assign`; outputs are read as signals named `<instance>_<port>` in the
+/// parent's Verilog. Driving an output or reading an input is a diagnostic at that line.
+@dynamicMemberLookup
+public struct Instance<I: Interface> {
+    let ref: InstanceRef
+    /// The child's own view of its interface (bound to the child's ports).
+    let childIO: I
+
+    public var name: String { ref.name }
+    /// The instantiated module.
+    public var module: Module { ref.module }
+
+    /// The parent's side of interface field `field`.
+    public subscript<S: PortShape>(dynamicMember field: KeyPath<I, S>) -> S {
+        port(field)
+    }
+
+    /// The parent's side of interface field `field`; `file`/`line` locate a diagnostic.
+    public func port<S: PortShape>(_ field: KeyPath<I, S>, file: String = #fileID, line: Int = #line) -> S {
+        let child = childIO[keyPath: field]
+        let parent = ref.parent
+        let decl = parent.instances[ref.index]
+        func stand(_ message: String) -> S {
+            parent.error(SourceLoc(fileID: file, line: line), message)
+            return child.mapLeaves { parent.invalid(message, $0.type) }
+        }
+        guard let first = child.leafSignals.first, first.module === decl.module,
+              let tree = decl.module.portByLeaf[first.id] else {
+            return stand("\(field) is not a port of module '\(decl.module.name)' (instance '\(decl.name)')")
+        }
+        guard let shape = S.shape(of: ref.value(tree: tree)) else {
+            return stand("port '\(decl.module.portTrees[tree].name)' of instance '\(decl.name)' does not have the interface's shape")
+        }
+        return shape
+    }
+}
+
+/// An instance as the IR sees it: parent module and instance index.
+struct InstanceRef {
     let parent: Module
     let index: Int
 
-    public var name: String { parent.instances[index].name }
-    /// The instantiated module.
-    public var module: Module { parent.instances[index].module }
+    var name: String { parent.instances[index].name }
+    var module: Module { parent.instances[index].module }
 
-    /// A ground port of the instance (an input to drive or an output to read).
-    public subscript(port: String, file file: String = #fileID, line line: Int = #line) -> Signal {
-        value(port, file: file, line: line).signal
-    }
-
-    /// A port of any type, shaped like the child's declaration.
-    public func value(_ port: String, file: String = #fileID, line: Int = #line) -> Value {
+    /// The parent-side value of the child's port tree `tree`, shaped like the child's declaration.
+    func value(tree treeIndex: Int) -> Value {
         let decl = parent.instances[index]
-        guard let treeIndex = decl.module.portTreeIndex[port] else {
-            let known = decl.module.portTrees.map { $0.name }.joined(separator: ", ")
-            parent.error(SourceLoc(fileID: file, line: line), "module '\(decl.module.name)' has no port '\(port)' (ports: \(known))")
-            return .signal(parent.invalid("no such port", .bool))
-        }
         let tree = decl.module.portTrees[treeIndex].tree
         if case .flat(let p) = tree, let s = decl.ports[decl.module.ports[p].name] {
             return .signal(parent.refSignal(s))  // the common case: a ground port
@@ -34,10 +61,13 @@ public struct Instance {
 }
 
 extension Module {
-    /// Instantiates `module` as `name`. Declare all of the child's ports before instantiating
-    /// it; every input must then be driven (checked at elaboration).
-    public func instance(_ module: Module, _ name: String, file: String = #fileID, line: Int = #line) -> Instance {
-        let loc = SourceLoc(fileID: file, line: line)
+    /// Instantiates `definition` as `name` and returns the parent's side of its interface.
+    /// Every input must then be driven (checked at elaboration).
+    public func instance<I: Interface>(_ definition: Definition<I>, _ name: String, file: String = #fileID, line: Int = #line) -> Instance<I> {
+        Instance(ref: instance(definition.module, name, loc: SourceLoc(fileID: file, line: line)), childIO: definition.io)
+    }
+
+    func instance(_ module: Module, _ name: String, loc: SourceLoc) -> InstanceRef {
         claim(name, loc, what: "instance")
         let idx = instances.count
         var bindings: [String: Int] = [:]
@@ -69,6 +99,6 @@ extension Module {
             }
         }
         instances.append(InstanceDecl(name: name, module: module, loc: loc, ports: bindings))
-        return Instance(parent: self, index: idx)
+        return InstanceRef(parent: self, index: idx)
     }
 }

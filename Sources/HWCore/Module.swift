@@ -6,12 +6,13 @@
 /// where it was written, and ``Design/elaborate(_:)`` throws them.
 ///
 /// A module has one implicit clock `clk` and one synchronous, active-high reset `rst`; they
-/// become ports only if the module (or a submodule) has state.
+/// become ports only if the module (or a submodule) has state (`rst` only if some register
+/// resets). Every register states its reset policy (``Reset``).
 ///
 ///     let m = Module("counter_w8")
 ///     let en = m.input("en", .bool)
 ///     let count = m.output("count", .uint(8))
-///     let q = m.reg("q", .uint(8), reset: 0)
+///     let q = m.reg("q", .uint(8), reset: 0)       // or reset: .none
 ///     m.when(en) { q.assign(q &+ 1) }
 ///     count.assign(q)
 public final class Module {
@@ -26,6 +27,9 @@ public final class Module {
     var ports: [FlatPort] = []
     var portTrees: [(name: String, tree: PortTree)] = []
     var portTreeIndex: [String: Int] = [:]
+    /// Port tree of each interface port, keyed by the node of its first ground signal (how a
+    /// parent finds the port behind an interface key path).
+    var portByLeaf: [NodeID: Int] = [:]
     var memories: [MemoryDecl] = []
     var instances: [InstanceDecl] = []
     /// Per-element parent wires of packed vector inputs of instances, keyed "inst.port".
@@ -54,6 +58,12 @@ public final class Module {
         if let problem = identifierProblem(name) {
             diagnostics.append(Diagnostic(loc, "module name '\(name)' \(problem)"))
         }
+    }
+
+    /// A detached module holding stand-ins for interface ports read before they were bound.
+    init(unbound description: String) {
+        name = "<\(description)>"
+        loc = SourceLoc(fileID: "", line: 0)
     }
 
     // MARK: - Node construction
@@ -254,18 +264,21 @@ public final class Module {
         return w
     }
 
-    /// Declares a register clocked by the module clock.
+    /// Declares a register clocked by the module clock, with an explicit reset policy.
     /// - Parameters:
-    ///   - reset: value loaded on synchronous reset; `nil` for a register without reset.
-    ///   - enable: when given, the register only loads its next value while `enable` is 1.
+    ///   - reset: `.none` (no reset: datapath registers and delay lines, which FPGA tools can map
+    ///     to shift-register LUTs and DSP pipeline registers) or a value loaded while the
+    ///     synchronous, active-high `rst` is high (`reset: 0` is `.sync(0)`).
+    ///   - enable: a clock enable: the register only loads its next value while `enable` is 1
+    ///     (emitted as `en ? next : q`, which synthesis maps to the flip-flop's enable).
     /// Without an assignment on some path, the register holds its value.
-    public func reg(_ name: String, _ type: BitsType, reset: Int? = nil, enable: Signal? = nil,
+    public func reg(_ name: String, _ type: BitsType, reset: Reset, enable: Signal? = nil,
                     file: String = #fileID, line: Int = #line) -> Signal {
         let loc = SourceLoc(fileID: file, line: line)
         let t = checkType(type, loc, "register '\(name)'")
         guard claim(name, loc, what: "register") else { return invalid("bad register '\(name)'", t) }
         var info = RegisterInfo()
-        if let r = reset {
+        if case .sync(let r) = reset {
             if let words = encodeConstant(r, t) {
                 info.resetValue = words
             } else {
@@ -285,8 +298,8 @@ public final class Module {
         return refSignal(addSignal(name, t, .register(info), loc))
     }
 
-    /// Declares a register that loads `next` every cycle (a pipeline stage).
-    public func reg(_ name: String, next: Signal, reset: Int? = nil, enable: Signal? = nil,
+    /// Declares a register that loads `next` every cycle (or every enabled cycle): a pipeline stage.
+    public func reg(_ name: String, next: Signal, reset: Reset, enable: Signal? = nil,
                     file: String = #fileID, line: Int = #line) -> Signal {
         let r = reg(name, next.type, reset: reset, enable: enable, file: file, line: line)
         r.assign(next, file: file, line: line)
@@ -363,6 +376,19 @@ public final class Module {
             signals[s].drivenUnconditionally = true
         }
     }
+}
+
+/// The reset policy of a register: stated for every register, never implied.
+public enum Reset: Hashable, Sendable, ExpressibleByIntegerLiteral {
+    /// No reset: the register starts undefined (X in a four-state simulator) and holds what it is
+    /// given. For datapath registers whose contents are qualified by a valid bit, and delay
+    /// lines (a resettable shift register cannot become an SRL).
+    case none
+    /// Loaded with the value while the synchronous, active-high `rst` is high.
+    case sync(Int)
+
+    /// `reset: 0` means `.sync(0)`.
+    public init(integerLiteral value: Int) { self = .sync(value) }
 }
 
 /// How a declared port maps to flat Verilog ports.

@@ -1,115 +1,92 @@
-/// A 2-D grid of instances of one module, with one-call wiring per signal group: chain along
-/// rows, chain down columns, broadcast. This replaces per-signal copy-pasted wiring loops.
+/// A 2-D grid of instances of one definition, with one-call wiring per signal group, named by
+/// the interface's fields: chain along rows, chain down columns, broadcast, collect. This
+/// replaces per-signal copy-pasted wiring loops.
 ///
 ///     let grid = InstanceGrid(in: top, of: pe, rows: 4, cols: 4) { r, c in "pe_\(r)_\(c)" }
-///     grid.chainRows(from: "out_a", to: "in_a", entering: inRow)   // west edge -> east
-///     grid.chainColumns(from: "out_b", to: "in_b", entering: inCol) // north edge -> south
-///     grid.broadcast("en", en)
-public struct InstanceGrid {
+///     grid.chainRows(\.outA, to: \.inA, entering: inRow)      // west edge -> east
+///     grid.chainColumns(\.outB, to: \.inB, entering: inCol)   // north edge -> south
+///     grid.broadcast(\.clear, clear)
+///     let acc = grid.collect(\.acc)                           // [r][c]
+///
+/// A list of the wrong length (entering values, per-row values) is a diagnostic at the call.
+public struct InstanceGrid<I: Interface> {
     public let rows: Int
     public let cols: Int
     /// Instances, row-major: `cells[r][c]`.
-    public let cells: [[Instance]]
+    public let cells: [[Instance<I>]]
+    let parent: Module
 
-    public init(in parent: Module, of module: Module, rows: Int, cols: Int,
+    public init(in parent: Module, of definition: Definition<I>, rows: Int, cols: Int,
                 file: String = #fileID, line: Int = #line, name: (Int, Int) -> String) {
         self.rows = rows
         self.cols = cols
+        self.parent = parent
         cells = (0..<max(0, rows)).map { r in
-            (0..<max(0, cols)).map { c in parent.instance(module, name(r, c), file: file, line: line) }
+            (0..<max(0, cols)).map { c in parent.instance(definition, name(r, c), file: file, line: line) }
         }
     }
 
-    public subscript(row: Int, col: Int) -> Instance { cells[row][col] }
+    public subscript(row: Int, col: Int) -> Instance<I> { cells[row][col] }
+
+    func lengthOK(_ got: Int, _ want: Int, _ what: String, _ file: String, _ line: Int) -> Bool {
+        if got == want { return true }
+        parent.error(SourceLoc(fileID: file, line: line), "\(what) needs \(want) values, got \(got)")
+        return false
+    }
 
     /// Chains each row west to east: `cells[r][0].to` is driven by `entering[r]`, and
     /// `cells[r][c].to` by `cells[r][c-1].from`. Returns the east edge (`cells[r][cols-1].from`).
     @discardableResult
-    public func chainRows(from: String, to: String, entering: [Signal], file: String = #fileID, line: Int = #line) -> [Signal] {
-        chainRows(from: from, to: to, entering: entering.map { Value.signal($0) }, file: file, line: line).map { $0.signal }
+    public func chainRows<S: PortShape>(_ from: KeyPath<I, S>, to: KeyPath<I, S>, entering: [S],
+                                        file: String = #fileID, line: Int = #line) -> [S] {
+        chain(from, to, entering, lines: rows, length: cols, at: { i, k in cells[i][k] }, "chain along rows", file, line)
     }
 
     /// Chains each column north to south: `cells[0][c].to` is driven by `entering[c]`.
     /// Returns the south edge.
     @discardableResult
-    public func chainColumns(from: String, to: String, entering: [Signal], file: String = #fileID, line: Int = #line) -> [Signal] {
-        chainColumns(from: from, to: to, entering: entering.map { Value.signal($0) }, file: file, line: line).map { $0.signal }
+    public func chainColumns<S: PortShape>(_ from: KeyPath<I, S>, to: KeyPath<I, S>, entering: [S],
+                                           file: String = #fileID, line: Int = #line) -> [S] {
+        chain(from, to, entering, lines: cols, length: rows, at: { i, k in cells[k][i] }, "chain down columns", file, line)
     }
 
-    /// Drives input `port` of every instance with `value`.
-    public func broadcast(_ port: String, _ value: Signal, file: String = #fileID, line: Int = #line) {
-        for row in cells { for inst in row { inst[port, file: file, line: line].assign(value, file: file, line: line) } }
-    }
-
-    /// Drives input `port` of every instance in row `r` with `values[r]`.
-    public func broadcastAlongRows(_ port: String, _ values: [Signal], file: String = #fileID, line: Int = #line) {
-        for (r, row) in cells.enumerated() where r < values.count {
-            for inst in row { inst[port, file: file, line: line].assign(values[r], file: file, line: line) }
-        }
-    }
-
-    /// Drives input `port` of every instance in column `c` with `values[c]`.
-    public func broadcastDownColumns(_ port: String, _ values: [Signal], file: String = #fileID, line: Int = #line) {
-        for row in cells {
-            for (c, inst) in row.enumerated() where c < values.count {
-                inst[port, file: file, line: line].assign(values[c], file: file, line: line)
-            }
-        }
-    }
-
-    /// Output `port` of every instance, `[r][c]`.
-    public func collect(_ port: String, file: String = #fileID, line: Int = #line) -> [[Signal]] {
-        cells.map { row in row.map { $0[port, file: file, line: line] } }
-    }
-
-    // MARK: Ports of any type (vectors, bundles)
-
-    /// ``chainColumns(from:to:entering:file:line:)`` for ports of any type (e.g. a packed
-    /// vector of lanes): every leaf is connected.
-    @discardableResult
-    public func chainColumns(from: String, to: String, entering: [Value], file: String = #fileID, line: Int = #line) -> [Value] {
-        chainValues(from: from, to: to, entering: entering, lines: cols, length: rows, at: { i, k in cells[k][i] }, file: file, line: line)
-    }
-
-    /// ``chainRows(from:to:entering:file:line:)`` for ports of any type.
-    @discardableResult
-    public func chainRows(from: String, to: String, entering: [Value], file: String = #fileID, line: Int = #line) -> [Value] {
-        chainValues(from: from, to: to, entering: entering, lines: rows, length: cols, at: { i, k in cells[i][k] }, file: file, line: line)
-    }
-
-    func chainValues(from: String, to: String, entering: [Value], lines: Int, length: Int,
-                     at: (Int, Int) -> Instance, file: String, line: Int) -> [Value] {
-        guard entering.count == lines else {
-            if let p = cells.first?.first?.parent {
-                p.error(SourceLoc(fileID: file, line: line), "chain into '\(to)' needs \(lines) entering values, got \(entering.count)")
-            }
-            return []
-        }
+    func chain<S: PortShape>(_ from: KeyPath<I, S>, _ to: KeyPath<I, S>, _ entering: [S], lines: Int, length: Int,
+                             at: (Int, Int) -> Instance<I>, _ what: String, _ file: String, _ line: Int) -> [S] {
+        guard lengthOK(entering.count, lines, what, file, line) else { return [] }
         return (0..<lines).map { i in
             var prev = entering[i]
             for k in 0..<length {
                 let inst = at(i, k)
-                assign(inst.value(to, file: file, line: line), prev, file: file, line: line)
-                prev = inst.value(from, file: file, line: line)
+                connect(inst.port(to, file: file, line: line), prev, file: file, line: line)
+                prev = inst.port(from, file: file, line: line)
             }
             return prev
         }
     }
 
-    /// Drives port `port` (any type) of every instance in row `r` with `values[r]`.
-    public func broadcastAlongRows(_ port: String, _ values: [Value], file: String = #fileID, line: Int = #line) {
-        for (r, row) in cells.enumerated() where r < values.count {
-            for inst in row { assign(inst.value(port, file: file, line: line), values[r], file: file, line: line) }
+    /// Drives `field` of every instance with `value`.
+    public func broadcast<S: PortShape>(_ field: KeyPath<I, S>, _ value: S, file: String = #fileID, line: Int = #line) {
+        for row in cells { for inst in row { connect(inst.port(field, file: file, line: line), value, file: file, line: line) } }
+    }
+
+    /// Drives `field` of every instance in row `r` with `values[r]` (one value per row).
+    public func broadcastAlongRows<S: PortShape>(_ field: KeyPath<I, S>, _ values: [S], file: String = #fileID, line: Int = #line) {
+        guard lengthOK(values.count, rows, "broadcast along rows", file, line) else { return }
+        for (r, row) in cells.enumerated() {
+            for inst in row { connect(inst.port(field, file: file, line: line), values[r], file: file, line: line) }
         }
     }
 
-    /// Drives port `port` (any type) of every instance in column `c` with `values[c]`.
-    public func broadcastDownColumns(_ port: String, _ values: [Value], file: String = #fileID, line: Int = #line) {
+    /// Drives `field` of every instance in column `c` with `values[c]` (one value per column).
+    public func broadcastDownColumns<S: PortShape>(_ field: KeyPath<I, S>, _ values: [S], file: String = #fileID, line: Int = #line) {
+        guard lengthOK(values.count, cols, "broadcast down columns", file, line) else { return }
         for row in cells {
-            for (c, inst) in row.enumerated() where c < values.count {
-                assign(inst.value(port, file: file, line: line), values[c], file: file, line: line)
-            }
+            for (c, inst) in row.enumerated() { connect(inst.port(field, file: file, line: line), values[c], file: file, line: line) }
         }
+    }
+
+    /// `field` of every instance, `[r][c]` (outputs, to read).
+    public func collect<S: PortShape>(_ field: KeyPath<I, S>, file: String = #fileID, line: Int = #line) -> [[S]] {
+        cells.map { row in row.map { $0.port(field, file: file, line: line) } }
     }
 }
-

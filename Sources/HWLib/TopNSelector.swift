@@ -86,39 +86,45 @@ public struct TopNSelector {
     /// Width of an index into a group of `m`: ⌈log2 m⌉, at least 1.
     public static func indexWidth(_ m: Int) -> Int { max(1, ceilLog2(max(1, m))) }
 
-    /// Builds a standalone selector module (validating `c` first).
+    /// The standalone selector's ports.
     ///
-    /// Ports:
     /// * `in_x`: M x SInt(dataWidth), packed, element 0 in the low bits;
     /// * `out_val`: N x SInt(dataWidth), the kept values in ascending index order;
     /// * `out_idx`: N x UInt(⌈log2 M⌉), their indices in the group (ascending);
-    /// * `out_keep`: UInt(M), bit i set when element i is kept (exactly N bits set);
-    /// * `clk` when pipelined: outputs are registered (no reset) and show the selection of the
-    ///   group presented one cycle earlier.
-    public static func build(_ c: Config, file: String = #fileID, line: Int = #line) throws -> Module {
+    /// * `out_keep`: UInt(M), bit i set when element i is kept (exactly N bits set).
+    public struct Ports: Interface {
+        @Input public var inX: Vec
+        @Output public var outVal: Vec
+        @Output public var outIdx: Vec
+        @Output public var outKeep: Signal
+
+        public init(_ c: Config) {
+            _inX = Input(.sint(c.dataWidth), count: c.m)
+            _outVal = Output(.sint(c.dataWidth), count: c.n)
+            _outIdx = Output(.uint(c.indexWidth), count: c.n)
+            _outKeep = Output(.uint(c.m))
+        }
+    }
+
+    /// Builds a standalone selector module (validating `c` first). When pipelined, the outputs
+    /// are registered (no reset) and show the selection of the group presented one cycle earlier.
+    public static func build(_ c: Config, file: String = #fileID, line: Int = #line) throws -> Definition<Ports> {
         try c.validate()
         let mod = Module(moduleName(c), file: file, line: line)
         mod.doc = "Top-\(c.n)-of-\(c.m) magnitude selector, SInt(\(c.dataWidth)) values: keeps the \(c.n) largest |x| "
             + "(ties: lower index wins), kept entries in ascending index order"
             + (c.pipelined ? "; outputs registered (latency 1)." : "; combinational.")
-        let x = mod.input("in_x", .sint(c.dataWidth), count: c.m, file: file, line: line)
-        let outVal = mod.output("out_val", .sint(c.dataWidth), count: c.n, file: file, line: line)
-        let outIdx = mod.output("out_idx", .uint(c.indexWidth), count: c.n, file: file, line: line)
-        let outKeep = mod.output("out_keep", .uint(c.m), file: file, line: line)
-
-        let sel = try select(Array(x), n: c.n, name: "", file: file, line: line)
-        for s in 0..<c.n {
-            if c.pipelined {
-                outVal[s].assign(mod.reg("val_q_\(s)", next: sel.values[s], file: file, line: line), file: file, line: line)
-                outIdx[s].assign(mod.reg("idx_q_\(s)", next: sel.indices[s], file: file, line: line), file: file, line: line)
-            } else {
-                outVal[s].assign(sel.values[s], file: file, line: line)
-                outIdx[s].assign(sel.indices[s], file: file, line: line)
-            }
+        let io = mod.ports(Ports(c), file: file, line: line)
+        let sel = try select(Array(io.inX), n: c.n, name: "", file: file, line: line)
+        func out(_ name: String, _ v: Signal) -> Signal {
+            c.pipelined ? mod.reg(name, next: v, reset: .none, file: file, line: line) : v
         }
-        outKeep.assign(c.pipelined ? mod.reg("keep_q", next: sel.keep, file: file, line: line) : sel.keep,
-                       file: file, line: line)
-        return mod
+        for s in 0..<c.n {
+            io.outVal[s].assign(out("val_q_\(s)", sel.values[s]), file: file, line: line)
+            io.outIdx[s].assign(out("idx_q_\(s)", sel.indices[s]), file: file, line: line)
+        }
+        io.outKeep.assign(out("keep_q", sel.keep), file: file, line: line)
+        return Definition(mod, io)
     }
 
     /// Builds the selector network inline, in the module owning `x`, over the group `x[0..<M]`.

@@ -1,18 +1,18 @@
-/// Closed-form cycle model of the dense output-stationary array (osarray) for one GEMM tile.
+/// Closed-form cycle model of the dense output-stationary array (osarray).
 ///
-/// Row r's operand enters PE (r, 0) at cycle t = k + r and column c's at PE (0, c) at
-/// t = k + c (the feeder skews them); each hop east or south costs one cycle, so a[r][k] and
-/// b[k][c] meet in PE (r, c) at cycle k + r + c. The last product (k = K-1 in PE (R-1, C-1))
-/// is accumulated at cycle K + R + C - 3, so a tile needs
+/// The feeder presents row r's beat k at cycle s + k + r and column c's at s + k + c (tile
+/// start s); each hop east or south costs one cycle, so a[r][k] and b[k][c] meet in PE (r, c) at
+/// cycle s + k + r + c. PE (R-1, C-1) accumulates the tile's last beat at s + K + R + C - 3, and
+/// its result register (and `tile_done`) shows the tile one cycle later:
 ///
-///     compute = K + R + C - 2 cycles (K streaming + R + C - 2 fill and drain),
+///     compute = K + R + C - 2 cycles from the tile's first beat to `tile_done`.
 ///
-/// then R cycles to read the accumulators out one PE row per cycle.
+/// The registered read-out shows row r one cycle after `rd_row` selects it: R + 1 cycles for a
+/// tile. Reading row r of tile t must happen before tile t+1 overwrites it, so tiles can start
+/// every max(K, R + C - 1) cycles: the next tile streams while this one is read out.
 public enum OSArrayCycleModel {
     public static func computeCycles(rows: Int, cols: Int, k: Int) -> Int { k + rows + cols - 2 }
-    public static func readoutCycles(rows: Int) -> Int { rows }
-    /// Reset (1) + compute + read-out.
-    public static func totalCycles(rows: Int, cols: Int, k: Int) -> Int {
-        1 + computeCycles(rows: rows, cols: cols, k: k) + readoutCycles(rows: rows)
-    }
+    public static func readoutCycles(rows: Int) -> Int { rows + 1 }
+    /// Cycles between the starts of back-to-back tiles.
+    public static func tileInterval(rows: Int, cols: Int, k: Int) -> Int { max(k, rows + cols - 1) }
 }

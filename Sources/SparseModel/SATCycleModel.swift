@@ -1,30 +1,37 @@
 import Formats
 
-/// Closed-form cycle model of the SAT core (unified dense / N:M array) for one output tile.
+/// Closed-form cycle model of the SAT core (unified dense / N:M array).
 ///
-/// The feeder presents one group per cycle: sparse mode consumes M elements of the reduction
-/// dimension per cycle (G = K/M groups), dense mode N elements (G = K/N). The indexing unit
-/// delays PE row r's weights by r cycles and the dense group reaches row r after r hops, so
-/// group g is accumulated in row r at cycle g + r: the last (g = G-1, r = R-1) at G + R - 2.
+/// The feeder presents one beat per cycle: sparse mode consumes M elements of the reduction
+/// dimension per beat (G = K/M beats per tile), dense mode N elements (G = K/N). The indexing
+/// unit delays PE row r's weights and beat flags by r cycles and the dense group reaches row r
+/// after r hops, so beat g of a tile starting at s reaches row r at s + g + r, and is accumulated
+/// `latency` cycles later (the PE's pipeline registers). Row R-1 shows the tile (and `tile_done`
+/// rises) one cycle after it accumulates the last beat:
 ///
-///     compute = G + R - 1 cycles,    read-out = R cycles.
+///     compute = G + R - 1 + latency cycles from the tile's first beat to `tile_done`.
 ///
-/// The work is data-independent, so the RTL must take exactly this many cycles.
+/// The registered read-out takes R + 1 cycles; tiles can start every max(G, R) cycles (row r of
+/// tile t is read before tile t+1 overwrites it). The work is data-independent, so the RTL must
+/// take exactly this many cycles.
 public enum SATCycleModel {
-    /// Groups streamed for a reduction length `k` (a multiple of M in sparse mode, of N in dense mode).
+    /// Beats of a tile with reduction length `k` (a multiple of M in sparse mode, of N in dense mode).
     public static func groups(k: Int, pattern: NMPattern, sparse: Bool) -> Int {
         sparse ? k / pattern.m : k / pattern.n
     }
 
-    public static func computeCycles(rows: Int, k: Int, pattern: NMPattern, sparse: Bool) -> Int {
-        groups(k: k, pattern: pattern, sparse: sparse) + rows - 1
+    public static func computeCycles(rows: Int, k: Int, pattern: NMPattern, sparse: Bool, latency: Int = 0) -> Int {
+        groups(k: k, pattern: pattern, sparse: sparse) + rows - 1 + latency
     }
 
-    public static func readoutCycles(rows: Int) -> Int { rows }
+    public static func readoutCycles(rows: Int) -> Int { rows + 1 }
+
+    /// Cycles between the starts of back-to-back tiles of `groups` beats.
+    public static func tileInterval(rows: Int, groups: Int) -> Int { max(groups, rows) }
 
     /// Dense-mode over sparse-mode compute cycles for one tile.
-    public static func speedup(rows: Int, k: Int, pattern: NMPattern) -> Double {
-        Double(computeCycles(rows: rows, k: k, pattern: pattern, sparse: false))
-            / Double(computeCycles(rows: rows, k: k, pattern: pattern, sparse: true))
+    public static func speedup(rows: Int, k: Int, pattern: NMPattern, latency: Int = 0) -> Double {
+        Double(computeCycles(rows: rows, k: k, pattern: pattern, sparse: false, latency: latency))
+            / Double(computeCycles(rows: rows, k: k, pattern: pattern, sparse: true, latency: latency))
     }
 }

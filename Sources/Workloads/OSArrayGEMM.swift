@@ -1,3 +1,4 @@
+import Compiler
 import Cosim
 import Foundation
 import HWCore
@@ -5,118 +6,88 @@ import SparseAccel
 import SparseModel
 import TestSupport
 
-/// A random GEMM C = A·B (A: R×K, B: K×C) run on the osarray through Verilator, checked
-/// bit-exactly against SparseModel's reference GEMM and cycle-exactly against
-/// ``OSArrayCycleModel``.
-///
-/// Schedule: 1 reset cycle; K + R + C - 2 compute cycles feeding a[r][t - r] to row r and
-/// b[t - c][c] to column c (zero outside the matrices); R read-out cycles selecting rows
-/// R-1 ... 0. During compute `row_sel` stays on row R-1, whose read-out is sampled every cycle:
-/// the measured compute cycles are those up to the last cycle that changed it. So the final
-/// accumulation is visible, a[R-1][K-1] and b[K-1][C-1] are drawn non-zero (all other operands
-/// use the full signed range, zeros included).
+/// Random GEMMs C = A·B (A: R×K, B: K×C), one output tile each, run back to back on the osarray
+/// through Verilator: compiled to the array's cycle-by-cycle inputs (``OSArrayProgram``), checked
+/// bit-exactly against SparseModel's reference GEMM and cycle-exactly (by `tile_done`) against
+/// ``OSArrayCycleModel``. Operands use the full signed range, zeros included.
 public struct OSArrayGEMM: Sendable {
     public let config: OSArrayConfig
     public let k: Int
     public let seed: UInt64
-    public let a: Matrix<Int64>
-    public let b: Matrix<Int64>
+    /// The operands of each tile.
+    public let a: [Matrix<Int64>]
+    public let b: [Matrix<Int64>]
 
-    public init(config: OSArrayConfig, k: Int, seed: UInt64) throws {
+    public init(config: OSArrayConfig, k: Int, seed: UInt64, tiles: Int = 1) throws {
         try config.validate()
         guard k >= 1 else { throw ConfigError("K must be at least 1, got \(k)") }
         guard k <= 1 << 20 else { throw ConfigError("K must be at most \(1 << 20), got \(k)") }
+        guard (1...64).contains(tiles) else { throw ConfigError("tiles must be in 1...64, got \(tiles)") }
         self.config = config
         self.k = k
         self.seed = seed
         var rng = SplitMix64(seed: seed)
-        let lo = -(Int64(1) << (config.dataWidth - 1)), hi = (Int64(1) << (config.dataWidth - 1)) - 1
-        var a = Matrix<Int64>(rows: config.rows, cols: k) { _, _ in rng.next(in: lo...hi) }
-        var b = Matrix<Int64>(rows: k, cols: config.cols) { _, _ in rng.next(in: lo...hi) }
-        while a[config.rows - 1, k - 1] == 0 { a[config.rows - 1, k - 1] = rng.next(in: lo...hi) }
-        while b[k - 1, config.cols - 1] == 0 { b[k - 1, config.cols - 1] = rng.next(in: lo...hi) }
+        var a: [Matrix<Int64>] = [], b: [Matrix<Int64>] = []
+        for _ in 0..<tiles {
+            a.append(rng.matrix(rows: config.rows, cols: k, bits: config.dataWidth))
+            b.append(rng.matrix(rows: k, cols: config.cols, bits: config.dataWidth))
+        }
         self.a = a
         self.b = b
     }
 
     public var expectedComputeCycles: Int { OSArrayCycleModel.computeCycles(rows: config.rows, cols: config.cols, k: k) }
 
-    /// Builds the vectors; `reference` supplies the expected result (the golden model by default).
-    public func vectors(manifest: Manifest, reference: Matrix<Int64>) throws -> TestVectors {
-        let R = config.rows, C = config.cols, dw = config.dataWidth
-        var v = try TestVectors(manifest: manifest, inputs: ["rst", "en", "clear", "in_row", "in_col", "row_sel"], outputs: ["row_out"])
-        v.cycle(["rst": [1], "en": [0], "clear": [0], "row_sel": PortWords.scalar(UInt64(R - 1))])
-        for t in 0..<expectedComputeCycles {
-            let rowVals = (0..<R).map { r in (0..<k).contains(t - r) ? a[r, t - r] : 0 }
-            let colVals = (0..<C).map { c in (0..<k).contains(t - c) ? b[t - c, c] : 0 }
-            v.cycle(["rst": [0], "en": [1], "in_row": PortWords.pack(rowVals, elementWidth: dw),
-                     "in_col": PortWords.pack(colVals, elementWidth: dw)])
+    /// The cycle-by-cycle program of the tiles.
+    public func program() throws -> OSArrayProgram {
+        try OSArrayProgram.compile(zip(a, b).map { OSArrayTile(a: $0, b: $1) }, on: OSArrayTarget(rows: config.rows, cols: config.cols))
+    }
+
+    /// The golden results, one per tile.
+    public func references() -> [Matrix<Int64>] { zip(a, b).map { referenceGEMM($0, $1, accWidth: config.accWidth) } }
+
+    /// Builds the vectors: reset, then the program; `references` (per tile) and `doneCycles`
+    /// supply the expected outputs.
+    public func vectors(_ d: Definition<OSArray.Ports>, manifest: Manifest, program p: OSArrayProgram,
+                        references: [Matrix<Int64>], doneCycles: [Int]) throws -> TestVectors {
+        let n = try (row: TileRun.name(d, \.inRow), col: TileRun.name(d, \.inCol), valid: TileRun.name(d, \.inValid),
+                     last: TileRun.name(d, \.inLast), rdRow: TileRun.name(d, \.rdRow), rdData: TileRun.name(d, \.rdData),
+                     done: TileRun.name(d, \.tileDone))
+        var v = try TestVectors(manifest: manifest, inputs: ["rst", n.row, n.col, n.valid, n.last, n.rdRow], outputs: [n.rdData, n.done])
+        let expect = TileRun.expectations(p.readout, doneCycles: doneCycles, references: references, cols: config.cols,
+                                          accWidth: config.accWidth, rdData: n.rdData, tileDone: n.done)
+        let dw = config.dataWidth
+        v.cycle(["rst": [1]], expect: expect[0])
+        for t in 0..<p.cycles {
+            v.cycle(["rst": [0], n.row: PortWords.pack(p.rowValues[t], elementWidth: dw), n.col: PortWords.pack(p.colValues[t], elementWidth: dw),
+                     n.valid: PortWords.pack(p.valid[t].map { $0 ? 1 : 0 }, elementWidth: 1),
+                     n.last: PortWords.pack(p.last[t].map { $0 ? 1 : 0 }, elementWidth: 1),
+                     n.rdRow: PortWords.scalar(UInt64(p.readout.readRow[t]))], expect: expect[t + 1])
         }
-        TileRun.appendReadout(&v, reference: reference, rows: R, cols: C, accWidth: config.accWidth,
-                              idle: ["in_row": [0], "in_col": [0]])
         return v
     }
 
-    /// Compute cycles observed in a run (see ``TileRun``).
-    public func measuredComputeCycles(_ result: DifferentialResult) -> Int {
-        TileRun.measuredComputeCycles(result, outputWords: (config.cols * config.accWidth + 31) / 32, expected: expectedComputeCycles)
-    }
-}
-
-/// The outcome of a co-simulated GEMM, as printed by `hwgen sim gemm`.
-public struct GEMMReport: Codable, Sendable {
-    public let design: String
-    public let top: String
-    /// The Verilog style that was simulated.
-    public let style: VerilogStyle
-    public let rows: Int
-    public let cols: Int
-    public let k: Int
-    public let seed: UInt64
-    /// Outputs bit-exact and cycles equal to the cycle model.
-    public let match: Bool
-    public let outputsMatch: Bool
-    public let mismatch: String?
-    public let cycles: Int
-    public let expectedCycles: Int
-    public let totalCycles: Int
-    public let cyclesPerSecond: Double
-    public let buildSeconds: Double
-    public let cacheHit: Bool
-    public let waveform: String?
-
-    public var summary: String {
-        var s = """
-        design:          \(design) \(rows)x\(cols) (\(top), \(style.rawValue) style), K=\(k), seed=\(seed)
-        result:          \(match ? "MATCH" : "MISMATCH")
-        outputs:         \(outputsMatch ? "bit-exact" : (mismatch ?? "differ"))
-        compute cycles:  \(cycles) (cycle model: \(expectedCycles)\(cycles == expectedCycles ? ", equal" : ", DIFFERENT"))
-        total cycles:    \(totalCycles)
-        simulation:      \(String(format: "%.0f", cyclesPerSecond)) cycles/s
-        model build:     \(cacheHit ? "cache hit" : String(format: "%.1f s", buildSeconds))
-        """
-        if let w = waveform { s += "\nwaveform:        \(w)" }
-        return s
-    }
-}
-
-extension OSArrayGEMM {
-    /// Builds (or loads) the model, runs the GEMM and compares outputs and cycles.
+    /// Builds (or loads) the model, runs the tiles and compares every output and the cycles.
     /// - Parameters:
-    ///   - reference: the expected product (the golden model unless a test substitutes one).
-    ///   - waveform: dump a VCD of the whole run here.
-    ///   - waveformOnMismatch: where to dump a VCD when something differs.
+    ///   - reference: the expected product of every tile (the golden model unless a test
+    ///     substitutes one).
+    ///   - expectedDoneCycles: the `tile_done` cycles to expect (the cycle model unless a test
+    ///     substitutes them).
+    ///   - waveform: dump a waveform of the whole run here.
+    ///   - waveformOnMismatch: where to dump a waveform when something differs.
     ///   - exportBench: also write a self-checking iverilog bench of the same vectors here.
     ///   - style: the Verilog style simulated (``VerilogStyle/simulation`` unless the synthesis
     ///     text itself is to be checked).
-    public func run(reference: Matrix<Int64>? = nil, expectedCycles: Int? = nil, waveform: String? = nil,
+    public func run(reference: [Matrix<Int64>]? = nil, expectedDoneCycles: [Int]? = nil, waveform: String? = nil,
                     waveformOnMismatch: String? = nil, exportBench: URL? = nil,
                     options: BuildOptions = BuildOptions(), style: VerilogStyle = .simulation) throws -> GEMMReport {
-        let design = try Design.elaborate(try OSArray.build(config), parameters: config.parameters, style: style)
-        let ref = reference ?? referenceGEMM(a, b, accWidth: config.accWidth)
-        return try TileRun.run(label: "osarray", design: design, vectors: try vectors(manifest: design.manifest, reference: ref),
-                               rows: config.rows, cols: config.cols, accWidth: config.accWidth, k: k, seed: seed, modelCycles: expectedComputeCycles,
-                               expectedCycles: expectedCycles, waveform: waveform, waveformOnMismatch: waveformOnMismatch,
-                               exportBench: exportBench, options: options)
+        let d = try OSArray.build(config)
+        let design = try Design.elaborate(d, parameters: config.parameters, style: style)
+        let p = try program()
+        let done = expectedDoneCycles ?? p.readout.doneCycles
+        let v = try vectors(d, manifest: design.manifest, program: p, references: reference ?? references(), doneCycles: done)
+        return try TileRun.run(label: "osarray", design: design, vectors: v, plan: p.readout, tileDone: try TileRun.name(d, \.tileDone),
+                               rows: config.rows, cols: config.cols, k: k, seed: seed, expectedDone: done, waveform: waveform,
+                               waveformOnMismatch: waveformOnMismatch, exportBench: exportBench, options: options)
     }
 }

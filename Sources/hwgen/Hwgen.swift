@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import HWCore
 import SparseAccel
+import Designs
 import Cosim
 import Formats
 import SparseModel
@@ -68,28 +69,25 @@ struct PEShape {
     }
 }
 
-/// `--nm N:M`, e.g. `2:8`.
-func parseNM(_ text: String) throws -> (n: Int, m: Int) {
-    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else {
-        throw CLIError("--nm expects N:M (e.g. 2:8), got '\(text)'")
-    }
-    return (n, m)
-}
-
-/// The design knobs `emit` and `sim` share.
+/// The design knobs `emit` and `sim` share; each design takes a subset (see `hwgen list`) and
+/// rejects the others.
 struct DesignKnobs: ParsableArguments {
-    @Option(name: .customLong("data-width"), help: "Operand width in bits (osarray 1...64, sat 1...32).")
-    var dataWidth: Int?
-
-    @Option(name: .customLong("acc-width"), help: "Accumulator width in bits (1...64, wide enough for a cycle's products).")
-    var accWidth: Int?
-
     @Option(help: "N:M sparsity of the SAT design, e.g. 2:8 (the default).")
     var nm: String?
 
-    func options(_ shape: PEShape) throws -> DesignOptions {
-        DesignOptions(rows: shape.rows, cols: shape.cols, dataWidth: dataWidth, accWidth: accWidth, nm: try nm.map(parseNM))
+    @Option(name: .customLong("data-width"), help: "Signed operand width in bits, 1...32 (default 8).")
+    var dataWidth: Int?
+
+    @Option(name: .customLong("acc-width"), help: ArgumentHelp(
+        "Signed accumulator width in bits, up to 64.",
+        discussion: "Default: 32, or 64 when one cycle's sum (2 x data width + log2 N bits) leaves less than 8 bits of headroom."))
+    var accWidth: Int?
+
+    @Option(help: "SAT PE pipeline registers: none (default), full, or stages mux, mul, sum joined by +.")
+    var pipeline: String?
+
+    func options(_ shape: PEShape?) -> DesignOptions {
+        DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline)
     }
 }
 
@@ -98,10 +96,10 @@ struct Emit: ParsableCommand {
         abstract: "Emit a design as Verilog-2005 (stdout, or -o FILE) and optionally its JSON manifest.")
 
     @Option(help: "Design to emit (see `hwgen list`).")
-    var design: String = Generators.defaultName
+    var design: String = Designs.defaultName
 
-    @Option(help: "PE array shape, ROWSxCOLS.")
-    var pe: String = "16x16"
+    @Option(help: "PE array shape, ROWSxCOLS (default 16x16).")
+    var pe: String?
 
     @OptionGroup var knobs: DesignKnobs
 
@@ -115,8 +113,8 @@ struct Emit: ParsableCommand {
     var style: VerilogStyle = .synthesis
 
     func run() throws {
-        let shape = try PEShape.parse(pe)
-        let d = try Generators.elaborate(design, try knobs.options(shape), style: style)
+        let shape = try pe.map(PEShape.parse)
+        let d = try Designs.named(design).elaborate(knobs.options(shape), style: style)
         var files: [(String, String)] = []
         if let output { files.append((output, d.verilog)) }
         if let manifest { files.append((manifest, d.manifest.json)) }
@@ -130,12 +128,18 @@ struct Emit: ParsableCommand {
 extension VerilogStyle: ExpressibleByArgument {}
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the designs hwgen can emit.")
+    static let configuration = CommandConfiguration(abstract: "List the designs hwgen can emit, with their knobs and defaults.")
 
     func run() throws {
-        for g in Generators.all {
-            let mark = g.name == Generators.defaultName ? " (default)" : ""
-            print("\(g.name)\(mark)\t\(g.summary)")
+        for d in Designs.all {
+            let mark = d.name == Designs.defaultName ? " (default)" : ""
+            print("\(d.name)\(mark): \(d.summary)")
+            let flags = d.parameters.map { "\($0.knob.flag) \($0.value)" }
+            let width = flags.map(\.count).max() ?? 0
+            for (p, f) in zip(d.parameters, flags) {
+                print("    \(f.padding(toLength: width, withPad: " ", startingAt: 0))  default \(p.defaultText); \(p.help)")
+            }
+            print("    workloads: \(d.workloads.joined(separator: ", "))")
         }
     }
 }

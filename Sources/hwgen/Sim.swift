@@ -4,6 +4,8 @@ import Cosim
 import Foundation
 import HWCore
 import SparseAccel
+import Designs
+import Flow
 import Workloads
 
 struct Sim: ParsableCommand {
@@ -18,17 +20,20 @@ struct SimGEMM: ParsableCommand {
         abstract: "Run a random GEMM through Verilator; compare outputs bit-exactly and cycles with the cycle model.",
         discussion: "Exits 0 on a match, 1 on a mismatch (a waveform is written automatically), 2 or more on errors.")
 
-    @Option(help: "Design to simulate: sat or osarray.")
-    var design: String = "sat"
+    @Option(help: "Design to simulate (see `hwgen list`).")
+    var design: String = Designs.defaultName
 
-    @Option(help: "sat only: sparse (N:M weights, M elements per cycle) or dense (N elements per cycle).")
-    var mode: String = "sparse"
+    @Option(help: "Designs with a sparse mode (sat): sparse (N:M weights, M elements per beat, the default) or dense (N elements per beat).")
+    var mode: String?
 
-    @Option(help: "PE array shape, ROWSxCOLS.")
+    @Option(help: "PE array shape, ROWSxCOLS (default 4x4 here).")
     var pe: String = "4x4"
 
-    @Option(help: "Reduction length K of the GEMM.")
+    @Option(help: "Reduction length K of each output tile.")
     var k: Int = 64
+
+    @Option(help: "Output tiles run back to back (the read-out of one overlaps the next).")
+    var tiles: Int = 1
 
     @Option(help: "Seed of the random operands.")
     var seed: UInt64 = 1
@@ -60,23 +65,10 @@ struct SimGEMM: ParsableCommand {
         if let f = fst, !f.hasSuffix(".fst") { throw CLIError("--fst FILE must end in .fst, got '\(f)'") }
         if let v = vcd, v.hasSuffix(".fst") { throw CLIError("--vcd FILE must not end in .fst (use --fst)") }
         let wave = vcd ?? fst
-        let report: GEMMReport
-        switch design {
-        case "osarray":
-            if knobs.nm != nil { throw CLIError("--nm applies to --design sat only") }
-            let cfg = OSArrayConfig(options: try knobs.options(shape))
-            let g = try OSArrayGEMM(config: cfg, k: k, seed: seed)
-            report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_k\(k)_s\(seed)_mismatch.vcd" : nil,
-                               exportBench: bench, style: style)
-        case "sat":
-            guard mode == "sparse" || mode == "dense" else { throw CLIError("--mode expects sparse or dense, got '\(mode)'") }
-            let cfg = SATConfig(options: try knobs.options(shape))
-            let g = try SATGEMM(config: cfg, k: k, sparse: mode == "sparse", seed: seed)
-            report = try g.run(waveform: wave, waveformOnMismatch: wave == nil ? "\(cfg.topName)_\(mode)_k\(k)_s\(seed)_mismatch.vcd" : nil,
-                               exportBench: bench, style: style)
-        default:
-            throw CLIError("sim gemm supports --design sat or osarray (got '\(design)')")
-        }
+        let entry = try Designs.named(design)
+        guard entry.workloads.contains("gemm") else { throw CLIError("design '\(design)' has no gemm workload") }
+        let report = try entry.gemm(knobs.options(shape),
+                                    GEMMRequest(k: k, seed: seed, tiles: tiles, mode: mode, waveform: wave, exportBench: bench, style: style))
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

@@ -69,23 +69,39 @@ import Testing
     }
 
     @Test func unconnectedInstanceInput() {
-        let child = Module("child")
-        let i = child.input("i", .bool)
-        child.output("o", .bool).assign(i)
+        let child = passModule("child")
         let top = Module("top")
         let inst = top.instance(child, "u0"); let line = #line
-        top.output("y", .bool).assign(inst["o"])
+        top.output("y", .bool).assign(inst.o)
         expectError(top, line: line, "input 'i' of instance 'u0'")
     }
 
-    @Test func unknownInstancePort() {
-        let child = Module("child")
-        child.output("o", .bool).assign(child.input("i", .bool))
+    /// A wrong port name does not compile (`inst.nope`); an interface member that is not a port
+    /// is a diagnostic at the line that asks for it.
+    @Test func nonPortInterfaceMember() {
+        let child = passModule("child")
         let top = Module("top")
         let inst = top.instance(child, "u0")
-        inst["i"].assign(top.input("a", .bool))
-        top.output("y", .bool).assign(inst["nope"]); let line = #line
-        expectError(top, line: line, "has no port 'nope'")
+        inst.i.assign(top.input("a", .bool))
+        top.output("y", .bool).assign(inst.port(\.inverted)); let line = #line
+        expectError(top, line: line, "is not a port of module 'child'")
+    }
+
+    /// Direction mix-ups on an instance are located diagnostics.
+    @Test func drivingAnInstanceOutput() {
+        let top = Module("top")
+        let inst = top.instance(passModule("child"), "u0")
+        inst.i.assign(top.input("a", .bool))
+        inst.o.assign(top.input("b", .bool)); let line = #line
+        expectError(top, line: line, "cannot assign to instance output 'u0_o'")
+    }
+
+    @Test func readingAnInstanceInput() {
+        let top = Module("top")
+        let inst = top.instance(passModule("child"), "u0")
+        inst.i.assign(top.input("a", .bool))
+        top.output("y", .bool).assign(inst.i); let line = #line
+        expectError(top, line: line, "input 'i' of instance 'u0' is write-only")
     }
 
     @Test func multipleDrivers() {
@@ -120,12 +136,10 @@ import Testing
 
     @Test func combinationalLoopThroughInstances() {
         // A pass-through child; the parent feeds its output back to its input.
-        let child = Module("pass")
-        child.output("o", .bool).assign(child.input("i", .bool))
         let top = Module("top")
-        let u = top.instance(child, "u")
-        u["i"].assign(~u["o"]); let line = #line
-        top.output("y", .bool).assign(u["o"])
+        let u = top.instance(passModule("pass"), "u")
+        u.i.assign(~u.o); let line = #line
+        top.output("y", .bool).assign(u.o)
         guard let e = elaborationError(top) else { Issue.record("loop not detected"); return }
         #expect(e.diagnostics[0].message.contains("combinational loop"))
         #expect(e.diagnostics[0].message.contains("u.i") && e.diagnostics[0].message.contains("u.o"))
@@ -142,11 +156,12 @@ import Testing
 
     @Test func registeredChildOutputBreaksLoop() throws {
         let child = Module("flop")
-        child.output("o", .bool).assign(child.reg("q", next: child.input("i", .bool), reset: 0))
+        let io = child.ports(Pass())
+        io.o.assign(child.reg("q", next: io.i, reset: 0))
         let top = Module("top")
-        let u = top.instance(child, "u")
-        u["i"].assign(~u["o"])
-        top.output("y", .bool).assign(u["o"])
+        let u = top.instance(Definition(child, io), "u")
+        u.i.assign(~u.o)
+        top.output("y", .bool).assign(u.o)
         _ = try Design.elaborate(top)
     }
 
@@ -241,10 +256,10 @@ import Testing
 
     @Test func selfInstantiation() {
         let m = Module("rec")
-        let i = m.input("i", .bool)
-        let u = m.instance(m, "again"); let line = #line
-        u["i"].assign(i)
-        m.output("o", .bool).assign(i)
+        let io = m.ports(Pass())
+        let u = m.instance(Definition(m, io), "again"); let line = #line
+        u.i.assign(io.i)
+        io.o.assign(io.i)
         expectError(m, line: line, "instantiates itself")
     }
 

@@ -4,15 +4,16 @@ import Testing
 /// Emitted text of small modules, compared with the expected text kept here; determinism;
 /// structural de-duplication; the manifest.
 @Suite struct EmitterTests {
-    static func counter() -> Module {
+    static func counterDefinition() -> Definition<CounterPorts> {
         let m = Module("counter_w4")
-        let en = m.input("en", .bool)
-        let count = m.output("count", .uint(4))
+        let io = m.ports(CounterPorts())
         let q = m.reg("q", .uint(4), reset: 0)
-        m.when(en) { q.assign(q &+ 1) }
-        count.assign(q)
-        return m
+        m.when(io.en) { q.assign(q &+ 1) }
+        io.count.assign(q)
+        return Definition(m, io)
     }
+
+    static func counter() -> Module { counterDefinition().module }
 
     /// Body of the single module in `design` (from `module` to `endmodule`), location comments
     /// removed, so the expected text does not depend on line numbers in this file.
@@ -137,10 +138,9 @@ import Testing
         let top = Module("top")
         let en = top.input("en", .bool)
         for i in 0..<2 {
-            let child = Self.counter()
-            let u = top.instance(child, "c\(i)")
-            u["en"].assign(en)
-            top.output("count\(i)", .uint(4)).assign(u["count"])
+            let u = top.instance(Self.counterDefinition(), "c\(i)")
+            u.en.assign(en)
+            top.output("count\(i)", .uint(4)).assign(u.count)
         }
         let d = try Design.elaborate(top)
         #expect(d.moduleNames == ["counter_w4", "top"])
@@ -151,21 +151,14 @@ import Testing
     /// wide): a wire each, or with `squaring` a signed multiplier each (which the two Verilog
     /// styles spell differently).
     static func twoModulesNamedChild(squaring: Bool = false) -> Module {
-        func child(_ w: Int) -> Module {
-            let m = Module("child")
-            if squaring {
-                let x = m.input("i", .sint(w))
-                m.output("o", .sint(2 * w)).assign(x * x)
-            } else {
-                m.output("o", .uint(w)).assign(m.input("i", .uint(w)))
-            }
-            return m
+        func child(_ w: Int) -> Definition<Pass> {
+            squaring ? passModule("child", .sint(w), out: .sint(2 * w)) { $0 * $0 } : passModule("child", .uint(w))
         }
         let top = Module("top")
         for (inst, input, output, w) in [("u4", "a", "x", 4), ("u5", "b", "y", 5)] {
             let u = top.instance(child(w), inst)
-            u["i"].assign(top.input(input, squaring ? .sint(w) : .uint(w)))
-            top.output(output, squaring ? .sint(2 * w) : .uint(w)).assign(u["o"])
+            u.i.assign(top.input(input, squaring ? .sint(w) : .uint(w)))
+            top.output(output, squaring ? .sint(2 * w) : .uint(w)).assign(u.o)
         }
         return top
     }

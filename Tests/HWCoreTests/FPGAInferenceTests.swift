@@ -21,7 +21,7 @@ import Testing
     @Test func multiplyInfersDSP() throws {
         let m = Module("mul8")
         let p = m.input("a", .sint(8)) * m.input("b", .sint(8))
-        m.output("p", .sint(16)).assign(m.reg("p_q", next: p))
+        m.output("p", .sint(16)).assign(m.reg("p_q", next: p, reset: .none))
         let d = try Design.elaborate(m)
         let r = try EDATools.yosysSynth(d.verilog, top: d.top, script: "synth_xilinx -top \(d.top)")
         #expect(r.result.succeeded, "\(r.result.output)")

@@ -12,7 +12,7 @@ struct HWLibTests {
         let m = Module("skew4")
         let x = m.input("x", .uint(8), count: 4)
         let y = m.output("y", .uint(8), count: 4)
-        for (i, s) in ShiftRegister.skew(Array(x), name: "sk").enumerated() { y[i].assign(s) }
+        for (i, s) in ShiftRegister.skew(Array(x), name: "sk", reset: 0).enumerated() { y[i].assign(s) }
         let d = try Design.elaborate(m)
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")

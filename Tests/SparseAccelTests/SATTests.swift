@@ -2,6 +2,7 @@ import Flow
 import Cosim
 import HWCore
 import SparseAccel
+import Designs
 import Testing
 
 @Suite struct SATConfigTests {
@@ -20,17 +21,22 @@ import Testing
         #expect(throws: ConfigError.self) { try SATArray.build(cfg) }
     }
 
-    @Test func derivedValues() {
+    @Test func derivedValues() throws {
         let c = SATConfig()
         #expect(c.indexBits == 3 && c.entryBits == 11 && c.streamWidth == 16 * 2 * 11)
         #expect(c.topName == "sat_r16_c16_n2m8_d8_a32" && c.peName == "sat_pe_n2m8_d8_a32")
         #expect(SATConfig(n: 2, m: 16).indexBits == 4)
         #expect(c.idealSpeedup == 4)
+        #expect(SATConfig(dataWidth: 16).accWidth == 64 && SATConfig(n: 4, m: 8, dataWidth: 11).accWidth == 32)
+        #expect(SATConfig(pipeline: .full).peName == "sat_pe_n2m8_d8_a32_pmxs")
+        #expect(try PEPipeline.parse("mul+sum") == PEPipeline(afterMultiply: true, afterAdderTree: true))
+        #expect(PEPipeline.full.latency == 3 && PEPipeline.none.description == "none")
+        #expect(throws: ConfigError.self) { try PEPipeline.parse("mux+fast") }
     }
 
     @Test func satIsTheDefaultDesign() throws {
-        #expect(Generators.defaultName == "sat")
-        let d = try Generators.elaborate("sat", DesignOptions(rows: 4, cols: 4, nm: (2, 4)))
+        #expect(Designs.defaultName == "sat")
+        let d = try Designs.named("sat").elaborate(DesignOptions(rows: 4, cols: 4, nm: "2:4"))
         #expect(d.top == "sat_r4_c4_n2m4_d8_a32")
         #expect(d.moduleNames == ["sat_index_r4_n2m4_d8", "sat_pe_n2m4_d8_a32", "sat_r4_c4_n2m4_d8_a32"])
         #expect(d.manifest.modules.first { $0.name == "sat_pe_n2m4_d8_a32" }?.instances == 16)
@@ -47,8 +53,28 @@ import Testing
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
+    @Test(arguments: [PEPipeline.full, PEPipeline(afterMux: true), PEPipeline(afterAdderTree: true)])
+    func pipelinedPEsAreClean(_ p: PEPipeline) throws {
+        let d = try Design.elaborate(try SATArray.build(SATConfig(rows: 3, cols: 2, n: 2, m: 8, pipeline: p)))
+        let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    /// The index unit's skew lines have no reset, so yosys maps them to shift-register LUTs.
+    @Test func skewLinesMapToSRLs() throws {
+        let d = try Designs.named("sat").elaborate(DesignOptions())
+        let iu = try #require(d.moduleNames.first { $0.hasPrefix("sat_index_") })
+        let r = try EDATools.yosysSynth(d.verilog, top: iu, script: "synth_xilinx -top \(iu)")
+        #expect(r.result.succeeded, "\(r.result.output)")
+        let srl = r.cells.filter { $0.key.hasPrefix("SRL") }.values.reduce(0, +)
+        let ffs = r.cells.filter { $0.key.hasPrefix("FD") }.values.reduce(0, +)
+        // 16 rows, 2 entries of 8 + 3 bits: the lines of rows 3...15 are long enough for SRLs.
+        #expect(srl >= 13 * 2 * 11, "cells: \(r.cells)")
+        #expect(ffs < srl, "cells: \(r.cells)")
+    }
+
     @Test func defaultSixteenBySixteenIsClean() throws {
-        let d = try Generators.elaborate("sat", DesignOptions())
+        let d = try Designs.named("sat").elaborate(DesignOptions())
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }

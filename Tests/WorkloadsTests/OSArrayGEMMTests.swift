@@ -23,7 +23,20 @@ struct OSArrayGEMMTests {
         #expect(report.cycles == report.expectedCycles)
         #expect(report.expectedCycles == k + r + c - 2)
         #expect(report.match)
-        #expect(report.totalCycles == OSArrayCycleModel.totalCycles(rows: r, cols: c, k: k))
+        #expect(report.totalCycles == 1 + report.expectedCycles + OSArrayCycleModel.readoutCycles(rows: r))
+    }
+
+    /// Tiles back to back: the read-out of tile t overlaps tile t+1, and every tile's
+    /// `tile_done` is exactly where the cycle model puts it — with K below and above the
+    /// R + C - 1 cycles a read-out needs.
+    @Test(arguments: [(3, 4, 2), (4, 4, 12), (5, 2, 30)])
+    func tilesBackToBack(_ shape: (Int, Int, Int)) throws {
+        let (r, c, k) = shape
+        let g = try OSArrayGEMM(config: OSArrayConfig(rows: r, cols: c), k: k, seed: 11, tiles: 3)
+        let report = try g.run()
+        #expect(report.match, "\(report.mismatch ?? "")")
+        let step = OSArrayCycleModel.tileInterval(rows: r, cols: c, k: k)
+        #expect(report.doneCycles == (0..<3).map { $0 * step + k + r + c - 2 })
     }
 
     @Test func otherWidths() throws {
@@ -33,15 +46,16 @@ struct OSArrayGEMMTests {
 
     @Test func wrongReferenceIsDetectedWithAWaveform() throws {
         let g = try OSArrayGEMM(config: OSArrayConfig(rows: 4, cols: 4), k: 8, seed: 3)
-        var wrong = referenceGEMM(g.a, g.b, accWidth: 32)
-        wrong[2, 1] += 1
+        var wrong = g.references()
+        wrong[0][2, 1] += 1
         let wave = tempPath("vcd")
         defer { try? FileManager.default.removeItem(atPath: wave) }
         let report = try g.run(reference: wrong, waveformOnMismatch: wave)
         #expect(!report.match && !report.outputsMatch)
         let m = try #require(report.mismatch)
-        // Read-out runs rows 3, 2, 1, 0 after reset + compute: row 2 is read in cycle 1 + 14 + 1.
-        #expect(m.contains("cycle 16: row_out[1] expected \(wrong[2, 1]), got \(wrong[2, 1] - 1)"), "\(m)")
+        // Reset, then the tile is done in program cycle 8 + 4 + 4 - 2 = 14; row 2 is selected at
+        // 14 + 2 and shown at 17, which is vector cycle 18.
+        #expect(m.contains("cycle 18: rd_data[1] expected \(wrong[0][2, 1]), got \(wrong[0][2, 1] - 1)"), "\(m)")
         #expect(m.contains(wave))
         let size = (try FileManager.default.attributesOfItem(atPath: wave)[.size] as? Int) ?? 0
         #expect(size > 1000)
@@ -49,10 +63,11 @@ struct OSArrayGEMMTests {
 
     @Test func wrongCycleModelIsDetected() throws {
         let g = try OSArrayGEMM(config: OSArrayConfig(rows: 2, cols: 2), k: 4, seed: 9)
-        let report = try g.run(expectedCycles: g.expectedComputeCycles - 1)
-        #expect(report.outputsMatch)
+        let report = try g.run(expectedDoneCycles: [g.expectedComputeCycles - 1])
         #expect(!report.match)
-        #expect(report.mismatch?.contains("compute cycles 6, cycle model 5") == true)
+        #expect(report.cycles == 6 && report.expectedCycles == 5)
+        // The first difference is the protocol signal, one cycle early (vector cycle 1 + 5).
+        #expect(report.mismatch?.contains("mismatch at cycle 6: tile_done expected 1, got 0") == true, "\(report.mismatch ?? "")")
     }
 
     @Test func waveformOnRequest() throws {
@@ -62,7 +77,7 @@ struct OSArrayGEMMTests {
         let report = try g.run(waveform: wave)
         #expect(report.match)
         let text = try String(contentsOfFile: wave, encoding: .utf8)
-        #expect(text.contains("$enddefinitions") && text.contains("row_out"))
+        #expect(text.contains("$enddefinitions") && text.contains("rd_data") && text.contains("tile_done"))
     }
 
     @Test func iverilogBenchAgreesWithVerilator() throws {
@@ -82,11 +97,12 @@ struct OSArrayGEMMTests {
         lines[last] = String(lines[last].dropLast()) + (lines[last].last == "0" ? "1" : "0")
         try (lines.joined(separator: "\n") + "\n").write(to: exp, atomically: true, encoding: .utf8)
         let fail = try BenchExporter.runIverilog(dir)
-        #expect(fail.output.contains("FAIL cycle \(report.totalCycles - 1) row_out"), "\(fail.output)")
+        #expect(fail.output.contains("FAIL cycle \(report.totalCycles - 1) "), "\(fail.output)")
     }
 
     @Test func invalidWorkloads() {
         #expect(throws: ConfigError.self) { try OSArrayGEMM(config: OSArrayConfig(rows: 2, cols: 2), k: 0, seed: 1) }
         #expect(throws: ConfigError.self) { try OSArrayGEMM(config: OSArrayConfig(rows: 0, cols: 2), k: 4, seed: 1) }
+        #expect(throws: ConfigError.self) { try OSArrayGEMM(config: OSArrayConfig(rows: 2, cols: 2), k: 4, seed: 1, tiles: 0) }
     }
 }

@@ -61,6 +61,8 @@ import Testing
         ["emit", "--design", "osarray", "--acc-width", "8"], ["sim", "gemm", "--mode", "fast"], ["sim", "gemm", "--k", "0"],
         ["sim", "gemm", "--design", "nope"], ["sim", "gemm", "--nm", "2:8", "--k", "12"],
         ["emit", "--style", "fast"], ["sim", "gemm", "--style", "verilator"],
+        ["emit", "--design", "osarray", "--nm", "9:4"], ["emit", "--design", "osarray", "--pipeline", "full"],
+        ["emit", "--pipeline", "fast"], ["sim", "gemm", "--tiles", "0"], ["sim", "gemm", "--design", "osarray", "--mode", "dense"],
     ])
     func badInputIsOneLineAndNonZero(_ args: [String]) throws {
         let r = try Self.run(args)
@@ -75,7 +77,10 @@ import Testing
         #expect(try Self.run(["emit", "--pe", "0x16"]).stderr.contains("at least one row"))
         #expect(try Self.run(["emit", "--pe", "16x"]).stderr.contains("ROWSxCOLS"))
         #expect(try Self.run(["emit", "--data-width", "0"]).stderr.contains("data width must be in 1...32, got 0"))
-        #expect(try Self.run(["emit", "--design", "osarray", "--data-width", "0"]).stderr.contains("data width must be in 1...64, got 0"))
+        #expect(try Self.run(["emit", "--design", "osarray", "--data-width", "33"]).stderr.contains("data width must be in 1...32, got 33"))
+        #expect(try Self.run(["emit", "--design", "osarray", "--nm", "9:4"]).stderr.contains("--nm does not apply to design 'osarray'"))
+        #expect(try Self.run(["sim", "gemm", "--design", "osarray", "--mode", "dense"]).stderr.contains("--mode applies to designs with a sparse mode"))
+        #expect(try Self.run(["emit", "--pipeline", "fast"]).stderr.contains("unknown stage 'fast'"))
         #expect(try Self.run(["emit", "--design", "nope"]).stderr.contains("unknown design 'nope'"))
         #expect(try Self.run(["emit", "--nm", "4:4"]).stderr.contains("N:M needs N < M, got 4:4"))
         #expect(try Self.run(["sim", "gemm", "--nm", "2:8", "--k", "12"]).stderr.contains("multiple of 8"))
@@ -120,12 +125,22 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stdout.contains("sat (default)"))
         #expect(r.stdout.contains("osarray"))
+        // Every knob with its default.
+        #expect(r.stdout.contains("--nm N:M") && r.stdout.contains("default 2:8"))
+        #expect(r.stdout.contains("--pipeline STAGES") && r.stdout.contains("default none"))
+        #expect(r.stdout.contains("--acc-width W") && r.stdout.contains("default 32, or 64 when"))
     }
 
     @Test func helpIsNotAnError() throws {
         let r = try Self.run(["emit", "--help"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("--pe"))
+    }
+
+    @Test func wideOperandsGetAWideAccumulatorByDefault() throws {
+        let r = try Self.run(["emit", "--pe", "2x2", "--data-width", "16"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("// Top module: sat_r2_c2_n2m8_d16_a64"))
     }
 
     @Test func emissionIsByteIdenticalAcrossRuns() throws {
@@ -154,6 +169,15 @@ struct SimCLITests {
         #expect(r.stdout.contains("result:          MATCH"))
         #expect(r.stdout.contains("simulation style"))
         #expect(r.stdout.contains("cycle model: 8, equal"))
+    }
+
+    @Test func tilesBackToBack() throws {
+        let r = try CLITests.run(["sim", "gemm", "--pe", "3x2", "--nm", "1:4", "--k", "8", "--tiles", "3", "--pipeline", "full", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["match"] as? Bool == true)
+        // 2 beats, 3 rows: tiles every 3 cycles, done after 2 + 3 - 1 + 3 (pipeline) cycles.
+        #expect(obj?["doneCycles"] as? [Int] == [7, 10, 13])
     }
 
     /// `--style synthesis` co-simulates the very text `hwgen emit` writes.

@@ -11,15 +11,26 @@ public struct SATConfig: Codable, Sendable, Hashable {
     /// M of N:M: group size (= dense elements a PE consumes per cycle in sparse mode).
     public var m: Int = 8
     public var dataWidth: Int = 8
+    /// Accumulator width; by default ``defaultAccWidth(dataWidth:n:)``.
     public var accWidth: Int = 32
+    /// Pipeline registers inside each PE.
+    public var pipeline: PEPipeline = .none
 
-    public init(rows: Int = 16, cols: Int = 16, n: Int = 2, m: Int = 8, dataWidth: Int = 8, accWidth: Int = 32) {
+    public init(rows: Int = 16, cols: Int = 16, n: Int = 2, m: Int = 8, dataWidth: Int = 8, accWidth: Int? = nil,
+                pipeline: PEPipeline = .none) {
         self.rows = rows
         self.cols = cols
         self.n = n
         self.m = m
         self.dataWidth = dataWidth
-        self.accWidth = accWidth
+        self.accWidth = accWidth ?? Self.defaultAccWidth(dataWidth: dataWidth, n: n)
+        self.pipeline = pipeline
+    }
+
+    /// The default accumulator: 32 bits while one cycle's sum of N products (2·d + ⌈log2 N⌉ bits)
+    /// leaves at least 8 bits of headroom for accumulation, else 64.
+    public static func defaultAccWidth(dataWidth: Int, n: Int) -> Int {
+        2 * dataWidth + ceilLog2(max(1, n)) <= 24 ? 32 : 64
     }
 
     public static let maxSide = 256
@@ -53,17 +64,18 @@ public struct SATConfig: Codable, Sendable, Hashable {
     public var streamWidth: Int { rows * n * entryBits }
     /// Width of a PE's per-cycle sum of N exact products.
     public var sumWidth: Int { 2 * dataWidth + ceilLog2(n) }
+    /// Width of `rd_row`: ⌈log2 rows⌉, at least 1.
     public var rowSelWidth: Int { max(1, ceilLog2(rows)) }
     /// Ideal sparse-over-dense speedup M/N.
     public var idealSpeedup: Double { Double(m) / Double(n) }
 
-    var tag: String { "n\(n)m\(m)_d\(dataWidth)_a\(accWidth)" }
+    var tag: String { "n\(n)m\(m)_d\(dataWidth)_a\(accWidth)" + pipeline.tag }
     public var topName: String { "sat_r\(rows)_c\(cols)_\(tag)" }
     public var peName: String { "sat_pe_\(tag)" }
     public var indexUnitName: String { "sat_index_r\(rows)_n\(n)m\(m)_d\(dataWidth)" }
 
     public var parameters: [String: ParamValue] {
         ["design": .string("sat"), "rows": .int(rows), "cols": .int(cols), "n": .int(n), "m": .int(m),
-         "dataWidth": .int(dataWidth), "accWidth": .int(accWidth)]
+         "dataWidth": .int(dataWidth), "accWidth": .int(accWidth), "pipeline": .string(pipeline.description)]
     }
 }

@@ -12,12 +12,16 @@ public struct OSArrayConfig: Codable, Sendable, Hashable {
     /// Accumulator width (signed), bits; at least 2 x dataWidth so one product always fits.
     public var accWidth: Int = 32
 
-    public init(rows: Int = 16, cols: Int = 16, dataWidth: Int = 8, accWidth: Int = 32) {
+    public init(rows: Int = 16, cols: Int = 16, dataWidth: Int = 8, accWidth: Int? = nil) {
         self.rows = rows
         self.cols = cols
         self.dataWidth = dataWidth
-        self.accWidth = accWidth
+        self.accWidth = accWidth ?? Self.defaultAccWidth(dataWidth: dataWidth)
     }
+
+    /// The default accumulator: 32 bits while a product (2·d bits) leaves at least 8 bits of
+    /// headroom for accumulation, else 64.
+    public static func defaultAccWidth(dataWidth: Int) -> Int { 2 * dataWidth <= 24 ? 32 : 64 }
 
     /// Largest array side accepted (a sanity bound on elaboration size).
     public static let maxSide = 1024
@@ -26,7 +30,7 @@ public struct OSArrayConfig: Codable, Sendable, Hashable {
     public func validate() throws {
         try Check.range(rows, 1...Self.maxSide, "rows")
         try Check.range(cols, 1...Self.maxSide, "cols")
-        try Check.range(dataWidth, 1...64, "data width")
+        try Check.range(dataWidth, 1...32, "data width")
         try Check.range(accWidth, 1...64, "accumulator width")
         guard accWidth >= 2 * dataWidth else {
             throw ConfigError("accumulator width \(accWidth) is narrower than one product (2 x data width = \(2 * dataWidth))")
@@ -35,7 +39,7 @@ public struct OSArrayConfig: Codable, Sendable, Hashable {
 
     // MARK: Derived values
 
-    /// Width of `row_sel`: ⌈log2 rows⌉, at least 1.
+    /// Width of `rd_row`: ⌈log2 rows⌉, at least 1.
     public var rowSelWidth: Int { max(1, ceilLog2(rows)) }
 
     /// Emitted name of the top module.

@@ -1,0 +1,68 @@
+import SparseModel
+
+/// The dense output-stationary array as the compiler sees it.
+public struct OSArrayTarget: Sendable, Hashable {
+    public let rows: Int
+    public let cols: Int
+    public init(rows: Int, cols: Int) {
+        self.rows = rows
+        self.cols = cols
+    }
+}
+
+/// One output tile C = A·B on the osarray: A is R×K, B is K×C.
+public struct OSArrayTile: Sendable {
+    public let a: Matrix<Int64>
+    public let b: Matrix<Int64>
+    public init(a: Matrix<Int64>, b: Matrix<Int64>) {
+        self.a = a
+        self.b = b
+    }
+}
+
+/// What the osarray consumes, cycle by cycle (cycle 0 is the first cycle after reset): the
+/// skewed operands of each tile (row r delayed by r, column c by c), tiles every
+/// max(K, R + C - 1) cycles, and the read-out of each tile from its done cycle on.
+public struct OSArrayProgram: Sendable {
+    public let target: OSArrayTarget
+    /// Per cycle: R row operands, C column operands, R valid and R last flags.
+    public let rowValues: [[Int64]]
+    public let colValues: [[Int64]]
+    public let valid: [[Bool]]
+    public let last: [[Bool]]
+    public let readout: ReadoutPlan
+
+    public var cycles: Int { readout.cycles }
+
+    public static func compile(_ tiles: [OSArrayTile], on target: OSArrayTarget) throws -> OSArrayProgram {
+        guard !tiles.isEmpty else { throw CompileError("an osarray program needs at least one tile") }
+        let R = target.rows, C = target.cols
+        var starts: [Int] = [], time = 0
+        for (t, tile) in tiles.enumerated() {
+            guard tile.a.rows == R, tile.b.cols == C, tile.a.cols == tile.b.rows, tile.a.cols >= 1 else {
+                throw CompileError("tile \(t): A is \(tile.a.rows)x\(tile.a.cols), B is \(tile.b.rows)x\(tile.b.cols); the array needs \(R)xK times Kx\(C), K >= 1")
+            }
+            starts.append(time)
+            time += OSArrayCycleModel.tileInterval(rows: R, cols: C, k: tile.a.cols)
+        }
+        let done = zip(tiles, starts).map { tile, s in s + OSArrayCycleModel.computeCycles(rows: R, cols: C, k: tile.a.cols) }
+        let readout = ReadoutPlan(doneCycles: done, rows: R)
+        let n = readout.cycles
+        var rowValues = [[Int64]](repeating: [Int64](repeating: 0, count: R), count: n)
+        var colValues = [[Int64]](repeating: [Int64](repeating: 0, count: C), count: n)
+        var valid = [[Bool]](repeating: [Bool](repeating: false, count: R), count: n)
+        var last = valid
+        for (tile, s) in zip(tiles, starts) {
+            let K = tile.a.cols
+            for k in 0..<K {
+                for r in 0..<R {
+                    rowValues[s + k + r][r] = tile.a[r, k]
+                    valid[s + k + r][r] = true
+                    last[s + k + r][r] = k == K - 1
+                }
+                for c in 0..<C { colValues[s + k + c][c] = tile.b[k, c] }
+            }
+        }
+        return OSArrayProgram(target: target, rowValues: rowValues, colValues: colValues, valid: valid, last: last, readout: readout)
+    }
+}

@@ -1,0 +1,69 @@
+import SparseAccel
+
+/// A knob of a design, as the command line spells it.
+public enum DesignKnob: String, CaseIterable, Sendable {
+    case pe
+    case nm
+    case dataWidth = "data-width"
+    case accWidth = "acc-width"
+    case pipeline
+
+    public var flag: String { "--" + rawValue }
+}
+
+/// The knobs a user gave (nil = the design's default). A design rejects a knob it does not take.
+public struct DesignOptions: Sendable, Hashable {
+    public var rows: Int?
+    public var cols: Int?
+    public var nm: String?
+    public var dataWidth: Int?
+    public var accWidth: Int?
+    public var pipeline: String?
+
+    public init(rows: Int? = nil, cols: Int? = nil, nm: String? = nil, dataWidth: Int? = nil, accWidth: Int? = nil,
+                pipeline: String? = nil) {
+        self.rows = rows
+        self.cols = cols
+        self.nm = nm
+        self.dataWidth = dataWidth
+        self.accWidth = accWidth
+        self.pipeline = pipeline
+    }
+
+    /// The knobs that were given.
+    public var given: [DesignKnob] {
+        var k: [DesignKnob] = []
+        if rows != nil || cols != nil { k.append(.pe) }
+        if nm != nil { k.append(.nm) }
+        if dataWidth != nil { k.append(.dataWidth) }
+        if accWidth != nil { k.append(.accWidth) }
+        if pipeline != nil { k.append(.pipeline) }
+        return k
+    }
+
+    /// Throws a ``ConfigError`` naming the first given knob that `design` does not take.
+    public func check(takes knobs: [DesignKnob], design: String) throws {
+        if let bad = given.first(where: { !knobs.contains($0) }) {
+            throw ConfigError("\(bad.flag) does not apply to design '\(design)' (it takes \(knobs.map(\.flag).joined(separator: ", ")))")
+        }
+    }
+}
+
+/// One knob of a design with its default, for `hwgen list` and `--help`.
+public struct DesignParameter: Sendable {
+    public let knob: DesignKnob
+    /// The value's form, e.g. `RxC`, `N:M`, `W`.
+    public let value: String
+    /// The default, as text (derived defaults say how they are derived).
+    public let defaultText: String
+    public let help: String
+}
+
+/// Parses `N:M`, e.g. `2:8`.
+func parseNM(_ text: String) throws -> (n: Int, m: Int) {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else {
+        throw ConfigError("--nm expects N:M (e.g. 2:8), got '\(text)'")
+    }
+    return (n, m)
+}

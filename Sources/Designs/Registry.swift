@@ -1,0 +1,170 @@
+import Cosim
+import Foundation
+import HWCore
+import SparseAccel
+import Workloads
+
+/// What `hwgen sim gemm` asks of a design's GEMM workload.
+public struct GEMMRequest: Sendable {
+    public var k: Int
+    public var seed: UInt64
+    public var tiles: Int
+    /// `sparse` or `dense` for designs with both modes (nil = the design's default).
+    public var mode: String?
+    public var waveform: String?
+    /// Where a waveform goes when something differs (nil = a name derived from the run).
+    public var waveformOnMismatch: String?
+    public var exportBench: URL?
+    public var style: VerilogStyle
+
+    public init(k: Int = 64, seed: UInt64 = 1, tiles: Int = 1, mode: String? = nil, waveform: String? = nil,
+                waveformOnMismatch: String? = nil, exportBench: URL? = nil, style: VerilogStyle = .simulation) {
+        self.k = k
+        self.seed = seed
+        self.tiles = tiles
+        self.mode = mode
+        self.waveform = waveform
+        self.waveformOnMismatch = waveformOnMismatch
+        self.exportBench = exportBench
+        self.style = style
+    }
+}
+
+/// A design: a name, its knobs with their defaults, a typed config built from the knobs
+/// (validated, JSON-encodable), a builder, and its workloads. `hwgen emit`, `hwgen sim`, the
+/// tests and the benchmarks all resolve designs here.
+public struct DesignEntry: Sendable {
+    public let name: String
+    public let summary: String
+    public let parameters: [DesignParameter]
+    /// Workloads `hwgen sim` can run on it.
+    public let workloads: [String]
+    let makeConfig: @Sendable (DesignOptions) throws -> any DesignConfig
+    let elaborateConfig: @Sendable (any DesignConfig, VerilogStyle) throws -> Design
+    let gemmRun: (@Sendable (any DesignConfig, GEMMRequest) throws -> GEMMReport)?
+
+    /// The design's config for `options` (defaults for what is not given), validated. Throws a
+    /// ``ConfigError`` for a knob the design does not take or an invalid value.
+    public func config(_ options: DesignOptions) throws -> any DesignConfig {
+        try options.check(takes: parameters.map(\.knob), design: name)
+        let c = try makeConfig(options)
+        try c.validate()
+        return c
+    }
+
+    /// Builds and elaborates the design.
+    public func elaborate(_ options: DesignOptions, style: VerilogStyle = .synthesis) throws -> Design {
+        try elaborateConfig(try config(options), style)
+    }
+
+    /// Runs the design's GEMM workload.
+    public func gemm(_ options: DesignOptions, _ request: GEMMRequest) throws -> GEMMReport {
+        guard let run = gemmRun else { throw ConfigError("design '\(name)' has no gemm workload") }
+        return try run(try config(options), request)
+    }
+}
+
+extension DesignEntry {
+    /// An entry whose closures work on the typed config `C`.
+    init<C: DesignConfig>(name: String, summary: String, parameters: [DesignParameter], workloads: [String],
+                          config: @escaping @Sendable (DesignOptions) throws -> C,
+                          elaborate: @escaping @Sendable (C, VerilogStyle) throws -> Design,
+                          gemm: (@Sendable (C, GEMMRequest) throws -> GEMMReport)?) {
+        let run: (@Sendable (any DesignConfig, GEMMRequest) throws -> GEMMReport)?
+        if let gemm {
+            run = { c, r in try gemm(try Self.typed(c, C.self), r) }
+        } else {
+            run = nil
+        }
+        self.init(name: name, summary: summary, parameters: parameters, workloads: workloads,
+                  makeConfig: { try config($0) },
+                  elaborateConfig: { c, style in try elaborate(try Self.typed(c, C.self), style) },
+                  gemmRun: run)
+    }
+
+    static func typed<C: DesignConfig>(_ c: any DesignConfig, _: C.Type) throws -> C {
+        guard let t = c as? C else { throw ConfigError("a \(type(of: c)) is not a \(C.self)") }
+        return t
+    }
+}
+
+/// A generator's config as the registry handles it.
+public protocol DesignConfig: Codable, Sendable {
+    func validate() throws
+    /// Parameters recorded in the manifest.
+    var parameters: [String: ParamValue] { get }
+}
+
+extension SATConfig: DesignConfig {}
+extension OSArrayConfig: DesignConfig {}
+
+/// The registry.
+public enum Designs {
+    /// The default design of `hwgen emit`.
+    public static let defaultName = "sat"
+
+    public static let all: [DesignEntry] = [sat, osarray]
+
+    /// The design called `name`, or a ``ConfigError`` listing the designs.
+    public static func named(_ name: String) throws -> DesignEntry {
+        guard let d = all.first(where: { $0.name == name }) else {
+            throw ConfigError("unknown design '\(name)' (available: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        return d
+    }
+
+    static let sat = DesignEntry(
+        name: "sat",
+        summary: "SAT core: unified dense/N:M sparse PE array (2:8, int8 -> int32 by default)",
+        parameters: [
+            DesignParameter(knob: .pe, value: "RxC", defaultText: "16x16", help: "PE array shape (1...\(SATConfig.maxSide) each)"),
+            DesignParameter(knob: .nm, value: "N:M", defaultText: "2:8", help: "N:M sparsity: 1 <= N < M, M a power of two <= 64"),
+            DesignParameter(knob: .dataWidth, value: "W", defaultText: "8", help: "signed operand width, 1...32"),
+            DesignParameter(knob: .accWidth, value: "W", defaultText: "32, or 64 when 2W + log2(N) > 24",
+                            help: "signed accumulator width, up to 64, at least one cycle's sum of N products"),
+            DesignParameter(knob: .pipeline, value: "STAGES", defaultText: "none",
+                            help: "PE pipeline registers: none, full, or stages mux, mul, sum joined by +"),
+        ],
+        workloads: ["gemm"],
+        config: { o in
+            let nm = try o.nm.map(parseNM)
+            let d = SATConfig()
+            return SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
+                             dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth,
+                             pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline)
+        },
+        elaborate: { cfg, style in
+            try Design.elaborate(try SATArray.build(cfg), parameters: cfg.parameters, style: style)
+        },
+        gemm: { cfg, r in
+            let mode = r.mode ?? "sparse"
+            guard mode == "sparse" || mode == "dense" else { throw ConfigError("--mode expects sparse or dense, got '\(mode)'") }
+            let g = try SATGEMM(config: cfg, k: r.k, sparse: mode == "sparse", seed: r.seed, tiles: r.tiles)
+            return try g.run(waveform: r.waveform, waveformOnMismatch: r.waveform == nil ? (r.waveformOnMismatch ?? "\(cfg.topName)_\(mode)_k\(r.k)_s\(r.seed)_mismatch.vcd") : nil,
+                             exportBench: r.exportBench, style: r.style)
+        })
+
+    static let osarray = DesignEntry(
+        name: "osarray",
+        summary: "dense output-stationary systolic array (int8 x int8 -> int32 by default)",
+        parameters: [
+            DesignParameter(knob: .pe, value: "RxC", defaultText: "16x16", help: "PE array shape (1...\(OSArrayConfig.maxSide) each)"),
+            DesignParameter(knob: .dataWidth, value: "W", defaultText: "8", help: "signed operand width, 1...32"),
+            DesignParameter(knob: .accWidth, value: "W", defaultText: "32, or 64 when 2W > 24",
+                            help: "signed accumulator width, up to 64, at least one product (2W)"),
+        ],
+        workloads: ["gemm"],
+        config: { o in
+            let d = OSArrayConfig()
+            return OSArrayConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth)
+        },
+        elaborate: { cfg, style in
+            try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: style)
+        },
+        gemm: { cfg, r in
+            if let m = r.mode { throw ConfigError("--mode applies to designs with a sparse mode, not osarray (got '\(m)')") }
+            let g = try OSArrayGEMM(config: cfg, k: r.k, seed: r.seed, tiles: r.tiles)
+            return try g.run(waveform: r.waveform, waveformOnMismatch: r.waveform == nil ? (r.waveformOnMismatch ?? "\(cfg.topName)_k\(r.k)_s\(r.seed)_mismatch.vcd") : nil,
+                             exportBench: r.exportBench, style: r.style)
+        })
+}

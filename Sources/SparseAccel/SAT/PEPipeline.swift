@@ -1,0 +1,58 @@
+/// Pipeline registers inside the SAT PE, between its stages: index multiplexer → multipliers →
+/// adder tree → accumulator. Each register adds one cycle of latency to every beat and shortens
+/// the PE's longest combinational path; the cycle model and the tile-done flag account for it,
+/// so co-simulation stays cycle-exact for every setting. (The default is chosen by measured Fmax
+/// in the FPGA flow.)
+public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// A register after the index multiplexers (the selected dense operands).
+    public var afterMux: Bool
+    /// A register after the multipliers (the products).
+    public var afterMultiply: Bool
+    /// A register after the adder tree (the beat's sum).
+    public var afterAdderTree: Bool
+
+    public init(afterMux: Bool = false, afterMultiply: Bool = false, afterAdderTree: Bool = false) {
+        self.afterMux = afterMux
+        self.afterMultiply = afterMultiply
+        self.afterAdderTree = afterAdderTree
+    }
+
+    /// No pipeline registers: a beat is accumulated in the cycle it reaches the PE.
+    public static let none = PEPipeline()
+    /// Every stage registered.
+    public static let full = PEPipeline(afterMux: true, afterMultiply: true, afterAdderTree: true)
+
+    /// Cycles from a beat reaching the PE to its accumulation.
+    public var latency: Int { [afterMux, afterMultiply, afterAdderTree].filter { $0 }.count }
+
+    static let names = ["mux", "mul", "sum"]
+
+    /// `none`, or the registered stages joined by `+`: `mux`, `mul`, `sum` (e.g. `mul+sum`).
+    public var description: String {
+        let on = zip(Self.names, [afterMux, afterMultiply, afterAdderTree]).filter { $0.1 }.map { $0.0 }
+        return on.isEmpty ? "none" : on.joined(separator: "+")
+    }
+
+    /// Parses ``description``'s form (`none`, `full`, or stages joined by `+` or `,`).
+    public static func parse(_ text: String) throws -> PEPipeline {
+        let t = text.lowercased()
+        if t == "none" { return .none }
+        if t == "full" { return .full }
+        var p = PEPipeline()
+        for part in t.split(whereSeparator: { $0 == "+" || $0 == "," }) {
+            switch part {
+            case "mux": p.afterMux = true
+            case "mul": p.afterMultiply = true
+            case "sum": p.afterAdderTree = true
+            default: throw ConfigError("pipeline '\(text)': unknown stage '\(part)' (stages: mux, mul, sum; or none, full)")
+            }
+        }
+        if t.isEmpty { throw ConfigError("pipeline is empty (stages: mux, mul, sum; or none, full)") }
+        return p
+    }
+
+    /// Module-name tag: empty for no registers, else `_p` and the stage letters (`_pms`).
+    var tag: String {
+        latency == 0 ? "" : "_p" + zip(["m", "x", "s"], [afterMux, afterMultiply, afterAdderTree]).filter { $0.1 }.map { $0.0 }.joined()
+    }
+}

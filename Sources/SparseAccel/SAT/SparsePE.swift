@@ -1,0 +1,71 @@
+import HWCore
+import HWLib
+
+/// The unified dense / N:M processing element of the SAT array (output stationary).
+///
+/// Contract (one clock, synchronous active-high reset):
+/// * `in_w` (N x SInt d, packed, lane 0 in the low bits) and `in_idx` (N x UInt ⌈log2 M⌉): the
+///   compressed sparse operand of this beat (broadcast along the PE row).
+/// * `in_x` (M x SInt d, packed): a group of M elements of the dense operand, arriving from the
+///   north; `out_x` passes it south through one register (one hop per cycle, no reset).
+/// * `in_valid`, `in_last`: the beat flags (broadcast along the PE row, like the weights).
+/// * `mode`: 1 = sparse: lane j multiplies `in_w[j]` by `in_x[in_idx[j]]` (N M:1 multiplexers),
+///   a group of M dense elements per beat; 0 = dense: the multiplexers are identity, lane j
+///   multiplies `in_w[j]` by `in_x[j]` (N elements per beat; lanes N..M-1 unused).
+/// * The beat's sum Σ_j product_j (products exact, the adder tree exact) goes to the
+///   ``TileAccumulator``: accumulated on valid beats, moved to `result` on the last.
+/// * ``PEPipeline`` registers between multiplexers, multipliers, adder tree and accumulator add
+///   `pipeline.latency` cycles between a beat's arrival and its accumulation; its flags travel
+///   with it.
+public enum SparsePE {
+    /// The PE's ports.
+    public struct Ports: Interface {
+        @Input public var inW: Vec
+        @Input public var inIdx: Vec
+        @Input public var inX: Vec
+        @Input(.bool) public var inValid: Signal
+        @Input(.bool) public var inLast: Signal
+        @Input(.bool) public var mode: Signal
+        @Output public var outX: Vec
+        @Output public var result: Signal
+
+        public init(_ cfg: SATConfig) {
+            let d = BitsType.sint(cfg.dataWidth)
+            _inW = Input(d, count: cfg.n)
+            _inIdx = Input(.uint(cfg.indexBits), count: cfg.n)
+            _inX = Input(d, count: cfg.m)
+            _outX = Output(d, count: cfg.m)
+            _result = Output(.sint(cfg.accWidth))
+        }
+    }
+
+    public static func build(_ cfg: SATConfig) -> Definition<Ports> {
+        let mod = Module(cfg.peName)
+        mod.doc = "Unified dense/\(cfg.n):\(cfg.m) PE: \(cfg.n) multipliers fed by \(cfg.m):1 index multiplexers, an adder tree, an accumulator"
+            + (cfg.pipeline.latency == 0 ? "." : "; pipeline registers: \(cfg.pipeline).")
+        let io = mod.ports(Ports(cfg))
+        for i in 0..<cfg.m {
+            io.outX[i].assign(mod.reg("x_q_\(i)", next: io.inX[i], reset: .none))
+        }
+
+        // A pipeline stage: a register (no reset: qualified by the delayed valid) or a wire.
+        var valid = io.inValid, last = io.inLast
+        func stage(_ on: Bool, _ name: String, _ values: [Signal]) -> [Signal] {
+            guard on else { return values }
+            valid = mod.reg("\(name)_valid_q", next: valid, reset: 0)
+            last = mod.reg("\(name)_last_q", next: last, reset: .none)
+            return values.enumerated().map { j, v in mod.reg("\(name)_q_\(j)", next: v, reset: .none) }
+        }
+        // Sparse: the kept entry's index picks its dense element; dense: identity.
+        let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(io.mode, io.inX[io.inIdx[j]], io.inX[j])) }
+        // The mux stage registers the weights with the selected elements.
+        let operands = stage(cfg.pipeline.afterMux, "op", Array(io.inW) + selected)
+        let w = Array(operands[0..<cfg.n]), picked = Array(operands[cfg.n...])
+        var products = (0..<cfg.n).map { j in mod.wire("prod_\(j)", w[j] * picked[j]) }
+        products = stage(cfg.pipeline.afterMultiply, "prod", products)
+        let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", AdderTree.sum(products)!)])[0]
+        let acc = TileAccumulator(in: mod, contribution: sum, valid: valid, last: last, accWidth: cfg.accWidth)
+        io.result.assign(acc.result)
+        return Definition(mod, io)
+    }
+}
