@@ -4,7 +4,8 @@ import Testing
 
 // Memories in their three port configurations (simple dual port, single port, true dual port),
 // with and without write lanes: emitted text, misuse diagnostics, behaviour on iverilog and
-// Verilator against a reference model written from the documented rules.
+// Verilator against a reference model written from the documented rules, and block RAM
+// inference in yosys for Xilinx 7-series and Lattice ECP5.
 
 /// Builders of the memories under test. Port names: `addr_a`, `wdata_a`, `we_a`, `lanes_a`,
 /// `en_a` (and `_b`); outputs `rdata...`.
@@ -533,5 +534,63 @@ func memoryModuleBody(_ verilog: String, module name: String) -> String {
             #expect(rows[i]["ram_qa"] == s.2, "cycle \(i) port A")
             #expect(rows[i]["ram_qb"] == s.3, "cycle \(i) port B")
         }
+    }
+}
+
+/// Each configuration, with and without byte lanes, at a size meant for block RAM, maps to
+/// block RAM in yosys 0.23: `synth_xilinx` (RAMB18E1/RAMB36E1, no distributed RAM) and
+/// `synth_ecp5` (DP16KD), with few flip-flops (a fallback to flip-flops would need 16k+).
+///
+/// A simple-dual-port memory reads the old word when it reads the address being written; ECP5
+/// block RAM cannot give that across its two ports, so yosys adds its read-first emulation
+/// there (about width + address + 20 flip-flops, still one block RAM). A true-dual-port
+/// memory leaves that cross-port collision undefined for exactly this reason.
+///
+/// Cells with yosys 0.23 (1024 deep; `w32_l8`: 32 bits in four 8-bit lanes; LUTs are the
+/// read-first emulation on ECP5 and port B's write priority for true dual port):
+///
+///     config          synth_xilinx                    synth_ecp5
+///     sdp_w16         RAMB18E1 1, LUT 1               DP16KD 1, FF 44, LUT4 37
+///     sdp_w32_l8      RAMB36E1 1, LUT 4               DP16KD 2, FF 82, LUT4 76
+///     sp_w16          RAMB18E1 1, LUT 1               DP16KD 1, LUT4 1
+///     sp_w32_l8       RAMB36E1 1, LUT 4               DP16KD 2, LUT4 6
+///     tdp_w16         RAMB18E1 1, LUT 9 (+MUXF 6)     DP16KD 1, LUT4 14
+///     tdp_w32_l8      RAMB36E1 1, LUT 17 (+MUXF 3)    DP16KD 2, LUT4 31
+@Suite(.enabled(if: edaEnabled, edaNote)) struct MemoryInferenceTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let ports: MemoryPorts
+        let width: Int
+        let laneWidth: Int?
+        var name: String {
+            let p = ports == .simpleDualPort ? "sdp" : ports == .singlePort ? "sp" : "tdp"
+            return "ram_\(p)_w\(width)" + (laneWidth.map { "_l\($0)" } ?? "")
+        }
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [MemoryPorts.simpleDualPort, .singlePort, .trueDualPort].flatMap {
+        [Case(ports: $0, width: 16, laneWidth: nil), Case(ports: $0, width: 32, laneWidth: 8)]
+    }
+
+    static func flops(_ cells: [String: Int]) -> Int {
+        cells.filter { $0.key.hasPrefix("FD") || $0.key == "TRELLIS_FF" || $0.key.hasPrefix("$_DFF") || $0.key.hasPrefix("$_SDFF") }
+            .values.reduce(0, +)
+    }
+
+    @Test(arguments: cases, ["xilinx", "ecp5"])
+    func infersBlockRAM(_ c: Case, _ target: String) throws {
+        let d = try Design.elaborate(MemoryFixtures.module(c.name, c.ports, width: c.width, depth: 1024, laneWidth: c.laneWidth))
+        let r = try EDATools.yosysSynth(d.verilog, top: d.top, script: "synth_\(target) -top \(d.top)")
+        #expect(r.result.succeeded, "\(r.result.output)")
+        let cells = r.cells
+        if target == "xilinx" {
+            #expect(cells.keys.contains { $0 == "RAMB18E1" || $0 == "RAMB36E1" }, "cells: \(cells)")
+            #expect(!cells.keys.contains { $0.hasPrefix("RAM32") || $0.hasPrefix("RAM64") || $0.hasPrefix("RAM128") || $0.hasPrefix("RAM256") },
+                    "distributed RAM: \(cells)")
+        } else {
+            #expect(cells["DP16KD", default: 0] >= 1, "cells: \(cells)")
+            #expect(!cells.keys.contains { $0.hasPrefix("TRELLIS_DPR") }, "distributed RAM: \(cells)")
+        }
+        #expect(Self.flops(cells) <= 2 * c.width + 64, "flip-flops: \(cells)")
     }
 }
