@@ -60,6 +60,9 @@ extension Module {
         for mem in memories where mem.reads.isEmpty {
             diags.append(Diagnostic(mem.loc, "memory '\(mem.name)' is never read"))
         }
+        for mem in memories where mem.ports == .trueDualPort && mem.reads.count == 1 {
+            diags.append(Diagnostic(mem.loc, "true dual port memory '\(mem.name)' has only port A (add port B with a second readWrite, or declare it ports: .singlePort)"))
+        }
         for mem in memories where mem.writes.isEmpty && mem.initial == nil {
             diags.append(Diagnostic(mem.loc, "memory '\(mem.name)' is never written and has no initial contents"))
         }

@@ -118,9 +118,16 @@ struct FlatPort {
 }
 
 struct MemoryWrite {
+    /// One write lane: its bit of the lane mask and its slice of the data.
+    struct Lane {
+        let enable: NodeID
+        let data: NodeID
+    }
     let address: NodeID
     let data: NodeID
     let enable: NodeID?
+    /// Lane 0 (low bits) first; empty when the write covers every lane.
+    let lanes: [Lane]
     let loc: SourceLoc
 }
 
@@ -129,17 +136,27 @@ struct MemoryRead {
     let enable: NodeID?
     let data: Int
     let loc: SourceLoc
+    /// True dual port: per lane (or one for a whole-word write), the condition under which the
+    /// other port writes the word this port reads, in the same cycle; those bits read X.
+    var collisions: [NodeID] = []
 }
 
+/// A memory. Port i of a single- or true-dual-port memory is `reads[i]` with `writes[i]`
+/// (same address and enable); a simple-dual-port memory has at most one of each.
 struct MemoryDecl {
     let name: String
     let element: BitsType
     let depth: Int
     let initial: [[UInt64]]?
     let loc: SourceLoc
+    let ports: MemoryPorts
+    /// The declared lane width, nil for a memory without write lanes.
+    let laneWidthDeclared: Int?
     var reads: [MemoryRead] = []
     var writes: [MemoryWrite] = []
     var addressWidth: Int { max(1, ceilLog2(depth)) }
+    var laneWidth: Int { laneWidthDeclared ?? element.width }
+    var laneCount: Int { element.width / laneWidth }
 }
 
 struct InstanceDecl {

@@ -78,8 +78,13 @@ final class ModuleEmitter {
             if case .register(let info) = s.kind, let e = info.enable { r.append(e) }
         }
         for mem in m.memories {
-            for rd in mem.reads { r.append(rd.address); if let e = rd.enable { r.append(e) } }
-            for w in mem.writes { r.append(w.address); r.append(w.data); if let e = w.enable { r.append(e) } }
+            for rd in mem.reads { r.append(rd.address); if let e = rd.enable { r.append(e) }; r += rd.collisions }
+            for w in mem.writes {
+                r.append(w.address)
+                if let e = w.enable { r.append(e) }
+                if w.lanes.isEmpty { r.append(w.data) }
+                for l in w.lanes { r.append(l.enable); r.append(l.data) }
+            }
         }
         return r
     }
@@ -449,28 +454,27 @@ final class ModuleEmitter {
             out += "  always @(posedge clk) begin\n" + regLines + "  end\n"
         }
 
-        // Memories.
+        // Memories. Port by port: its write, then its read (non-blocking, so a read sees the
+        // word before this edge's writes, and the later port's write wins a collision).
         for mem in m.memories {
             var body = ""
-            for w in mem.writes {
-                let loc = "  // \(w.loc)"
-                let a = rhs(w.address, owner: mem.name + "_waddr", loc: w.loc)
-                let d = rhs(w.data, owner: mem.name + "_wdata", loc: w.loc)
-                let line = "\(mem.name)[\(a)] <= \(d);\(loc)\n"
-                if let e = w.enable {
-                    body += "    if (\(rhs(e, owner: mem.name + "_we", loc: w.loc))) \(line)"
-                } else {
-                    body += "    \(line)"
+            // Temporaries are named after the port: store_waddr_t0 (simple dual port),
+            // store_addr_t0 (single port), store_a_addr_t0 (true dual port).
+            func base(_ p: Int) -> String { mem.name + (mem.ports == .trueDualPort ? (p == 0 ? "_a_" : "_b_") : "_") }
+            if mem.ports == .trueDualPort {
+                // Each port's address and write enable are also read by the other port's collision
+                // test: name their temporaries (if any) after their own port first.
+                for (p, w) in mem.writes.enumerated() {
+                    _ = rhs(w.address, owner: base(p) + "addr", loc: w.loc)
+                    if let e = w.enable { _ = rhs(e, owner: base(p) + "we", loc: w.loc) }
                 }
             }
-            for r in mem.reads {
-                let loc = "  // \(r.loc)"
-                let data = m.signals[r.data].name
-                let line = "\(data) <= \(mem.name)[\(rhs(r.address, owner: mem.name + "_raddr", loc: r.loc))];\(loc)\n"
-                if let e = r.enable {
-                    body += "    if (\(rhs(e, owner: mem.name + "_re", loc: r.loc))) \(line)"
-                } else {
-                    body += "    \(line)"
+            for p in 0..<max(mem.writes.count, mem.reads.count) {
+                let base = base(p)
+                let sdp = mem.ports == .simpleDualPort
+                if p < mem.writes.count { body += memoryWrite(mem, mem.writes[p], base: base, address: base + (sdp ? "waddr" : "addr")) }
+                if p < mem.reads.count {
+                    body += memoryRead(mem, mem.reads[p], address: base + (sdp ? "raddr" : "addr"), enable: base + (sdp ? "re" : "en"))
                 }
             }
             flushPending()
@@ -509,6 +513,54 @@ final class ModuleEmitter {
         }
         out += "endmodule\n"
         return (head, out)
+    }
+
+    /// Bits [lo + w - 1 : lo] as a part-select suffix (`[7:0]`, `[3]`), or "" for the whole word.
+    func laneSelect(_ mem: MemoryDecl, _ i: Int) -> String {
+        let w = mem.laneWidth, lo = i * w
+        if w == mem.element.width { return "" }
+        return w == 1 ? "[\(lo)]" : "[\(lo + w - 1):\(lo)]"
+    }
+
+    /// One memory write: `if (we) mem[a] <= d;`, or with lanes one
+    /// `if (lane[i]) mem[a][hi:lo] <= d[hi:lo];` per lane inside the enable (the form yosys maps
+    /// to byte-enabled block RAM).
+    func memoryWrite(_ mem: MemoryDecl, _ w: MemoryWrite, base: String, address: String) -> String {
+        let loc = "  // \(w.loc)"
+        let a = rhs(w.address, owner: address, loc: w.loc)
+        var lines: [String] = []
+        if w.lanes.isEmpty {
+            lines.append("\(mem.name)[\(a)] <= \(rhs(w.data, owner: base + "wdata", loc: w.loc));\(loc)")
+        } else {
+            for (i, l) in w.lanes.enumerated() {
+                let en = rhs(l.enable, owner: base + "lanes", loc: w.loc)
+                let d = rhs(l.data, owner: base + "wdata", loc: w.loc)
+                lines.append("if (\(en)) \(mem.name)[\(a)]\(laneSelect(mem, i)) <= \(d);\(loc)")
+            }
+        }
+        return guarded(w.enable.map { rhs($0, owner: base + "we", loc: w.loc) }, lines)
+    }
+
+    /// One synchronous read: `if (en) q <= mem[a];`. A true-dual-port read also sets the lanes
+    /// the other port writes to the same word in this cycle to X (yosys then leaves that
+    /// collision undefined, which ECP5 block RAM needs).
+    func memoryRead(_ mem: MemoryDecl, _ r: MemoryRead, address: String, enable: String) -> String {
+        let loc = "  // \(r.loc)"
+        let data = m.signals[r.data].name
+        var lines = ["\(data) <= \(mem.name)[\(rhs(r.address, owner: address, loc: r.loc))];\(loc)"]
+        for (i, c) in r.collisions.enumerated() {
+            let sel = r.collisions.count == 1 ? "" : laneSelect(mem, i)
+            let w = r.collisions.count == 1 ? mem.element.width : mem.laneWidth
+            lines.append("if (\(rhs(c, owner: mem.name + "_collision", loc: r.loc))) \(data)\(sel) <= \(w)'bx;\(loc)")
+        }
+        return guarded(r.enable.map { rhs($0, owner: enable, loc: r.loc) }, lines)
+    }
+
+    /// Statements of the memory block under an optional condition, indented.
+    func guarded(_ condition: String?, _ lines: [String]) -> String {
+        guard let c = condition else { return lines.map { "    \($0)\n" }.joined() }
+        if lines.count == 1 { return "    if (\(c)) \(lines[0])\n" }
+        return "    if (\(c)) begin\n" + lines.map { "      \($0)\n" }.joined() + "    end\n"
     }
 
     /// Appends `name`'s unread bit ranges (or the whole name) to the unused sink.
