@@ -24,8 +24,8 @@ module osarray_pe_d8_a32 (
   reg  valid_q;  // SparseAccel/OSArrayPE.swift:42
   reg  last_q;  // SparseAccel/OSArrayPE.swift:43
   wire [15:0] prod;  // SparseAccel/OSArrayPE.swift:44
+  reg  first_q;  // SparseAccel/OSArrayPE.swift:45
   reg  [31:0] acc_q;  // SparseAccel/OSArrayPE.swift:45
-  wire [31:0] acc_next;  // SparseAccel/OSArrayPE.swift:45
   reg  [31:0] result_q;  // SparseAccel/OSArrayPE.swift:45
   assign out_a = a_q;  // SparseAccel/OSArrayPE.swift:40
   assign out_b = b_q;  // SparseAccel/OSArrayPE.swift:41
@@ -33,14 +33,14 @@ module osarray_pe_d8_a32 (
   assign out_last = last_q;  // SparseAccel/OSArrayPE.swift:43
   assign result = result_q;  // SparseAccel/OSArrayPE.swift:46
   assign prod = {{8{in_a[7]}}, in_a} * {{8{in_b[7]}}, in_b};  // SparseAccel/OSArrayPE.swift:44
-  assign acc_next = acc_q + {{16{prod[15]}}, prod};  // SparseAccel/OSArrayPE.swift:45
   always @(posedge clk) begin
     a_q <= in_a;  // SparseAccel/OSArrayPE.swift:40
     b_q <= in_b;  // SparseAccel/OSArrayPE.swift:41
     valid_q <= rst ? 1'b0 : in_valid;  // SparseAccel/OSArrayPE.swift:42
     last_q <= in_last;  // SparseAccel/OSArrayPE.swift:43
-    result_q <= in_valid ? (in_last ? acc_next : result_q) : result_q;  // SparseAccel/OSArrayPE.swift:45
-    acc_q <= rst ? 32'd0 : (in_valid ? (in_last ? 32'd0 : acc_next) : acc_q);  // SparseAccel/OSArrayPE.swift:45
+    result_q <= first_q ? acc_q : result_q;  // SparseAccel/OSArrayPE.swift:45
+    acc_q <= in_valid ? ((first_q ? 32'd0 : acc_q) + {{16{prod[15]}}, prod}) : acc_q;  // SparseAccel/OSArrayPE.swift:45
+    first_q <= rst ? 1'b1 : (in_valid ? in_last : first_q);  // SparseAccel/OSArrayPE.swift:45
   end
 endmodule
 
@@ -1369,7 +1369,8 @@ module osarray_r16_c16_d8_a32 (
   reg  [31:0] rd_data_q_13;  // SparseAccel/OSArray.swift:51
   reg  [31:0] rd_data_q_14;  // SparseAccel/OSArray.swift:51
   reg  [31:0] rd_data_q_15;  // SparseAccel/OSArray.swift:51
-  wire done_pulse;  // SparseAccel/OSArray.swift:53
+  wire done_pulse;  // SparseAccel/OSArray.swift:54
+  reg  done_d_0;  // SparseAccel/OSArray.swift:54
   assign rd_data = {rd_data_15, rd_data_14, rd_data_13, rd_data_12, rd_data_11, rd_data_10, rd_data_9, rd_data_8, rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/OSArray.swift:35
   assign rd_data_0 = rd_data_q_0;  // SparseAccel/OSArray.swift:51
   assign rd_data_1 = rd_data_q_1;  // SparseAccel/OSArray.swift:51
@@ -1387,8 +1388,8 @@ module osarray_r16_c16_d8_a32 (
   assign rd_data_13 = rd_data_q_13;  // SparseAccel/OSArray.swift:51
   assign rd_data_14 = rd_data_q_14;  // SparseAccel/OSArray.swift:51
   assign rd_data_15 = rd_data_q_15;  // SparseAccel/OSArray.swift:51
-  assign tile_done = done_pulse;  // SparseAccel/OSArray.swift:53
-  assign done_pulse = pe_15_15_out_valid & pe_15_15_out_last;  // SparseAccel/OSArray.swift:53
+  assign tile_done = done_d_0;  // SparseAccel/OSArray.swift:54
+  assign done_pulse = pe_15_15_out_valid & pe_15_15_out_last;  // SparseAccel/OSArray.swift:54
   osarray_pe_d8_a32 pe_0_0 (  // SparseAccel/OSArray.swift:46
     .clk(clk),
     .rst(rst),
@@ -5070,6 +5071,7 @@ module osarray_r16_c16_d8_a32 (
     rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/OSArray.swift:51
     rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/OSArray.swift:51
     rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/OSArray.swift:51
+    done_d_0 <= rst ? 1'b0 : done_pulse;  // SparseAccel/OSArray.swift:54
   end
   // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.
   /* verilator lint_off UNUSED */

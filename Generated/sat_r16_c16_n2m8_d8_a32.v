@@ -1692,8 +1692,8 @@ module sat_pe_n2m8_d8_a32 (
   wire [15:0] prod_0;  // SparseAccel/SparsePE.swift:64
   wire [15:0] prod_1;  // SparseAccel/SparsePE.swift:64
   wire [16:0] sum;  // SparseAccel/SparsePE.swift:66
+  reg  first_q;  // SparseAccel/SparsePE.swift:67
   reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:67
-  wire [31:0] acc_next;  // SparseAccel/SparsePE.swift:67
   reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:67
   assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:37
   assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:48
@@ -1736,7 +1736,6 @@ module sat_pe_n2m8_d8_a32 (
   assign prod_0 = {{8{in_w[7]}}, in_w[7:0]} * {{8{sel_0[7]}}, sel_0};  // SparseAccel/SparsePE.swift:64
   assign prod_1 = {{8{in_w[15]}}, in_w[15:8]} * {{8{sel_1[7]}}, sel_1};  // SparseAccel/SparsePE.swift:64
   assign sum = {prod_0[15], prod_0} + {prod_1[15], prod_1};  // SparseAccel/SparsePE.swift:66
-  assign acc_next = acc_q + {{15{sum[16]}}, sum};  // SparseAccel/SparsePE.swift:67
   always @(posedge clk) begin
     x_q_0 <= in_x[7:0];  // SparseAccel/SparsePE.swift:48
     x_q_1 <= in_x[15:8];  // SparseAccel/SparsePE.swift:48
@@ -1746,8 +1745,9 @@ module sat_pe_n2m8_d8_a32 (
     x_q_5 <= in_x[47:40];  // SparseAccel/SparsePE.swift:48
     x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:48
     x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:48
-    result_q <= in_valid ? (in_last ? acc_next : result_q) : result_q;  // SparseAccel/SparsePE.swift:67
-    acc_q <= rst ? 32'd0 : (in_valid ? (in_last ? 32'd0 : acc_next) : acc_q);  // SparseAccel/SparsePE.swift:67
+    result_q <= first_q ? acc_q : result_q;  // SparseAccel/SparsePE.swift:67
+    acc_q <= in_valid ? ((first_q ? 32'd0 : acc_q) + {{15{sum[16]}}, sum}) : acc_q;  // SparseAccel/SparsePE.swift:67
+    first_q <= rst ? 1'b1 : (in_valid ? in_last : first_q);  // SparseAccel/SparsePE.swift:67
   end
 endmodule
 
@@ -2316,6 +2316,7 @@ module sat_r16_c16_n2m8_d8_a32 (
   reg  [31:0] rd_data_q_15;  // SparseAccel/SATArray.swift:69
   wire done_pulse;  // SparseAccel/SATArray.swift:72
   reg  done_d_0;  // SparseAccel/SATArray.swift:72
+  reg  done_d_1;  // SparseAccel/SATArray.swift:72
   assign rd_data = {rd_data_15, rd_data_14, rd_data_13, rd_data_12, rd_data_11, rd_data_10, rd_data_9, rd_data_8, rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/SATArray.swift:44
   assign rd_data_0 = rd_data_q_0;  // SparseAccel/SATArray.swift:69
   assign rd_data_1 = rd_data_q_1;  // SparseAccel/SATArray.swift:69
@@ -2333,7 +2334,7 @@ module sat_r16_c16_n2m8_d8_a32 (
   assign rd_data_13 = rd_data_q_13;  // SparseAccel/SATArray.swift:69
   assign rd_data_14 = rd_data_q_14;  // SparseAccel/SATArray.swift:69
   assign rd_data_15 = rd_data_q_15;  // SparseAccel/SATArray.swift:69
-  assign tile_done = done_d_0;  // SparseAccel/SATArray.swift:72
+  assign tile_done = done_d_1;  // SparseAccel/SATArray.swift:72
   assign done_pulse = index_unit_row_valid[15] & index_unit_row_last[15];  // SparseAccel/SATArray.swift:72
   sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:56
     .clk(clk),
@@ -5772,6 +5773,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/SATArray.swift:69
     rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/SATArray.swift:69
     rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/SATArray.swift:69
+    done_d_1 <= rst ? 1'b0 : done_d_0;  // SparseAccel/SATArray.swift:72
     done_d_0 <= rst ? 1'b0 : done_pulse;  // SparseAccel/SATArray.swift:72
   end
   // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.

@@ -3,15 +3,16 @@
 /// The feeder presents row r's beat k at cycle s + k + r and column c's at s + k + c (tile
 /// start s); each hop east or south costs one cycle, so a[r][k] and b[k][c] meet in PE (r, c) at
 /// cycle s + k + r + c. PE (R-1, C-1) accumulates the tile's last beat at s + K + R + C - 3, and
-/// its result register (and `tile_done`) shows the tile one cycle later:
+/// its result register (and `tile_done`) shows the tile two cycles later (the accumulator's
+/// latency: the sum settles in the accumulator, then moves to the result register):
 ///
-///     compute = K + R + C - 2 cycles from the tile's first beat to `tile_done`.
+///     compute = K + R + C - 1 cycles from the tile's first beat to `tile_done`.
 ///
 /// The registered read-out shows row r one cycle after `rd_row` selects it: R + 1 cycles for a
 /// tile. Reading row r of tile t must happen before tile t+1 overwrites it, so tiles can start
 /// every max(K, R + C - 1) cycles: the next tile streams while this one is read out.
 public enum OSArrayCycleModel {
-    public static func computeCycles(rows: Int, cols: Int, k: Int) -> Int { k + rows + cols - 2 }
+    public static func computeCycles(rows: Int, cols: Int, k: Int) -> Int { k + rows + cols - 1 }
     public static func readoutCycles(rows: Int) -> Int { rows + 1 }
     /// Cycles between the starts of back-to-back tiles.
     public static func tileInterval(rows: Int, cols: Int, k: Int) -> Int { max(k, rows + cols - 1) }

@@ -7,9 +7,10 @@ import Formats
 /// unit delays PE row r's weights and beat flags by r cycles and the dense group reaches row r
 /// after r hops, so beat g of a tile starting at s reaches row r at s + g + r, and is accumulated
 /// `latency` cycles later (the PE's pipeline registers). Row R-1 shows the tile (and `tile_done`
-/// rises) one cycle after it accumulates the last beat:
+/// rises) two cycles after it accumulates the last beat (the sum settles in the accumulator,
+/// then moves to the result register):
 ///
-///     compute = G + R - 1 + latency cycles from the tile's first beat to `tile_done`.
+///     compute = G + R + latency cycles from the tile's first beat to `tile_done`.
 ///
 /// The registered read-out takes R + 1 cycles; tiles can start every max(G, R) cycles (row r of
 /// tile t is read before tile t+1 overwrites it). The work is data-independent, so the RTL must
@@ -21,7 +22,7 @@ public enum SATCycleModel {
     }
 
     public static func computeCycles(rows: Int, k: Int, pattern: NMPattern, sparse: Bool, latency: Int = 0) -> Int {
-        groups(k: k, pattern: pattern, sparse: sparse) + rows - 1 + latency
+        groups(k: k, pattern: pattern, sparse: sparse) + rows + latency
     }
 
     public static func readoutCycles(rows: Int) -> Int { rows + 1 }

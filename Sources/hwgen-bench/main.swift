@@ -1,5 +1,6 @@
 // Co-simulation benchmark (Scripts/bench-cosim). Measures, side by side in one run on the same
-// 16x16 osarray model and the same stimulus:
+// 16x16 osarray model and the same stimulus (valid beats, a last beat every 1000 cycles, the
+// registered read-out sweeping the rows):
 //   (a) a plain C++ Verilator main loop on hwgen's Verilog (simulation style, what co-simulation
 //       builds), and for reference on the synthesis-style text `hwgen emit` writes,
 //   (b) the Swift harness poking ports every cycle,
@@ -13,6 +14,7 @@ import Cosim
 import Foundation
 import HWCore
 import SparseAccel
+import Designs
 import TestSupport
 import Workloads
 
@@ -34,23 +36,24 @@ let cache = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen
 setenv("HWGEN_CACHE_DIR", cache.path, 1)
 defer { try? FileManager.default.removeItem(at: cache) }
 
-let cfg = OSArrayConfig(rows: 16, cols: 16)
-let design = try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: .simulation)
-let synthesisDesign = try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: .synthesis)
+let osarray = try Designs.named("osarray")
+let design = try osarray.elaborate(DesignOptions(rows: 16, cols: 16), style: .simulation)
+let synthesisDesign = try osarray.elaborate(DesignOptions(rows: 16, cols: 16), style: .synthesis)
 let ports = Dictionary(uniqueKeysWithValues: design.manifest.ports.map { ($0.name, $0) })
-let inputNames = ["rst", "en", "clear", "in_row", "in_col", "row_sel"]
+let inputNames = ["rst", "in_row", "in_col", "in_valid", "in_last", "rd_row"]
 let inputs = inputNames.map { ports[$0]! }
-let outputs = [ports["row_out"]!]
+let outputs = [ports["rd_data"]!]
 
-// Stimulus: reset, then random operands every cycle, a clear every 1000 cycles, the read-out
-// row sweeping. Layout: per cycle rst, en, clear, in_row (4 words), in_col (4 words), row_sel.
+// Stimulus: reset, then random operands every cycle, all rows valid, a last beat every 1000
+// cycles (the tile's results move to the result registers), the read-out row sweeping.
+// Layout: per cycle rst, in_row (4 words), in_col (4 words), in_valid, in_last, rd_row.
 var rng = SplitMix64(seed: 42)
 var stim: [UInt32] = []
 stim.reserveCapacity(cycles * 12)
 for c in 0..<cycles {
-    stim += [c == 0 ? 1 : 0, 1, c % 1000 == 1 ? 1 : 0]
+    stim.append(c == 0 ? 1 : 0)
     for _ in 0..<8 { stim.append(UInt32(truncatingIfNeeded: rng.next())) }
-    stim.append(UInt32(c & 15))
+    stim += [0xFFFF, c % 1000 == 999 ? 0xFFFF : 0, UInt32(c & 15)]
 }
 let stimFile = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-bench-stim.bin")
 try stim.withUnsafeBytes { try Data($0).write(to: stimFile) }
@@ -124,7 +127,7 @@ for opt in ["-O1", "-O2"] {
         do {
             let sim = try Simulator(model)
             let ins = try inputNames.map { try sim.port($0) }
-            let outs = [try sim.port("row_out")]
+            let outs = [try sim.port("rd_data")]
             var out = [UInt32](repeating: 0, count: cycles * 16)
             let s = Date()
             try stim.withUnsafeBufferPointer { st in
@@ -139,7 +142,7 @@ for opt in ["-O1", "-O2"] {
         do {
             let sim = try Simulator(model)
             let ins = try inputNames.map { try sim.port($0) }
-            let rowOut = try sim.port("row_out")
+            let rowOut = try sim.port("rd_data")
             var out = [UInt32](repeating: 0, count: cycles * 16)
             let s = Date()
             try stim.withUnsafeBufferPointer { st in
@@ -204,10 +207,10 @@ func r(_ x: Double) -> String { String(format: "%.2fx", x) }
 var md = """
 # Co-simulation benchmark: 16x16 osarray (int8 x int8 -> int32)
 
-\(cycles) cycles of random operands per run (reset, enable, a clear every 1000 cycles, the read-out
-row sweeping), median of \(repeats) rounds (each round runs every case once, in turn), all in one run on this machine
+\(cycles) cycles of random operands per run (reset, every row valid, a last beat every 1000 cycles,
+the registered read-out sweeping the rows), median of \(repeats) rounds (each round runs every case once, in turn), all in one run on this machine
 (\(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(describing: try Toolchain.detect().cxxVersion))). Each cycle: write inputs, clock low + eval,
-read the 512-bit `row_out`, clock high + eval. Outputs of all cases identical: \(allEqual ? "yes" : "NO").
+read the 512-bit `rd_data`, clock high + eval. Outputs of all cases identical: \(allEqual ? "yes" : "NO").
 (a) and the Swift cases simulate the simulation-style Verilog co-simulation builds; "(a) synthesis
 style" runs the same loop on the text `hwgen emit` writes by default (same hardware and names; see
 `VerilogStyle`).
@@ -229,7 +232,7 @@ stat, dlopen, create): \(String(format: "%.3f", cachedLoad)) s.
 \(cocotbRate.map { rate in """
 (e) cocotb \(cocotbVersion) driving Verilator on the same simulation-style design, built by cocotb's own flow
 (Verilator's default -Os, `--public-flat-rw`), same protocol from Python (set each port's `.value`,
-toggle `clk`, await a 1 ns Timer per half cycle, read `row_out`), \(cocotbCycles) cycles, median of 3:
+toggle `clk`, await a 1 ns Timer per half cycle, read `rd_data`), \(cocotbCycles) cycles, median of 3:
 \(String(format: "%.0f", rate)) cycles/s; outputs equal to (a)'s: \(cocotbMatch ? "yes" : "NO").
 (c)/(e) = \(String(format: "%.0f", rows[0].c / rate))x.
 

@@ -2,15 +2,15 @@
 
 Drives the DUT with the benchmark stimulus file, one cycle at a time, in plain cocotb style
 (assign `dut.<port>.value`, toggle `clk` by hand, await a Timer after each half cycle, read
-`dut.row_out.value`). Only the cycle loop is timed.
+`dut.rd_data.value`). Only the cycle loop is timed.
 
 Environment:
   OSARRAY_STIM     stimulus file (default /tmp/hwgen-bench-stim.bin): little-endian uint32 words,
-                   12 per cycle: rst, en, clear, in_row[4], in_col[4], row_sel (least significant
-                   word first for the 128-bit ports)
+                   12 per cycle: rst, in_row[4], in_col[4], in_valid, in_last, rd_row (least
+                   significant word first for the 128-bit ports)
   OSARRAY_CYCLES   number of cycles to run (default 20000)
   OSARRAY_RATE_OUT file that receives the measured cycles/s as one number (optional)
-  OSARRAY_ROWS_OUT file that receives row_out per cycle as 16 little-endian uint32 words,
+  OSARRAY_ROWS_OUT file that receives rd_data per cycle as 16 little-endian uint32 words,
                    least significant first (optional)
 """
 
@@ -53,16 +53,16 @@ async def osarray_throughput(dut):
         off = c * BYTES_PER_CYCLE
         # 1. write all inputs
         dut.rst.value = word(off)
-        dut.en.value = word(off + 4)
-        dut.clear.value = word(off + 8)
-        dut.in_row.value = int.from_bytes(stim[off + 12:off + 28], "little")
-        dut.in_col.value = int.from_bytes(stim[off + 28:off + 44], "little")
-        dut.row_sel.value = word(off + 44) & 15
+        dut.in_row.value = int.from_bytes(stim[off + 4:off + 20], "little")
+        dut.in_col.value = int.from_bytes(stim[off + 20:off + 36], "little")
+        dut.in_valid.value = word(off + 36) & 0xFFFF
+        dut.in_last.value = word(off + 40) & 0xFFFF
+        dut.rd_row.value = word(off + 44) & 15
         # 2. clock low, let the simulator evaluate
         dut.clk.value = 0
         await half_period
         # 3. sample the 512-bit output
-        rows += dut.row_out.value.integer.to_bytes(ROW_OUT_BYTES, "little")
+        rows += dut.rd_data.value.integer.to_bytes(ROW_OUT_BYTES, "little")
         # 4. clock high (rising edge), let the simulator evaluate
         dut.clk.value = 1
         await half_period

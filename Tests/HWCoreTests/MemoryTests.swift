@@ -1,5 +1,7 @@
 import Cosim
+import Flow
 import HWCore
+import TestSupport
 import Testing
 
 // Memories in their three port configurations (simple dual port, single port, true dual port),
@@ -437,7 +439,7 @@ func memoryModuleBody(_ verilog: String, module name: String) -> String {
     /// per row (nil: undefined), rows as IverilogSim and Simulator report them (before the edge).
     static func run(_ models: [String: MemoryModel], cycles: Int) -> ([Row], [[String: Int?]]) {
         var models = models
-        var rng = SplitMix(seed: 29)
+        var rng = SplitMix64(seed: 29)
         func port() -> MemoryModel.Port {
             MemoryModel.Port(addr: rng.int(0...9) < 8 ? rng.int(0...2) : rng.int(0...7), wdata: rng.int(0...0xFFFF),
                              we: rng.int(0...1) == 1, lanes: rng.int(0...3), en: rng.int(0...3) != 0)

@@ -21,7 +21,7 @@ struct OSArrayGEMMTests {
         let report = try g.run()
         #expect(report.outputsMatch, "\(report.mismatch ?? "")")
         #expect(report.cycles == report.expectedCycles)
-        #expect(report.expectedCycles == k + r + c - 2)
+        #expect(report.expectedCycles == k + r + c - 1)
         #expect(report.match)
         #expect(report.totalCycles == 1 + report.expectedCycles + OSArrayCycleModel.readoutCycles(rows: r))
     }
@@ -36,7 +36,7 @@ struct OSArrayGEMMTests {
         let report = try g.run()
         #expect(report.match, "\(report.mismatch ?? "")")
         let step = OSArrayCycleModel.tileInterval(rows: r, cols: c, k: k)
-        #expect(report.doneCycles == (0..<3).map { $0 * step + k + r + c - 2 })
+        #expect(report.doneCycles == (0..<3).map { $0 * step + k + r + c - 1 })
     }
 
     @Test func otherWidths() throws {
@@ -53,9 +53,9 @@ struct OSArrayGEMMTests {
         let report = try g.run(reference: wrong, waveformOnMismatch: wave)
         #expect(!report.match && !report.outputsMatch)
         let m = try #require(report.mismatch)
-        // Reset, then the tile is done in program cycle 8 + 4 + 4 - 2 = 14; row 2 is selected at
-        // 14 + 2 and shown at 17, which is vector cycle 18.
-        #expect(m.contains("cycle 18: rd_data[1] expected \(wrong[0][2, 1]), got \(wrong[0][2, 1] - 1)"), "\(m)")
+        // Reset, then the tile is done in program cycle 8 + 4 + 4 - 1 = 15; row 2 is selected at
+        // 15 + 2 and shown at 18, which is vector cycle 19.
+        #expect(m.contains("cycle 19: rd_data[1] expected \(wrong[0][2, 1]), got \(wrong[0][2, 1] - 1)"), "\(m)")
         #expect(m.contains(wave))
         let size = (try FileManager.default.attributesOfItem(atPath: wave)[.size] as? Int) ?? 0
         #expect(size > 1000)
@@ -65,9 +65,9 @@ struct OSArrayGEMMTests {
         let g = try OSArrayGEMM(config: OSArrayConfig(rows: 2, cols: 2), k: 4, seed: 9)
         let report = try g.run(expectedDoneCycles: [g.expectedComputeCycles - 1])
         #expect(!report.match)
-        #expect(report.cycles == 6 && report.expectedCycles == 5)
-        // The first difference is the protocol signal, one cycle early (vector cycle 1 + 5).
-        #expect(report.mismatch?.contains("mismatch at cycle 6: tile_done expected 1, got 0") == true, "\(report.mismatch ?? "")")
+        #expect(report.cycles == 7 && report.expectedCycles == 6)
+        // The first difference is the protocol signal, one cycle early (vector cycle 1 + 6).
+        #expect(report.mismatch?.contains("mismatch at cycle 7: tile_done expected 1, got 0") == true, "\(report.mismatch ?? "")")
     }
 
     @Test func waveformOnRequest() throws {

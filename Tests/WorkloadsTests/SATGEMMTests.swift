@@ -22,7 +22,7 @@ struct SATGEMMTests {
                 let r = try g.run()
                 #expect(r.outputsMatch, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed): \(r.mismatch ?? "")")
                 #expect(r.cycles == r.expectedCycles, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed)")
-                #expect(r.expectedCycles == (sparse ? k / nm.1 : k / nm.0) + side - 1)
+                #expect(r.expectedCycles == (sparse ? k / nm.1 : k / nm.0) + side)
             }
         }
     }
@@ -42,7 +42,7 @@ struct SATGEMMTests {
             let g = try SATGEMM(config: cfg, k: 64, sparse: sparse, seed: 5, tiles: 2)
             let r = try g.run()
             #expect(r.match, "\(stages) sparse=\(sparse): \(r.mismatch ?? "")")
-            #expect(r.cycles == (sparse ? 8 : 32) + 4 - 1 + p.latency)
+            #expect(r.cycles == (sparse ? 8 : 32) + 4 + p.latency)
         }
     }
 
@@ -55,7 +55,7 @@ struct SATGEMMTests {
         let r = try g.run()
         #expect(r.match, "\(r.mismatch ?? "")")
         let step = SATCycleModel.tileInterval(rows: side, groups: k / 8)
-        #expect(r.doneCycles == (0..<3).map { $0 * step + k / 8 + side - 1 })
+        #expect(r.doneCycles == (0..<3).map { $0 * step + k / 8 + side })
     }
 
     /// Issue 15's false cycle mismatch: the last group's products cancel, so the watched output
@@ -64,7 +64,7 @@ struct SATGEMMTests {
         let cfg = SATConfig(rows: 7, cols: 1, n: 2, m: 4, dataWidth: 2, accWidth: 5)
         let r = try SATGEMM(config: cfg, k: 88, sparse: true, seed: 1839240949503468304).run()
         #expect(r.match, "\(r.mismatch ?? "")")
-        #expect(r.cycles == 88 / 4 + 7 - 1)
+        #expect(r.cycles == 88 / 4 + 7)
     }
 
     @Test func streamFormatIsTheGoldenPacking() throws {

@@ -168,7 +168,7 @@ struct SimCLITests {
         #expect(r.status == 0)
         #expect(r.stdout.contains("result:          MATCH"))
         #expect(r.stdout.contains("simulation style"))
-        #expect(r.stdout.contains("cycle model: 8, equal"))
+        #expect(r.stdout.contains("cycle model: 9, equal"))
     }
 
     @Test func tilesBackToBack() throws {
@@ -176,8 +176,8 @@ struct SimCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(obj?["match"] as? Bool == true)
-        // 2 beats, 3 rows: tiles every 3 cycles, done after 2 + 3 - 1 + 3 (pipeline) cycles.
-        #expect(obj?["doneCycles"] as? [Int] == [7, 10, 13])
+        // 2 beats, 3 rows: tiles every 3 cycles, done after 2 + 3 + 3 (pipeline) cycles.
+        #expect(obj?["doneCycles"] as? [Int] == [8, 11, 14])
     }
 
     /// `--style synthesis` co-simulates the very text `hwgen emit` writes.

@@ -49,8 +49,9 @@ public enum OSArray {
         let last = grid.chainRows(\.outLast, to: \.inLast, entering: Array(io.inLast))
         grid.chainColumns(\.outB, to: \.inB, entering: Array(io.inCol))
         ResultReadout.build(results: grid.collect(\.result), rdRow: io.rdRow, rdData: io.rdData, accWidth: cfg.accWidth)
-        // PE (R-1, C-1) accumulates the beat that its east hop register shows one cycle later.
-        ResultReadout.done(valid: valid[cfg.rows - 1], last: last[cfg.rows - 1], delay: 0, into: io.tileDone)
+        // PE (R-1, C-1) accumulates the beat its east hop register shows one cycle later, and
+        // shows the tile TileAccumulator.latency cycles after accumulating.
+        ResultReadout.done(valid: valid[cfg.rows - 1], last: last[cfg.rows - 1], delay: TileAccumulator.latency - 1, into: io.tileDone)
         return Definition(m, io)
     }
 }

@@ -67,9 +67,10 @@ public enum SATArray {
         grid.broadcast(\.mode, mod.reg("mode_q", next: io.mode, reset: .none))
 
         ResultReadout.build(results: grid.collect(\.result), rdRow: io.rdRow, rdData: io.rdData, accWidth: cfg.accWidth)
-        // Row R-1 shows a tile 1 + latency cycles after its last beat reaches it.
+        // Row R-1 shows a tile (pipeline + accumulator) latency cycles after its last beat reaches it.
         let lastRow = cfg.rows - 1
-        ResultReadout.done(valid: index.rowValid[lastRow], last: index.rowLast[lastRow], delay: 1 + cfg.pipeline.latency, into: io.tileDone)
+        ResultReadout.done(valid: index.rowValid[lastRow], last: index.rowLast[lastRow],
+                           delay: cfg.pipeline.latency + TileAccumulator.latency, into: io.tileDone)
         return Definition(mod, io)
     }
 }
