@@ -118,7 +118,7 @@ struct Emit: ParsableCommand {
         var files: [(String, String)] = []
         if let output { files.append((output, d.verilog)) }
         if let manifest { files.append((manifest, d.manifest.json)) }
-        try AtomicWriter.write(files)
+        try OutputFiles.write(files)
         if output == nil {
             FileHandle.standardOutput.write(Data(d.verilog.utf8))
         }

@@ -104,6 +104,65 @@ import Testing
         #expect(left == ["a.json", "a.v"], "left behind: \(left)")
     }
 
+    /// Issue 15: every output of one command is published together or not at all, and two
+    /// outputs naming one file are an error before anything is written.
+    @Test func outputsArePublishedTogetherOrNotAtAll() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sub = dir.appendingPathComponent("d")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        let v = dir.appendingPathComponent("out.v")
+        let r = try Self.run(["emit", "--pe", "2x2", "-o", v.path, "--manifest", sub.path])
+        #expect(r.status != 0 && r.stderr.contains("is a directory"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["d"])
+
+        let same = dir.appendingPathComponent("same.v")
+        try "old\n".write(to: same, atomically: true, encoding: .utf8)
+        let r2 = try Self.run(["emit", "--pe", "2x2", "-o", same.path, "--manifest", same.path])
+        #expect(r2.status != 0 && r2.stderr.contains("name the same file"), "\(r2.stderr)")
+        #expect(try String(contentsOf: same, encoding: .utf8) == "old\n")
+
+        // The same file through a symlink, and through a hard link.
+        let link = dir.appendingPathComponent("link.json")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "same.v")
+        #expect(try Self.run(["emit", "--pe", "2x2", "-o", same.path, "--manifest", link.path]).stderr.contains("name the same file"))
+        let hard = dir.appendingPathComponent("hard.json")
+        try FileManager.default.linkItem(at: same, to: hard)
+        #expect(try Self.run(["emit", "--pe", "2x2", "-o", same.path, "--manifest", hard.path]).stderr.contains("name the same file"))
+        #expect(try String(contentsOf: same, encoding: .utf8) == "old\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == ["d", "hard.json", "link.json", "same.v"], "left behind: \(left)")
+    }
+
+    /// Issue 15: `-o` writes through to what the path names: a symlink's target (the link stays
+    /// a link), a device (never replaced by a regular file); a replaced file keeps its mode.
+    @Test func outputsWriteThroughSymlinksAndDevices() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let real = dir.appendingPathComponent("real.v"), link = dir.appendingPathComponent("link.v")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "real.v")
+        let r = try Self.run(["emit", "--pe", "2x2", "-o", link.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "real.v")
+        #expect(try String(contentsOf: real, encoding: .utf8).contains("module sat_r2_c2"))
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: real.path)
+        #expect(try Self.run(["emit", "--pe", "2x2", "--nm", "1:4", "-o", real.path]).status == 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: real.path)[.posixPermissions] as? Int) == 0o600)
+        #expect(try String(contentsOf: real, encoding: .utf8).contains("module sat_r2_c2_n1m4"))
+
+        let null = try Self.run(["emit", "--pe", "2x2", "-o", "/dev/null", "--manifest", "/dev/null"])
+        #expect(null.status == 0, "\(null.stderr)")
+        let type = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+        #expect(type == .typeCharacterSpecial)
+
+        let loop = dir.appendingPathComponent("loop.v")
+        try FileManager.default.createSymbolicLink(atPath: loop.path, withDestinationPath: "loop.v")
+        #expect(try Self.run(["emit", "--pe", "2x2", "-o", loop.path]).stderr.contains("too many levels of symbolic links"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == ["link.v", "loop.v", "real.v"], "left behind: \(left)")
+    }
+
     @Test func unwritableOutputIsAnError() throws {
         let r = try Self.run(["emit", "--pe", "2x2", "-o", "/nonexistent-dir/x.v"])
         #expect(r.status != 0)
