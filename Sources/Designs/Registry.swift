@@ -40,7 +40,7 @@ public struct DesignEntry: Sendable {
     /// Workloads `hwgen sim` can run on it.
     public let workloads: [String]
     let makeConfig: @Sendable (DesignOptions) throws -> any DesignConfig
-    let elaborateConfig: @Sendable (any DesignConfig, VerilogStyle) throws -> Design
+    let elaborateConfig: @Sendable (any DesignConfig, VerilogStyle, String) throws -> Design
     let gemmRun: (@Sendable (any DesignConfig, GEMMRequest) throws -> GEMMReport)?
 
     /// The design's config for `options` (defaults for what is not given), validated. Throws a
@@ -52,9 +52,9 @@ public struct DesignEntry: Sendable {
         return c
     }
 
-    /// Builds and elaborates the design.
-    public func elaborate(_ options: DesignOptions, style: VerilogStyle = .synthesis) throws -> Design {
-        try elaborateConfig(try config(options), style)
+    /// Builds and elaborates the design (every module name prefixed with `modulePrefix`).
+    public func elaborate(_ options: DesignOptions, style: VerilogStyle = .synthesis, modulePrefix: String = "") throws -> Design {
+        try elaborateConfig(try config(options), style, modulePrefix)
     }
 
     /// Runs the design's GEMM workload.
@@ -68,7 +68,7 @@ extension DesignEntry {
     /// An entry whose closures work on the typed config `C`.
     init<C: DesignConfig>(name: String, summary: String, parameters: [DesignParameter], workloads: [String],
                           config: @escaping @Sendable (DesignOptions) throws -> C,
-                          elaborate: @escaping @Sendable (C, VerilogStyle) throws -> Design,
+                          elaborate: @escaping @Sendable (C, VerilogStyle, String) throws -> Design,
                           gemm: (@Sendable (C, GEMMRequest) throws -> GEMMReport)?) {
         let run: (@Sendable (any DesignConfig, GEMMRequest) throws -> GEMMReport)?
         if let gemm {
@@ -78,7 +78,7 @@ extension DesignEntry {
         }
         self.init(name: name, summary: summary, parameters: parameters, workloads: workloads,
                   makeConfig: { try config($0) },
-                  elaborateConfig: { c, style in try elaborate(try Self.typed(c, C.self), style) },
+                  elaborateConfig: { c, style, prefix in try elaborate(try Self.typed(c, C.self), style, prefix) },
                   gemmRun: run)
     }
 
@@ -133,8 +133,8 @@ public enum Designs {
                              dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth,
                              pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline)
         },
-        elaborate: { cfg, style in
-            try Design.elaborate(try SATArray.build(cfg), parameters: cfg.parameters, style: style)
+        elaborate: { cfg, style, prefix in
+            try Design.elaborate(try SATArray.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)
         },
         gemm: { cfg, r in
             let mode = r.mode ?? "sparse"
@@ -158,8 +158,8 @@ public enum Designs {
             let d = OSArrayConfig()
             return OSArrayConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth)
         },
-        elaborate: { cfg, style in
-            try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: style)
+        elaborate: { cfg, style, prefix in
+            try Design.elaborate(try OSArray.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)
         },
         gemm: { cfg, r in
             if let m = r.mode { throw ConfigError("--mode applies to designs with a sparse mode, not osarray (got '\(m)')") }

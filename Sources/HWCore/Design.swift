@@ -1,5 +1,7 @@
-/// How the Verilog text is written. Both styles describe the same hardware with the same module,
-/// port, register and wire names; only the spelling of some expressions differs.
+/// How the Verilog text is written. Both styles describe the same hardware with the same port,
+/// register and wire names; only the spelling of some expressions differs, and a module whose
+/// text differs carries the style's suffix (``moduleSuffix``), so a module name always
+/// determines its text and the styles can share a project.
 public enum VerilogStyle: String, Sendable, CaseIterable, Codable {
     /// The readable, tool-neutral form: what `hwgen emit` writes and synthesis reads.
     case synthesis
@@ -29,19 +31,27 @@ public struct Design: Sendable {
     public let moduleNames: [String]
     /// The style `verilog` is written in.
     public let style: VerilogStyle
+    /// Every module's text on its own (leaves first): the split layout writes one file each.
+    public let modules: [EmittedModule]
 
     /// Elaborates the module of `top` (see ``elaborate(_:parameters:style:)-(Module,_,_)``).
     public static func elaborate<I: Interface>(_ top: Definition<I>, parameters: [String: ParamValue] = [:],
-                                               style: VerilogStyle = .synthesis) throws -> Design {
-        try elaborate(top.module, parameters: parameters, style: style)
+                                               style: VerilogStyle = .synthesis, modulePrefix: String = "") throws -> Design {
+        try elaborate(top.module, parameters: parameters, style: style, modulePrefix: modulePrefix)
     }
 
     /// Checks `top` and everything it instantiates, then emits Verilog and the manifest.
-    /// Module names (including the suffix that separates different modules of one name) do not
-    /// depend on `style`.
+    /// - Parameters:
+    ///   - style: how the text is written; a module whose text differs from the synthesis style
+    ///     is named with the style's suffix (see ``VerilogStyle/moduleSuffix``).
+    ///   - modulePrefix: prepended to every module name, so several designs can share one
+    ///     project without two different modules of one name (an identifier prefix, e.g. `u1_`).
     /// - Throws: ``ElaborationError`` listing every problem, each at the user's file:line.
     public static func elaborate(_ top: Module, parameters: [String: ParamValue] = [:],
-                                 style: VerilogStyle = .synthesis) throws -> Design {
+                                 style: VerilogStyle = .synthesis, modulePrefix: String = "") throws -> Design {
+        if !modulePrefix.isEmpty, let problem = identifierProblem(modulePrefix + "x") {
+            throw ElaborationError([Diagnostic(top.loc, "module prefix '\(modulePrefix)' \(problem)")])
+        }
         // Modules in post-order (children before parents), each object once.
         var order: [Module] = []
         var state: [ObjectIdentifier: Int] = [:]  // 1 = on path, 2 = done
@@ -89,32 +99,42 @@ public struct Design: Sendable {
         guard diags.isEmpty else { throw ElaborationError(diags) }
 
         // Emit children first; identical text under the same name is one module. Identity and
-        // the name suffix are decided on the synthesis text, so names are the same in both styles.
+        // the name suffix are decided on the synthesis text; in another style, a module whose
+        // text differs from its synthesis text is named with the style's suffix (`_sim`), so a
+        // module's name always determines its text and the two styles can never be mixed up.
+        var synthName: [ObjectIdentifier: String] = [:]
         var emittedName: [ObjectIdentifier: String] = [:]
-        var bodies: [String: String] = [:]  // name -> body text
-        var moduleTexts: [String] = []
-        var names: [String] = []
+        var bodies: [String: String] = [:]  // synthesis name -> synthesis body
+        var emitted: [EmittedModule] = []
+        var emittedNames: Set<String> = []
         var counts: [String: Int] = [:]
         for m in order {
             let id = ObjectIdentifier(m)
-            func emit(_ style: VerilogStyle) -> (String, String) {
+            func emit(_ style: VerilogStyle, _ names: [ObjectIdentifier: String]) -> (String, String) {
                 ModuleEmitter(m, facts: facts[id]!, style: style,
-                              childName: { emittedName[ObjectIdentifier($0)]! },
+                              childName: { names[ObjectIdentifier($0)]! },
                               childFacts: { facts[ObjectIdentifier($0)]! }).emit()
             }
-            var (head, tail) = emit(.synthesis)
+            let (head, tail) = emit(.synthesis, synthName)
             let body = head + "\u{1}" + tail
-            var name = m.name
+            var name = modulePrefix + m.name
             if let existing = bodies[name], existing != body {
-                name = m.name + "_" + fnv1a(body)
+                name = modulePrefix + m.name + "_" + fnv1a(body)
+            }
+            synthName[id] = name
+            if bodies[name] == nil { bodies[name] = body }
+            var text = (head, tail)
+            if style != .synthesis {
+                let other = emit(style, emittedName)
+                if other.0 + "\u{1}" + other.1 != body {
+                    name += style.moduleSuffix
+                    text = other
+                }
             }
             emittedName[id] = name
             counts[name, default: 0] += instanceCount[id] ?? 0
-            if bodies[name] == nil {
-                bodies[name] = body
-                if style != .synthesis { (head, tail) = emit(style) }
-                names.append(name)
-                moduleTexts.append(head + name + tail)
+            if emittedNames.insert(name).inserted {
+                emitted.append(EmittedModule(name: name, text: text.0 + name + text.1))
             }
         }
         let topName = emittedName[ObjectIdentifier(top)]!
@@ -124,11 +144,11 @@ public struct Design: Sendable {
             verilog += "// Parameters: " + parameters.keys.sorted().map { "\($0)=\(parameters[$0]!)" }.joined(separator: " ") + "\n"
         }
         if style != .synthesis {
-            verilog += "// Style: \(style.rawValue) (same hardware and names as the synthesis style; see hwgen's VerilogStyle).\n"
+            verilog += "// Style: \(style.rawValue) (same hardware and signal names as the synthesis style; modules whose text differs are named with '\(style.moduleSuffix)'; see hwgen's VerilogStyle).\n"
         }
         verilog += "// One file holds every module, so Verilator's one-module-per-file style rule is off.\n"
         verilog += "/* verilator lint_off DECLFILENAME */\n\n"
-        verilog += moduleTexts.joined(separator: "\n")
+        verilog += emitted.map(\.text).joined(separator: "\n")
 
         let topFacts = facts[ObjectIdentifier(top)]!
         var ports: [Manifest.Port] = []
@@ -148,8 +168,25 @@ public struct Design: Sendable {
                                packing: packing, group: p.group.isEmpty ? nil : p.group))
         }
         let manifest = Manifest(generator: "hwgen", top: topName, parameters: parameters, ports: ports,
-                                modules: names.map { .init(name: $0, instances: counts[$0] ?? 0) })
-        return Design(top: topName, verilog: verilog, manifest: manifest, moduleNames: names, style: style)
+                                modules: emitted.map { .init(name: $0.name, instances: counts[$0.name] ?? 0) })
+        return Design(top: topName, verilog: verilog, manifest: manifest, moduleNames: emitted.map(\.name), style: style,
+                      modules: emitted)
+    }
+}
+
+/// One emitted module: its name and its whole text (`module name ( ... endmodule`).
+public struct EmittedModule: Sendable, Hashable {
+    public let name: String
+    public let text: String
+}
+
+extension VerilogStyle {
+    /// Appended to the name of a module whose text in this style differs from the synthesis text.
+    public var moduleSuffix: String {
+        switch self {
+        case .synthesis: return ""
+        case .simulation: return "_sim"
+        }
     }
 }
 

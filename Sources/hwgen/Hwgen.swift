@@ -109,17 +109,27 @@ struct Emit: ParsableCommand {
     @Option(help: "Also write the JSON manifest (ports, packing, parameters, modules) to FILE.")
     var manifest: String?
 
-    @Option(help: "Verilog style: synthesis (readable, the default) or simulation (tuned for Verilator; same hardware and names).")
+    @Option(help: "Verilog style: synthesis (readable, the default) or simulation (tuned for Verilator; same hardware and signal names, modules that differ named with _sim).")
     var style: VerilogStyle = .synthesis
+
+    @Option(name: .customLong("module-prefix"), help: "Prepend PREFIX to every module name, so several designs can share one project.")
+    var modulePrefix: String = ""
+
+    @Option(help: ArgumentHelp(
+        "Write one file per module into DIR (DIR/<module>.v, modules named identically are identical files) and the file list DIR/<top>.f.",
+        discussion: "Several designs may share DIR: a module file already there must have the same text (else it is an error and nothing is written)."))
+    var split: String?
 
     func run() throws {
         let shape = try pe.map(PEShape.parse)
-        let d = try Designs.named(design).elaborate(knobs.options(shape), style: style)
+        if split != nil && output != nil { throw CLIError("give -o FILE or --split DIR, not both") }
+        let d = try Designs.named(design).elaborate(knobs.options(shape), style: style, modulePrefix: modulePrefix)
         var files: [(String, String)] = []
         if let output { files.append((output, d.verilog)) }
+        if let dir = split { files += try SplitLayout.files(d, into: dir) }
         if let manifest { files.append((manifest, d.manifest.json)) }
         try OutputFiles.write(files)
-        if output == nil {
+        if output == nil && split == nil {
             FileHandle.standardOutput.write(Data(d.verilog.utf8))
         }
     }

@@ -230,7 +230,7 @@ import Testing
     @Test func multiplierOperandsOfPortsAndRegistersUseTheArithmeticSignExtension() throws {
         let d = try Design.elaborate(Self.mac(), style: .simulation)
         #expect(d.style == .simulation)
-        let text = EmitterTests().body(d.verilog, module: "mac")
+        let text = EmitterTests().body(d.verilog, module: "mac_sim")
         // A register and a port: (x ^ sign) - sign.
         #expect(text.contains("assign p = (({8'h0, q} ^ 16'h80) - 16'h80) * (({8'h0, b} ^ 16'h80) - 16'h80);"))
         // A wire keeps the replication (Verilator would fold a once-read wire into its reader).
@@ -240,23 +240,38 @@ import Testing
         #expect(text.contains("assign pwide = {{40{x[39]}}, x} * {{40{x[39]}}, x};"))
     }
 
-    @Test func stylesShareNamesAndDifferOnlyInMultiplierOperands() throws {
+    /// The styles share every port, register and wire name and differ in multiplier operands;
+    /// a module whose text differs is named with `_sim`, so a name always determines a text.
+    @Test func stylesShareSignalNamesAndDifferOnlyInMultiplierOperands() throws {
         let syn = try Design.elaborate(Self.mac())
         let sim = try Design.elaborate(Self.mac(), style: .simulation)
         #expect(syn.style == .synthesis && !syn.verilog.contains("^ 16'h80"))
-        #expect(syn.manifest == sim.manifest)
-        let a = syn.verilog.split(separator: "\n"), b = sim.verilog.split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
+        #expect(sim.top == "mac_sim" && syn.top == "mac")
+        let renamed = sim.verilog.replacingOccurrences(of: "mac_sim", with: "mac")
+        let a = syn.verilog.split(separator: "\n"), b = renamed.split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
         #expect(a.count == b.count)
         let differing = zip(a, b).filter { $0 != $1 }.map { String($0.0) }
         #expect(differing.count == 2 && differing.allSatisfy { $0.contains("*") })
         #expect(try Design.elaborate(Self.mac(), style: .simulation).verilog == sim.verilog)
+        #expect(syn.manifest.ports == sim.manifest.ports)
     }
 
-    @Test func duplicateNameSuffixesDoNotDependOnTheStyle() throws {
+    /// Only modules whose text differs get the suffix: a module without multipliers keeps its
+    /// name, a parent of a renamed module is renamed (its instance line differs).
+    @Test func onlyModulesThatDifferAreRenamed() throws {
         let top = EmitterTests.twoModulesNamedChild(squaring: true)
         let syn = try Design.elaborate(top), sim = try Design.elaborate(top, style: .simulation)
         #expect(syn.moduleNames.count == 3)
-        #expect(syn.moduleNames == sim.moduleNames)
+        #expect(sim.moduleNames == syn.moduleNames.map { $0 + "_sim" })
+        let plain = EmitterTests.twoModulesNamedChild(squaring: false)
+        #expect(try Design.elaborate(plain, style: .simulation).moduleNames == Design.elaborate(plain).moduleNames)
+    }
+
+    @Test func modulePrefixNamesEveryModule() throws {
+        let d = try Design.elaborate(EmitterTests.twoModulesNamedChild(), modulePrefix: "u1_")
+        #expect(d.moduleNames.count == 3 && d.moduleNames.allSatisfy { $0.hasPrefix("u1_") })
+        #expect(d.top == "u1_top" && d.verilog.contains("u1_child u4 ("))
+        #expect(throws: ElaborationError.self) { try Design.elaborate(EmitterTests.twoModulesNamedChild(), modulePrefix: "1x") }
     }
 }
 

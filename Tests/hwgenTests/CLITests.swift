@@ -169,11 +169,13 @@ import Testing
         #expect(r.stderr.hasPrefix("hwgen: error: cannot write"))
     }
 
-    @Test func simulationStyleDiffersOnlyInMultiplierOperands() throws {
+    @Test func simulationStyleDiffersOnlyInMultiplierOperandsAndSuffixedNames() throws {
         let syn = try Self.run(["emit", "--design", "osarray", "--pe", "2x2"])
         let sim = try Self.run(["emit", "--design", "osarray", "--pe", "2x2", "--style", "simulation"])
         #expect(syn.status == 0 && sim.status == 0)
-        let a = syn.stdout.split(separator: "\n"), b = sim.stdout.split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
+        #expect(sim.stdout.contains("module osarray_pe_d8_a32_sim (") && sim.stdout.contains("module osarray_r2_c2_d8_a32_sim ("))
+        let a = syn.stdout.split(separator: "\n")
+        let b = sim.stdout.replacingOccurrences(of: "_sim", with: "").split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
         #expect(a.count == b.count)
         let differing = zip(a, b).filter { $0 != $1 }
         #expect(differing.count == 1 && differing[0].1.contains("^ 16'h80) - 16'h80)"))
@@ -246,5 +248,74 @@ struct SimCLITests {
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(obj?["match"] as? Bool == true)
         #expect(obj?["style"] as? String == "synthesis")
+    }
+}
+
+/// Issue 15: two generated designs integrate side by side in one FPGA project, through the
+/// split layout (shared modules are one file) or a module prefix (nothing is shared).
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/verilator") || ProcessInfo.processInfo.environment["HWGEN_REQUIRE_EDA"] == "1",
+                "needs verilator and yosys; run Scripts/setup"))
+struct IntegrationCLITests {
+    static func tool(_ exe: String, _ args: [String], in dir: URL) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [exe] + args
+        p.currentDirectoryURL = dir
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
+    /// Every .v file of `dir` read together: lint-clean for each top, and yosys accepts them.
+    static func expectOneProject(_ dir: URL, tops: [String]) throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".v") }.sorted()
+        for top in tops {
+            let (rc, out) = try tool("verilator", ["--lint-only", "-Wall", "--top-module", top] + files, in: dir)
+            #expect(rc == 0 && !out.contains("%Warning") && !out.contains("MODDUP"), "\(top): \(out)")
+        }
+        let (rc, out) = try tool("yosys", ["-q", "-p", "read_verilog \(files.joined(separator: " ")); hierarchy -check -top \(tops[0])"], in: dir)
+        #expect(rc == 0, "\(out)")
+    }
+
+    @Test func splitLayoutSharesIdenticalModules() throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for pe in ["2x2", "3x5"] { #expect(try CLITests.run(["emit", "--pe", pe, "--split", dir.path]).status == 0) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names.filter { $0 == "sat_pe_n2m8_d8_a32.v" }.count == 1)
+        #expect(names.contains("sat_r2_c2_n2m8_d8_a32.f") && names.contains("sat_r3_c5_n2m8_d8_a32.f"))
+        let list = try String(contentsOf: dir.appendingPathComponent("sat_r3_c5_n2m8_d8_a32.f"), encoding: .utf8)
+        #expect(list == "sat_index_r3_n2m8_d8.v\nsat_pe_n2m8_d8_a32.v\nsat_r3_c5_n2m8_d8_a32.v\n")
+        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32", "sat_r3_c5_n2m8_d8_a32"])
+        // The simulation style's modules are other files (their names carry _sim).
+        #expect(try CLITests.run(["emit", "--pe", "2x2", "--style", "simulation", "--split", dir.path]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sat_pe_n2m8_d8_a32_sim.v").path))
+        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32", "sat_r2_c2_n2m8_d8_a32_sim"])
+    }
+
+    @Test func aDifferentModuleUnderAnExistingNameIsRefused() throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try CLITests.run(["emit", "--pe", "2x2", "--split", dir.path]).status == 0)
+        let pe = dir.appendingPathComponent("sat_pe_n2m8_d8_a32.v")
+        try (try String(contentsOf: pe, encoding: .utf8) + "// edited\n").write(to: pe, atomically: true, encoding: .utf8)
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        let r = try CLITests.run(["emit", "--pe", "3x5", "--split", dir.path])
+        #expect(r.status != 0 && r.stderr.contains("holds another module 'sat_pe_n2m8_d8_a32'"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == before)
+    }
+
+    @Test func modulePrefixesKeepDesignsApart() throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (prefix, pe) in [("a_", "2x2"), ("b_", "3x5")] {
+            #expect(try CLITests.run(["emit", "--pe", pe, "--module-prefix", prefix, "-o", dir.appendingPathComponent("\(prefix)design.v").path]).status == 0)
+        }
+        try Self.expectOneProject(dir, tops: ["a_sat_r2_c2_n2m8_d8_a32", "b_sat_r3_c5_n2m8_d8_a32"])
+        #expect(try CLITests.run(["emit", "--module-prefix", "9x"]).status != 0)
     }
 }
