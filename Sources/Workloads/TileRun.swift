@@ -63,7 +63,7 @@ enum TileRun {
                           mismatch: mismatch?.description ?? cycleNote, cycles: measured.first ?? -1,
                           expectedCycles: expected.first ?? -1, doneCycles: measured, expectedDoneCycles: expected,
                           totalCycles: vectors.cycles, cyclesPerSecond: result.cyclesPerSecond,
-                          buildSeconds: model.buildSeconds, cacheHit: model.cacheHit,
+                          buildSeconds: model.buildSeconds, runtimeBuildSeconds: model.runtimeBuildSeconds, cacheHit: model.cacheHit,
                           waveform: mismatch?.waveform ?? waveform ?? (cycleNote != nil ? waveformOnMismatch : nil))
     }
 }
@@ -92,7 +92,10 @@ public struct GEMMReport: Codable, Sendable {
     public let expectedDoneCycles: [Int]
     public let totalCycles: Int
     public let cyclesPerSecond: Double
+    /// Wall time of this model's build (0 on a cache hit), seconds.
     public let buildSeconds: Double
+    /// Wall time of the one-time build of Verilator's runtime archive in this run (0 when cached).
+    public let runtimeBuildSeconds: Double
     public let cacheHit: Bool
     public let waveform: String?
 
@@ -104,7 +107,7 @@ public struct GEMMReport: Codable, Sendable {
         compute cycles:  \(cycles) (cycle model: \(expectedCycles)\(doneCycles == expectedDoneCycles ? ", equal" : ", DIFFERENT"))
         total cycles:    \(totalCycles)
         simulation:      \(String(format: "%.0f", cyclesPerSecond)) cycles/s
-        model build:     \(cacheHit ? "cache hit" : String(format: "%.1f s", buildSeconds))
+        model build:     \(cacheHit ? "cache hit" : String(format: "%.1f s", buildSeconds))\(runtimeBuildSeconds > 0 ? String(format: " (+ %.1f s Verilator runtime, once per toolchain)", runtimeBuildSeconds) : "")
         """
         if tiles > 1 { s += "\ntile_done:       cycles \(doneCycles.map(String.init).joined(separator: ", ")) (cycle model: \(expectedDoneCycles.map(String.init).joined(separator: ", ")))" }
         if let w = waveform { s += "\nwaveform:        \(w)" }

@@ -20,11 +20,12 @@ import Testing
         let stderr: String
     }
 
-    static func run(_ args: [String], cwd: URL? = nil) throws -> Run {
+    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -230,6 +231,21 @@ struct SimCLITests {
         #expect(r.stdout.contains("result:          MATCH"))
         #expect(r.stdout.contains("simulation style"))
         #expect(r.stdout.contains("cycle model: 9, equal"))
+    }
+
+    /// Issue 15: the cold build reports both the model's build and the one-time runtime build.
+    @Test func coldBuildReportsTheRuntimeBuildToo() throws {
+        let cache = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        func json(_ r: CLITests.Run) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        let args = ["sim", "gemm", "--pe", "2x2", "--nm", "1:4", "--k", "8", "--json"]
+        let cold = try json(try CLITests.run(args, environment: ["HWGEN_CACHE_DIR": cache.path]))
+        #expect(cold["cacheHit"] as? Bool == false)
+        #expect((cold["buildSeconds"] as? Double ?? 0) > 0 && (cold["runtimeBuildSeconds"] as? Double ?? 0) > 0)
+        let warm = try json(try CLITests.run(args, environment: ["HWGEN_CACHE_DIR": cache.path]))
+        #expect(warm["cacheHit"] as? Bool == true && warm["runtimeBuildSeconds"] as? Double == 0 && warm["buildSeconds"] as? Double == 0)
     }
 
     @Test func tilesBackToBack() throws {
