@@ -14,15 +14,19 @@ public struct OSArrayTarget: Sendable, Hashable {
 public struct OSArrayTile: Sendable {
     public let a: Matrix<Int64>
     public let b: Matrix<Int64>
-    public init(a: Matrix<Int64>, b: Matrix<Int64>) {
+    /// Bubbles (invalid beats) inserted before beat k: `bubbles[k]` of them; empty for none.
+    public var bubbles: [Int]
+    public init(a: Matrix<Int64>, b: Matrix<Int64>, bubbles: [Int] = []) {
         self.a = a
         self.b = b
+        self.bubbles = bubbles
     }
 }
 
 /// What the osarray consumes, cycle by cycle (cycle 0 is the first cycle after reset): the
-/// skewed operands of each tile (row r delayed by r, column c by c), tiles every
-/// max(K, R + C - 1) cycles, and the read-out of each tile from its done cycle on.
+/// skewed operands of each tile (row r delayed by r, column c by c), a tile of B cycles (beats
+/// and bubbles) every max(B, R + C - 1) cycles, and the read-out of each tile from its done
+/// cycle on.
 public struct OSArrayProgram: Sendable {
     public let target: OSArrayTarget
     /// Per cycle: R row operands, C column operands, R valid and R last flags.
@@ -37,30 +41,42 @@ public struct OSArrayProgram: Sendable {
     public static func compile(_ tiles: [OSArrayTile], on target: OSArrayTarget) throws -> OSArrayProgram {
         guard !tiles.isEmpty else { throw CompileError("an osarray program needs at least one tile") }
         let R = target.rows, C = target.cols
-        var starts: [Int] = [], time = 0
+        // Beat k of each tile enters (row 0, column 0) at beatTime[t][k]; row r and column c see it
+        // r and c cycles later.
+        var beatTime: [[Int]] = [], time = 0
         for (t, tile) in tiles.enumerated() {
-            guard tile.a.rows == R, tile.b.cols == C, tile.a.cols == tile.b.rows, tile.a.cols >= 1 else {
+            let K = tile.a.cols
+            guard tile.a.rows == R, tile.b.cols == C, tile.a.cols == tile.b.rows, K >= 1 else {
                 throw CompileError("tile \(t): A is \(tile.a.rows)x\(tile.a.cols), B is \(tile.b.rows)x\(tile.b.cols); the array needs \(R)xK times Kx\(C), K >= 1")
             }
-            starts.append(time)
-            time += OSArrayCycleModel.tileInterval(rows: R, cols: C, k: tile.a.cols)
+            guard tile.bubbles.isEmpty || (tile.bubbles.count == K && tile.bubbles.allSatisfy { $0 >= 0 }) else {
+                throw CompileError("tile \(t): bubbles needs one non-negative count per beat (\(K)), got \(tile.bubbles.count)")
+            }
+            var times: [Int] = [], at = time
+            for k in 0..<K {
+                at += tile.bubbles.isEmpty ? 0 : tile.bubbles[k]
+                times.append(at)
+                at += 1
+            }
+            beatTime.append(times)
+            time += OSArrayCycleModel.tileInterval(rows: R, cols: C, k: at - time)
         }
-        let done = zip(tiles, starts).map { tile, s in s + OSArrayCycleModel.computeCycles(rows: R, cols: C, k: tile.a.cols) }
+        let done = beatTime.map { OSArrayCycleModel.doneCycle(lastBeat: $0.last!, rows: R, cols: C) }
         let readout = ReadoutPlan(doneCycles: done, rows: R)
         let n = readout.cycles
         var rowValues = [[Int64]](repeating: [Int64](repeating: 0, count: R), count: n)
         var colValues = [[Int64]](repeating: [Int64](repeating: 0, count: C), count: n)
         var valid = [[Bool]](repeating: [Bool](repeating: false, count: R), count: n)
         var last = valid
-        for (tile, s) in zip(tiles, starts) {
+        for (tile, times) in zip(tiles, beatTime) {
             let K = tile.a.cols
-            for k in 0..<K {
+            for (k, s) in times.enumerated() {
                 for r in 0..<R {
-                    rowValues[s + k + r][r] = tile.a[r, k]
-                    valid[s + k + r][r] = true
-                    last[s + k + r][r] = k == K - 1
+                    rowValues[s + r][r] = tile.a[r, k]
+                    valid[s + r][r] = true
+                    last[s + r][r] = k == K - 1
                 }
-                for c in 0..<C { colValues[s + k + c][c] = tile.b[k, c] }
+                for c in 0..<C { colValues[s + c][c] = tile.b[k, c] }
             }
         }
         return OSArrayProgram(target: target, rowValues: rowValues, colValues: colValues, valid: valid, last: last, readout: readout)

@@ -23,6 +23,10 @@ public struct SATTarget: Sendable, Hashable {
 /// One output tile of a GEMM Y = W·X on the SAT core: W is R×K (N:M compressed along K, or
 /// dense), X is K×C dense.
 public struct SATTile: Sendable {
+    /// Bubbles (invalid beats) inserted before beat g of the tile: `bubbles[g]` of them, as a
+    /// stalled feeder produces; empty for none.
+    public var bubbles: [Int] = []
+
     public enum Weights: Sendable {
         /// Sparse mode: M elements of K per beat.
         case sparse(NMCompressed<Int64>)
@@ -32,9 +36,10 @@ public struct SATTile: Sendable {
     public let weights: Weights
     public let x: Matrix<Int64>
 
-    public init(weights: Weights, x: Matrix<Int64>) {
+    public init(weights: Weights, x: Matrix<Int64>, bubbles: [Int] = []) {
         self.weights = weights
         self.x = x
+        self.bubbles = bubbles
     }
 
     public var sparse: Bool { if case .sparse = weights { return true } else { return false } }
@@ -42,8 +47,9 @@ public struct SATTile: Sendable {
 }
 
 /// What the SAT core consumes, cycle by cycle (cycle 0 is the first cycle after reset): the
-/// beats of each tile back to back (every max(G, R) cycles, so reading tile t overlaps tile
-/// t+1), and the read-out of each tile from its done cycle on.
+/// beats of each tile back to back (a tile of B cycles, bubbles included, every max(B, R)
+/// cycles, so reading tile t overlaps tile t+1), and the read-out of each tile from its done
+/// cycle on.
 public struct SATProgram: Sendable {
     public let target: SATTarget
     /// Sparse (N:M) or dense mode, for the whole program.
@@ -66,7 +72,7 @@ public struct SATProgram: Sendable {
         guard let first = tiles.first else { throw CompileError("a SAT program needs at least one tile") }
         let p = target.pattern, R = target.rows, C = target.cols
         var beats: [(weights: [[NMEntry]], dense: [Int64], last: Bool)] = []
-        var starts: [Int] = []
+        var starts: [Int] = [], lastBeats: [Int] = []
         var time = 0
         for (t, tile) in tiles.enumerated() {
             guard tile.sparse == first.sparse else { throw CompileError("tile \(t) mixes sparse and dense mode") }
@@ -83,9 +89,13 @@ public struct SATProgram: Sendable {
             case .dense(let w):
                 guard w.rows == R, w.cols == tile.k else { throw CompileError("tile \(t): W is \(w.rows)x\(w.cols); the array needs \(R)x\(tile.k)") }
             }
-            while beats.count < time { beats.append(([], [], false)) }  // bubbles
+            guard tile.bubbles.isEmpty || (tile.bubbles.count == G && tile.bubbles.allSatisfy { $0 >= 0 }) else {
+                throw CompileError("tile \(t): bubbles needs one non-negative count per beat (\(G)), got \(tile.bubbles.count)")
+            }
+            while beats.count < time { beats.append(([], [], false)) }  // idle until the tile may start
             starts.append(time)
             for g in 0..<G {
+                for _ in 0..<(tile.bubbles.isEmpty ? 0 : tile.bubbles[g]) { beats.append(([], [], false)) }
                 let groups: [[NMEntry]] = (0..<R).map { r in
                     switch tile.weights {
                     case .sparse(let w):
@@ -106,11 +116,10 @@ public struct SATProgram: Sendable {
                 }
                 beats.append((groups, lanes, g == G - 1))
             }
-            time += SATCycleModel.tileInterval(rows: R, groups: G)
+            lastBeats.append(beats.count - 1)
+            time += SATCycleModel.tileInterval(rows: R, groups: beats.count - time)
         }
-        let done = zip(tiles, starts).map { tile, s in
-            s + SATCycleModel.computeCycles(rows: R, k: tile.k, pattern: p, sparse: tile.sparse, latency: target.latency)
-        }
+        let done = lastBeats.map { SATCycleModel.doneCycle(lastBeat: $0, rows: R, latency: target.latency) }
         let readout = ReadoutPlan(doneCycles: done, rows: R)
         let n = readout.cycles
         var weights = [[UInt64]](repeating: [], count: n), dense = [[Int64]](repeating: [], count: n)

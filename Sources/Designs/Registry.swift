@@ -9,6 +9,8 @@ public struct GEMMRequest: Sendable {
     public var k: Int
     public var seed: UInt64
     public var tiles: Int
+    /// Percent of beats preceded by bubbles (1 to 3 invalid beats), as a stalled feeder makes.
+    public var bubblePercent: Int
     /// `sparse` or `dense` for designs with both modes (nil = the design's default).
     public var mode: String?
     public var waveform: String?
@@ -17,11 +19,12 @@ public struct GEMMRequest: Sendable {
     public var exportBench: URL?
     public var style: VerilogStyle
 
-    public init(k: Int = 64, seed: UInt64 = 1, tiles: Int = 1, mode: String? = nil, waveform: String? = nil,
+    public init(k: Int = 64, seed: UInt64 = 1, tiles: Int = 1, bubblePercent: Int = 0, mode: String? = nil, waveform: String? = nil,
                 waveformOnMismatch: String? = nil, exportBench: URL? = nil, style: VerilogStyle = .simulation) {
         self.k = k
         self.seed = seed
         self.tiles = tiles
+        self.bubblePercent = bubblePercent
         self.mode = mode
         self.waveform = waveform
         self.waveformOnMismatch = waveformOnMismatch
@@ -139,7 +142,7 @@ public enum Designs {
         gemm: { cfg, r in
             let mode = r.mode ?? "sparse"
             guard mode == "sparse" || mode == "dense" else { throw ConfigError("--mode expects sparse or dense, got '\(mode)'") }
-            let g = try SATGEMM(config: cfg, k: r.k, sparse: mode == "sparse", seed: r.seed, tiles: r.tiles)
+            let g = try SATGEMM(config: cfg, k: r.k, sparse: mode == "sparse", seed: r.seed, tiles: r.tiles, bubblePercent: r.bubblePercent)
             return try g.run(waveform: r.waveform, waveformOnMismatch: r.waveform == nil ? (r.waveformOnMismatch ?? "\(cfg.topName)_\(mode)_k\(r.k)_s\(r.seed)_mismatch.vcd") : nil,
                              exportBench: r.exportBench, style: r.style)
         })
@@ -163,7 +166,7 @@ public enum Designs {
         },
         gemm: { cfg, r in
             if let m = r.mode { throw ConfigError("--mode applies to designs with a sparse mode, not osarray (got '\(m)')") }
-            let g = try OSArrayGEMM(config: cfg, k: r.k, seed: r.seed, tiles: r.tiles)
+            let g = try OSArrayGEMM(config: cfg, k: r.k, seed: r.seed, tiles: r.tiles, bubblePercent: r.bubblePercent)
             return try g.run(waveform: r.waveform, waveformOnMismatch: r.waveform == nil ? (r.waveformOnMismatch ?? "\(cfg.topName)_k\(r.k)_s\(r.seed)_mismatch.vcd") : nil,
                              exportBench: r.exportBench, style: r.style)
         })

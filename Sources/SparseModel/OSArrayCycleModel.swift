@@ -13,7 +13,11 @@
 /// every max(K, R + C - 1) cycles: the next tile streams while this one is read out.
 public enum OSArrayCycleModel {
     public static func computeCycles(rows: Int, cols: Int, k: Int) -> Int { k + rows + cols - 1 }
+    /// The cycle in which `tile_done` shows a tile whose last beat entered row 0 at `lastBeat`
+    /// (bubbles inside a tile only move its last beat): lastBeat + R + C.
+    public static func doneCycle(lastBeat: Int, rows: Int, cols: Int) -> Int { lastBeat + rows + cols }
+
     public static func readoutCycles(rows: Int) -> Int { rows + 1 }
-    /// Cycles between the starts of back-to-back tiles.
+    /// Cycles between the starts of back-to-back tiles of `k` cycles (beats and bubbles).
     public static func tileInterval(rows: Int, cols: Int, k: Int) -> Int { max(k, rows + cols - 1) }
 }

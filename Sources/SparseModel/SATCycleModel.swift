@@ -25,9 +25,13 @@ public enum SATCycleModel {
         groups(k: k, pattern: pattern, sparse: sparse) + rows + latency
     }
 
+    /// The cycle in which `tile_done` shows a tile whose last beat entered at `lastBeat`
+    /// (bubbles inside a tile only move its last beat): lastBeat + R + latency + 1.
+    public static func doneCycle(lastBeat: Int, rows: Int, latency: Int = 0) -> Int { lastBeat + rows + latency + 1 }
+
     public static func readoutCycles(rows: Int) -> Int { rows + 1 }
 
-    /// Cycles between the starts of back-to-back tiles of `groups` beats.
+    /// Cycles between the starts of back-to-back tiles of `groups` cycles (beats and bubbles).
     public static func tileInterval(rows: Int, groups: Int) -> Int { max(groups, rows) }
 
     /// Dense-mode over sparse-mode compute cycles for one tile.

@@ -17,12 +17,15 @@ public struct OSArrayGEMM: Sendable {
     /// The operands of each tile.
     public let a: [Matrix<Int64>]
     public let b: [Matrix<Int64>]
+    /// Per tile and beat: the bubbles (invalid beats) a stalled feeder inserts before it.
+    public let bubbles: [[Int]]
 
-    public init(config: OSArrayConfig, k: Int, seed: UInt64, tiles: Int = 1) throws {
+    public init(config: OSArrayConfig, k: Int, seed: UInt64, tiles: Int = 1, bubblePercent: Int = 0) throws {
         try config.validate()
         guard k >= 1 else { throw ConfigError("K must be at least 1, got \(k)") }
         guard k <= 1 << 20 else { throw ConfigError("K must be at most \(1 << 20), got \(k)") }
         guard (1...64).contains(tiles) else { throw ConfigError("tiles must be in 1...64, got \(tiles)") }
+        guard (0...90).contains(bubblePercent) else { throw ConfigError("bubbles must be in 0...90 percent, got \(bubblePercent)") }
         self.config = config
         self.k = k
         self.seed = seed
@@ -34,13 +37,15 @@ public struct OSArrayGEMM: Sendable {
         }
         self.a = a
         self.b = b
+        bubbles = (0..<tiles).map { _ in SATGEMM.bubbles(beats: k, percent: bubblePercent, &rng) }
     }
 
     public var expectedComputeCycles: Int { OSArrayCycleModel.computeCycles(rows: config.rows, cols: config.cols, k: k) }
 
     /// The cycle-by-cycle program of the tiles.
     public func program() throws -> OSArrayProgram {
-        try OSArrayProgram.compile(zip(a, b).map { OSArrayTile(a: $0, b: $1) }, on: OSArrayTarget(rows: config.rows, cols: config.cols))
+        try OSArrayProgram.compile((0..<a.count).map { OSArrayTile(a: a[$0], b: b[$0], bubbles: bubbles[$0]) },
+                                   on: OSArrayTarget(rows: config.rows, cols: config.cols))
     }
 
     /// The golden results, one per tile.

@@ -24,8 +24,10 @@ public struct SATGEMM: Sendable {
     public let x: [Matrix<Int64>]
     /// The compressed weights of each tile (sparse mode).
     public let compressed: [NMCompressed<Int64>]
+    /// Per tile and beat: the bubbles (invalid beats) a stalled feeder inserts before it.
+    public let bubbles: [[Int]]
 
-    public init(config: SATConfig, k: Int, sparse: Bool, seed: UInt64, tiles: Int = 1) throws {
+    public init(config: SATConfig, k: Int, sparse: Bool, seed: UInt64, tiles: Int = 1, bubblePercent: Int = 0) throws {
         try config.validate()
         let p = try config.pattern
         let unit = sparse ? p.m : p.n
@@ -34,6 +36,7 @@ public struct SATGEMM: Sendable {
         }
         guard k <= 1 << 20 else { throw ConfigError("K must be at most \(1 << 20), got \(k)") }
         guard (1...64).contains(tiles) else { throw ConfigError("tiles must be in 1...64, got \(tiles)") }
+        guard (0...90).contains(bubblePercent) else { throw ConfigError("bubbles must be in 0...90 percent, got \(bubblePercent)") }
         self.config = config
         self.pattern = p
         self.k = k
@@ -48,9 +51,18 @@ public struct SATGEMM: Sendable {
         self.w = w
         self.x = x
         compressed = sparse ? try w.map { try NMCompressed(compressing: $0, pattern: p) } : []
+        let beats = SATCycleModel.groups(k: k, pattern: p, sparse: sparse)
+        bubbles = (0..<tiles).map { _ in Self.bubbles(beats: beats, percent: bubblePercent, &rng) }
     }
 
     public var groups: Int { SATCycleModel.groups(k: k, pattern: pattern, sparse: sparse) }
+
+    /// Random bubble counts for `beats` beats: before each, with `percent` probability, 1 to 3
+    /// bubbles ([] when `percent` is 0: no bubbles).
+    static func bubbles(beats: Int, percent: Int, _ rng: inout SplitMix64) -> [Int] {
+        guard percent > 0 else { return [] }
+        return (0..<beats).map { _ in rng.below(100) < percent ? 1 + rng.below(3) : 0 }
+    }
     public var expectedComputeCycles: Int {
         SATCycleModel.computeCycles(rows: config.rows, k: k, pattern: pattern, sparse: sparse, latency: config.pipeline.latency)
     }
@@ -64,7 +76,9 @@ public struct SATGEMM: Sendable {
     /// The cycle-by-cycle program of the tiles.
     public func program() throws -> SATProgram {
         let target = SATTarget(rows: config.rows, cols: config.cols, layout: try config.streamLayout, latency: config.pipeline.latency)
-        let tiles = sparse ? zip(compressed, x).map { SATTile(weights: .sparse($0), x: $1) } : zip(w, x).map { SATTile(weights: .dense($0), x: $1) }
+        let tiles = (0..<x.count).map { t in
+            SATTile(weights: sparse ? .sparse(compressed[t]) : .dense(w[t]), x: x[t], bubbles: bubbles[t])
+        }
         return try SATProgram.compile(tiles, on: target)
     }
 

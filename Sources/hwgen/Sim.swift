@@ -35,6 +35,9 @@ struct SimGEMM: ParsableCommand {
     @Option(help: "Output tiles run back to back (the read-out of one overlaps the next).")
     var tiles: Int = 1
 
+    @Option(help: "Percent of beats preceded by 1 to 3 bubbles (invalid beats), as a stalled feeder makes (0...90).")
+    var bubbles: Int = 0
+
     @Option(help: "Seed of the random operands.")
     var seed: UInt64 = 1
 
@@ -68,7 +71,7 @@ struct SimGEMM: ParsableCommand {
         let entry = try Designs.named(design)
         guard entry.workloads.contains("gemm") else { throw CLIError("design '\(design)' has no gemm workload") }
         let report = try entry.gemm(knobs.options(shape),
-                                    GEMMRequest(k: k, seed: seed, tiles: tiles, mode: mode, waveform: wave, exportBench: bench, style: style))
+                                    GEMMRequest(k: k, seed: seed, tiles: tiles, bubblePercent: bubbles, mode: mode, waveform: wave, exportBench: bench, style: style))
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

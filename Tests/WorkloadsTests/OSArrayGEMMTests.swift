@@ -39,6 +39,18 @@ struct OSArrayGEMMTests {
         #expect(report.doneCycles == (0..<3).map { $0 * step + k + r + c - 1 })
     }
 
+    /// The PE contract (issue 15): an invalid beat (a bubble) changes nothing but the hop
+    /// registers — bubbles inside and between tiles leave every result bit-exact, and only move
+    /// `tile_done` by as many cycles as the model says.
+    @Test func bubblesChangeNothing() throws {
+        let g = try OSArrayGEMM(config: OSArrayConfig(rows: 4, cols: 3), k: 9, seed: 21, tiles: 3, bubblePercent: 40)
+        #expect(g.bubbles.joined().reduce(0, +) > 0)
+        let r = try g.run()
+        #expect(r.match, "\(r.mismatch ?? "")")
+        let plain = try OSArrayGEMM(config: OSArrayConfig(rows: 4, cols: 3), k: 9, seed: 21, tiles: 3).run()
+        #expect(r.doneCycles[0] == plain.doneCycles[0] + g.bubbles[0].reduce(0, +))
+    }
+
     @Test func otherWidths() throws {
         let g = try OSArrayGEMM(config: OSArrayConfig(rows: 3, cols: 2, dataWidth: 16, accWidth: 40), k: 9, seed: 4)
         #expect(try g.run().match)

@@ -58,6 +58,19 @@ struct SATGEMMTests {
         #expect(r.doneCycles == (0..<3).map { $0 * step + k / 8 + side })
     }
 
+    /// Bubbles inside and between tiles (a stalled feeder) change nothing but timing, with and
+    /// without PE pipeline registers.
+    @Test(arguments: [PEPipeline.none, .full])
+    func bubblesChangeNothing(_ p: PEPipeline) throws {
+        for sparse in [true, false] {
+            let g = try SATGEMM(config: SATConfig(rows: 5, cols: 2, n: 2, m: 4, pipeline: p), k: 32, sparse: sparse, seed: 8,
+                                tiles: 3, bubblePercent: 35)
+            let r = try g.run()
+            #expect(r.match, "sparse=\(sparse): \(r.mismatch ?? "")")
+            #expect(r.cycles == g.groups + g.bubbles[0].reduce(0, +) + 5 + p.latency)
+        }
+    }
+
     /// Issue 15's false cycle mismatch: the last group's products cancel, so the watched output
     /// did not change and a data-watching count came out one short. `tile_done` counts right.
     @Test func cancellingLastGroupCountsRight() throws {

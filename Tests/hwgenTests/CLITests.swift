@@ -63,7 +63,7 @@ import Testing
         ["sim", "gemm", "--design", "nope"], ["sim", "gemm", "--nm", "2:8", "--k", "12"],
         ["emit", "--style", "fast"], ["sim", "gemm", "--style", "verilator"],
         ["emit", "--design", "osarray", "--nm", "9:4"], ["emit", "--design", "osarray", "--pipeline", "full"],
-        ["emit", "--pipeline", "fast"], ["sim", "gemm", "--tiles", "0"], ["sim", "gemm", "--design", "osarray", "--mode", "dense"],
+        ["emit", "--pipeline", "fast"], ["sim", "gemm", "--tiles", "0"], ["sim", "gemm", "--bubbles", "95"], ["sim", "gemm", "--design", "osarray", "--mode", "dense"],
     ])
     func badInputIsOneLineAndNonZero(_ args: [String]) throws {
         let r = try Self.run(args)
