@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Bit layouts shared by the hardware, the golden model and the compiler (a leaf).
@@ -61,7 +62,10 @@ let package = Package(
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "CosimTests", dependencies: ["Flow", "Cosim", "HWCore", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Flow", "Workloads", "Cosim", "SparseAccel", "SparseModel", "Formats", "TestSupport"]),
-        .testTarget(name: "hwgenTests", dependencies: ["hwgen", "SparseAccel", "HWCore", "Designs"]),
+        .testTarget(name: "hwgenTests", dependencies: [
+            "hwgen", "SparseAccel", "HWCore", "Designs", "TestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "DesignsTests", dependencies: ["Designs", "SparseAccel", "HWCore", "Flow"]),
     ]
 )
