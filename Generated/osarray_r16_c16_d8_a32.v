@@ -4,48 +4,42 @@
 // One file holds every module, so Verilator's one-module-per-file style rule is off.
 /* verilator lint_off DECLFILENAME */
 
-// Dense output-stationary PE: acc += in_a * in_b on valid beats, result on the last; operands pass east/south through one register.
-// Defined at SparseAccel/OSArrayPE.swift:37
+// Dense output-stationary PE: acc += in_a * in_b, the finished tile to result after a last beat; operands pass east/south through one register.
+// Defined at SparseAccel/OSArrayPE.swift:35
 module osarray_pe_d8_a32 (
   input  wire clk,
   input  wire rst,
   input  wire [7:0] in_a,
   input  wire [7:0] in_b,
-  input  wire in_valid,
   input  wire in_last,
   output wire [7:0] out_a,
   output wire [7:0] out_b,
-  output wire out_valid,
   output wire out_last,
   output wire [31:0] result
 );
   reg  [7:0] a_q;  // SparseAccel/OSArrayPE.swift:40
   reg  [7:0] b_q;  // SparseAccel/OSArrayPE.swift:41
-  reg  valid_q;  // SparseAccel/OSArrayPE.swift:42
   reg  last_q;  // SparseAccel/OSArrayPE.swift:43
-  wire [15:0] prod;  // SparseAccel/OSArrayPE.swift:44
-  reg  first_q;  // SparseAccel/OSArrayPE.swift:45
-  reg  [31:0] acc_q;  // SparseAccel/OSArrayPE.swift:45
-  reg  [31:0] result_q;  // SparseAccel/OSArrayPE.swift:45
+  wire [15:0] prod;  // SparseAccel/OSArrayPE.swift:45
+  reg  [31:0] acc_q;  // SparseAccel/OSArrayPE.swift:46
+  reg  [31:0] result_q;  // SparseAccel/OSArrayPE.swift:46
   assign out_a = a_q;  // SparseAccel/OSArrayPE.swift:40
   assign out_b = b_q;  // SparseAccel/OSArrayPE.swift:41
-  assign out_valid = valid_q;  // SparseAccel/OSArrayPE.swift:42
-  assign out_last = last_q;  // SparseAccel/OSArrayPE.swift:43
+  assign out_last = last_q;  // SparseAccel/OSArrayPE.swift:44
   assign result = result_q;  // SparseAccel/OSArrayPE.swift:46
-  assign prod = {{8{in_a[7]}}, in_a} * {{8{in_b[7]}}, in_b};  // SparseAccel/OSArrayPE.swift:44
+  assign prod = {{8{in_a[7]}}, in_a} * {{8{in_b[7]}}, in_b};  // SparseAccel/OSArrayPE.swift:45
+  wire [31:0] acc_q_t0 = {{16{prod[15]}}, prod};  // SparseAccel/OSArrayPE.swift:46
   always @(posedge clk) begin
-    a_q <= in_a;  // SparseAccel/OSArrayPE.swift:40
-    b_q <= in_b;  // SparseAccel/OSArrayPE.swift:41
-    valid_q <= rst ? 1'b0 : in_valid;  // SparseAccel/OSArrayPE.swift:42
-    last_q <= in_last;  // SparseAccel/OSArrayPE.swift:43
-    result_q <= first_q ? acc_q : result_q;  // SparseAccel/OSArrayPE.swift:45
-    acc_q <= in_valid ? ((first_q ? 32'd0 : acc_q) + {{16{prod[15]}}, prod}) : acc_q;  // SparseAccel/OSArrayPE.swift:45
-    first_q <= rst ? 1'b1 : (in_valid ? in_last : first_q);  // SparseAccel/OSArrayPE.swift:45
+    a_q <= rst ? 8'd0 : in_a;  // SparseAccel/OSArrayPE.swift:40
+    b_q <= rst ? 8'd0 : in_b;  // SparseAccel/OSArrayPE.swift:41
+    if (last_q) result_q <= acc_q;  // SparseAccel/OSArrayPE.swift:46
+    acc_q <= rst ? 32'd0 : (last_q ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/OSArrayPE.swift:46
+    last_q <= rst ? 1'b0 : in_last;  // SparseAccel/OSArrayPE.swift:43
   end
 endmodule
 
 // Dense output-stationary systolic array, 16x16 PEs, SInt(8) operands, SInt(32) accumulators.
-// Defined at SparseAccel/OSArray.swift:43
+// Defined at SparseAccel/OSArray.swift:44
 module osarray_r16_c16_d8_a32 (
   input  wire clk,
   input  wire rst,
@@ -57,4668 +51,3962 @@ module osarray_r16_c16_d8_a32 (
   output wire [511:0] rd_data,  // 16 x SInt(32), element 0 in the low bits
   output wire tile_done
 );
-  wire [31:0] rd_data_0;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_1;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_2;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_3;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_4;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_5;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_6;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_7;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_8;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_9;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_10;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_11;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_12;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_13;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_14;  // SparseAccel/OSArray.swift:35
-  wire [31:0] rd_data_15;  // SparseAccel/OSArray.swift:35
-  wire [7:0] pe_0_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_0_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_0_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_0_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_0_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_1_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_1_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_1_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_1_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_2_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_2_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_2_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_2_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_3_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_3_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_3_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_3_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_4_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_4_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_4_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_4_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_5_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_5_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_5_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_5_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_6_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_6_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_6_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_6_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_7_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_7_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_7_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_7_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_8_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_8_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_8_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_8_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_9_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_9_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_9_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_9_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_10_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_10_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_10_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_10_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_11_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_11_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_11_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_11_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_12_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_12_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_12_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_12_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_13_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_13_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_13_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_13_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_14_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_14_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_14_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_14_15_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_0_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_0_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_0_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_0_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_0_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_1_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_1_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_1_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_1_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_1_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_2_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_2_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_2_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_2_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_2_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_3_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_3_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_3_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_3_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_3_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_4_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_4_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_4_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_4_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_4_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_5_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_5_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_5_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_5_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_5_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_6_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_6_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_6_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_6_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_6_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_7_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_7_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_7_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_7_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_7_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_8_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_8_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_8_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_8_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_8_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_9_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_9_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_9_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_9_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_9_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_10_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_10_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_10_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_10_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_10_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_11_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_11_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_11_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_11_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_11_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_12_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_12_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_12_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_12_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_12_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_13_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_13_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_13_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_13_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_13_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_14_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_14_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_14_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_14_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_14_result;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_15_out_a;  // SparseAccel/OSArray.swift:46
-  wire [7:0] pe_15_15_out_b;  // SparseAccel/OSArray.swift:46
-  wire pe_15_15_out_valid;  // SparseAccel/OSArray.swift:46
-  wire pe_15_15_out_last;  // SparseAccel/OSArray.swift:46
-  wire [31:0] pe_15_15_result;  // SparseAccel/OSArray.swift:46
-  reg  [31:0] rd_data_q_0;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_1;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_2;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_3;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_4;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_5;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_6;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_7;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_8;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_9;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_10;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_11;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_12;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_13;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_14;  // SparseAccel/OSArray.swift:51
-  reg  [31:0] rd_data_q_15;  // SparseAccel/OSArray.swift:51
-  wire done_pulse;  // SparseAccel/OSArray.swift:54
-  reg  done_d_0;  // SparseAccel/OSArray.swift:54
-  assign rd_data = {rd_data_15, rd_data_14, rd_data_13, rd_data_12, rd_data_11, rd_data_10, rd_data_9, rd_data_8, rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/OSArray.swift:35
-  assign rd_data_0 = rd_data_q_0;  // SparseAccel/OSArray.swift:51
-  assign rd_data_1 = rd_data_q_1;  // SparseAccel/OSArray.swift:51
-  assign rd_data_2 = rd_data_q_2;  // SparseAccel/OSArray.swift:51
-  assign rd_data_3 = rd_data_q_3;  // SparseAccel/OSArray.swift:51
-  assign rd_data_4 = rd_data_q_4;  // SparseAccel/OSArray.swift:51
-  assign rd_data_5 = rd_data_q_5;  // SparseAccel/OSArray.swift:51
-  assign rd_data_6 = rd_data_q_6;  // SparseAccel/OSArray.swift:51
-  assign rd_data_7 = rd_data_q_7;  // SparseAccel/OSArray.swift:51
-  assign rd_data_8 = rd_data_q_8;  // SparseAccel/OSArray.swift:51
-  assign rd_data_9 = rd_data_q_9;  // SparseAccel/OSArray.swift:51
-  assign rd_data_10 = rd_data_q_10;  // SparseAccel/OSArray.swift:51
-  assign rd_data_11 = rd_data_q_11;  // SparseAccel/OSArray.swift:51
-  assign rd_data_12 = rd_data_q_12;  // SparseAccel/OSArray.swift:51
-  assign rd_data_13 = rd_data_q_13;  // SparseAccel/OSArray.swift:51
-  assign rd_data_14 = rd_data_q_14;  // SparseAccel/OSArray.swift:51
-  assign rd_data_15 = rd_data_q_15;  // SparseAccel/OSArray.swift:51
-  assign tile_done = done_d_0;  // SparseAccel/OSArray.swift:54
-  assign done_pulse = pe_15_15_out_valid & pe_15_15_out_last;  // SparseAccel/OSArray.swift:54
-  osarray_pe_d8_a32 pe_0_0 (  // SparseAccel/OSArray.swift:46
+  wire [31:0] rd_data_0;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_1;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_2;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_3;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_4;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_5;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_6;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_7;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_8;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_9;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_10;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_11;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_12;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_13;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_14;  // SparseAccel/OSArray.swift:36
+  wire [31:0] rd_data_15;  // SparseAccel/OSArray.swift:36
+  wire [7:0] pe_0_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_0_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_0_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_0_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_1_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_1_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_1_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_2_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_2_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_2_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_3_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_3_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_3_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_4_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_4_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_4_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_5_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_5_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_5_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_6_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_6_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_6_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_7_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_7_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_7_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_8_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_8_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_8_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_9_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_9_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_9_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_10_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_10_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_10_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_11_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_11_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_11_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_12_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_12_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_12_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_13_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_13_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_13_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_14_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_14_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_14_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_0_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_0_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_0_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_0_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_1_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_1_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_1_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_1_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_2_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_2_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_2_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_2_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_3_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_3_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_3_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_3_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_4_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_4_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_4_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_4_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_5_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_5_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_5_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_5_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_6_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_6_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_6_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_6_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_7_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_7_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_7_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_7_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_8_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_8_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_8_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_8_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_9_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_9_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_9_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_9_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_10_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_10_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_10_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_10_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_11_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_11_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_11_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_11_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_12_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_12_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_12_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_12_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_13_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_13_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_13_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_13_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_14_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_14_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_14_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_14_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_15_out_a;  // SparseAccel/OSArray.swift:47
+  wire [7:0] pe_15_15_out_b;  // SparseAccel/OSArray.swift:47
+  wire pe_15_15_out_last;  // SparseAccel/OSArray.swift:47
+  wire [31:0] pe_15_15_result;  // SparseAccel/OSArray.swift:47
+  wire [7:0] row_in_0;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_1;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_2;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_3;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_4;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_5;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_6;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_7;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_8;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_9;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_10;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_11;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_12;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_13;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_14;  // SparseAccel/OSArray.swift:49
+  wire [7:0] row_in_15;  // SparseAccel/OSArray.swift:49
+  wire last_in_0;  // SparseAccel/OSArray.swift:50
+  wire last_in_1;  // SparseAccel/OSArray.swift:50
+  wire last_in_2;  // SparseAccel/OSArray.swift:50
+  wire last_in_3;  // SparseAccel/OSArray.swift:50
+  wire last_in_4;  // SparseAccel/OSArray.swift:50
+  wire last_in_5;  // SparseAccel/OSArray.swift:50
+  wire last_in_6;  // SparseAccel/OSArray.swift:50
+  wire last_in_7;  // SparseAccel/OSArray.swift:50
+  wire last_in_8;  // SparseAccel/OSArray.swift:50
+  wire last_in_9;  // SparseAccel/OSArray.swift:50
+  wire last_in_10;  // SparseAccel/OSArray.swift:50
+  wire last_in_11;  // SparseAccel/OSArray.swift:50
+  wire last_in_12;  // SparseAccel/OSArray.swift:50
+  wire last_in_13;  // SparseAccel/OSArray.swift:50
+  wire last_in_14;  // SparseAccel/OSArray.swift:50
+  wire last_in_15;  // SparseAccel/OSArray.swift:50
+  reg  [31:0] rd_data_q_0;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_1;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_2;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_3;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_4;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_5;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_6;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_7;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_8;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_9;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_10;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_11;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_12;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_13;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_14;  // SparseAccel/OSArray.swift:54
+  reg  [31:0] rd_data_q_15;  // SparseAccel/OSArray.swift:54
+  reg  done_d_0;  // SparseAccel/OSArray.swift:57
+  assign rd_data = {rd_data_15, rd_data_14, rd_data_13, rd_data_12, rd_data_11, rd_data_10, rd_data_9, rd_data_8, rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/OSArray.swift:36
+  assign rd_data_0 = rd_data_q_0;  // SparseAccel/OSArray.swift:54
+  assign rd_data_1 = rd_data_q_1;  // SparseAccel/OSArray.swift:54
+  assign rd_data_2 = rd_data_q_2;  // SparseAccel/OSArray.swift:54
+  assign rd_data_3 = rd_data_q_3;  // SparseAccel/OSArray.swift:54
+  assign rd_data_4 = rd_data_q_4;  // SparseAccel/OSArray.swift:54
+  assign rd_data_5 = rd_data_q_5;  // SparseAccel/OSArray.swift:54
+  assign rd_data_6 = rd_data_q_6;  // SparseAccel/OSArray.swift:54
+  assign rd_data_7 = rd_data_q_7;  // SparseAccel/OSArray.swift:54
+  assign rd_data_8 = rd_data_q_8;  // SparseAccel/OSArray.swift:54
+  assign rd_data_9 = rd_data_q_9;  // SparseAccel/OSArray.swift:54
+  assign rd_data_10 = rd_data_q_10;  // SparseAccel/OSArray.swift:54
+  assign rd_data_11 = rd_data_q_11;  // SparseAccel/OSArray.swift:54
+  assign rd_data_12 = rd_data_q_12;  // SparseAccel/OSArray.swift:54
+  assign rd_data_13 = rd_data_q_13;  // SparseAccel/OSArray.swift:54
+  assign rd_data_14 = rd_data_q_14;  // SparseAccel/OSArray.swift:54
+  assign rd_data_15 = rd_data_q_15;  // SparseAccel/OSArray.swift:54
+  assign tile_done = done_d_0;  // SparseAccel/OSArray.swift:57
+  assign row_in_0 = in_valid[0] ? in_row[7:0] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_1 = in_valid[1] ? in_row[15:8] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_2 = in_valid[2] ? in_row[23:16] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_3 = in_valid[3] ? in_row[31:24] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_4 = in_valid[4] ? in_row[39:32] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_5 = in_valid[5] ? in_row[47:40] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_6 = in_valid[6] ? in_row[55:48] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_7 = in_valid[7] ? in_row[63:56] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_8 = in_valid[8] ? in_row[71:64] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_9 = in_valid[9] ? in_row[79:72] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_10 = in_valid[10] ? in_row[87:80] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_11 = in_valid[11] ? in_row[95:88] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_12 = in_valid[12] ? in_row[103:96] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_13 = in_valid[13] ? in_row[111:104] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_14 = in_valid[14] ? in_row[119:112] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign row_in_15 = in_valid[15] ? in_row[127:120] : 8'd0;  // SparseAccel/OSArray.swift:49
+  assign last_in_0 = in_valid[0] & in_last[0];  // SparseAccel/OSArray.swift:50
+  assign last_in_1 = in_valid[1] & in_last[1];  // SparseAccel/OSArray.swift:50
+  assign last_in_2 = in_valid[2] & in_last[2];  // SparseAccel/OSArray.swift:50
+  assign last_in_3 = in_valid[3] & in_last[3];  // SparseAccel/OSArray.swift:50
+  assign last_in_4 = in_valid[4] & in_last[4];  // SparseAccel/OSArray.swift:50
+  assign last_in_5 = in_valid[5] & in_last[5];  // SparseAccel/OSArray.swift:50
+  assign last_in_6 = in_valid[6] & in_last[6];  // SparseAccel/OSArray.swift:50
+  assign last_in_7 = in_valid[7] & in_last[7];  // SparseAccel/OSArray.swift:50
+  assign last_in_8 = in_valid[8] & in_last[8];  // SparseAccel/OSArray.swift:50
+  assign last_in_9 = in_valid[9] & in_last[9];  // SparseAccel/OSArray.swift:50
+  assign last_in_10 = in_valid[10] & in_last[10];  // SparseAccel/OSArray.swift:50
+  assign last_in_11 = in_valid[11] & in_last[11];  // SparseAccel/OSArray.swift:50
+  assign last_in_12 = in_valid[12] & in_last[12];  // SparseAccel/OSArray.swift:50
+  assign last_in_13 = in_valid[13] & in_last[13];  // SparseAccel/OSArray.swift:50
+  assign last_in_14 = in_valid[14] & in_last[14];  // SparseAccel/OSArray.swift:50
+  assign last_in_15 = in_valid[15] & in_last[15];  // SparseAccel/OSArray.swift:50
+  osarray_pe_d8_a32 pe_0_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[7:0]),
+    .in_a(row_in_0),
     .in_b(in_col[7:0]),
-    .in_valid(in_valid[0]),
-    .in_last(in_last[0]),
+    .in_last(last_in_0),
     .out_a(pe_0_0_out_a),
     .out_b(pe_0_0_out_b),
-    .out_valid(pe_0_0_out_valid),
     .out_last(pe_0_0_out_last),
     .result(pe_0_0_result)
   );
-  osarray_pe_d8_a32 pe_0_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_0_out_a),
     .in_b(in_col[15:8]),
-    .in_valid(pe_0_0_out_valid),
     .in_last(pe_0_0_out_last),
     .out_a(pe_0_1_out_a),
     .out_b(pe_0_1_out_b),
-    .out_valid(pe_0_1_out_valid),
     .out_last(pe_0_1_out_last),
     .result(pe_0_1_result)
   );
-  osarray_pe_d8_a32 pe_0_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_1_out_a),
     .in_b(in_col[23:16]),
-    .in_valid(pe_0_1_out_valid),
     .in_last(pe_0_1_out_last),
     .out_a(pe_0_2_out_a),
     .out_b(pe_0_2_out_b),
-    .out_valid(pe_0_2_out_valid),
     .out_last(pe_0_2_out_last),
     .result(pe_0_2_result)
   );
-  osarray_pe_d8_a32 pe_0_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_2_out_a),
     .in_b(in_col[31:24]),
-    .in_valid(pe_0_2_out_valid),
     .in_last(pe_0_2_out_last),
     .out_a(pe_0_3_out_a),
     .out_b(pe_0_3_out_b),
-    .out_valid(pe_0_3_out_valid),
     .out_last(pe_0_3_out_last),
     .result(pe_0_3_result)
   );
-  osarray_pe_d8_a32 pe_0_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_3_out_a),
     .in_b(in_col[39:32]),
-    .in_valid(pe_0_3_out_valid),
     .in_last(pe_0_3_out_last),
     .out_a(pe_0_4_out_a),
     .out_b(pe_0_4_out_b),
-    .out_valid(pe_0_4_out_valid),
     .out_last(pe_0_4_out_last),
     .result(pe_0_4_result)
   );
-  osarray_pe_d8_a32 pe_0_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_4_out_a),
     .in_b(in_col[47:40]),
-    .in_valid(pe_0_4_out_valid),
     .in_last(pe_0_4_out_last),
     .out_a(pe_0_5_out_a),
     .out_b(pe_0_5_out_b),
-    .out_valid(pe_0_5_out_valid),
     .out_last(pe_0_5_out_last),
     .result(pe_0_5_result)
   );
-  osarray_pe_d8_a32 pe_0_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_5_out_a),
     .in_b(in_col[55:48]),
-    .in_valid(pe_0_5_out_valid),
     .in_last(pe_0_5_out_last),
     .out_a(pe_0_6_out_a),
     .out_b(pe_0_6_out_b),
-    .out_valid(pe_0_6_out_valid),
     .out_last(pe_0_6_out_last),
     .result(pe_0_6_result)
   );
-  osarray_pe_d8_a32 pe_0_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_6_out_a),
     .in_b(in_col[63:56]),
-    .in_valid(pe_0_6_out_valid),
     .in_last(pe_0_6_out_last),
     .out_a(pe_0_7_out_a),
     .out_b(pe_0_7_out_b),
-    .out_valid(pe_0_7_out_valid),
     .out_last(pe_0_7_out_last),
     .result(pe_0_7_result)
   );
-  osarray_pe_d8_a32 pe_0_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_7_out_a),
     .in_b(in_col[71:64]),
-    .in_valid(pe_0_7_out_valid),
     .in_last(pe_0_7_out_last),
     .out_a(pe_0_8_out_a),
     .out_b(pe_0_8_out_b),
-    .out_valid(pe_0_8_out_valid),
     .out_last(pe_0_8_out_last),
     .result(pe_0_8_result)
   );
-  osarray_pe_d8_a32 pe_0_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_8_out_a),
     .in_b(in_col[79:72]),
-    .in_valid(pe_0_8_out_valid),
     .in_last(pe_0_8_out_last),
     .out_a(pe_0_9_out_a),
     .out_b(pe_0_9_out_b),
-    .out_valid(pe_0_9_out_valid),
     .out_last(pe_0_9_out_last),
     .result(pe_0_9_result)
   );
-  osarray_pe_d8_a32 pe_0_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_9_out_a),
     .in_b(in_col[87:80]),
-    .in_valid(pe_0_9_out_valid),
     .in_last(pe_0_9_out_last),
     .out_a(pe_0_10_out_a),
     .out_b(pe_0_10_out_b),
-    .out_valid(pe_0_10_out_valid),
     .out_last(pe_0_10_out_last),
     .result(pe_0_10_result)
   );
-  osarray_pe_d8_a32 pe_0_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_10_out_a),
     .in_b(in_col[95:88]),
-    .in_valid(pe_0_10_out_valid),
     .in_last(pe_0_10_out_last),
     .out_a(pe_0_11_out_a),
     .out_b(pe_0_11_out_b),
-    .out_valid(pe_0_11_out_valid),
     .out_last(pe_0_11_out_last),
     .result(pe_0_11_result)
   );
-  osarray_pe_d8_a32 pe_0_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_11_out_a),
     .in_b(in_col[103:96]),
-    .in_valid(pe_0_11_out_valid),
     .in_last(pe_0_11_out_last),
     .out_a(pe_0_12_out_a),
     .out_b(pe_0_12_out_b),
-    .out_valid(pe_0_12_out_valid),
     .out_last(pe_0_12_out_last),
     .result(pe_0_12_result)
   );
-  osarray_pe_d8_a32 pe_0_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_12_out_a),
     .in_b(in_col[111:104]),
-    .in_valid(pe_0_12_out_valid),
     .in_last(pe_0_12_out_last),
     .out_a(pe_0_13_out_a),
     .out_b(pe_0_13_out_b),
-    .out_valid(pe_0_13_out_valid),
     .out_last(pe_0_13_out_last),
     .result(pe_0_13_result)
   );
-  osarray_pe_d8_a32 pe_0_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_13_out_a),
     .in_b(in_col[119:112]),
-    .in_valid(pe_0_13_out_valid),
     .in_last(pe_0_13_out_last),
     .out_a(pe_0_14_out_a),
     .out_b(pe_0_14_out_b),
-    .out_valid(pe_0_14_out_valid),
     .out_last(pe_0_14_out_last),
     .result(pe_0_14_result)
   );
-  osarray_pe_d8_a32 pe_0_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_0_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_0_14_out_a),
     .in_b(in_col[127:120]),
-    .in_valid(pe_0_14_out_valid),
     .in_last(pe_0_14_out_last),
     .out_a(pe_0_15_out_a),
     .out_b(pe_0_15_out_b),
-    .out_valid(pe_0_15_out_valid),
     .out_last(pe_0_15_out_last),
     .result(pe_0_15_result)
   );
-  osarray_pe_d8_a32 pe_1_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[15:8]),
+    .in_a(row_in_1),
     .in_b(pe_0_0_out_b),
-    .in_valid(in_valid[1]),
-    .in_last(in_last[1]),
+    .in_last(last_in_1),
     .out_a(pe_1_0_out_a),
     .out_b(pe_1_0_out_b),
-    .out_valid(pe_1_0_out_valid),
     .out_last(pe_1_0_out_last),
     .result(pe_1_0_result)
   );
-  osarray_pe_d8_a32 pe_1_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_0_out_a),
     .in_b(pe_0_1_out_b),
-    .in_valid(pe_1_0_out_valid),
     .in_last(pe_1_0_out_last),
     .out_a(pe_1_1_out_a),
     .out_b(pe_1_1_out_b),
-    .out_valid(pe_1_1_out_valid),
     .out_last(pe_1_1_out_last),
     .result(pe_1_1_result)
   );
-  osarray_pe_d8_a32 pe_1_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_1_out_a),
     .in_b(pe_0_2_out_b),
-    .in_valid(pe_1_1_out_valid),
     .in_last(pe_1_1_out_last),
     .out_a(pe_1_2_out_a),
     .out_b(pe_1_2_out_b),
-    .out_valid(pe_1_2_out_valid),
     .out_last(pe_1_2_out_last),
     .result(pe_1_2_result)
   );
-  osarray_pe_d8_a32 pe_1_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_2_out_a),
     .in_b(pe_0_3_out_b),
-    .in_valid(pe_1_2_out_valid),
     .in_last(pe_1_2_out_last),
     .out_a(pe_1_3_out_a),
     .out_b(pe_1_3_out_b),
-    .out_valid(pe_1_3_out_valid),
     .out_last(pe_1_3_out_last),
     .result(pe_1_3_result)
   );
-  osarray_pe_d8_a32 pe_1_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_3_out_a),
     .in_b(pe_0_4_out_b),
-    .in_valid(pe_1_3_out_valid),
     .in_last(pe_1_3_out_last),
     .out_a(pe_1_4_out_a),
     .out_b(pe_1_4_out_b),
-    .out_valid(pe_1_4_out_valid),
     .out_last(pe_1_4_out_last),
     .result(pe_1_4_result)
   );
-  osarray_pe_d8_a32 pe_1_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_4_out_a),
     .in_b(pe_0_5_out_b),
-    .in_valid(pe_1_4_out_valid),
     .in_last(pe_1_4_out_last),
     .out_a(pe_1_5_out_a),
     .out_b(pe_1_5_out_b),
-    .out_valid(pe_1_5_out_valid),
     .out_last(pe_1_5_out_last),
     .result(pe_1_5_result)
   );
-  osarray_pe_d8_a32 pe_1_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_5_out_a),
     .in_b(pe_0_6_out_b),
-    .in_valid(pe_1_5_out_valid),
     .in_last(pe_1_5_out_last),
     .out_a(pe_1_6_out_a),
     .out_b(pe_1_6_out_b),
-    .out_valid(pe_1_6_out_valid),
     .out_last(pe_1_6_out_last),
     .result(pe_1_6_result)
   );
-  osarray_pe_d8_a32 pe_1_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_6_out_a),
     .in_b(pe_0_7_out_b),
-    .in_valid(pe_1_6_out_valid),
     .in_last(pe_1_6_out_last),
     .out_a(pe_1_7_out_a),
     .out_b(pe_1_7_out_b),
-    .out_valid(pe_1_7_out_valid),
     .out_last(pe_1_7_out_last),
     .result(pe_1_7_result)
   );
-  osarray_pe_d8_a32 pe_1_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_7_out_a),
     .in_b(pe_0_8_out_b),
-    .in_valid(pe_1_7_out_valid),
     .in_last(pe_1_7_out_last),
     .out_a(pe_1_8_out_a),
     .out_b(pe_1_8_out_b),
-    .out_valid(pe_1_8_out_valid),
     .out_last(pe_1_8_out_last),
     .result(pe_1_8_result)
   );
-  osarray_pe_d8_a32 pe_1_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_8_out_a),
     .in_b(pe_0_9_out_b),
-    .in_valid(pe_1_8_out_valid),
     .in_last(pe_1_8_out_last),
     .out_a(pe_1_9_out_a),
     .out_b(pe_1_9_out_b),
-    .out_valid(pe_1_9_out_valid),
     .out_last(pe_1_9_out_last),
     .result(pe_1_9_result)
   );
-  osarray_pe_d8_a32 pe_1_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_9_out_a),
     .in_b(pe_0_10_out_b),
-    .in_valid(pe_1_9_out_valid),
     .in_last(pe_1_9_out_last),
     .out_a(pe_1_10_out_a),
     .out_b(pe_1_10_out_b),
-    .out_valid(pe_1_10_out_valid),
     .out_last(pe_1_10_out_last),
     .result(pe_1_10_result)
   );
-  osarray_pe_d8_a32 pe_1_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_10_out_a),
     .in_b(pe_0_11_out_b),
-    .in_valid(pe_1_10_out_valid),
     .in_last(pe_1_10_out_last),
     .out_a(pe_1_11_out_a),
     .out_b(pe_1_11_out_b),
-    .out_valid(pe_1_11_out_valid),
     .out_last(pe_1_11_out_last),
     .result(pe_1_11_result)
   );
-  osarray_pe_d8_a32 pe_1_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_11_out_a),
     .in_b(pe_0_12_out_b),
-    .in_valid(pe_1_11_out_valid),
     .in_last(pe_1_11_out_last),
     .out_a(pe_1_12_out_a),
     .out_b(pe_1_12_out_b),
-    .out_valid(pe_1_12_out_valid),
     .out_last(pe_1_12_out_last),
     .result(pe_1_12_result)
   );
-  osarray_pe_d8_a32 pe_1_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_12_out_a),
     .in_b(pe_0_13_out_b),
-    .in_valid(pe_1_12_out_valid),
     .in_last(pe_1_12_out_last),
     .out_a(pe_1_13_out_a),
     .out_b(pe_1_13_out_b),
-    .out_valid(pe_1_13_out_valid),
     .out_last(pe_1_13_out_last),
     .result(pe_1_13_result)
   );
-  osarray_pe_d8_a32 pe_1_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_13_out_a),
     .in_b(pe_0_14_out_b),
-    .in_valid(pe_1_13_out_valid),
     .in_last(pe_1_13_out_last),
     .out_a(pe_1_14_out_a),
     .out_b(pe_1_14_out_b),
-    .out_valid(pe_1_14_out_valid),
     .out_last(pe_1_14_out_last),
     .result(pe_1_14_result)
   );
-  osarray_pe_d8_a32 pe_1_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_1_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_1_14_out_a),
     .in_b(pe_0_15_out_b),
-    .in_valid(pe_1_14_out_valid),
     .in_last(pe_1_14_out_last),
     .out_a(pe_1_15_out_a),
     .out_b(pe_1_15_out_b),
-    .out_valid(pe_1_15_out_valid),
     .out_last(pe_1_15_out_last),
     .result(pe_1_15_result)
   );
-  osarray_pe_d8_a32 pe_2_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[23:16]),
+    .in_a(row_in_2),
     .in_b(pe_1_0_out_b),
-    .in_valid(in_valid[2]),
-    .in_last(in_last[2]),
+    .in_last(last_in_2),
     .out_a(pe_2_0_out_a),
     .out_b(pe_2_0_out_b),
-    .out_valid(pe_2_0_out_valid),
     .out_last(pe_2_0_out_last),
     .result(pe_2_0_result)
   );
-  osarray_pe_d8_a32 pe_2_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_0_out_a),
     .in_b(pe_1_1_out_b),
-    .in_valid(pe_2_0_out_valid),
     .in_last(pe_2_0_out_last),
     .out_a(pe_2_1_out_a),
     .out_b(pe_2_1_out_b),
-    .out_valid(pe_2_1_out_valid),
     .out_last(pe_2_1_out_last),
     .result(pe_2_1_result)
   );
-  osarray_pe_d8_a32 pe_2_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_1_out_a),
     .in_b(pe_1_2_out_b),
-    .in_valid(pe_2_1_out_valid),
     .in_last(pe_2_1_out_last),
     .out_a(pe_2_2_out_a),
     .out_b(pe_2_2_out_b),
-    .out_valid(pe_2_2_out_valid),
     .out_last(pe_2_2_out_last),
     .result(pe_2_2_result)
   );
-  osarray_pe_d8_a32 pe_2_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_2_out_a),
     .in_b(pe_1_3_out_b),
-    .in_valid(pe_2_2_out_valid),
     .in_last(pe_2_2_out_last),
     .out_a(pe_2_3_out_a),
     .out_b(pe_2_3_out_b),
-    .out_valid(pe_2_3_out_valid),
     .out_last(pe_2_3_out_last),
     .result(pe_2_3_result)
   );
-  osarray_pe_d8_a32 pe_2_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_3_out_a),
     .in_b(pe_1_4_out_b),
-    .in_valid(pe_2_3_out_valid),
     .in_last(pe_2_3_out_last),
     .out_a(pe_2_4_out_a),
     .out_b(pe_2_4_out_b),
-    .out_valid(pe_2_4_out_valid),
     .out_last(pe_2_4_out_last),
     .result(pe_2_4_result)
   );
-  osarray_pe_d8_a32 pe_2_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_4_out_a),
     .in_b(pe_1_5_out_b),
-    .in_valid(pe_2_4_out_valid),
     .in_last(pe_2_4_out_last),
     .out_a(pe_2_5_out_a),
     .out_b(pe_2_5_out_b),
-    .out_valid(pe_2_5_out_valid),
     .out_last(pe_2_5_out_last),
     .result(pe_2_5_result)
   );
-  osarray_pe_d8_a32 pe_2_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_5_out_a),
     .in_b(pe_1_6_out_b),
-    .in_valid(pe_2_5_out_valid),
     .in_last(pe_2_5_out_last),
     .out_a(pe_2_6_out_a),
     .out_b(pe_2_6_out_b),
-    .out_valid(pe_2_6_out_valid),
     .out_last(pe_2_6_out_last),
     .result(pe_2_6_result)
   );
-  osarray_pe_d8_a32 pe_2_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_6_out_a),
     .in_b(pe_1_7_out_b),
-    .in_valid(pe_2_6_out_valid),
     .in_last(pe_2_6_out_last),
     .out_a(pe_2_7_out_a),
     .out_b(pe_2_7_out_b),
-    .out_valid(pe_2_7_out_valid),
     .out_last(pe_2_7_out_last),
     .result(pe_2_7_result)
   );
-  osarray_pe_d8_a32 pe_2_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_7_out_a),
     .in_b(pe_1_8_out_b),
-    .in_valid(pe_2_7_out_valid),
     .in_last(pe_2_7_out_last),
     .out_a(pe_2_8_out_a),
     .out_b(pe_2_8_out_b),
-    .out_valid(pe_2_8_out_valid),
     .out_last(pe_2_8_out_last),
     .result(pe_2_8_result)
   );
-  osarray_pe_d8_a32 pe_2_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_8_out_a),
     .in_b(pe_1_9_out_b),
-    .in_valid(pe_2_8_out_valid),
     .in_last(pe_2_8_out_last),
     .out_a(pe_2_9_out_a),
     .out_b(pe_2_9_out_b),
-    .out_valid(pe_2_9_out_valid),
     .out_last(pe_2_9_out_last),
     .result(pe_2_9_result)
   );
-  osarray_pe_d8_a32 pe_2_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_9_out_a),
     .in_b(pe_1_10_out_b),
-    .in_valid(pe_2_9_out_valid),
     .in_last(pe_2_9_out_last),
     .out_a(pe_2_10_out_a),
     .out_b(pe_2_10_out_b),
-    .out_valid(pe_2_10_out_valid),
     .out_last(pe_2_10_out_last),
     .result(pe_2_10_result)
   );
-  osarray_pe_d8_a32 pe_2_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_10_out_a),
     .in_b(pe_1_11_out_b),
-    .in_valid(pe_2_10_out_valid),
     .in_last(pe_2_10_out_last),
     .out_a(pe_2_11_out_a),
     .out_b(pe_2_11_out_b),
-    .out_valid(pe_2_11_out_valid),
     .out_last(pe_2_11_out_last),
     .result(pe_2_11_result)
   );
-  osarray_pe_d8_a32 pe_2_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_11_out_a),
     .in_b(pe_1_12_out_b),
-    .in_valid(pe_2_11_out_valid),
     .in_last(pe_2_11_out_last),
     .out_a(pe_2_12_out_a),
     .out_b(pe_2_12_out_b),
-    .out_valid(pe_2_12_out_valid),
     .out_last(pe_2_12_out_last),
     .result(pe_2_12_result)
   );
-  osarray_pe_d8_a32 pe_2_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_12_out_a),
     .in_b(pe_1_13_out_b),
-    .in_valid(pe_2_12_out_valid),
     .in_last(pe_2_12_out_last),
     .out_a(pe_2_13_out_a),
     .out_b(pe_2_13_out_b),
-    .out_valid(pe_2_13_out_valid),
     .out_last(pe_2_13_out_last),
     .result(pe_2_13_result)
   );
-  osarray_pe_d8_a32 pe_2_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_13_out_a),
     .in_b(pe_1_14_out_b),
-    .in_valid(pe_2_13_out_valid),
     .in_last(pe_2_13_out_last),
     .out_a(pe_2_14_out_a),
     .out_b(pe_2_14_out_b),
-    .out_valid(pe_2_14_out_valid),
     .out_last(pe_2_14_out_last),
     .result(pe_2_14_result)
   );
-  osarray_pe_d8_a32 pe_2_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_2_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_2_14_out_a),
     .in_b(pe_1_15_out_b),
-    .in_valid(pe_2_14_out_valid),
     .in_last(pe_2_14_out_last),
     .out_a(pe_2_15_out_a),
     .out_b(pe_2_15_out_b),
-    .out_valid(pe_2_15_out_valid),
     .out_last(pe_2_15_out_last),
     .result(pe_2_15_result)
   );
-  osarray_pe_d8_a32 pe_3_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[31:24]),
+    .in_a(row_in_3),
     .in_b(pe_2_0_out_b),
-    .in_valid(in_valid[3]),
-    .in_last(in_last[3]),
+    .in_last(last_in_3),
     .out_a(pe_3_0_out_a),
     .out_b(pe_3_0_out_b),
-    .out_valid(pe_3_0_out_valid),
     .out_last(pe_3_0_out_last),
     .result(pe_3_0_result)
   );
-  osarray_pe_d8_a32 pe_3_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_0_out_a),
     .in_b(pe_2_1_out_b),
-    .in_valid(pe_3_0_out_valid),
     .in_last(pe_3_0_out_last),
     .out_a(pe_3_1_out_a),
     .out_b(pe_3_1_out_b),
-    .out_valid(pe_3_1_out_valid),
     .out_last(pe_3_1_out_last),
     .result(pe_3_1_result)
   );
-  osarray_pe_d8_a32 pe_3_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_1_out_a),
     .in_b(pe_2_2_out_b),
-    .in_valid(pe_3_1_out_valid),
     .in_last(pe_3_1_out_last),
     .out_a(pe_3_2_out_a),
     .out_b(pe_3_2_out_b),
-    .out_valid(pe_3_2_out_valid),
     .out_last(pe_3_2_out_last),
     .result(pe_3_2_result)
   );
-  osarray_pe_d8_a32 pe_3_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_2_out_a),
     .in_b(pe_2_3_out_b),
-    .in_valid(pe_3_2_out_valid),
     .in_last(pe_3_2_out_last),
     .out_a(pe_3_3_out_a),
     .out_b(pe_3_3_out_b),
-    .out_valid(pe_3_3_out_valid),
     .out_last(pe_3_3_out_last),
     .result(pe_3_3_result)
   );
-  osarray_pe_d8_a32 pe_3_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_3_out_a),
     .in_b(pe_2_4_out_b),
-    .in_valid(pe_3_3_out_valid),
     .in_last(pe_3_3_out_last),
     .out_a(pe_3_4_out_a),
     .out_b(pe_3_4_out_b),
-    .out_valid(pe_3_4_out_valid),
     .out_last(pe_3_4_out_last),
     .result(pe_3_4_result)
   );
-  osarray_pe_d8_a32 pe_3_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_4_out_a),
     .in_b(pe_2_5_out_b),
-    .in_valid(pe_3_4_out_valid),
     .in_last(pe_3_4_out_last),
     .out_a(pe_3_5_out_a),
     .out_b(pe_3_5_out_b),
-    .out_valid(pe_3_5_out_valid),
     .out_last(pe_3_5_out_last),
     .result(pe_3_5_result)
   );
-  osarray_pe_d8_a32 pe_3_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_5_out_a),
     .in_b(pe_2_6_out_b),
-    .in_valid(pe_3_5_out_valid),
     .in_last(pe_3_5_out_last),
     .out_a(pe_3_6_out_a),
     .out_b(pe_3_6_out_b),
-    .out_valid(pe_3_6_out_valid),
     .out_last(pe_3_6_out_last),
     .result(pe_3_6_result)
   );
-  osarray_pe_d8_a32 pe_3_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_6_out_a),
     .in_b(pe_2_7_out_b),
-    .in_valid(pe_3_6_out_valid),
     .in_last(pe_3_6_out_last),
     .out_a(pe_3_7_out_a),
     .out_b(pe_3_7_out_b),
-    .out_valid(pe_3_7_out_valid),
     .out_last(pe_3_7_out_last),
     .result(pe_3_7_result)
   );
-  osarray_pe_d8_a32 pe_3_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_7_out_a),
     .in_b(pe_2_8_out_b),
-    .in_valid(pe_3_7_out_valid),
     .in_last(pe_3_7_out_last),
     .out_a(pe_3_8_out_a),
     .out_b(pe_3_8_out_b),
-    .out_valid(pe_3_8_out_valid),
     .out_last(pe_3_8_out_last),
     .result(pe_3_8_result)
   );
-  osarray_pe_d8_a32 pe_3_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_8_out_a),
     .in_b(pe_2_9_out_b),
-    .in_valid(pe_3_8_out_valid),
     .in_last(pe_3_8_out_last),
     .out_a(pe_3_9_out_a),
     .out_b(pe_3_9_out_b),
-    .out_valid(pe_3_9_out_valid),
     .out_last(pe_3_9_out_last),
     .result(pe_3_9_result)
   );
-  osarray_pe_d8_a32 pe_3_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_9_out_a),
     .in_b(pe_2_10_out_b),
-    .in_valid(pe_3_9_out_valid),
     .in_last(pe_3_9_out_last),
     .out_a(pe_3_10_out_a),
     .out_b(pe_3_10_out_b),
-    .out_valid(pe_3_10_out_valid),
     .out_last(pe_3_10_out_last),
     .result(pe_3_10_result)
   );
-  osarray_pe_d8_a32 pe_3_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_10_out_a),
     .in_b(pe_2_11_out_b),
-    .in_valid(pe_3_10_out_valid),
     .in_last(pe_3_10_out_last),
     .out_a(pe_3_11_out_a),
     .out_b(pe_3_11_out_b),
-    .out_valid(pe_3_11_out_valid),
     .out_last(pe_3_11_out_last),
     .result(pe_3_11_result)
   );
-  osarray_pe_d8_a32 pe_3_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_11_out_a),
     .in_b(pe_2_12_out_b),
-    .in_valid(pe_3_11_out_valid),
     .in_last(pe_3_11_out_last),
     .out_a(pe_3_12_out_a),
     .out_b(pe_3_12_out_b),
-    .out_valid(pe_3_12_out_valid),
     .out_last(pe_3_12_out_last),
     .result(pe_3_12_result)
   );
-  osarray_pe_d8_a32 pe_3_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_12_out_a),
     .in_b(pe_2_13_out_b),
-    .in_valid(pe_3_12_out_valid),
     .in_last(pe_3_12_out_last),
     .out_a(pe_3_13_out_a),
     .out_b(pe_3_13_out_b),
-    .out_valid(pe_3_13_out_valid),
     .out_last(pe_3_13_out_last),
     .result(pe_3_13_result)
   );
-  osarray_pe_d8_a32 pe_3_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_13_out_a),
     .in_b(pe_2_14_out_b),
-    .in_valid(pe_3_13_out_valid),
     .in_last(pe_3_13_out_last),
     .out_a(pe_3_14_out_a),
     .out_b(pe_3_14_out_b),
-    .out_valid(pe_3_14_out_valid),
     .out_last(pe_3_14_out_last),
     .result(pe_3_14_result)
   );
-  osarray_pe_d8_a32 pe_3_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_3_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_3_14_out_a),
     .in_b(pe_2_15_out_b),
-    .in_valid(pe_3_14_out_valid),
     .in_last(pe_3_14_out_last),
     .out_a(pe_3_15_out_a),
     .out_b(pe_3_15_out_b),
-    .out_valid(pe_3_15_out_valid),
     .out_last(pe_3_15_out_last),
     .result(pe_3_15_result)
   );
-  osarray_pe_d8_a32 pe_4_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[39:32]),
+    .in_a(row_in_4),
     .in_b(pe_3_0_out_b),
-    .in_valid(in_valid[4]),
-    .in_last(in_last[4]),
+    .in_last(last_in_4),
     .out_a(pe_4_0_out_a),
     .out_b(pe_4_0_out_b),
-    .out_valid(pe_4_0_out_valid),
     .out_last(pe_4_0_out_last),
     .result(pe_4_0_result)
   );
-  osarray_pe_d8_a32 pe_4_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_0_out_a),
     .in_b(pe_3_1_out_b),
-    .in_valid(pe_4_0_out_valid),
     .in_last(pe_4_0_out_last),
     .out_a(pe_4_1_out_a),
     .out_b(pe_4_1_out_b),
-    .out_valid(pe_4_1_out_valid),
     .out_last(pe_4_1_out_last),
     .result(pe_4_1_result)
   );
-  osarray_pe_d8_a32 pe_4_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_1_out_a),
     .in_b(pe_3_2_out_b),
-    .in_valid(pe_4_1_out_valid),
     .in_last(pe_4_1_out_last),
     .out_a(pe_4_2_out_a),
     .out_b(pe_4_2_out_b),
-    .out_valid(pe_4_2_out_valid),
     .out_last(pe_4_2_out_last),
     .result(pe_4_2_result)
   );
-  osarray_pe_d8_a32 pe_4_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_2_out_a),
     .in_b(pe_3_3_out_b),
-    .in_valid(pe_4_2_out_valid),
     .in_last(pe_4_2_out_last),
     .out_a(pe_4_3_out_a),
     .out_b(pe_4_3_out_b),
-    .out_valid(pe_4_3_out_valid),
     .out_last(pe_4_3_out_last),
     .result(pe_4_3_result)
   );
-  osarray_pe_d8_a32 pe_4_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_3_out_a),
     .in_b(pe_3_4_out_b),
-    .in_valid(pe_4_3_out_valid),
     .in_last(pe_4_3_out_last),
     .out_a(pe_4_4_out_a),
     .out_b(pe_4_4_out_b),
-    .out_valid(pe_4_4_out_valid),
     .out_last(pe_4_4_out_last),
     .result(pe_4_4_result)
   );
-  osarray_pe_d8_a32 pe_4_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_4_out_a),
     .in_b(pe_3_5_out_b),
-    .in_valid(pe_4_4_out_valid),
     .in_last(pe_4_4_out_last),
     .out_a(pe_4_5_out_a),
     .out_b(pe_4_5_out_b),
-    .out_valid(pe_4_5_out_valid),
     .out_last(pe_4_5_out_last),
     .result(pe_4_5_result)
   );
-  osarray_pe_d8_a32 pe_4_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_5_out_a),
     .in_b(pe_3_6_out_b),
-    .in_valid(pe_4_5_out_valid),
     .in_last(pe_4_5_out_last),
     .out_a(pe_4_6_out_a),
     .out_b(pe_4_6_out_b),
-    .out_valid(pe_4_6_out_valid),
     .out_last(pe_4_6_out_last),
     .result(pe_4_6_result)
   );
-  osarray_pe_d8_a32 pe_4_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_6_out_a),
     .in_b(pe_3_7_out_b),
-    .in_valid(pe_4_6_out_valid),
     .in_last(pe_4_6_out_last),
     .out_a(pe_4_7_out_a),
     .out_b(pe_4_7_out_b),
-    .out_valid(pe_4_7_out_valid),
     .out_last(pe_4_7_out_last),
     .result(pe_4_7_result)
   );
-  osarray_pe_d8_a32 pe_4_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_7_out_a),
     .in_b(pe_3_8_out_b),
-    .in_valid(pe_4_7_out_valid),
     .in_last(pe_4_7_out_last),
     .out_a(pe_4_8_out_a),
     .out_b(pe_4_8_out_b),
-    .out_valid(pe_4_8_out_valid),
     .out_last(pe_4_8_out_last),
     .result(pe_4_8_result)
   );
-  osarray_pe_d8_a32 pe_4_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_8_out_a),
     .in_b(pe_3_9_out_b),
-    .in_valid(pe_4_8_out_valid),
     .in_last(pe_4_8_out_last),
     .out_a(pe_4_9_out_a),
     .out_b(pe_4_9_out_b),
-    .out_valid(pe_4_9_out_valid),
     .out_last(pe_4_9_out_last),
     .result(pe_4_9_result)
   );
-  osarray_pe_d8_a32 pe_4_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_9_out_a),
     .in_b(pe_3_10_out_b),
-    .in_valid(pe_4_9_out_valid),
     .in_last(pe_4_9_out_last),
     .out_a(pe_4_10_out_a),
     .out_b(pe_4_10_out_b),
-    .out_valid(pe_4_10_out_valid),
     .out_last(pe_4_10_out_last),
     .result(pe_4_10_result)
   );
-  osarray_pe_d8_a32 pe_4_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_10_out_a),
     .in_b(pe_3_11_out_b),
-    .in_valid(pe_4_10_out_valid),
     .in_last(pe_4_10_out_last),
     .out_a(pe_4_11_out_a),
     .out_b(pe_4_11_out_b),
-    .out_valid(pe_4_11_out_valid),
     .out_last(pe_4_11_out_last),
     .result(pe_4_11_result)
   );
-  osarray_pe_d8_a32 pe_4_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_11_out_a),
     .in_b(pe_3_12_out_b),
-    .in_valid(pe_4_11_out_valid),
     .in_last(pe_4_11_out_last),
     .out_a(pe_4_12_out_a),
     .out_b(pe_4_12_out_b),
-    .out_valid(pe_4_12_out_valid),
     .out_last(pe_4_12_out_last),
     .result(pe_4_12_result)
   );
-  osarray_pe_d8_a32 pe_4_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_12_out_a),
     .in_b(pe_3_13_out_b),
-    .in_valid(pe_4_12_out_valid),
     .in_last(pe_4_12_out_last),
     .out_a(pe_4_13_out_a),
     .out_b(pe_4_13_out_b),
-    .out_valid(pe_4_13_out_valid),
     .out_last(pe_4_13_out_last),
     .result(pe_4_13_result)
   );
-  osarray_pe_d8_a32 pe_4_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_13_out_a),
     .in_b(pe_3_14_out_b),
-    .in_valid(pe_4_13_out_valid),
     .in_last(pe_4_13_out_last),
     .out_a(pe_4_14_out_a),
     .out_b(pe_4_14_out_b),
-    .out_valid(pe_4_14_out_valid),
     .out_last(pe_4_14_out_last),
     .result(pe_4_14_result)
   );
-  osarray_pe_d8_a32 pe_4_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_4_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_4_14_out_a),
     .in_b(pe_3_15_out_b),
-    .in_valid(pe_4_14_out_valid),
     .in_last(pe_4_14_out_last),
     .out_a(pe_4_15_out_a),
     .out_b(pe_4_15_out_b),
-    .out_valid(pe_4_15_out_valid),
     .out_last(pe_4_15_out_last),
     .result(pe_4_15_result)
   );
-  osarray_pe_d8_a32 pe_5_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[47:40]),
+    .in_a(row_in_5),
     .in_b(pe_4_0_out_b),
-    .in_valid(in_valid[5]),
-    .in_last(in_last[5]),
+    .in_last(last_in_5),
     .out_a(pe_5_0_out_a),
     .out_b(pe_5_0_out_b),
-    .out_valid(pe_5_0_out_valid),
     .out_last(pe_5_0_out_last),
     .result(pe_5_0_result)
   );
-  osarray_pe_d8_a32 pe_5_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_0_out_a),
     .in_b(pe_4_1_out_b),
-    .in_valid(pe_5_0_out_valid),
     .in_last(pe_5_0_out_last),
     .out_a(pe_5_1_out_a),
     .out_b(pe_5_1_out_b),
-    .out_valid(pe_5_1_out_valid),
     .out_last(pe_5_1_out_last),
     .result(pe_5_1_result)
   );
-  osarray_pe_d8_a32 pe_5_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_1_out_a),
     .in_b(pe_4_2_out_b),
-    .in_valid(pe_5_1_out_valid),
     .in_last(pe_5_1_out_last),
     .out_a(pe_5_2_out_a),
     .out_b(pe_5_2_out_b),
-    .out_valid(pe_5_2_out_valid),
     .out_last(pe_5_2_out_last),
     .result(pe_5_2_result)
   );
-  osarray_pe_d8_a32 pe_5_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_2_out_a),
     .in_b(pe_4_3_out_b),
-    .in_valid(pe_5_2_out_valid),
     .in_last(pe_5_2_out_last),
     .out_a(pe_5_3_out_a),
     .out_b(pe_5_3_out_b),
-    .out_valid(pe_5_3_out_valid),
     .out_last(pe_5_3_out_last),
     .result(pe_5_3_result)
   );
-  osarray_pe_d8_a32 pe_5_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_3_out_a),
     .in_b(pe_4_4_out_b),
-    .in_valid(pe_5_3_out_valid),
     .in_last(pe_5_3_out_last),
     .out_a(pe_5_4_out_a),
     .out_b(pe_5_4_out_b),
-    .out_valid(pe_5_4_out_valid),
     .out_last(pe_5_4_out_last),
     .result(pe_5_4_result)
   );
-  osarray_pe_d8_a32 pe_5_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_4_out_a),
     .in_b(pe_4_5_out_b),
-    .in_valid(pe_5_4_out_valid),
     .in_last(pe_5_4_out_last),
     .out_a(pe_5_5_out_a),
     .out_b(pe_5_5_out_b),
-    .out_valid(pe_5_5_out_valid),
     .out_last(pe_5_5_out_last),
     .result(pe_5_5_result)
   );
-  osarray_pe_d8_a32 pe_5_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_5_out_a),
     .in_b(pe_4_6_out_b),
-    .in_valid(pe_5_5_out_valid),
     .in_last(pe_5_5_out_last),
     .out_a(pe_5_6_out_a),
     .out_b(pe_5_6_out_b),
-    .out_valid(pe_5_6_out_valid),
     .out_last(pe_5_6_out_last),
     .result(pe_5_6_result)
   );
-  osarray_pe_d8_a32 pe_5_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_6_out_a),
     .in_b(pe_4_7_out_b),
-    .in_valid(pe_5_6_out_valid),
     .in_last(pe_5_6_out_last),
     .out_a(pe_5_7_out_a),
     .out_b(pe_5_7_out_b),
-    .out_valid(pe_5_7_out_valid),
     .out_last(pe_5_7_out_last),
     .result(pe_5_7_result)
   );
-  osarray_pe_d8_a32 pe_5_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_7_out_a),
     .in_b(pe_4_8_out_b),
-    .in_valid(pe_5_7_out_valid),
     .in_last(pe_5_7_out_last),
     .out_a(pe_5_8_out_a),
     .out_b(pe_5_8_out_b),
-    .out_valid(pe_5_8_out_valid),
     .out_last(pe_5_8_out_last),
     .result(pe_5_8_result)
   );
-  osarray_pe_d8_a32 pe_5_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_8_out_a),
     .in_b(pe_4_9_out_b),
-    .in_valid(pe_5_8_out_valid),
     .in_last(pe_5_8_out_last),
     .out_a(pe_5_9_out_a),
     .out_b(pe_5_9_out_b),
-    .out_valid(pe_5_9_out_valid),
     .out_last(pe_5_9_out_last),
     .result(pe_5_9_result)
   );
-  osarray_pe_d8_a32 pe_5_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_9_out_a),
     .in_b(pe_4_10_out_b),
-    .in_valid(pe_5_9_out_valid),
     .in_last(pe_5_9_out_last),
     .out_a(pe_5_10_out_a),
     .out_b(pe_5_10_out_b),
-    .out_valid(pe_5_10_out_valid),
     .out_last(pe_5_10_out_last),
     .result(pe_5_10_result)
   );
-  osarray_pe_d8_a32 pe_5_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_10_out_a),
     .in_b(pe_4_11_out_b),
-    .in_valid(pe_5_10_out_valid),
     .in_last(pe_5_10_out_last),
     .out_a(pe_5_11_out_a),
     .out_b(pe_5_11_out_b),
-    .out_valid(pe_5_11_out_valid),
     .out_last(pe_5_11_out_last),
     .result(pe_5_11_result)
   );
-  osarray_pe_d8_a32 pe_5_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_11_out_a),
     .in_b(pe_4_12_out_b),
-    .in_valid(pe_5_11_out_valid),
     .in_last(pe_5_11_out_last),
     .out_a(pe_5_12_out_a),
     .out_b(pe_5_12_out_b),
-    .out_valid(pe_5_12_out_valid),
     .out_last(pe_5_12_out_last),
     .result(pe_5_12_result)
   );
-  osarray_pe_d8_a32 pe_5_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_12_out_a),
     .in_b(pe_4_13_out_b),
-    .in_valid(pe_5_12_out_valid),
     .in_last(pe_5_12_out_last),
     .out_a(pe_5_13_out_a),
     .out_b(pe_5_13_out_b),
-    .out_valid(pe_5_13_out_valid),
     .out_last(pe_5_13_out_last),
     .result(pe_5_13_result)
   );
-  osarray_pe_d8_a32 pe_5_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_13_out_a),
     .in_b(pe_4_14_out_b),
-    .in_valid(pe_5_13_out_valid),
     .in_last(pe_5_13_out_last),
     .out_a(pe_5_14_out_a),
     .out_b(pe_5_14_out_b),
-    .out_valid(pe_5_14_out_valid),
     .out_last(pe_5_14_out_last),
     .result(pe_5_14_result)
   );
-  osarray_pe_d8_a32 pe_5_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_5_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_5_14_out_a),
     .in_b(pe_4_15_out_b),
-    .in_valid(pe_5_14_out_valid),
     .in_last(pe_5_14_out_last),
     .out_a(pe_5_15_out_a),
     .out_b(pe_5_15_out_b),
-    .out_valid(pe_5_15_out_valid),
     .out_last(pe_5_15_out_last),
     .result(pe_5_15_result)
   );
-  osarray_pe_d8_a32 pe_6_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[55:48]),
+    .in_a(row_in_6),
     .in_b(pe_5_0_out_b),
-    .in_valid(in_valid[6]),
-    .in_last(in_last[6]),
+    .in_last(last_in_6),
     .out_a(pe_6_0_out_a),
     .out_b(pe_6_0_out_b),
-    .out_valid(pe_6_0_out_valid),
     .out_last(pe_6_0_out_last),
     .result(pe_6_0_result)
   );
-  osarray_pe_d8_a32 pe_6_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_0_out_a),
     .in_b(pe_5_1_out_b),
-    .in_valid(pe_6_0_out_valid),
     .in_last(pe_6_0_out_last),
     .out_a(pe_6_1_out_a),
     .out_b(pe_6_1_out_b),
-    .out_valid(pe_6_1_out_valid),
     .out_last(pe_6_1_out_last),
     .result(pe_6_1_result)
   );
-  osarray_pe_d8_a32 pe_6_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_1_out_a),
     .in_b(pe_5_2_out_b),
-    .in_valid(pe_6_1_out_valid),
     .in_last(pe_6_1_out_last),
     .out_a(pe_6_2_out_a),
     .out_b(pe_6_2_out_b),
-    .out_valid(pe_6_2_out_valid),
     .out_last(pe_6_2_out_last),
     .result(pe_6_2_result)
   );
-  osarray_pe_d8_a32 pe_6_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_2_out_a),
     .in_b(pe_5_3_out_b),
-    .in_valid(pe_6_2_out_valid),
     .in_last(pe_6_2_out_last),
     .out_a(pe_6_3_out_a),
     .out_b(pe_6_3_out_b),
-    .out_valid(pe_6_3_out_valid),
     .out_last(pe_6_3_out_last),
     .result(pe_6_3_result)
   );
-  osarray_pe_d8_a32 pe_6_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_3_out_a),
     .in_b(pe_5_4_out_b),
-    .in_valid(pe_6_3_out_valid),
     .in_last(pe_6_3_out_last),
     .out_a(pe_6_4_out_a),
     .out_b(pe_6_4_out_b),
-    .out_valid(pe_6_4_out_valid),
     .out_last(pe_6_4_out_last),
     .result(pe_6_4_result)
   );
-  osarray_pe_d8_a32 pe_6_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_4_out_a),
     .in_b(pe_5_5_out_b),
-    .in_valid(pe_6_4_out_valid),
     .in_last(pe_6_4_out_last),
     .out_a(pe_6_5_out_a),
     .out_b(pe_6_5_out_b),
-    .out_valid(pe_6_5_out_valid),
     .out_last(pe_6_5_out_last),
     .result(pe_6_5_result)
   );
-  osarray_pe_d8_a32 pe_6_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_5_out_a),
     .in_b(pe_5_6_out_b),
-    .in_valid(pe_6_5_out_valid),
     .in_last(pe_6_5_out_last),
     .out_a(pe_6_6_out_a),
     .out_b(pe_6_6_out_b),
-    .out_valid(pe_6_6_out_valid),
     .out_last(pe_6_6_out_last),
     .result(pe_6_6_result)
   );
-  osarray_pe_d8_a32 pe_6_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_6_out_a),
     .in_b(pe_5_7_out_b),
-    .in_valid(pe_6_6_out_valid),
     .in_last(pe_6_6_out_last),
     .out_a(pe_6_7_out_a),
     .out_b(pe_6_7_out_b),
-    .out_valid(pe_6_7_out_valid),
     .out_last(pe_6_7_out_last),
     .result(pe_6_7_result)
   );
-  osarray_pe_d8_a32 pe_6_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_7_out_a),
     .in_b(pe_5_8_out_b),
-    .in_valid(pe_6_7_out_valid),
     .in_last(pe_6_7_out_last),
     .out_a(pe_6_8_out_a),
     .out_b(pe_6_8_out_b),
-    .out_valid(pe_6_8_out_valid),
     .out_last(pe_6_8_out_last),
     .result(pe_6_8_result)
   );
-  osarray_pe_d8_a32 pe_6_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_8_out_a),
     .in_b(pe_5_9_out_b),
-    .in_valid(pe_6_8_out_valid),
     .in_last(pe_6_8_out_last),
     .out_a(pe_6_9_out_a),
     .out_b(pe_6_9_out_b),
-    .out_valid(pe_6_9_out_valid),
     .out_last(pe_6_9_out_last),
     .result(pe_6_9_result)
   );
-  osarray_pe_d8_a32 pe_6_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_9_out_a),
     .in_b(pe_5_10_out_b),
-    .in_valid(pe_6_9_out_valid),
     .in_last(pe_6_9_out_last),
     .out_a(pe_6_10_out_a),
     .out_b(pe_6_10_out_b),
-    .out_valid(pe_6_10_out_valid),
     .out_last(pe_6_10_out_last),
     .result(pe_6_10_result)
   );
-  osarray_pe_d8_a32 pe_6_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_10_out_a),
     .in_b(pe_5_11_out_b),
-    .in_valid(pe_6_10_out_valid),
     .in_last(pe_6_10_out_last),
     .out_a(pe_6_11_out_a),
     .out_b(pe_6_11_out_b),
-    .out_valid(pe_6_11_out_valid),
     .out_last(pe_6_11_out_last),
     .result(pe_6_11_result)
   );
-  osarray_pe_d8_a32 pe_6_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_11_out_a),
     .in_b(pe_5_12_out_b),
-    .in_valid(pe_6_11_out_valid),
     .in_last(pe_6_11_out_last),
     .out_a(pe_6_12_out_a),
     .out_b(pe_6_12_out_b),
-    .out_valid(pe_6_12_out_valid),
     .out_last(pe_6_12_out_last),
     .result(pe_6_12_result)
   );
-  osarray_pe_d8_a32 pe_6_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_12_out_a),
     .in_b(pe_5_13_out_b),
-    .in_valid(pe_6_12_out_valid),
     .in_last(pe_6_12_out_last),
     .out_a(pe_6_13_out_a),
     .out_b(pe_6_13_out_b),
-    .out_valid(pe_6_13_out_valid),
     .out_last(pe_6_13_out_last),
     .result(pe_6_13_result)
   );
-  osarray_pe_d8_a32 pe_6_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_13_out_a),
     .in_b(pe_5_14_out_b),
-    .in_valid(pe_6_13_out_valid),
     .in_last(pe_6_13_out_last),
     .out_a(pe_6_14_out_a),
     .out_b(pe_6_14_out_b),
-    .out_valid(pe_6_14_out_valid),
     .out_last(pe_6_14_out_last),
     .result(pe_6_14_result)
   );
-  osarray_pe_d8_a32 pe_6_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_6_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_6_14_out_a),
     .in_b(pe_5_15_out_b),
-    .in_valid(pe_6_14_out_valid),
     .in_last(pe_6_14_out_last),
     .out_a(pe_6_15_out_a),
     .out_b(pe_6_15_out_b),
-    .out_valid(pe_6_15_out_valid),
     .out_last(pe_6_15_out_last),
     .result(pe_6_15_result)
   );
-  osarray_pe_d8_a32 pe_7_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[63:56]),
+    .in_a(row_in_7),
     .in_b(pe_6_0_out_b),
-    .in_valid(in_valid[7]),
-    .in_last(in_last[7]),
+    .in_last(last_in_7),
     .out_a(pe_7_0_out_a),
     .out_b(pe_7_0_out_b),
-    .out_valid(pe_7_0_out_valid),
     .out_last(pe_7_0_out_last),
     .result(pe_7_0_result)
   );
-  osarray_pe_d8_a32 pe_7_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_0_out_a),
     .in_b(pe_6_1_out_b),
-    .in_valid(pe_7_0_out_valid),
     .in_last(pe_7_0_out_last),
     .out_a(pe_7_1_out_a),
     .out_b(pe_7_1_out_b),
-    .out_valid(pe_7_1_out_valid),
     .out_last(pe_7_1_out_last),
     .result(pe_7_1_result)
   );
-  osarray_pe_d8_a32 pe_7_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_1_out_a),
     .in_b(pe_6_2_out_b),
-    .in_valid(pe_7_1_out_valid),
     .in_last(pe_7_1_out_last),
     .out_a(pe_7_2_out_a),
     .out_b(pe_7_2_out_b),
-    .out_valid(pe_7_2_out_valid),
     .out_last(pe_7_2_out_last),
     .result(pe_7_2_result)
   );
-  osarray_pe_d8_a32 pe_7_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_2_out_a),
     .in_b(pe_6_3_out_b),
-    .in_valid(pe_7_2_out_valid),
     .in_last(pe_7_2_out_last),
     .out_a(pe_7_3_out_a),
     .out_b(pe_7_3_out_b),
-    .out_valid(pe_7_3_out_valid),
     .out_last(pe_7_3_out_last),
     .result(pe_7_3_result)
   );
-  osarray_pe_d8_a32 pe_7_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_3_out_a),
     .in_b(pe_6_4_out_b),
-    .in_valid(pe_7_3_out_valid),
     .in_last(pe_7_3_out_last),
     .out_a(pe_7_4_out_a),
     .out_b(pe_7_4_out_b),
-    .out_valid(pe_7_4_out_valid),
     .out_last(pe_7_4_out_last),
     .result(pe_7_4_result)
   );
-  osarray_pe_d8_a32 pe_7_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_4_out_a),
     .in_b(pe_6_5_out_b),
-    .in_valid(pe_7_4_out_valid),
     .in_last(pe_7_4_out_last),
     .out_a(pe_7_5_out_a),
     .out_b(pe_7_5_out_b),
-    .out_valid(pe_7_5_out_valid),
     .out_last(pe_7_5_out_last),
     .result(pe_7_5_result)
   );
-  osarray_pe_d8_a32 pe_7_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_5_out_a),
     .in_b(pe_6_6_out_b),
-    .in_valid(pe_7_5_out_valid),
     .in_last(pe_7_5_out_last),
     .out_a(pe_7_6_out_a),
     .out_b(pe_7_6_out_b),
-    .out_valid(pe_7_6_out_valid),
     .out_last(pe_7_6_out_last),
     .result(pe_7_6_result)
   );
-  osarray_pe_d8_a32 pe_7_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_6_out_a),
     .in_b(pe_6_7_out_b),
-    .in_valid(pe_7_6_out_valid),
     .in_last(pe_7_6_out_last),
     .out_a(pe_7_7_out_a),
     .out_b(pe_7_7_out_b),
-    .out_valid(pe_7_7_out_valid),
     .out_last(pe_7_7_out_last),
     .result(pe_7_7_result)
   );
-  osarray_pe_d8_a32 pe_7_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_7_out_a),
     .in_b(pe_6_8_out_b),
-    .in_valid(pe_7_7_out_valid),
     .in_last(pe_7_7_out_last),
     .out_a(pe_7_8_out_a),
     .out_b(pe_7_8_out_b),
-    .out_valid(pe_7_8_out_valid),
     .out_last(pe_7_8_out_last),
     .result(pe_7_8_result)
   );
-  osarray_pe_d8_a32 pe_7_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_8_out_a),
     .in_b(pe_6_9_out_b),
-    .in_valid(pe_7_8_out_valid),
     .in_last(pe_7_8_out_last),
     .out_a(pe_7_9_out_a),
     .out_b(pe_7_9_out_b),
-    .out_valid(pe_7_9_out_valid),
     .out_last(pe_7_9_out_last),
     .result(pe_7_9_result)
   );
-  osarray_pe_d8_a32 pe_7_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_9_out_a),
     .in_b(pe_6_10_out_b),
-    .in_valid(pe_7_9_out_valid),
     .in_last(pe_7_9_out_last),
     .out_a(pe_7_10_out_a),
     .out_b(pe_7_10_out_b),
-    .out_valid(pe_7_10_out_valid),
     .out_last(pe_7_10_out_last),
     .result(pe_7_10_result)
   );
-  osarray_pe_d8_a32 pe_7_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_10_out_a),
     .in_b(pe_6_11_out_b),
-    .in_valid(pe_7_10_out_valid),
     .in_last(pe_7_10_out_last),
     .out_a(pe_7_11_out_a),
     .out_b(pe_7_11_out_b),
-    .out_valid(pe_7_11_out_valid),
     .out_last(pe_7_11_out_last),
     .result(pe_7_11_result)
   );
-  osarray_pe_d8_a32 pe_7_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_11_out_a),
     .in_b(pe_6_12_out_b),
-    .in_valid(pe_7_11_out_valid),
     .in_last(pe_7_11_out_last),
     .out_a(pe_7_12_out_a),
     .out_b(pe_7_12_out_b),
-    .out_valid(pe_7_12_out_valid),
     .out_last(pe_7_12_out_last),
     .result(pe_7_12_result)
   );
-  osarray_pe_d8_a32 pe_7_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_12_out_a),
     .in_b(pe_6_13_out_b),
-    .in_valid(pe_7_12_out_valid),
     .in_last(pe_7_12_out_last),
     .out_a(pe_7_13_out_a),
     .out_b(pe_7_13_out_b),
-    .out_valid(pe_7_13_out_valid),
     .out_last(pe_7_13_out_last),
     .result(pe_7_13_result)
   );
-  osarray_pe_d8_a32 pe_7_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_13_out_a),
     .in_b(pe_6_14_out_b),
-    .in_valid(pe_7_13_out_valid),
     .in_last(pe_7_13_out_last),
     .out_a(pe_7_14_out_a),
     .out_b(pe_7_14_out_b),
-    .out_valid(pe_7_14_out_valid),
     .out_last(pe_7_14_out_last),
     .result(pe_7_14_result)
   );
-  osarray_pe_d8_a32 pe_7_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_7_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_7_14_out_a),
     .in_b(pe_6_15_out_b),
-    .in_valid(pe_7_14_out_valid),
     .in_last(pe_7_14_out_last),
     .out_a(pe_7_15_out_a),
     .out_b(pe_7_15_out_b),
-    .out_valid(pe_7_15_out_valid),
     .out_last(pe_7_15_out_last),
     .result(pe_7_15_result)
   );
-  osarray_pe_d8_a32 pe_8_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[71:64]),
+    .in_a(row_in_8),
     .in_b(pe_7_0_out_b),
-    .in_valid(in_valid[8]),
-    .in_last(in_last[8]),
+    .in_last(last_in_8),
     .out_a(pe_8_0_out_a),
     .out_b(pe_8_0_out_b),
-    .out_valid(pe_8_0_out_valid),
     .out_last(pe_8_0_out_last),
     .result(pe_8_0_result)
   );
-  osarray_pe_d8_a32 pe_8_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_0_out_a),
     .in_b(pe_7_1_out_b),
-    .in_valid(pe_8_0_out_valid),
     .in_last(pe_8_0_out_last),
     .out_a(pe_8_1_out_a),
     .out_b(pe_8_1_out_b),
-    .out_valid(pe_8_1_out_valid),
     .out_last(pe_8_1_out_last),
     .result(pe_8_1_result)
   );
-  osarray_pe_d8_a32 pe_8_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_1_out_a),
     .in_b(pe_7_2_out_b),
-    .in_valid(pe_8_1_out_valid),
     .in_last(pe_8_1_out_last),
     .out_a(pe_8_2_out_a),
     .out_b(pe_8_2_out_b),
-    .out_valid(pe_8_2_out_valid),
     .out_last(pe_8_2_out_last),
     .result(pe_8_2_result)
   );
-  osarray_pe_d8_a32 pe_8_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_2_out_a),
     .in_b(pe_7_3_out_b),
-    .in_valid(pe_8_2_out_valid),
     .in_last(pe_8_2_out_last),
     .out_a(pe_8_3_out_a),
     .out_b(pe_8_3_out_b),
-    .out_valid(pe_8_3_out_valid),
     .out_last(pe_8_3_out_last),
     .result(pe_8_3_result)
   );
-  osarray_pe_d8_a32 pe_8_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_3_out_a),
     .in_b(pe_7_4_out_b),
-    .in_valid(pe_8_3_out_valid),
     .in_last(pe_8_3_out_last),
     .out_a(pe_8_4_out_a),
     .out_b(pe_8_4_out_b),
-    .out_valid(pe_8_4_out_valid),
     .out_last(pe_8_4_out_last),
     .result(pe_8_4_result)
   );
-  osarray_pe_d8_a32 pe_8_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_4_out_a),
     .in_b(pe_7_5_out_b),
-    .in_valid(pe_8_4_out_valid),
     .in_last(pe_8_4_out_last),
     .out_a(pe_8_5_out_a),
     .out_b(pe_8_5_out_b),
-    .out_valid(pe_8_5_out_valid),
     .out_last(pe_8_5_out_last),
     .result(pe_8_5_result)
   );
-  osarray_pe_d8_a32 pe_8_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_5_out_a),
     .in_b(pe_7_6_out_b),
-    .in_valid(pe_8_5_out_valid),
     .in_last(pe_8_5_out_last),
     .out_a(pe_8_6_out_a),
     .out_b(pe_8_6_out_b),
-    .out_valid(pe_8_6_out_valid),
     .out_last(pe_8_6_out_last),
     .result(pe_8_6_result)
   );
-  osarray_pe_d8_a32 pe_8_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_6_out_a),
     .in_b(pe_7_7_out_b),
-    .in_valid(pe_8_6_out_valid),
     .in_last(pe_8_6_out_last),
     .out_a(pe_8_7_out_a),
     .out_b(pe_8_7_out_b),
-    .out_valid(pe_8_7_out_valid),
     .out_last(pe_8_7_out_last),
     .result(pe_8_7_result)
   );
-  osarray_pe_d8_a32 pe_8_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_7_out_a),
     .in_b(pe_7_8_out_b),
-    .in_valid(pe_8_7_out_valid),
     .in_last(pe_8_7_out_last),
     .out_a(pe_8_8_out_a),
     .out_b(pe_8_8_out_b),
-    .out_valid(pe_8_8_out_valid),
     .out_last(pe_8_8_out_last),
     .result(pe_8_8_result)
   );
-  osarray_pe_d8_a32 pe_8_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_8_out_a),
     .in_b(pe_7_9_out_b),
-    .in_valid(pe_8_8_out_valid),
     .in_last(pe_8_8_out_last),
     .out_a(pe_8_9_out_a),
     .out_b(pe_8_9_out_b),
-    .out_valid(pe_8_9_out_valid),
     .out_last(pe_8_9_out_last),
     .result(pe_8_9_result)
   );
-  osarray_pe_d8_a32 pe_8_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_9_out_a),
     .in_b(pe_7_10_out_b),
-    .in_valid(pe_8_9_out_valid),
     .in_last(pe_8_9_out_last),
     .out_a(pe_8_10_out_a),
     .out_b(pe_8_10_out_b),
-    .out_valid(pe_8_10_out_valid),
     .out_last(pe_8_10_out_last),
     .result(pe_8_10_result)
   );
-  osarray_pe_d8_a32 pe_8_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_10_out_a),
     .in_b(pe_7_11_out_b),
-    .in_valid(pe_8_10_out_valid),
     .in_last(pe_8_10_out_last),
     .out_a(pe_8_11_out_a),
     .out_b(pe_8_11_out_b),
-    .out_valid(pe_8_11_out_valid),
     .out_last(pe_8_11_out_last),
     .result(pe_8_11_result)
   );
-  osarray_pe_d8_a32 pe_8_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_11_out_a),
     .in_b(pe_7_12_out_b),
-    .in_valid(pe_8_11_out_valid),
     .in_last(pe_8_11_out_last),
     .out_a(pe_8_12_out_a),
     .out_b(pe_8_12_out_b),
-    .out_valid(pe_8_12_out_valid),
     .out_last(pe_8_12_out_last),
     .result(pe_8_12_result)
   );
-  osarray_pe_d8_a32 pe_8_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_12_out_a),
     .in_b(pe_7_13_out_b),
-    .in_valid(pe_8_12_out_valid),
     .in_last(pe_8_12_out_last),
     .out_a(pe_8_13_out_a),
     .out_b(pe_8_13_out_b),
-    .out_valid(pe_8_13_out_valid),
     .out_last(pe_8_13_out_last),
     .result(pe_8_13_result)
   );
-  osarray_pe_d8_a32 pe_8_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_13_out_a),
     .in_b(pe_7_14_out_b),
-    .in_valid(pe_8_13_out_valid),
     .in_last(pe_8_13_out_last),
     .out_a(pe_8_14_out_a),
     .out_b(pe_8_14_out_b),
-    .out_valid(pe_8_14_out_valid),
     .out_last(pe_8_14_out_last),
     .result(pe_8_14_result)
   );
-  osarray_pe_d8_a32 pe_8_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_8_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_8_14_out_a),
     .in_b(pe_7_15_out_b),
-    .in_valid(pe_8_14_out_valid),
     .in_last(pe_8_14_out_last),
     .out_a(pe_8_15_out_a),
     .out_b(pe_8_15_out_b),
-    .out_valid(pe_8_15_out_valid),
     .out_last(pe_8_15_out_last),
     .result(pe_8_15_result)
   );
-  osarray_pe_d8_a32 pe_9_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[79:72]),
+    .in_a(row_in_9),
     .in_b(pe_8_0_out_b),
-    .in_valid(in_valid[9]),
-    .in_last(in_last[9]),
+    .in_last(last_in_9),
     .out_a(pe_9_0_out_a),
     .out_b(pe_9_0_out_b),
-    .out_valid(pe_9_0_out_valid),
     .out_last(pe_9_0_out_last),
     .result(pe_9_0_result)
   );
-  osarray_pe_d8_a32 pe_9_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_0_out_a),
     .in_b(pe_8_1_out_b),
-    .in_valid(pe_9_0_out_valid),
     .in_last(pe_9_0_out_last),
     .out_a(pe_9_1_out_a),
     .out_b(pe_9_1_out_b),
-    .out_valid(pe_9_1_out_valid),
     .out_last(pe_9_1_out_last),
     .result(pe_9_1_result)
   );
-  osarray_pe_d8_a32 pe_9_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_1_out_a),
     .in_b(pe_8_2_out_b),
-    .in_valid(pe_9_1_out_valid),
     .in_last(pe_9_1_out_last),
     .out_a(pe_9_2_out_a),
     .out_b(pe_9_2_out_b),
-    .out_valid(pe_9_2_out_valid),
     .out_last(pe_9_2_out_last),
     .result(pe_9_2_result)
   );
-  osarray_pe_d8_a32 pe_9_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_2_out_a),
     .in_b(pe_8_3_out_b),
-    .in_valid(pe_9_2_out_valid),
     .in_last(pe_9_2_out_last),
     .out_a(pe_9_3_out_a),
     .out_b(pe_9_3_out_b),
-    .out_valid(pe_9_3_out_valid),
     .out_last(pe_9_3_out_last),
     .result(pe_9_3_result)
   );
-  osarray_pe_d8_a32 pe_9_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_3_out_a),
     .in_b(pe_8_4_out_b),
-    .in_valid(pe_9_3_out_valid),
     .in_last(pe_9_3_out_last),
     .out_a(pe_9_4_out_a),
     .out_b(pe_9_4_out_b),
-    .out_valid(pe_9_4_out_valid),
     .out_last(pe_9_4_out_last),
     .result(pe_9_4_result)
   );
-  osarray_pe_d8_a32 pe_9_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_4_out_a),
     .in_b(pe_8_5_out_b),
-    .in_valid(pe_9_4_out_valid),
     .in_last(pe_9_4_out_last),
     .out_a(pe_9_5_out_a),
     .out_b(pe_9_5_out_b),
-    .out_valid(pe_9_5_out_valid),
     .out_last(pe_9_5_out_last),
     .result(pe_9_5_result)
   );
-  osarray_pe_d8_a32 pe_9_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_5_out_a),
     .in_b(pe_8_6_out_b),
-    .in_valid(pe_9_5_out_valid),
     .in_last(pe_9_5_out_last),
     .out_a(pe_9_6_out_a),
     .out_b(pe_9_6_out_b),
-    .out_valid(pe_9_6_out_valid),
     .out_last(pe_9_6_out_last),
     .result(pe_9_6_result)
   );
-  osarray_pe_d8_a32 pe_9_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_6_out_a),
     .in_b(pe_8_7_out_b),
-    .in_valid(pe_9_6_out_valid),
     .in_last(pe_9_6_out_last),
     .out_a(pe_9_7_out_a),
     .out_b(pe_9_7_out_b),
-    .out_valid(pe_9_7_out_valid),
     .out_last(pe_9_7_out_last),
     .result(pe_9_7_result)
   );
-  osarray_pe_d8_a32 pe_9_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_7_out_a),
     .in_b(pe_8_8_out_b),
-    .in_valid(pe_9_7_out_valid),
     .in_last(pe_9_7_out_last),
     .out_a(pe_9_8_out_a),
     .out_b(pe_9_8_out_b),
-    .out_valid(pe_9_8_out_valid),
     .out_last(pe_9_8_out_last),
     .result(pe_9_8_result)
   );
-  osarray_pe_d8_a32 pe_9_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_8_out_a),
     .in_b(pe_8_9_out_b),
-    .in_valid(pe_9_8_out_valid),
     .in_last(pe_9_8_out_last),
     .out_a(pe_9_9_out_a),
     .out_b(pe_9_9_out_b),
-    .out_valid(pe_9_9_out_valid),
     .out_last(pe_9_9_out_last),
     .result(pe_9_9_result)
   );
-  osarray_pe_d8_a32 pe_9_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_9_out_a),
     .in_b(pe_8_10_out_b),
-    .in_valid(pe_9_9_out_valid),
     .in_last(pe_9_9_out_last),
     .out_a(pe_9_10_out_a),
     .out_b(pe_9_10_out_b),
-    .out_valid(pe_9_10_out_valid),
     .out_last(pe_9_10_out_last),
     .result(pe_9_10_result)
   );
-  osarray_pe_d8_a32 pe_9_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_10_out_a),
     .in_b(pe_8_11_out_b),
-    .in_valid(pe_9_10_out_valid),
     .in_last(pe_9_10_out_last),
     .out_a(pe_9_11_out_a),
     .out_b(pe_9_11_out_b),
-    .out_valid(pe_9_11_out_valid),
     .out_last(pe_9_11_out_last),
     .result(pe_9_11_result)
   );
-  osarray_pe_d8_a32 pe_9_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_11_out_a),
     .in_b(pe_8_12_out_b),
-    .in_valid(pe_9_11_out_valid),
     .in_last(pe_9_11_out_last),
     .out_a(pe_9_12_out_a),
     .out_b(pe_9_12_out_b),
-    .out_valid(pe_9_12_out_valid),
     .out_last(pe_9_12_out_last),
     .result(pe_9_12_result)
   );
-  osarray_pe_d8_a32 pe_9_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_12_out_a),
     .in_b(pe_8_13_out_b),
-    .in_valid(pe_9_12_out_valid),
     .in_last(pe_9_12_out_last),
     .out_a(pe_9_13_out_a),
     .out_b(pe_9_13_out_b),
-    .out_valid(pe_9_13_out_valid),
     .out_last(pe_9_13_out_last),
     .result(pe_9_13_result)
   );
-  osarray_pe_d8_a32 pe_9_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_13_out_a),
     .in_b(pe_8_14_out_b),
-    .in_valid(pe_9_13_out_valid),
     .in_last(pe_9_13_out_last),
     .out_a(pe_9_14_out_a),
     .out_b(pe_9_14_out_b),
-    .out_valid(pe_9_14_out_valid),
     .out_last(pe_9_14_out_last),
     .result(pe_9_14_result)
   );
-  osarray_pe_d8_a32 pe_9_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_9_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_9_14_out_a),
     .in_b(pe_8_15_out_b),
-    .in_valid(pe_9_14_out_valid),
     .in_last(pe_9_14_out_last),
     .out_a(pe_9_15_out_a),
     .out_b(pe_9_15_out_b),
-    .out_valid(pe_9_15_out_valid),
     .out_last(pe_9_15_out_last),
     .result(pe_9_15_result)
   );
-  osarray_pe_d8_a32 pe_10_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[87:80]),
+    .in_a(row_in_10),
     .in_b(pe_9_0_out_b),
-    .in_valid(in_valid[10]),
-    .in_last(in_last[10]),
+    .in_last(last_in_10),
     .out_a(pe_10_0_out_a),
     .out_b(pe_10_0_out_b),
-    .out_valid(pe_10_0_out_valid),
     .out_last(pe_10_0_out_last),
     .result(pe_10_0_result)
   );
-  osarray_pe_d8_a32 pe_10_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_0_out_a),
     .in_b(pe_9_1_out_b),
-    .in_valid(pe_10_0_out_valid),
     .in_last(pe_10_0_out_last),
     .out_a(pe_10_1_out_a),
     .out_b(pe_10_1_out_b),
-    .out_valid(pe_10_1_out_valid),
     .out_last(pe_10_1_out_last),
     .result(pe_10_1_result)
   );
-  osarray_pe_d8_a32 pe_10_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_1_out_a),
     .in_b(pe_9_2_out_b),
-    .in_valid(pe_10_1_out_valid),
     .in_last(pe_10_1_out_last),
     .out_a(pe_10_2_out_a),
     .out_b(pe_10_2_out_b),
-    .out_valid(pe_10_2_out_valid),
     .out_last(pe_10_2_out_last),
     .result(pe_10_2_result)
   );
-  osarray_pe_d8_a32 pe_10_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_2_out_a),
     .in_b(pe_9_3_out_b),
-    .in_valid(pe_10_2_out_valid),
     .in_last(pe_10_2_out_last),
     .out_a(pe_10_3_out_a),
     .out_b(pe_10_3_out_b),
-    .out_valid(pe_10_3_out_valid),
     .out_last(pe_10_3_out_last),
     .result(pe_10_3_result)
   );
-  osarray_pe_d8_a32 pe_10_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_3_out_a),
     .in_b(pe_9_4_out_b),
-    .in_valid(pe_10_3_out_valid),
     .in_last(pe_10_3_out_last),
     .out_a(pe_10_4_out_a),
     .out_b(pe_10_4_out_b),
-    .out_valid(pe_10_4_out_valid),
     .out_last(pe_10_4_out_last),
     .result(pe_10_4_result)
   );
-  osarray_pe_d8_a32 pe_10_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_4_out_a),
     .in_b(pe_9_5_out_b),
-    .in_valid(pe_10_4_out_valid),
     .in_last(pe_10_4_out_last),
     .out_a(pe_10_5_out_a),
     .out_b(pe_10_5_out_b),
-    .out_valid(pe_10_5_out_valid),
     .out_last(pe_10_5_out_last),
     .result(pe_10_5_result)
   );
-  osarray_pe_d8_a32 pe_10_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_5_out_a),
     .in_b(pe_9_6_out_b),
-    .in_valid(pe_10_5_out_valid),
     .in_last(pe_10_5_out_last),
     .out_a(pe_10_6_out_a),
     .out_b(pe_10_6_out_b),
-    .out_valid(pe_10_6_out_valid),
     .out_last(pe_10_6_out_last),
     .result(pe_10_6_result)
   );
-  osarray_pe_d8_a32 pe_10_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_6_out_a),
     .in_b(pe_9_7_out_b),
-    .in_valid(pe_10_6_out_valid),
     .in_last(pe_10_6_out_last),
     .out_a(pe_10_7_out_a),
     .out_b(pe_10_7_out_b),
-    .out_valid(pe_10_7_out_valid),
     .out_last(pe_10_7_out_last),
     .result(pe_10_7_result)
   );
-  osarray_pe_d8_a32 pe_10_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_7_out_a),
     .in_b(pe_9_8_out_b),
-    .in_valid(pe_10_7_out_valid),
     .in_last(pe_10_7_out_last),
     .out_a(pe_10_8_out_a),
     .out_b(pe_10_8_out_b),
-    .out_valid(pe_10_8_out_valid),
     .out_last(pe_10_8_out_last),
     .result(pe_10_8_result)
   );
-  osarray_pe_d8_a32 pe_10_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_8_out_a),
     .in_b(pe_9_9_out_b),
-    .in_valid(pe_10_8_out_valid),
     .in_last(pe_10_8_out_last),
     .out_a(pe_10_9_out_a),
     .out_b(pe_10_9_out_b),
-    .out_valid(pe_10_9_out_valid),
     .out_last(pe_10_9_out_last),
     .result(pe_10_9_result)
   );
-  osarray_pe_d8_a32 pe_10_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_9_out_a),
     .in_b(pe_9_10_out_b),
-    .in_valid(pe_10_9_out_valid),
     .in_last(pe_10_9_out_last),
     .out_a(pe_10_10_out_a),
     .out_b(pe_10_10_out_b),
-    .out_valid(pe_10_10_out_valid),
     .out_last(pe_10_10_out_last),
     .result(pe_10_10_result)
   );
-  osarray_pe_d8_a32 pe_10_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_10_out_a),
     .in_b(pe_9_11_out_b),
-    .in_valid(pe_10_10_out_valid),
     .in_last(pe_10_10_out_last),
     .out_a(pe_10_11_out_a),
     .out_b(pe_10_11_out_b),
-    .out_valid(pe_10_11_out_valid),
     .out_last(pe_10_11_out_last),
     .result(pe_10_11_result)
   );
-  osarray_pe_d8_a32 pe_10_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_11_out_a),
     .in_b(pe_9_12_out_b),
-    .in_valid(pe_10_11_out_valid),
     .in_last(pe_10_11_out_last),
     .out_a(pe_10_12_out_a),
     .out_b(pe_10_12_out_b),
-    .out_valid(pe_10_12_out_valid),
     .out_last(pe_10_12_out_last),
     .result(pe_10_12_result)
   );
-  osarray_pe_d8_a32 pe_10_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_12_out_a),
     .in_b(pe_9_13_out_b),
-    .in_valid(pe_10_12_out_valid),
     .in_last(pe_10_12_out_last),
     .out_a(pe_10_13_out_a),
     .out_b(pe_10_13_out_b),
-    .out_valid(pe_10_13_out_valid),
     .out_last(pe_10_13_out_last),
     .result(pe_10_13_result)
   );
-  osarray_pe_d8_a32 pe_10_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_13_out_a),
     .in_b(pe_9_14_out_b),
-    .in_valid(pe_10_13_out_valid),
     .in_last(pe_10_13_out_last),
     .out_a(pe_10_14_out_a),
     .out_b(pe_10_14_out_b),
-    .out_valid(pe_10_14_out_valid),
     .out_last(pe_10_14_out_last),
     .result(pe_10_14_result)
   );
-  osarray_pe_d8_a32 pe_10_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_10_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_10_14_out_a),
     .in_b(pe_9_15_out_b),
-    .in_valid(pe_10_14_out_valid),
     .in_last(pe_10_14_out_last),
     .out_a(pe_10_15_out_a),
     .out_b(pe_10_15_out_b),
-    .out_valid(pe_10_15_out_valid),
     .out_last(pe_10_15_out_last),
     .result(pe_10_15_result)
   );
-  osarray_pe_d8_a32 pe_11_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[95:88]),
+    .in_a(row_in_11),
     .in_b(pe_10_0_out_b),
-    .in_valid(in_valid[11]),
-    .in_last(in_last[11]),
+    .in_last(last_in_11),
     .out_a(pe_11_0_out_a),
     .out_b(pe_11_0_out_b),
-    .out_valid(pe_11_0_out_valid),
     .out_last(pe_11_0_out_last),
     .result(pe_11_0_result)
   );
-  osarray_pe_d8_a32 pe_11_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_0_out_a),
     .in_b(pe_10_1_out_b),
-    .in_valid(pe_11_0_out_valid),
     .in_last(pe_11_0_out_last),
     .out_a(pe_11_1_out_a),
     .out_b(pe_11_1_out_b),
-    .out_valid(pe_11_1_out_valid),
     .out_last(pe_11_1_out_last),
     .result(pe_11_1_result)
   );
-  osarray_pe_d8_a32 pe_11_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_1_out_a),
     .in_b(pe_10_2_out_b),
-    .in_valid(pe_11_1_out_valid),
     .in_last(pe_11_1_out_last),
     .out_a(pe_11_2_out_a),
     .out_b(pe_11_2_out_b),
-    .out_valid(pe_11_2_out_valid),
     .out_last(pe_11_2_out_last),
     .result(pe_11_2_result)
   );
-  osarray_pe_d8_a32 pe_11_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_2_out_a),
     .in_b(pe_10_3_out_b),
-    .in_valid(pe_11_2_out_valid),
     .in_last(pe_11_2_out_last),
     .out_a(pe_11_3_out_a),
     .out_b(pe_11_3_out_b),
-    .out_valid(pe_11_3_out_valid),
     .out_last(pe_11_3_out_last),
     .result(pe_11_3_result)
   );
-  osarray_pe_d8_a32 pe_11_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_3_out_a),
     .in_b(pe_10_4_out_b),
-    .in_valid(pe_11_3_out_valid),
     .in_last(pe_11_3_out_last),
     .out_a(pe_11_4_out_a),
     .out_b(pe_11_4_out_b),
-    .out_valid(pe_11_4_out_valid),
     .out_last(pe_11_4_out_last),
     .result(pe_11_4_result)
   );
-  osarray_pe_d8_a32 pe_11_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_4_out_a),
     .in_b(pe_10_5_out_b),
-    .in_valid(pe_11_4_out_valid),
     .in_last(pe_11_4_out_last),
     .out_a(pe_11_5_out_a),
     .out_b(pe_11_5_out_b),
-    .out_valid(pe_11_5_out_valid),
     .out_last(pe_11_5_out_last),
     .result(pe_11_5_result)
   );
-  osarray_pe_d8_a32 pe_11_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_5_out_a),
     .in_b(pe_10_6_out_b),
-    .in_valid(pe_11_5_out_valid),
     .in_last(pe_11_5_out_last),
     .out_a(pe_11_6_out_a),
     .out_b(pe_11_6_out_b),
-    .out_valid(pe_11_6_out_valid),
     .out_last(pe_11_6_out_last),
     .result(pe_11_6_result)
   );
-  osarray_pe_d8_a32 pe_11_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_6_out_a),
     .in_b(pe_10_7_out_b),
-    .in_valid(pe_11_6_out_valid),
     .in_last(pe_11_6_out_last),
     .out_a(pe_11_7_out_a),
     .out_b(pe_11_7_out_b),
-    .out_valid(pe_11_7_out_valid),
     .out_last(pe_11_7_out_last),
     .result(pe_11_7_result)
   );
-  osarray_pe_d8_a32 pe_11_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_7_out_a),
     .in_b(pe_10_8_out_b),
-    .in_valid(pe_11_7_out_valid),
     .in_last(pe_11_7_out_last),
     .out_a(pe_11_8_out_a),
     .out_b(pe_11_8_out_b),
-    .out_valid(pe_11_8_out_valid),
     .out_last(pe_11_8_out_last),
     .result(pe_11_8_result)
   );
-  osarray_pe_d8_a32 pe_11_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_8_out_a),
     .in_b(pe_10_9_out_b),
-    .in_valid(pe_11_8_out_valid),
     .in_last(pe_11_8_out_last),
     .out_a(pe_11_9_out_a),
     .out_b(pe_11_9_out_b),
-    .out_valid(pe_11_9_out_valid),
     .out_last(pe_11_9_out_last),
     .result(pe_11_9_result)
   );
-  osarray_pe_d8_a32 pe_11_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_9_out_a),
     .in_b(pe_10_10_out_b),
-    .in_valid(pe_11_9_out_valid),
     .in_last(pe_11_9_out_last),
     .out_a(pe_11_10_out_a),
     .out_b(pe_11_10_out_b),
-    .out_valid(pe_11_10_out_valid),
     .out_last(pe_11_10_out_last),
     .result(pe_11_10_result)
   );
-  osarray_pe_d8_a32 pe_11_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_10_out_a),
     .in_b(pe_10_11_out_b),
-    .in_valid(pe_11_10_out_valid),
     .in_last(pe_11_10_out_last),
     .out_a(pe_11_11_out_a),
     .out_b(pe_11_11_out_b),
-    .out_valid(pe_11_11_out_valid),
     .out_last(pe_11_11_out_last),
     .result(pe_11_11_result)
   );
-  osarray_pe_d8_a32 pe_11_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_11_out_a),
     .in_b(pe_10_12_out_b),
-    .in_valid(pe_11_11_out_valid),
     .in_last(pe_11_11_out_last),
     .out_a(pe_11_12_out_a),
     .out_b(pe_11_12_out_b),
-    .out_valid(pe_11_12_out_valid),
     .out_last(pe_11_12_out_last),
     .result(pe_11_12_result)
   );
-  osarray_pe_d8_a32 pe_11_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_12_out_a),
     .in_b(pe_10_13_out_b),
-    .in_valid(pe_11_12_out_valid),
     .in_last(pe_11_12_out_last),
     .out_a(pe_11_13_out_a),
     .out_b(pe_11_13_out_b),
-    .out_valid(pe_11_13_out_valid),
     .out_last(pe_11_13_out_last),
     .result(pe_11_13_result)
   );
-  osarray_pe_d8_a32 pe_11_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_13_out_a),
     .in_b(pe_10_14_out_b),
-    .in_valid(pe_11_13_out_valid),
     .in_last(pe_11_13_out_last),
     .out_a(pe_11_14_out_a),
     .out_b(pe_11_14_out_b),
-    .out_valid(pe_11_14_out_valid),
     .out_last(pe_11_14_out_last),
     .result(pe_11_14_result)
   );
-  osarray_pe_d8_a32 pe_11_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_11_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_11_14_out_a),
     .in_b(pe_10_15_out_b),
-    .in_valid(pe_11_14_out_valid),
     .in_last(pe_11_14_out_last),
     .out_a(pe_11_15_out_a),
     .out_b(pe_11_15_out_b),
-    .out_valid(pe_11_15_out_valid),
     .out_last(pe_11_15_out_last),
     .result(pe_11_15_result)
   );
-  osarray_pe_d8_a32 pe_12_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[103:96]),
+    .in_a(row_in_12),
     .in_b(pe_11_0_out_b),
-    .in_valid(in_valid[12]),
-    .in_last(in_last[12]),
+    .in_last(last_in_12),
     .out_a(pe_12_0_out_a),
     .out_b(pe_12_0_out_b),
-    .out_valid(pe_12_0_out_valid),
     .out_last(pe_12_0_out_last),
     .result(pe_12_0_result)
   );
-  osarray_pe_d8_a32 pe_12_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_0_out_a),
     .in_b(pe_11_1_out_b),
-    .in_valid(pe_12_0_out_valid),
     .in_last(pe_12_0_out_last),
     .out_a(pe_12_1_out_a),
     .out_b(pe_12_1_out_b),
-    .out_valid(pe_12_1_out_valid),
     .out_last(pe_12_1_out_last),
     .result(pe_12_1_result)
   );
-  osarray_pe_d8_a32 pe_12_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_1_out_a),
     .in_b(pe_11_2_out_b),
-    .in_valid(pe_12_1_out_valid),
     .in_last(pe_12_1_out_last),
     .out_a(pe_12_2_out_a),
     .out_b(pe_12_2_out_b),
-    .out_valid(pe_12_2_out_valid),
     .out_last(pe_12_2_out_last),
     .result(pe_12_2_result)
   );
-  osarray_pe_d8_a32 pe_12_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_2_out_a),
     .in_b(pe_11_3_out_b),
-    .in_valid(pe_12_2_out_valid),
     .in_last(pe_12_2_out_last),
     .out_a(pe_12_3_out_a),
     .out_b(pe_12_3_out_b),
-    .out_valid(pe_12_3_out_valid),
     .out_last(pe_12_3_out_last),
     .result(pe_12_3_result)
   );
-  osarray_pe_d8_a32 pe_12_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_3_out_a),
     .in_b(pe_11_4_out_b),
-    .in_valid(pe_12_3_out_valid),
     .in_last(pe_12_3_out_last),
     .out_a(pe_12_4_out_a),
     .out_b(pe_12_4_out_b),
-    .out_valid(pe_12_4_out_valid),
     .out_last(pe_12_4_out_last),
     .result(pe_12_4_result)
   );
-  osarray_pe_d8_a32 pe_12_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_4_out_a),
     .in_b(pe_11_5_out_b),
-    .in_valid(pe_12_4_out_valid),
     .in_last(pe_12_4_out_last),
     .out_a(pe_12_5_out_a),
     .out_b(pe_12_5_out_b),
-    .out_valid(pe_12_5_out_valid),
     .out_last(pe_12_5_out_last),
     .result(pe_12_5_result)
   );
-  osarray_pe_d8_a32 pe_12_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_5_out_a),
     .in_b(pe_11_6_out_b),
-    .in_valid(pe_12_5_out_valid),
     .in_last(pe_12_5_out_last),
     .out_a(pe_12_6_out_a),
     .out_b(pe_12_6_out_b),
-    .out_valid(pe_12_6_out_valid),
     .out_last(pe_12_6_out_last),
     .result(pe_12_6_result)
   );
-  osarray_pe_d8_a32 pe_12_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_6_out_a),
     .in_b(pe_11_7_out_b),
-    .in_valid(pe_12_6_out_valid),
     .in_last(pe_12_6_out_last),
     .out_a(pe_12_7_out_a),
     .out_b(pe_12_7_out_b),
-    .out_valid(pe_12_7_out_valid),
     .out_last(pe_12_7_out_last),
     .result(pe_12_7_result)
   );
-  osarray_pe_d8_a32 pe_12_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_7_out_a),
     .in_b(pe_11_8_out_b),
-    .in_valid(pe_12_7_out_valid),
     .in_last(pe_12_7_out_last),
     .out_a(pe_12_8_out_a),
     .out_b(pe_12_8_out_b),
-    .out_valid(pe_12_8_out_valid),
     .out_last(pe_12_8_out_last),
     .result(pe_12_8_result)
   );
-  osarray_pe_d8_a32 pe_12_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_8_out_a),
     .in_b(pe_11_9_out_b),
-    .in_valid(pe_12_8_out_valid),
     .in_last(pe_12_8_out_last),
     .out_a(pe_12_9_out_a),
     .out_b(pe_12_9_out_b),
-    .out_valid(pe_12_9_out_valid),
     .out_last(pe_12_9_out_last),
     .result(pe_12_9_result)
   );
-  osarray_pe_d8_a32 pe_12_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_9_out_a),
     .in_b(pe_11_10_out_b),
-    .in_valid(pe_12_9_out_valid),
     .in_last(pe_12_9_out_last),
     .out_a(pe_12_10_out_a),
     .out_b(pe_12_10_out_b),
-    .out_valid(pe_12_10_out_valid),
     .out_last(pe_12_10_out_last),
     .result(pe_12_10_result)
   );
-  osarray_pe_d8_a32 pe_12_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_10_out_a),
     .in_b(pe_11_11_out_b),
-    .in_valid(pe_12_10_out_valid),
     .in_last(pe_12_10_out_last),
     .out_a(pe_12_11_out_a),
     .out_b(pe_12_11_out_b),
-    .out_valid(pe_12_11_out_valid),
     .out_last(pe_12_11_out_last),
     .result(pe_12_11_result)
   );
-  osarray_pe_d8_a32 pe_12_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_11_out_a),
     .in_b(pe_11_12_out_b),
-    .in_valid(pe_12_11_out_valid),
     .in_last(pe_12_11_out_last),
     .out_a(pe_12_12_out_a),
     .out_b(pe_12_12_out_b),
-    .out_valid(pe_12_12_out_valid),
     .out_last(pe_12_12_out_last),
     .result(pe_12_12_result)
   );
-  osarray_pe_d8_a32 pe_12_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_12_out_a),
     .in_b(pe_11_13_out_b),
-    .in_valid(pe_12_12_out_valid),
     .in_last(pe_12_12_out_last),
     .out_a(pe_12_13_out_a),
     .out_b(pe_12_13_out_b),
-    .out_valid(pe_12_13_out_valid),
     .out_last(pe_12_13_out_last),
     .result(pe_12_13_result)
   );
-  osarray_pe_d8_a32 pe_12_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_13_out_a),
     .in_b(pe_11_14_out_b),
-    .in_valid(pe_12_13_out_valid),
     .in_last(pe_12_13_out_last),
     .out_a(pe_12_14_out_a),
     .out_b(pe_12_14_out_b),
-    .out_valid(pe_12_14_out_valid),
     .out_last(pe_12_14_out_last),
     .result(pe_12_14_result)
   );
-  osarray_pe_d8_a32 pe_12_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_12_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_12_14_out_a),
     .in_b(pe_11_15_out_b),
-    .in_valid(pe_12_14_out_valid),
     .in_last(pe_12_14_out_last),
     .out_a(pe_12_15_out_a),
     .out_b(pe_12_15_out_b),
-    .out_valid(pe_12_15_out_valid),
     .out_last(pe_12_15_out_last),
     .result(pe_12_15_result)
   );
-  osarray_pe_d8_a32 pe_13_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[111:104]),
+    .in_a(row_in_13),
     .in_b(pe_12_0_out_b),
-    .in_valid(in_valid[13]),
-    .in_last(in_last[13]),
+    .in_last(last_in_13),
     .out_a(pe_13_0_out_a),
     .out_b(pe_13_0_out_b),
-    .out_valid(pe_13_0_out_valid),
     .out_last(pe_13_0_out_last),
     .result(pe_13_0_result)
   );
-  osarray_pe_d8_a32 pe_13_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_0_out_a),
     .in_b(pe_12_1_out_b),
-    .in_valid(pe_13_0_out_valid),
     .in_last(pe_13_0_out_last),
     .out_a(pe_13_1_out_a),
     .out_b(pe_13_1_out_b),
-    .out_valid(pe_13_1_out_valid),
     .out_last(pe_13_1_out_last),
     .result(pe_13_1_result)
   );
-  osarray_pe_d8_a32 pe_13_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_1_out_a),
     .in_b(pe_12_2_out_b),
-    .in_valid(pe_13_1_out_valid),
     .in_last(pe_13_1_out_last),
     .out_a(pe_13_2_out_a),
     .out_b(pe_13_2_out_b),
-    .out_valid(pe_13_2_out_valid),
     .out_last(pe_13_2_out_last),
     .result(pe_13_2_result)
   );
-  osarray_pe_d8_a32 pe_13_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_2_out_a),
     .in_b(pe_12_3_out_b),
-    .in_valid(pe_13_2_out_valid),
     .in_last(pe_13_2_out_last),
     .out_a(pe_13_3_out_a),
     .out_b(pe_13_3_out_b),
-    .out_valid(pe_13_3_out_valid),
     .out_last(pe_13_3_out_last),
     .result(pe_13_3_result)
   );
-  osarray_pe_d8_a32 pe_13_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_3_out_a),
     .in_b(pe_12_4_out_b),
-    .in_valid(pe_13_3_out_valid),
     .in_last(pe_13_3_out_last),
     .out_a(pe_13_4_out_a),
     .out_b(pe_13_4_out_b),
-    .out_valid(pe_13_4_out_valid),
     .out_last(pe_13_4_out_last),
     .result(pe_13_4_result)
   );
-  osarray_pe_d8_a32 pe_13_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_4_out_a),
     .in_b(pe_12_5_out_b),
-    .in_valid(pe_13_4_out_valid),
     .in_last(pe_13_4_out_last),
     .out_a(pe_13_5_out_a),
     .out_b(pe_13_5_out_b),
-    .out_valid(pe_13_5_out_valid),
     .out_last(pe_13_5_out_last),
     .result(pe_13_5_result)
   );
-  osarray_pe_d8_a32 pe_13_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_5_out_a),
     .in_b(pe_12_6_out_b),
-    .in_valid(pe_13_5_out_valid),
     .in_last(pe_13_5_out_last),
     .out_a(pe_13_6_out_a),
     .out_b(pe_13_6_out_b),
-    .out_valid(pe_13_6_out_valid),
     .out_last(pe_13_6_out_last),
     .result(pe_13_6_result)
   );
-  osarray_pe_d8_a32 pe_13_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_6_out_a),
     .in_b(pe_12_7_out_b),
-    .in_valid(pe_13_6_out_valid),
     .in_last(pe_13_6_out_last),
     .out_a(pe_13_7_out_a),
     .out_b(pe_13_7_out_b),
-    .out_valid(pe_13_7_out_valid),
     .out_last(pe_13_7_out_last),
     .result(pe_13_7_result)
   );
-  osarray_pe_d8_a32 pe_13_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_7_out_a),
     .in_b(pe_12_8_out_b),
-    .in_valid(pe_13_7_out_valid),
     .in_last(pe_13_7_out_last),
     .out_a(pe_13_8_out_a),
     .out_b(pe_13_8_out_b),
-    .out_valid(pe_13_8_out_valid),
     .out_last(pe_13_8_out_last),
     .result(pe_13_8_result)
   );
-  osarray_pe_d8_a32 pe_13_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_8_out_a),
     .in_b(pe_12_9_out_b),
-    .in_valid(pe_13_8_out_valid),
     .in_last(pe_13_8_out_last),
     .out_a(pe_13_9_out_a),
     .out_b(pe_13_9_out_b),
-    .out_valid(pe_13_9_out_valid),
     .out_last(pe_13_9_out_last),
     .result(pe_13_9_result)
   );
-  osarray_pe_d8_a32 pe_13_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_9_out_a),
     .in_b(pe_12_10_out_b),
-    .in_valid(pe_13_9_out_valid),
     .in_last(pe_13_9_out_last),
     .out_a(pe_13_10_out_a),
     .out_b(pe_13_10_out_b),
-    .out_valid(pe_13_10_out_valid),
     .out_last(pe_13_10_out_last),
     .result(pe_13_10_result)
   );
-  osarray_pe_d8_a32 pe_13_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_10_out_a),
     .in_b(pe_12_11_out_b),
-    .in_valid(pe_13_10_out_valid),
     .in_last(pe_13_10_out_last),
     .out_a(pe_13_11_out_a),
     .out_b(pe_13_11_out_b),
-    .out_valid(pe_13_11_out_valid),
     .out_last(pe_13_11_out_last),
     .result(pe_13_11_result)
   );
-  osarray_pe_d8_a32 pe_13_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_11_out_a),
     .in_b(pe_12_12_out_b),
-    .in_valid(pe_13_11_out_valid),
     .in_last(pe_13_11_out_last),
     .out_a(pe_13_12_out_a),
     .out_b(pe_13_12_out_b),
-    .out_valid(pe_13_12_out_valid),
     .out_last(pe_13_12_out_last),
     .result(pe_13_12_result)
   );
-  osarray_pe_d8_a32 pe_13_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_12_out_a),
     .in_b(pe_12_13_out_b),
-    .in_valid(pe_13_12_out_valid),
     .in_last(pe_13_12_out_last),
     .out_a(pe_13_13_out_a),
     .out_b(pe_13_13_out_b),
-    .out_valid(pe_13_13_out_valid),
     .out_last(pe_13_13_out_last),
     .result(pe_13_13_result)
   );
-  osarray_pe_d8_a32 pe_13_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_13_out_a),
     .in_b(pe_12_14_out_b),
-    .in_valid(pe_13_13_out_valid),
     .in_last(pe_13_13_out_last),
     .out_a(pe_13_14_out_a),
     .out_b(pe_13_14_out_b),
-    .out_valid(pe_13_14_out_valid),
     .out_last(pe_13_14_out_last),
     .result(pe_13_14_result)
   );
-  osarray_pe_d8_a32 pe_13_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_13_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_13_14_out_a),
     .in_b(pe_12_15_out_b),
-    .in_valid(pe_13_14_out_valid),
     .in_last(pe_13_14_out_last),
     .out_a(pe_13_15_out_a),
     .out_b(pe_13_15_out_b),
-    .out_valid(pe_13_15_out_valid),
     .out_last(pe_13_15_out_last),
     .result(pe_13_15_result)
   );
-  osarray_pe_d8_a32 pe_14_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[119:112]),
+    .in_a(row_in_14),
     .in_b(pe_13_0_out_b),
-    .in_valid(in_valid[14]),
-    .in_last(in_last[14]),
+    .in_last(last_in_14),
     .out_a(pe_14_0_out_a),
     .out_b(pe_14_0_out_b),
-    .out_valid(pe_14_0_out_valid),
     .out_last(pe_14_0_out_last),
     .result(pe_14_0_result)
   );
-  osarray_pe_d8_a32 pe_14_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_0_out_a),
     .in_b(pe_13_1_out_b),
-    .in_valid(pe_14_0_out_valid),
     .in_last(pe_14_0_out_last),
     .out_a(pe_14_1_out_a),
     .out_b(pe_14_1_out_b),
-    .out_valid(pe_14_1_out_valid),
     .out_last(pe_14_1_out_last),
     .result(pe_14_1_result)
   );
-  osarray_pe_d8_a32 pe_14_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_1_out_a),
     .in_b(pe_13_2_out_b),
-    .in_valid(pe_14_1_out_valid),
     .in_last(pe_14_1_out_last),
     .out_a(pe_14_2_out_a),
     .out_b(pe_14_2_out_b),
-    .out_valid(pe_14_2_out_valid),
     .out_last(pe_14_2_out_last),
     .result(pe_14_2_result)
   );
-  osarray_pe_d8_a32 pe_14_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_2_out_a),
     .in_b(pe_13_3_out_b),
-    .in_valid(pe_14_2_out_valid),
     .in_last(pe_14_2_out_last),
     .out_a(pe_14_3_out_a),
     .out_b(pe_14_3_out_b),
-    .out_valid(pe_14_3_out_valid),
     .out_last(pe_14_3_out_last),
     .result(pe_14_3_result)
   );
-  osarray_pe_d8_a32 pe_14_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_3_out_a),
     .in_b(pe_13_4_out_b),
-    .in_valid(pe_14_3_out_valid),
     .in_last(pe_14_3_out_last),
     .out_a(pe_14_4_out_a),
     .out_b(pe_14_4_out_b),
-    .out_valid(pe_14_4_out_valid),
     .out_last(pe_14_4_out_last),
     .result(pe_14_4_result)
   );
-  osarray_pe_d8_a32 pe_14_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_4_out_a),
     .in_b(pe_13_5_out_b),
-    .in_valid(pe_14_4_out_valid),
     .in_last(pe_14_4_out_last),
     .out_a(pe_14_5_out_a),
     .out_b(pe_14_5_out_b),
-    .out_valid(pe_14_5_out_valid),
     .out_last(pe_14_5_out_last),
     .result(pe_14_5_result)
   );
-  osarray_pe_d8_a32 pe_14_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_5_out_a),
     .in_b(pe_13_6_out_b),
-    .in_valid(pe_14_5_out_valid),
     .in_last(pe_14_5_out_last),
     .out_a(pe_14_6_out_a),
     .out_b(pe_14_6_out_b),
-    .out_valid(pe_14_6_out_valid),
     .out_last(pe_14_6_out_last),
     .result(pe_14_6_result)
   );
-  osarray_pe_d8_a32 pe_14_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_6_out_a),
     .in_b(pe_13_7_out_b),
-    .in_valid(pe_14_6_out_valid),
     .in_last(pe_14_6_out_last),
     .out_a(pe_14_7_out_a),
     .out_b(pe_14_7_out_b),
-    .out_valid(pe_14_7_out_valid),
     .out_last(pe_14_7_out_last),
     .result(pe_14_7_result)
   );
-  osarray_pe_d8_a32 pe_14_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_7_out_a),
     .in_b(pe_13_8_out_b),
-    .in_valid(pe_14_7_out_valid),
     .in_last(pe_14_7_out_last),
     .out_a(pe_14_8_out_a),
     .out_b(pe_14_8_out_b),
-    .out_valid(pe_14_8_out_valid),
     .out_last(pe_14_8_out_last),
     .result(pe_14_8_result)
   );
-  osarray_pe_d8_a32 pe_14_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_8_out_a),
     .in_b(pe_13_9_out_b),
-    .in_valid(pe_14_8_out_valid),
     .in_last(pe_14_8_out_last),
     .out_a(pe_14_9_out_a),
     .out_b(pe_14_9_out_b),
-    .out_valid(pe_14_9_out_valid),
     .out_last(pe_14_9_out_last),
     .result(pe_14_9_result)
   );
-  osarray_pe_d8_a32 pe_14_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_9_out_a),
     .in_b(pe_13_10_out_b),
-    .in_valid(pe_14_9_out_valid),
     .in_last(pe_14_9_out_last),
     .out_a(pe_14_10_out_a),
     .out_b(pe_14_10_out_b),
-    .out_valid(pe_14_10_out_valid),
     .out_last(pe_14_10_out_last),
     .result(pe_14_10_result)
   );
-  osarray_pe_d8_a32 pe_14_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_10_out_a),
     .in_b(pe_13_11_out_b),
-    .in_valid(pe_14_10_out_valid),
     .in_last(pe_14_10_out_last),
     .out_a(pe_14_11_out_a),
     .out_b(pe_14_11_out_b),
-    .out_valid(pe_14_11_out_valid),
     .out_last(pe_14_11_out_last),
     .result(pe_14_11_result)
   );
-  osarray_pe_d8_a32 pe_14_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_11_out_a),
     .in_b(pe_13_12_out_b),
-    .in_valid(pe_14_11_out_valid),
     .in_last(pe_14_11_out_last),
     .out_a(pe_14_12_out_a),
     .out_b(pe_14_12_out_b),
-    .out_valid(pe_14_12_out_valid),
     .out_last(pe_14_12_out_last),
     .result(pe_14_12_result)
   );
-  osarray_pe_d8_a32 pe_14_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_12_out_a),
     .in_b(pe_13_13_out_b),
-    .in_valid(pe_14_12_out_valid),
     .in_last(pe_14_12_out_last),
     .out_a(pe_14_13_out_a),
     .out_b(pe_14_13_out_b),
-    .out_valid(pe_14_13_out_valid),
     .out_last(pe_14_13_out_last),
     .result(pe_14_13_result)
   );
-  osarray_pe_d8_a32 pe_14_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_13_out_a),
     .in_b(pe_13_14_out_b),
-    .in_valid(pe_14_13_out_valid),
     .in_last(pe_14_13_out_last),
     .out_a(pe_14_14_out_a),
     .out_b(pe_14_14_out_b),
-    .out_valid(pe_14_14_out_valid),
     .out_last(pe_14_14_out_last),
     .result(pe_14_14_result)
   );
-  osarray_pe_d8_a32 pe_14_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_14_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_14_14_out_a),
     .in_b(pe_13_15_out_b),
-    .in_valid(pe_14_14_out_valid),
     .in_last(pe_14_14_out_last),
     .out_a(pe_14_15_out_a),
     .out_b(pe_14_15_out_b),
-    .out_valid(pe_14_15_out_valid),
     .out_last(pe_14_15_out_last),
     .result(pe_14_15_result)
   );
-  osarray_pe_d8_a32 pe_15_0 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_0 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
-    .in_a(in_row[127:120]),
+    .in_a(row_in_15),
     .in_b(pe_14_0_out_b),
-    .in_valid(in_valid[15]),
-    .in_last(in_last[15]),
+    .in_last(last_in_15),
     .out_a(pe_15_0_out_a),
     .out_b(pe_15_0_out_b),
-    .out_valid(pe_15_0_out_valid),
     .out_last(pe_15_0_out_last),
     .result(pe_15_0_result)
   );
-  osarray_pe_d8_a32 pe_15_1 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_1 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_0_out_a),
     .in_b(pe_14_1_out_b),
-    .in_valid(pe_15_0_out_valid),
     .in_last(pe_15_0_out_last),
     .out_a(pe_15_1_out_a),
     .out_b(pe_15_1_out_b),
-    .out_valid(pe_15_1_out_valid),
     .out_last(pe_15_1_out_last),
     .result(pe_15_1_result)
   );
-  osarray_pe_d8_a32 pe_15_2 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_2 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_1_out_a),
     .in_b(pe_14_2_out_b),
-    .in_valid(pe_15_1_out_valid),
     .in_last(pe_15_1_out_last),
     .out_a(pe_15_2_out_a),
     .out_b(pe_15_2_out_b),
-    .out_valid(pe_15_2_out_valid),
     .out_last(pe_15_2_out_last),
     .result(pe_15_2_result)
   );
-  osarray_pe_d8_a32 pe_15_3 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_3 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_2_out_a),
     .in_b(pe_14_3_out_b),
-    .in_valid(pe_15_2_out_valid),
     .in_last(pe_15_2_out_last),
     .out_a(pe_15_3_out_a),
     .out_b(pe_15_3_out_b),
-    .out_valid(pe_15_3_out_valid),
     .out_last(pe_15_3_out_last),
     .result(pe_15_3_result)
   );
-  osarray_pe_d8_a32 pe_15_4 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_4 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_3_out_a),
     .in_b(pe_14_4_out_b),
-    .in_valid(pe_15_3_out_valid),
     .in_last(pe_15_3_out_last),
     .out_a(pe_15_4_out_a),
     .out_b(pe_15_4_out_b),
-    .out_valid(pe_15_4_out_valid),
     .out_last(pe_15_4_out_last),
     .result(pe_15_4_result)
   );
-  osarray_pe_d8_a32 pe_15_5 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_5 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_4_out_a),
     .in_b(pe_14_5_out_b),
-    .in_valid(pe_15_4_out_valid),
     .in_last(pe_15_4_out_last),
     .out_a(pe_15_5_out_a),
     .out_b(pe_15_5_out_b),
-    .out_valid(pe_15_5_out_valid),
     .out_last(pe_15_5_out_last),
     .result(pe_15_5_result)
   );
-  osarray_pe_d8_a32 pe_15_6 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_6 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_5_out_a),
     .in_b(pe_14_6_out_b),
-    .in_valid(pe_15_5_out_valid),
     .in_last(pe_15_5_out_last),
     .out_a(pe_15_6_out_a),
     .out_b(pe_15_6_out_b),
-    .out_valid(pe_15_6_out_valid),
     .out_last(pe_15_6_out_last),
     .result(pe_15_6_result)
   );
-  osarray_pe_d8_a32 pe_15_7 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_7 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_6_out_a),
     .in_b(pe_14_7_out_b),
-    .in_valid(pe_15_6_out_valid),
     .in_last(pe_15_6_out_last),
     .out_a(pe_15_7_out_a),
     .out_b(pe_15_7_out_b),
-    .out_valid(pe_15_7_out_valid),
     .out_last(pe_15_7_out_last),
     .result(pe_15_7_result)
   );
-  osarray_pe_d8_a32 pe_15_8 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_8 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_7_out_a),
     .in_b(pe_14_8_out_b),
-    .in_valid(pe_15_7_out_valid),
     .in_last(pe_15_7_out_last),
     .out_a(pe_15_8_out_a),
     .out_b(pe_15_8_out_b),
-    .out_valid(pe_15_8_out_valid),
     .out_last(pe_15_8_out_last),
     .result(pe_15_8_result)
   );
-  osarray_pe_d8_a32 pe_15_9 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_9 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_8_out_a),
     .in_b(pe_14_9_out_b),
-    .in_valid(pe_15_8_out_valid),
     .in_last(pe_15_8_out_last),
     .out_a(pe_15_9_out_a),
     .out_b(pe_15_9_out_b),
-    .out_valid(pe_15_9_out_valid),
     .out_last(pe_15_9_out_last),
     .result(pe_15_9_result)
   );
-  osarray_pe_d8_a32 pe_15_10 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_10 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_9_out_a),
     .in_b(pe_14_10_out_b),
-    .in_valid(pe_15_9_out_valid),
     .in_last(pe_15_9_out_last),
     .out_a(pe_15_10_out_a),
     .out_b(pe_15_10_out_b),
-    .out_valid(pe_15_10_out_valid),
     .out_last(pe_15_10_out_last),
     .result(pe_15_10_result)
   );
-  osarray_pe_d8_a32 pe_15_11 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_11 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_10_out_a),
     .in_b(pe_14_11_out_b),
-    .in_valid(pe_15_10_out_valid),
     .in_last(pe_15_10_out_last),
     .out_a(pe_15_11_out_a),
     .out_b(pe_15_11_out_b),
-    .out_valid(pe_15_11_out_valid),
     .out_last(pe_15_11_out_last),
     .result(pe_15_11_result)
   );
-  osarray_pe_d8_a32 pe_15_12 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_12 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_11_out_a),
     .in_b(pe_14_12_out_b),
-    .in_valid(pe_15_11_out_valid),
     .in_last(pe_15_11_out_last),
     .out_a(pe_15_12_out_a),
     .out_b(pe_15_12_out_b),
-    .out_valid(pe_15_12_out_valid),
     .out_last(pe_15_12_out_last),
     .result(pe_15_12_result)
   );
-  osarray_pe_d8_a32 pe_15_13 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_13 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_12_out_a),
     .in_b(pe_14_13_out_b),
-    .in_valid(pe_15_12_out_valid),
     .in_last(pe_15_12_out_last),
     .out_a(pe_15_13_out_a),
     .out_b(pe_15_13_out_b),
-    .out_valid(pe_15_13_out_valid),
     .out_last(pe_15_13_out_last),
     .result(pe_15_13_result)
   );
-  osarray_pe_d8_a32 pe_15_14 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_14 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_13_out_a),
     .in_b(pe_14_14_out_b),
-    .in_valid(pe_15_13_out_valid),
     .in_last(pe_15_13_out_last),
     .out_a(pe_15_14_out_a),
     .out_b(pe_15_14_out_b),
-    .out_valid(pe_15_14_out_valid),
     .out_last(pe_15_14_out_last),
     .result(pe_15_14_result)
   );
-  osarray_pe_d8_a32 pe_15_15 (  // SparseAccel/OSArray.swift:46
+  osarray_pe_d8_a32 pe_15_15 (  // SparseAccel/OSArray.swift:47
     .clk(clk),
     .rst(rst),
     .in_a(pe_15_14_out_a),
     .in_b(pe_14_15_out_b),
-    .in_valid(pe_15_14_out_valid),
     .in_last(pe_15_14_out_last),
     .out_a(pe_15_15_out_a),
     .out_b(pe_15_15_out_b),
-    .out_valid(pe_15_15_out_valid),
     .out_last(pe_15_15_out_last),
     .result(pe_15_15_result)
   );
-  reg [31:0] rd_data_q_0_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_0_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_0_t0 = pe_0_0_result;
@@ -4739,7 +4027,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_0_t0 = pe_15_0_result;
     endcase
   end
-  reg [31:0] rd_data_q_1_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_1_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_1_t0 = pe_0_1_result;
@@ -4760,7 +4048,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_1_t0 = pe_15_1_result;
     endcase
   end
-  reg [31:0] rd_data_q_2_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_2_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_2_t0 = pe_0_2_result;
@@ -4781,7 +4069,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_2_t0 = pe_15_2_result;
     endcase
   end
-  reg [31:0] rd_data_q_3_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_3_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_3_t0 = pe_0_3_result;
@@ -4802,7 +4090,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_3_t0 = pe_15_3_result;
     endcase
   end
-  reg [31:0] rd_data_q_4_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_4_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_4_t0 = pe_0_4_result;
@@ -4823,7 +4111,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_4_t0 = pe_15_4_result;
     endcase
   end
-  reg [31:0] rd_data_q_5_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_5_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_5_t0 = pe_0_5_result;
@@ -4844,7 +4132,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_5_t0 = pe_15_5_result;
     endcase
   end
-  reg [31:0] rd_data_q_6_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_6_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_6_t0 = pe_0_6_result;
@@ -4865,7 +4153,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_6_t0 = pe_15_6_result;
     endcase
   end
-  reg [31:0] rd_data_q_7_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_7_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_7_t0 = pe_0_7_result;
@@ -4886,7 +4174,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_7_t0 = pe_15_7_result;
     endcase
   end
-  reg [31:0] rd_data_q_8_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_8_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_8_t0 = pe_0_8_result;
@@ -4907,7 +4195,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_8_t0 = pe_15_8_result;
     endcase
   end
-  reg [31:0] rd_data_q_9_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_9_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_9_t0 = pe_0_9_result;
@@ -4928,7 +4216,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_9_t0 = pe_15_9_result;
     endcase
   end
-  reg [31:0] rd_data_q_10_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_10_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_10_t0 = pe_0_10_result;
@@ -4949,7 +4237,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_10_t0 = pe_15_10_result;
     endcase
   end
-  reg [31:0] rd_data_q_11_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_11_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_11_t0 = pe_0_11_result;
@@ -4970,7 +4258,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_11_t0 = pe_15_11_result;
     endcase
   end
-  reg [31:0] rd_data_q_12_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_12_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_12_t0 = pe_0_12_result;
@@ -4991,7 +4279,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_12_t0 = pe_15_12_result;
     endcase
   end
-  reg [31:0] rd_data_q_13_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_13_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_13_t0 = pe_0_13_result;
@@ -5012,7 +4300,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_13_t0 = pe_15_13_result;
     endcase
   end
-  reg [31:0] rd_data_q_14_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_14_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_14_t0 = pe_0_14_result;
@@ -5033,7 +4321,7 @@ module osarray_r16_c16_d8_a32 (
       default: rd_data_q_14_t0 = pe_15_14_result;
     endcase
   end
-  reg [31:0] rd_data_q_15_t0;  // SparseAccel/OSArray.swift:51
+  reg [31:0] rd_data_q_15_t0;  // SparseAccel/OSArray.swift:54
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_15_t0 = pe_0_15_result;
@@ -5055,26 +4343,26 @@ module osarray_r16_c16_d8_a32 (
     endcase
   end
   always @(posedge clk) begin
-    rd_data_q_0 <= rd_data_q_0_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_1 <= rd_data_q_1_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_2 <= rd_data_q_2_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_3 <= rd_data_q_3_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_4 <= rd_data_q_4_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_5 <= rd_data_q_5_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_6 <= rd_data_q_6_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_7 <= rd_data_q_7_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_8 <= rd_data_q_8_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_9 <= rd_data_q_9_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_10 <= rd_data_q_10_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_11 <= rd_data_q_11_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_12 <= rd_data_q_12_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/OSArray.swift:51
-    rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/OSArray.swift:51
-    done_d_0 <= rst ? 1'b0 : done_pulse;  // SparseAccel/OSArray.swift:54
+    rd_data_q_0 <= rd_data_q_0_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_1 <= rd_data_q_1_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_2 <= rd_data_q_2_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_3 <= rd_data_q_3_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_4 <= rd_data_q_4_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_5 <= rd_data_q_5_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_6 <= rd_data_q_6_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_7 <= rd_data_q_7_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_8 <= rd_data_q_8_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_9 <= rd_data_q_9_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_10 <= rd_data_q_10_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_11 <= rd_data_q_11_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_12 <= rd_data_q_12_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/OSArray.swift:54
+    rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/OSArray.swift:54
+    done_d_0 <= rst ? 1'b0 : pe_15_15_out_last;  // SparseAccel/OSArray.swift:57
   end
   // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.
   /* verilator lint_off UNUSED */
-  wire _unused = &{1'b0, pe_0_15_out_a, pe_0_15_out_valid, pe_0_15_out_last, pe_1_15_out_a, pe_1_15_out_valid, pe_1_15_out_last, pe_2_15_out_a, pe_2_15_out_valid, pe_2_15_out_last, pe_3_15_out_a, pe_3_15_out_valid, pe_3_15_out_last, pe_4_15_out_a, pe_4_15_out_valid, pe_4_15_out_last, pe_5_15_out_a, pe_5_15_out_valid, pe_5_15_out_last, pe_6_15_out_a, pe_6_15_out_valid, pe_6_15_out_last, pe_7_15_out_a, pe_7_15_out_valid, pe_7_15_out_last, pe_8_15_out_a, pe_8_15_out_valid, pe_8_15_out_last, pe_9_15_out_a, pe_9_15_out_valid, pe_9_15_out_last, pe_10_15_out_a, pe_10_15_out_valid, pe_10_15_out_last, pe_11_15_out_a, pe_11_15_out_valid, pe_11_15_out_last, pe_12_15_out_a, pe_12_15_out_valid, pe_12_15_out_last, pe_13_15_out_a, pe_13_15_out_valid, pe_13_15_out_last, pe_14_15_out_a, pe_14_15_out_valid, pe_14_15_out_last, pe_15_0_out_b, pe_15_1_out_b, pe_15_2_out_b, pe_15_3_out_b, pe_15_4_out_b, pe_15_5_out_b, pe_15_6_out_b, pe_15_7_out_b, pe_15_8_out_b, pe_15_9_out_b, pe_15_10_out_b, pe_15_11_out_b, pe_15_12_out_b, pe_15_13_out_b, pe_15_14_out_b, pe_15_15_out_a, pe_15_15_out_b, 1'b0};
+  wire _unused = &{1'b0, pe_0_15_out_a, pe_0_15_out_last, pe_1_15_out_a, pe_1_15_out_last, pe_2_15_out_a, pe_2_15_out_last, pe_3_15_out_a, pe_3_15_out_last, pe_4_15_out_a, pe_4_15_out_last, pe_5_15_out_a, pe_5_15_out_last, pe_6_15_out_a, pe_6_15_out_last, pe_7_15_out_a, pe_7_15_out_last, pe_8_15_out_a, pe_8_15_out_last, pe_9_15_out_a, pe_9_15_out_last, pe_10_15_out_a, pe_10_15_out_last, pe_11_15_out_a, pe_11_15_out_last, pe_12_15_out_a, pe_12_15_out_last, pe_13_15_out_a, pe_13_15_out_last, pe_14_15_out_a, pe_14_15_out_last, pe_15_0_out_b, pe_15_1_out_b, pe_15_2_out_b, pe_15_3_out_b, pe_15_4_out_b, pe_15_5_out_b, pe_15_6_out_b, pe_15_7_out_b, pe_15_8_out_b, pe_15_9_out_b, pe_15_10_out_b, pe_15_11_out_b, pe_15_12_out_b, pe_15_13_out_b, pe_15_14_out_b, pe_15_15_out_a, pe_15_15_out_b, 1'b0};
   /* verilator lint_on UNUSED */
 endmodule

@@ -5,7 +5,7 @@
 /* verilator lint_off DECLFILENAME */
 
 // Sparse indexing unit: weight stream -> per-row value/index lanes, row r skewed by r cycles.
-// Defined at SparseAccel/SparseIndexUnit.swift:39
+// Defined at SparseAccel/SparseIndexUnit.swift:43
 module sat_index_r16_n2m8_d8 (
   input  wire clk,
   input  wire rst,
@@ -14,1698 +14,1556 @@ module sat_index_r16_n2m8_d8 (
   input  wire in_last,
   output wire [255:0] row_w,  // 16x2 x SInt(8), element 0 in the low bits
   output wire [95:0] row_idx,  // 16x2 x UInt(3), element 0 in the low bits
-  output wire [15:0] row_valid,  // 16 x Bool, element 0 in the low bits
-  output wire [15:0] row_last  // 16 x Bool, element 0 in the low bits
+  output wire [15:0] row_first,  // 16 x Bool, element 0 in the low bits
+  output wire row_done
 );
-  wire [7:0] row_w_0_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_0_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_1_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_1_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_2_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_2_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_3_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_3_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_4_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_4_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_5_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_5_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_6_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_6_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_7_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_7_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_8_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_8_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_9_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_9_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_10_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_10_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_11_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_11_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_12_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_12_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_13_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_13_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_14_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_14_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_15_0;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [7:0] row_w_15_1;  // SparseAccel/SparseIndexUnit.swift:30
-  wire [2:0] row_idx_0_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_0_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_1_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_1_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_2_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_2_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_3_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_3_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_4_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_4_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_5_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_5_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_6_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_6_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_7_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_7_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_8_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_8_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_9_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_9_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_10_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_10_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_11_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_11_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_12_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_12_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_13_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_13_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_14_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_14_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_15_0;  // SparseAccel/SparseIndexUnit.swift:31
-  wire [2:0] row_idx_15_1;  // SparseAccel/SparseIndexUnit.swift:31
-  wire row_valid_0;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_1;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_2;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_3;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_4;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_5;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_6;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_7;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_8;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_9;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_10;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_11;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_12;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_13;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_14;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_valid_15;  // SparseAccel/SparseIndexUnit.swift:32
-  wire row_last_0;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_1;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_2;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_3;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_4;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_5;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_6;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_7;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_8;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_9;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_10;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_11;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_12;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_13;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_14;  // SparseAccel/SparseIndexUnit.swift:33
-  wire row_last_15;  // SparseAccel/SparseIndexUnit.swift:33
-  reg  valid_1_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_1_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_2_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_2_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_2_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_2_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_3_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_3_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_3_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_3_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_3_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_3_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_4_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_4_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_4_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_4_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_4_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_4_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_4_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_4_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_5_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_5_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_5_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_5_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_5_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_5_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_5_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_5_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_5_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_5_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_6_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_6_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_6_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_6_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_6_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_6_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_6_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_6_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_6_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_6_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_6_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_6_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_7_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_7_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_7_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_7_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_7_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_7_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_7_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_7_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_7_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_7_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_7_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_7_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_7_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_7_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_8_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_8_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_8_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_8_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_9_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_9_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_9_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_9_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_10_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_10_9;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_10_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_10_9;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_11_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_9;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_11_10;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_11_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_9;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_11_10;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_12_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_9;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_10;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_12_11;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_12_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_9;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_10;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_12_11;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_13_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_9;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_10;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_11;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_13_12;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_13_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_9;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_10;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_11;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_13_12;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_14_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_9;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_10;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_11;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_12;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_14_13;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_14_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_9;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_10;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_11;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_12;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_14_13;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  valid_15_0;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_1;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_2;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_3;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_4;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_5;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_6;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_7;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_8;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_9;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_10;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_11;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_12;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_13;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  valid_15_14;  // SparseAccel/SparseIndexUnit.swift:44
-  reg  last_15_0;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_1;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_2;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_3;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_4;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_5;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_6;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_7;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_8;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_9;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_10;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_11;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_12;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_13;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  last_15_14;  // SparseAccel/SparseIndexUnit.swift:45
-  reg  [7:0] w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [7:0] w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [7:0] w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:51
-  reg  [2:0] idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:52
-  reg  [2:0] idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_w = {row_w_15_1, row_w_15_0, row_w_14_1, row_w_14_0, row_w_13_1, row_w_13_0, row_w_12_1, row_w_12_0, row_w_11_1, row_w_11_0, row_w_10_1, row_w_10_0, row_w_9_1, row_w_9_0, row_w_8_1, row_w_8_0, row_w_7_1, row_w_7_0, row_w_6_1, row_w_6_0, row_w_5_1, row_w_5_0, row_w_4_1, row_w_4_0, row_w_3_1, row_w_3_0, row_w_2_1, row_w_2_0, row_w_1_1, row_w_1_0, row_w_0_1, row_w_0_0};  // SparseAccel/SparseIndexUnit.swift:30
-  assign row_w_0_0 = w_stream[7:0];  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_0_1 = w_stream[18:11];  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_1_0 = w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_1_1 = w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_2_0 = w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_2_1 = w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_3_0 = w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_3_1 = w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_4_0 = w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_4_1 = w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_5_0 = w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_5_1 = w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_6_0 = w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_6_1 = w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_7_0 = w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_7_1 = w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_8_0 = w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_8_1 = w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_9_0 = w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_9_1 = w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_10_0 = w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_10_1 = w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_11_0 = w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_11_1 = w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_12_0 = w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_12_1 = w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_13_0 = w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_13_1 = w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_14_0 = w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_14_1 = w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_15_0 = w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_w_15_1 = w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:51
-  assign row_idx = {row_idx_15_1, row_idx_15_0, row_idx_14_1, row_idx_14_0, row_idx_13_1, row_idx_13_0, row_idx_12_1, row_idx_12_0, row_idx_11_1, row_idx_11_0, row_idx_10_1, row_idx_10_0, row_idx_9_1, row_idx_9_0, row_idx_8_1, row_idx_8_0, row_idx_7_1, row_idx_7_0, row_idx_6_1, row_idx_6_0, row_idx_5_1, row_idx_5_0, row_idx_4_1, row_idx_4_0, row_idx_3_1, row_idx_3_0, row_idx_2_1, row_idx_2_0, row_idx_1_1, row_idx_1_0, row_idx_0_1, row_idx_0_0};  // SparseAccel/SparseIndexUnit.swift:31
-  assign row_idx_0_0 = w_stream[10:8];  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_0_1 = w_stream[21:19];  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_1_0 = idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_1_1 = idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_2_0 = idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_2_1 = idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_3_0 = idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_3_1 = idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_4_0 = idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_4_1 = idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_5_0 = idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_5_1 = idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_6_0 = idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_6_1 = idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_7_0 = idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_7_1 = idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_8_0 = idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_8_1 = idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_9_0 = idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_9_1 = idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_10_0 = idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_10_1 = idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_11_0 = idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_11_1 = idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_12_0 = idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_12_1 = idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_13_0 = idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_13_1 = idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_14_0 = idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_14_1 = idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_15_0 = idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_idx_15_1 = idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:52
-  assign row_valid = {row_valid_15, row_valid_14, row_valid_13, row_valid_12, row_valid_11, row_valid_10, row_valid_9, row_valid_8, row_valid_7, row_valid_6, row_valid_5, row_valid_4, row_valid_3, row_valid_2, row_valid_1, row_valid_0};  // SparseAccel/SparseIndexUnit.swift:32
-  assign row_valid_0 = in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_1 = valid_1_0;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_2 = valid_2_1;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_3 = valid_3_2;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_4 = valid_4_3;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_5 = valid_5_4;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_6 = valid_6_5;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_7 = valid_7_6;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_8 = valid_8_7;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_9 = valid_9_8;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_10 = valid_10_9;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_11 = valid_11_10;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_12 = valid_12_11;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_13 = valid_13_12;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_14 = valid_14_13;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_valid_15 = valid_15_14;  // SparseAccel/SparseIndexUnit.swift:44
-  assign row_last = {row_last_15, row_last_14, row_last_13, row_last_12, row_last_11, row_last_10, row_last_9, row_last_8, row_last_7, row_last_6, row_last_5, row_last_4, row_last_3, row_last_2, row_last_1, row_last_0};  // SparseAccel/SparseIndexUnit.swift:33
-  assign row_last_0 = in_last;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_1 = last_1_0;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_2 = last_2_1;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_3 = last_3_2;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_4 = last_4_3;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_5 = last_5_4;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_6 = last_6_5;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_7 = last_7_6;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_8 = last_8_7;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_9 = last_9_8;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_10 = last_10_9;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_11 = last_11_10;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_12 = last_12_11;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_13 = last_13_12;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_14 = last_14_13;  // SparseAccel/SparseIndexUnit.swift:45
-  assign row_last_15 = last_15_14;  // SparseAccel/SparseIndexUnit.swift:45
+  wire [7:0] row_w_0_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_0_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_1_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_1_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_2_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_2_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_3_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_3_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_4_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_4_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_5_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_5_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_6_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_6_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_7_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_7_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_8_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_8_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_9_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_9_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_10_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_10_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_11_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_11_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_12_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_12_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_13_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_13_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_14_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_14_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_15_0;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [7:0] row_w_15_1;  // SparseAccel/SparseIndexUnit.swift:35
+  wire [2:0] row_idx_0_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_0_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_1_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_1_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_2_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_2_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_3_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_3_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_4_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_4_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_5_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_5_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_6_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_6_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_7_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_7_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_8_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_8_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_9_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_9_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_10_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_10_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_11_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_11_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_12_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_12_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_13_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_13_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_14_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_14_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_15_0;  // SparseAccel/SparseIndexUnit.swift:36
+  wire [2:0] row_idx_15_1;  // SparseAccel/SparseIndexUnit.swift:36
+  wire row_first_0;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_1;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_2;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_3;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_4;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_5;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_6;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_7;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_8;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_9;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_10;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_11;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_12;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_13;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_14;  // SparseAccel/SparseIndexUnit.swift:37
+  wire row_first_15;  // SparseAccel/SparseIndexUnit.swift:37
+  wire closes;  // SparseAccel/SparseIndexUnit.swift:47
+  reg  first_0_0;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_0_0;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_0_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_1_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_1_1;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_1_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_1_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_2_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_2_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_2_2;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_2_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_2_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_3_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_3_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_3_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_3_3;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_3_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_3_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_4_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_4_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_4_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_4_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_4_4;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_4_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_4_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_5_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_5_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_5_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_5_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_5_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_5_5;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_5_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_5_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_6_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_6_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_6_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_6_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_6_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_6_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_6_6;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_6_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_6_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_7_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_7_7;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_7_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_7_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_8_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_8_8;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_8_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_8_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_9_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_9_9;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_9_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_9_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_10_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_9;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_10_10;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_10_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_10_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_11_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_9;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_10;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_11_11;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_11_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_11_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_12_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_9;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_10;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_11;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_12_12;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_12_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_12_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_13_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_9;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_10;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_11;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_12;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_13_13;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_13_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_13_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_14_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_9;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_10;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_11;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_12;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_13;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_14_14;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_14_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_14_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  first_15_0;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_1;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_2;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_3;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_4;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_5;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_6;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_7;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_8;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_9;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_10;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_11;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_12;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_13;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_14;  // SparseAccel/SparseIndexUnit.swift:49
+  reg  first_15_15;  // SparseAccel/SparseIndexUnit.swift:49
+  wire [7:0] w_in_15_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:58
+  wire [7:0] w_in_15_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  [7:0] w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [7:0] w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:57
+  reg  [2:0] idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  [2:0] idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:58
+  reg  done_0;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_1;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_2;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_3;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_4;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_5;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_6;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_7;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_8;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_9;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_10;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_11;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_12;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_13;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_14;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_15;  // SparseAccel/SparseIndexUnit.swift:64
+  reg  done_16;  // SparseAccel/SparseIndexUnit.swift:64
+  assign row_w = {row_w_15_1, row_w_15_0, row_w_14_1, row_w_14_0, row_w_13_1, row_w_13_0, row_w_12_1, row_w_12_0, row_w_11_1, row_w_11_0, row_w_10_1, row_w_10_0, row_w_9_1, row_w_9_0, row_w_8_1, row_w_8_0, row_w_7_1, row_w_7_0, row_w_6_1, row_w_6_0, row_w_5_1, row_w_5_0, row_w_4_1, row_w_4_0, row_w_3_1, row_w_3_0, row_w_2_1, row_w_2_0, row_w_1_1, row_w_1_0, row_w_0_1, row_w_0_0};  // SparseAccel/SparseIndexUnit.swift:35
+  assign row_w_0_0 = w_in_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_0_1 = w_in_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_1_0 = w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_1_1 = w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_2_0 = w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_2_1 = w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_3_0 = w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_3_1 = w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_4_0 = w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_4_1 = w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_5_0 = w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_5_1 = w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_6_0 = w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_6_1 = w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_7_0 = w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_7_1 = w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_8_0 = w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_8_1 = w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_9_0 = w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_9_1 = w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_10_0 = w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_10_1 = w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_11_0 = w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_11_1 = w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_12_0 = w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_12_1 = w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_13_0 = w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_13_1 = w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_14_0 = w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_14_1 = w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_15_0 = w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_w_15_1 = w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:57
+  assign row_idx = {row_idx_15_1, row_idx_15_0, row_idx_14_1, row_idx_14_0, row_idx_13_1, row_idx_13_0, row_idx_12_1, row_idx_12_0, row_idx_11_1, row_idx_11_0, row_idx_10_1, row_idx_10_0, row_idx_9_1, row_idx_9_0, row_idx_8_1, row_idx_8_0, row_idx_7_1, row_idx_7_0, row_idx_6_1, row_idx_6_0, row_idx_5_1, row_idx_5_0, row_idx_4_1, row_idx_4_0, row_idx_3_1, row_idx_3_0, row_idx_2_1, row_idx_2_0, row_idx_1_1, row_idx_1_0, row_idx_0_1, row_idx_0_0};  // SparseAccel/SparseIndexUnit.swift:36
+  assign row_idx_0_0 = w_stream[10:8];  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_0_1 = w_stream[21:19];  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_1_0 = idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_1_1 = idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_2_0 = idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_2_1 = idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_3_0 = idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_3_1 = idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_4_0 = idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_4_1 = idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_5_0 = idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_5_1 = idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_6_0 = idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_6_1 = idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_7_0 = idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_7_1 = idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_8_0 = idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_8_1 = idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_9_0 = idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_9_1 = idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_10_0 = idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_10_1 = idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_11_0 = idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_11_1 = idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_12_0 = idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_12_1 = idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_13_0 = idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_13_1 = idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_14_0 = idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_14_1 = idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_15_0 = idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_idx_15_1 = idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:58
+  assign row_first = {row_first_15, row_first_14, row_first_13, row_first_12, row_first_11, row_first_10, row_first_9, row_first_8, row_first_7, row_first_6, row_first_5, row_first_4, row_first_3, row_first_2, row_first_1, row_first_0};  // SparseAccel/SparseIndexUnit.swift:37
+  assign row_first_0 = first_0_0;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_1 = first_1_1;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_2 = first_2_2;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_3 = first_3_3;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_4 = first_4_4;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_5 = first_5_5;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_6 = first_6_6;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_7 = first_7_7;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_8 = first_8_8;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_9 = first_9_9;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_10 = first_10_10;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_11 = first_11_11;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_12 = first_12_12;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_13 = first_13_13;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_14 = first_14_14;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_first_15 = first_15_15;  // SparseAccel/SparseIndexUnit.swift:49
+  assign row_done = done_16;  // SparseAccel/SparseIndexUnit.swift:64
+  assign closes = in_valid & in_last;  // SparseAccel/SparseIndexUnit.swift:47
+  assign w_in_0_0 = in_valid ? w_stream[7:0] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_0_1 = in_valid ? w_stream[18:11] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_1_0 = in_valid ? w_stream[29:22] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_1_1 = in_valid ? w_stream[40:33] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_2_0 = in_valid ? w_stream[51:44] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_2_1 = in_valid ? w_stream[62:55] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_3_0 = in_valid ? w_stream[73:66] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_3_1 = in_valid ? w_stream[84:77] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_4_0 = in_valid ? w_stream[95:88] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_4_1 = in_valid ? w_stream[106:99] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_5_0 = in_valid ? w_stream[117:110] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_5_1 = in_valid ? w_stream[128:121] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_6_0 = in_valid ? w_stream[139:132] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_6_1 = in_valid ? w_stream[150:143] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_7_0 = in_valid ? w_stream[161:154] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_7_1 = in_valid ? w_stream[172:165] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_8_0 = in_valid ? w_stream[183:176] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_8_1 = in_valid ? w_stream[194:187] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_9_0 = in_valid ? w_stream[205:198] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_9_1 = in_valid ? w_stream[216:209] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_10_0 = in_valid ? w_stream[227:220] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_10_1 = in_valid ? w_stream[238:231] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_11_0 = in_valid ? w_stream[249:242] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_11_1 = in_valid ? w_stream[260:253] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_12_0 = in_valid ? w_stream[271:264] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_12_1 = in_valid ? w_stream[282:275] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_13_0 = in_valid ? w_stream[293:286] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_13_1 = in_valid ? w_stream[304:297] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_14_0 = in_valid ? w_stream[315:308] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_14_1 = in_valid ? w_stream[326:319] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_15_0 = in_valid ? w_stream[337:330] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign w_in_15_1 = in_valid ? w_stream[348:341] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
   always @(posedge clk) begin
-    valid_1_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_1_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_1_0_0 <= w_stream[29:22];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_1_0_0 <= w_stream[32:30];  // SparseAccel/SparseIndexUnit.swift:52
-    w_1_1_0 <= w_stream[40:33];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_1_1_0 <= w_stream[43:41];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_2_1 <= rst ? 1'b0 : valid_2_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_2_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_2_1 <= last_2_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_2_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_2_0_1 <= w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_2_0_0 <= w_stream[51:44];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_2_0_1 <= idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_2_0_0 <= w_stream[54:52];  // SparseAccel/SparseIndexUnit.swift:52
-    w_2_1_1 <= w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_2_1_0 <= w_stream[62:55];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_2_1_1 <= idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_2_1_0 <= w_stream[65:63];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_3_2 <= rst ? 1'b0 : valid_3_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_3_1 <= rst ? 1'b0 : valid_3_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_3_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_3_2 <= last_3_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_3_1 <= last_3_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_3_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_3_0_2 <= w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_3_0_1 <= w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_3_0_0 <= w_stream[73:66];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_3_0_2 <= idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_3_0_1 <= idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_3_0_0 <= w_stream[76:74];  // SparseAccel/SparseIndexUnit.swift:52
-    w_3_1_2 <= w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_3_1_1 <= w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_3_1_0 <= w_stream[84:77];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_3_1_2 <= idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_3_1_1 <= idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_3_1_0 <= w_stream[87:85];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_4_3 <= rst ? 1'b0 : valid_4_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_4_2 <= rst ? 1'b0 : valid_4_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_4_1 <= rst ? 1'b0 : valid_4_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_4_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_4_3 <= last_4_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_4_2 <= last_4_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_4_1 <= last_4_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_4_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_4_0_3 <= w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_4_0_2 <= w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_4_0_1 <= w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_4_0_0 <= w_stream[95:88];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_4_0_3 <= idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_4_0_2 <= idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_4_0_1 <= idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_4_0_0 <= w_stream[98:96];  // SparseAccel/SparseIndexUnit.swift:52
-    w_4_1_3 <= w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_4_1_2 <= w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_4_1_1 <= w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_4_1_0 <= w_stream[106:99];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_4_1_3 <= idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_4_1_2 <= idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_4_1_1 <= idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_4_1_0 <= w_stream[109:107];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_5_4 <= rst ? 1'b0 : valid_5_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_5_3 <= rst ? 1'b0 : valid_5_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_5_2 <= rst ? 1'b0 : valid_5_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_5_1 <= rst ? 1'b0 : valid_5_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_5_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_5_4 <= last_5_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_5_3 <= last_5_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_5_2 <= last_5_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_5_1 <= last_5_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_5_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_5_0_4 <= w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_0_3 <= w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_0_2 <= w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_0_1 <= w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_0_0 <= w_stream[117:110];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_5_0_4 <= idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_0_3 <= idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_0_2 <= idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_0_1 <= idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_0_0 <= w_stream[120:118];  // SparseAccel/SparseIndexUnit.swift:52
-    w_5_1_4 <= w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_1_3 <= w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_1_2 <= w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_1_1 <= w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_5_1_0 <= w_stream[128:121];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_5_1_4 <= idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_1_3 <= idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_1_2 <= idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_1_1 <= idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_5_1_0 <= w_stream[131:129];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_6_5 <= rst ? 1'b0 : valid_6_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_6_4 <= rst ? 1'b0 : valid_6_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_6_3 <= rst ? 1'b0 : valid_6_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_6_2 <= rst ? 1'b0 : valid_6_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_6_1 <= rst ? 1'b0 : valid_6_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_6_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_6_5 <= last_6_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_6_4 <= last_6_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_6_3 <= last_6_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_6_2 <= last_6_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_6_1 <= last_6_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_6_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_6_0_5 <= w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_0_4 <= w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_0_3 <= w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_0_2 <= w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_0_1 <= w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_0_0 <= w_stream[139:132];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_6_0_5 <= idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_0_4 <= idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_0_3 <= idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_0_2 <= idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_0_1 <= idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_0_0 <= w_stream[142:140];  // SparseAccel/SparseIndexUnit.swift:52
-    w_6_1_5 <= w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_1_4 <= w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_1_3 <= w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_1_2 <= w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_1_1 <= w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_6_1_0 <= w_stream[150:143];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_6_1_5 <= idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_1_4 <= idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_1_3 <= idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_1_2 <= idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_1_1 <= idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_6_1_0 <= w_stream[153:151];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_7_6 <= rst ? 1'b0 : valid_7_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_7_5 <= rst ? 1'b0 : valid_7_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_7_4 <= rst ? 1'b0 : valid_7_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_7_3 <= rst ? 1'b0 : valid_7_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_7_2 <= rst ? 1'b0 : valid_7_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_7_1 <= rst ? 1'b0 : valid_7_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_7_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_7_6 <= last_7_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_7_5 <= last_7_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_7_4 <= last_7_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_7_3 <= last_7_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_7_2 <= last_7_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_7_1 <= last_7_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_7_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_7_0_6 <= w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_0_5 <= w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_0_4 <= w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_0_3 <= w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_0_2 <= w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_0_1 <= w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_0_0 <= w_stream[161:154];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_7_0_6 <= idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_0_5 <= idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_0_4 <= idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_0_3 <= idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_0_2 <= idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_0_1 <= idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_0_0 <= w_stream[164:162];  // SparseAccel/SparseIndexUnit.swift:52
-    w_7_1_6 <= w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_1_5 <= w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_1_4 <= w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_1_3 <= w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_1_2 <= w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_1_1 <= w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_7_1_0 <= w_stream[172:165];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_7_1_6 <= idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_1_5 <= idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_1_4 <= idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_1_3 <= idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_1_2 <= idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_1_1 <= idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_7_1_0 <= w_stream[175:173];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_8_7 <= rst ? 1'b0 : valid_8_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_6 <= rst ? 1'b0 : valid_8_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_5 <= rst ? 1'b0 : valid_8_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_4 <= rst ? 1'b0 : valid_8_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_3 <= rst ? 1'b0 : valid_8_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_2 <= rst ? 1'b0 : valid_8_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_1 <= rst ? 1'b0 : valid_8_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_8_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_8_7 <= last_8_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_6 <= last_8_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_5 <= last_8_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_4 <= last_8_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_3 <= last_8_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_2 <= last_8_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_1 <= last_8_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_8_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_8_0_7 <= w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_6 <= w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_5 <= w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_4 <= w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_3 <= w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_2 <= w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_1 <= w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_0_0 <= w_stream[183:176];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_8_0_7 <= idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_6 <= idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_5 <= idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_4 <= idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_3 <= idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_2 <= idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_1 <= idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_0_0 <= w_stream[186:184];  // SparseAccel/SparseIndexUnit.swift:52
-    w_8_1_7 <= w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_6 <= w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_5 <= w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_4 <= w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_3 <= w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_2 <= w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_1 <= w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_8_1_0 <= w_stream[194:187];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_8_1_7 <= idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_6 <= idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_5 <= idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_4 <= idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_3 <= idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_2 <= idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_1 <= idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_8_1_0 <= w_stream[197:195];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_9_8 <= rst ? 1'b0 : valid_9_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_7 <= rst ? 1'b0 : valid_9_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_6 <= rst ? 1'b0 : valid_9_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_5 <= rst ? 1'b0 : valid_9_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_4 <= rst ? 1'b0 : valid_9_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_3 <= rst ? 1'b0 : valid_9_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_2 <= rst ? 1'b0 : valid_9_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_1 <= rst ? 1'b0 : valid_9_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_9_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_9_8 <= last_9_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_7 <= last_9_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_6 <= last_9_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_5 <= last_9_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_4 <= last_9_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_3 <= last_9_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_2 <= last_9_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_1 <= last_9_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_9_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_9_0_8 <= w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_7 <= w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_6 <= w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_5 <= w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_4 <= w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_3 <= w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_2 <= w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_1 <= w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_0_0 <= w_stream[205:198];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_9_0_8 <= idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_7 <= idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_6 <= idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_5 <= idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_4 <= idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_3 <= idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_2 <= idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_1 <= idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_0_0 <= w_stream[208:206];  // SparseAccel/SparseIndexUnit.swift:52
-    w_9_1_8 <= w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_7 <= w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_6 <= w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_5 <= w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_4 <= w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_3 <= w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_2 <= w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_1 <= w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_9_1_0 <= w_stream[216:209];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_9_1_8 <= idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_7 <= idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_6 <= idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_5 <= idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_4 <= idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_3 <= idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_2 <= idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_1 <= idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_9_1_0 <= w_stream[219:217];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_10_9 <= rst ? 1'b0 : valid_10_8;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_8 <= rst ? 1'b0 : valid_10_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_7 <= rst ? 1'b0 : valid_10_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_6 <= rst ? 1'b0 : valid_10_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_5 <= rst ? 1'b0 : valid_10_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_4 <= rst ? 1'b0 : valid_10_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_3 <= rst ? 1'b0 : valid_10_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_2 <= rst ? 1'b0 : valid_10_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_1 <= rst ? 1'b0 : valid_10_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_10_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_10_9 <= last_10_8;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_8 <= last_10_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_7 <= last_10_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_6 <= last_10_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_5 <= last_10_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_4 <= last_10_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_3 <= last_10_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_2 <= last_10_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_1 <= last_10_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_10_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_10_0_9 <= w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_8 <= w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_7 <= w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_6 <= w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_5 <= w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_4 <= w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_3 <= w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_2 <= w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_1 <= w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_0_0 <= w_stream[227:220];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_10_0_9 <= idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_8 <= idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_7 <= idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_6 <= idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_5 <= idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_4 <= idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_3 <= idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_2 <= idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_1 <= idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_0_0 <= w_stream[230:228];  // SparseAccel/SparseIndexUnit.swift:52
-    w_10_1_9 <= w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_8 <= w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_7 <= w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_6 <= w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_5 <= w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_4 <= w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_3 <= w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_2 <= w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_1 <= w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_10_1_0 <= w_stream[238:231];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_10_1_9 <= idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_8 <= idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_7 <= idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_6 <= idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_5 <= idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_4 <= idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_3 <= idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_2 <= idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_1 <= idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_10_1_0 <= w_stream[241:239];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_11_10 <= rst ? 1'b0 : valid_11_9;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_9 <= rst ? 1'b0 : valid_11_8;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_8 <= rst ? 1'b0 : valid_11_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_7 <= rst ? 1'b0 : valid_11_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_6 <= rst ? 1'b0 : valid_11_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_5 <= rst ? 1'b0 : valid_11_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_4 <= rst ? 1'b0 : valid_11_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_3 <= rst ? 1'b0 : valid_11_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_2 <= rst ? 1'b0 : valid_11_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_1 <= rst ? 1'b0 : valid_11_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_11_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_11_10 <= last_11_9;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_9 <= last_11_8;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_8 <= last_11_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_7 <= last_11_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_6 <= last_11_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_5 <= last_11_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_4 <= last_11_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_3 <= last_11_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_2 <= last_11_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_1 <= last_11_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_11_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_11_0_10 <= w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_9 <= w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_8 <= w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_7 <= w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_6 <= w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_5 <= w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_4 <= w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_3 <= w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_2 <= w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_1 <= w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_0_0 <= w_stream[249:242];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_11_0_10 <= idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_9 <= idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_8 <= idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_7 <= idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_6 <= idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_5 <= idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_4 <= idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_3 <= idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_2 <= idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_1 <= idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_0_0 <= w_stream[252:250];  // SparseAccel/SparseIndexUnit.swift:52
-    w_11_1_10 <= w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_9 <= w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_8 <= w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_7 <= w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_6 <= w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_5 <= w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_4 <= w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_3 <= w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_2 <= w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_1 <= w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_11_1_0 <= w_stream[260:253];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_11_1_10 <= idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_9 <= idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_8 <= idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_7 <= idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_6 <= idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_5 <= idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_4 <= idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_3 <= idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_2 <= idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_1 <= idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_11_1_0 <= w_stream[263:261];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_12_11 <= rst ? 1'b0 : valid_12_10;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_10 <= rst ? 1'b0 : valid_12_9;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_9 <= rst ? 1'b0 : valid_12_8;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_8 <= rst ? 1'b0 : valid_12_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_7 <= rst ? 1'b0 : valid_12_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_6 <= rst ? 1'b0 : valid_12_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_5 <= rst ? 1'b0 : valid_12_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_4 <= rst ? 1'b0 : valid_12_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_3 <= rst ? 1'b0 : valid_12_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_2 <= rst ? 1'b0 : valid_12_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_1 <= rst ? 1'b0 : valid_12_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_12_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_12_11 <= last_12_10;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_10 <= last_12_9;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_9 <= last_12_8;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_8 <= last_12_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_7 <= last_12_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_6 <= last_12_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_5 <= last_12_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_4 <= last_12_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_3 <= last_12_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_2 <= last_12_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_1 <= last_12_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_12_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_12_0_11 <= w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_10 <= w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_9 <= w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_8 <= w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_7 <= w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_6 <= w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_5 <= w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_4 <= w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_3 <= w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_2 <= w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_1 <= w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_0_0 <= w_stream[271:264];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_12_0_11 <= idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_10 <= idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_9 <= idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_8 <= idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_7 <= idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_6 <= idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_5 <= idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_4 <= idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_3 <= idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_2 <= idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_1 <= idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_0_0 <= w_stream[274:272];  // SparseAccel/SparseIndexUnit.swift:52
-    w_12_1_11 <= w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_10 <= w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_9 <= w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_8 <= w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_7 <= w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_6 <= w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_5 <= w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_4 <= w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_3 <= w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_2 <= w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_1 <= w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_12_1_0 <= w_stream[282:275];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_12_1_11 <= idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_10 <= idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_9 <= idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_8 <= idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_7 <= idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_6 <= idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_5 <= idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_4 <= idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_3 <= idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_2 <= idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_1 <= idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_12_1_0 <= w_stream[285:283];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_13_12 <= rst ? 1'b0 : valid_13_11;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_11 <= rst ? 1'b0 : valid_13_10;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_10 <= rst ? 1'b0 : valid_13_9;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_9 <= rst ? 1'b0 : valid_13_8;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_8 <= rst ? 1'b0 : valid_13_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_7 <= rst ? 1'b0 : valid_13_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_6 <= rst ? 1'b0 : valid_13_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_5 <= rst ? 1'b0 : valid_13_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_4 <= rst ? 1'b0 : valid_13_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_3 <= rst ? 1'b0 : valid_13_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_2 <= rst ? 1'b0 : valid_13_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_1 <= rst ? 1'b0 : valid_13_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_13_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_13_12 <= last_13_11;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_11 <= last_13_10;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_10 <= last_13_9;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_9 <= last_13_8;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_8 <= last_13_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_7 <= last_13_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_6 <= last_13_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_5 <= last_13_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_4 <= last_13_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_3 <= last_13_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_2 <= last_13_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_1 <= last_13_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_13_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_13_0_12 <= w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_11 <= w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_10 <= w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_9 <= w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_8 <= w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_7 <= w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_6 <= w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_5 <= w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_4 <= w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_3 <= w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_2 <= w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_1 <= w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_0_0 <= w_stream[293:286];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_13_0_12 <= idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_11 <= idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_10 <= idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_9 <= idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_8 <= idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_7 <= idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_6 <= idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_5 <= idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_4 <= idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_3 <= idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_2 <= idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_1 <= idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_0_0 <= w_stream[296:294];  // SparseAccel/SparseIndexUnit.swift:52
-    w_13_1_12 <= w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_11 <= w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_10 <= w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_9 <= w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_8 <= w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_7 <= w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_6 <= w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_5 <= w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_4 <= w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_3 <= w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_2 <= w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_1 <= w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_13_1_0 <= w_stream[304:297];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_13_1_12 <= idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_11 <= idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_10 <= idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_9 <= idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_8 <= idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_7 <= idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_6 <= idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_5 <= idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_4 <= idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_3 <= idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_2 <= idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_1 <= idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_13_1_0 <= w_stream[307:305];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_14_13 <= rst ? 1'b0 : valid_14_12;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_12 <= rst ? 1'b0 : valid_14_11;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_11 <= rst ? 1'b0 : valid_14_10;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_10 <= rst ? 1'b0 : valid_14_9;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_9 <= rst ? 1'b0 : valid_14_8;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_8 <= rst ? 1'b0 : valid_14_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_7 <= rst ? 1'b0 : valid_14_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_6 <= rst ? 1'b0 : valid_14_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_5 <= rst ? 1'b0 : valid_14_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_4 <= rst ? 1'b0 : valid_14_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_3 <= rst ? 1'b0 : valid_14_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_2 <= rst ? 1'b0 : valid_14_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_1 <= rst ? 1'b0 : valid_14_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_14_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_14_13 <= last_14_12;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_12 <= last_14_11;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_11 <= last_14_10;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_10 <= last_14_9;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_9 <= last_14_8;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_8 <= last_14_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_7 <= last_14_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_6 <= last_14_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_5 <= last_14_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_4 <= last_14_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_3 <= last_14_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_2 <= last_14_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_1 <= last_14_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_14_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_14_0_13 <= w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_12 <= w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_11 <= w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_10 <= w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_9 <= w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_8 <= w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_7 <= w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_6 <= w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_5 <= w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_4 <= w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_3 <= w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_2 <= w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_1 <= w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_0_0 <= w_stream[315:308];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_14_0_13 <= idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_12 <= idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_11 <= idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_10 <= idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_9 <= idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_8 <= idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_7 <= idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_6 <= idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_5 <= idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_4 <= idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_3 <= idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_2 <= idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_1 <= idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_0_0 <= w_stream[318:316];  // SparseAccel/SparseIndexUnit.swift:52
-    w_14_1_13 <= w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_12 <= w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_11 <= w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_10 <= w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_9 <= w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_8 <= w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_7 <= w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_6 <= w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_5 <= w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_4 <= w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_3 <= w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_2 <= w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_1 <= w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_14_1_0 <= w_stream[326:319];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_14_1_13 <= idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_12 <= idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_11 <= idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_10 <= idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_9 <= idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_8 <= idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_7 <= idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_6 <= idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_5 <= idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_4 <= idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_3 <= idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_2 <= idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_1 <= idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_14_1_0 <= w_stream[329:327];  // SparseAccel/SparseIndexUnit.swift:52
-    valid_15_14 <= rst ? 1'b0 : valid_15_13;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_13 <= rst ? 1'b0 : valid_15_12;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_12 <= rst ? 1'b0 : valid_15_11;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_11 <= rst ? 1'b0 : valid_15_10;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_10 <= rst ? 1'b0 : valid_15_9;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_9 <= rst ? 1'b0 : valid_15_8;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_8 <= rst ? 1'b0 : valid_15_7;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_7 <= rst ? 1'b0 : valid_15_6;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_6 <= rst ? 1'b0 : valid_15_5;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_5 <= rst ? 1'b0 : valid_15_4;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_4 <= rst ? 1'b0 : valid_15_3;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_3 <= rst ? 1'b0 : valid_15_2;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_2 <= rst ? 1'b0 : valid_15_1;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_1 <= rst ? 1'b0 : valid_15_0;  // SparseAccel/SparseIndexUnit.swift:44
-    valid_15_0 <= rst ? 1'b0 : in_valid;  // SparseAccel/SparseIndexUnit.swift:44
-    last_15_14 <= last_15_13;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_13 <= last_15_12;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_12 <= last_15_11;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_11 <= last_15_10;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_10 <= last_15_9;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_9 <= last_15_8;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_8 <= last_15_7;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_7 <= last_15_6;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_6 <= last_15_5;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_5 <= last_15_4;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_4 <= last_15_3;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_3 <= last_15_2;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_2 <= last_15_1;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_1 <= last_15_0;  // SparseAccel/SparseIndexUnit.swift:45
-    last_15_0 <= in_last;  // SparseAccel/SparseIndexUnit.swift:45
-    w_15_0_14 <= w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_13 <= w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_12 <= w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_11 <= w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_10 <= w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_9 <= w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_8 <= w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_7 <= w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_6 <= w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_5 <= w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_4 <= w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_3 <= w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_2 <= w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_1 <= w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_0_0 <= w_stream[337:330];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_15_0_14 <= idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_13 <= idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_12 <= idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_11 <= idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_10 <= idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_9 <= idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_8 <= idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_7 <= idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_6 <= idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_5 <= idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_4 <= idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_3 <= idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_2 <= idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_1 <= idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_0_0 <= w_stream[340:338];  // SparseAccel/SparseIndexUnit.swift:52
-    w_15_1_14 <= w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_13 <= w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_12 <= w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_11 <= w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_10 <= w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_9 <= w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_8 <= w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_7 <= w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_6 <= w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_5 <= w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_4 <= w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_3 <= w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_2 <= w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_1 <= w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:51
-    w_15_1_0 <= w_stream[348:341];  // SparseAccel/SparseIndexUnit.swift:51
-    idx_15_1_14 <= idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_13 <= idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_12 <= idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_11 <= idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_10 <= idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_9 <= idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_8 <= idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_7 <= idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_6 <= idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_5 <= idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_4 <= idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_3 <= idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_2 <= idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_1 <= idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:52
-    idx_15_1_0 <= w_stream[351:349];  // SparseAccel/SparseIndexUnit.swift:52
+    first_0_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    first_1_1 <= rst ? 1'b1 : first_1_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_1_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_1_0_0 <= w_in_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_1_0_0 <= w_stream[32:30];  // SparseAccel/SparseIndexUnit.swift:58
+    w_1_1_0 <= w_in_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_1_1_0 <= w_stream[43:41];  // SparseAccel/SparseIndexUnit.swift:58
+    first_2_2 <= rst ? 1'b1 : first_2_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_2_1 <= rst ? 1'b1 : first_2_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_2_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_2_0_1 <= w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_2_0_0 <= w_in_2_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_2_0_1 <= idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_2_0_0 <= w_stream[54:52];  // SparseAccel/SparseIndexUnit.swift:58
+    w_2_1_1 <= w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_2_1_0 <= w_in_2_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_2_1_1 <= idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_2_1_0 <= w_stream[65:63];  // SparseAccel/SparseIndexUnit.swift:58
+    first_3_3 <= rst ? 1'b1 : first_3_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_3_2 <= rst ? 1'b1 : first_3_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_3_1 <= rst ? 1'b1 : first_3_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_3_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_3_0_2 <= w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_3_0_1 <= w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_3_0_0 <= w_in_3_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_3_0_2 <= idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_3_0_1 <= idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_3_0_0 <= w_stream[76:74];  // SparseAccel/SparseIndexUnit.swift:58
+    w_3_1_2 <= w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_3_1_1 <= w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_3_1_0 <= w_in_3_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_3_1_2 <= idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_3_1_1 <= idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_3_1_0 <= w_stream[87:85];  // SparseAccel/SparseIndexUnit.swift:58
+    first_4_4 <= rst ? 1'b1 : first_4_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_4_3 <= rst ? 1'b1 : first_4_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_4_2 <= rst ? 1'b1 : first_4_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_4_1 <= rst ? 1'b1 : first_4_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_4_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_4_0_3 <= w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_4_0_2 <= w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_4_0_1 <= w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_4_0_0 <= w_in_4_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_4_0_3 <= idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_4_0_2 <= idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_4_0_1 <= idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_4_0_0 <= w_stream[98:96];  // SparseAccel/SparseIndexUnit.swift:58
+    w_4_1_3 <= w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_4_1_2 <= w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_4_1_1 <= w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_4_1_0 <= w_in_4_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_4_1_3 <= idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_4_1_2 <= idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_4_1_1 <= idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_4_1_0 <= w_stream[109:107];  // SparseAccel/SparseIndexUnit.swift:58
+    first_5_5 <= rst ? 1'b1 : first_5_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_5_4 <= rst ? 1'b1 : first_5_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_5_3 <= rst ? 1'b1 : first_5_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_5_2 <= rst ? 1'b1 : first_5_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_5_1 <= rst ? 1'b1 : first_5_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_5_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_5_0_4 <= w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_0_3 <= w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_0_2 <= w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_0_1 <= w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_0_0 <= w_in_5_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_5_0_4 <= idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_0_3 <= idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_0_2 <= idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_0_1 <= idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_0_0 <= w_stream[120:118];  // SparseAccel/SparseIndexUnit.swift:58
+    w_5_1_4 <= w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_1_3 <= w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_1_2 <= w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_1_1 <= w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_5_1_0 <= w_in_5_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_5_1_4 <= idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_1_3 <= idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_1_2 <= idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_1_1 <= idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_5_1_0 <= w_stream[131:129];  // SparseAccel/SparseIndexUnit.swift:58
+    first_6_6 <= rst ? 1'b1 : first_6_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_6_5 <= rst ? 1'b1 : first_6_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_6_4 <= rst ? 1'b1 : first_6_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_6_3 <= rst ? 1'b1 : first_6_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_6_2 <= rst ? 1'b1 : first_6_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_6_1 <= rst ? 1'b1 : first_6_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_6_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_6_0_5 <= w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_0_4 <= w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_0_3 <= w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_0_2 <= w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_0_1 <= w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_0_0 <= w_in_6_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_6_0_5 <= idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_0_4 <= idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_0_3 <= idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_0_2 <= idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_0_1 <= idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_0_0 <= w_stream[142:140];  // SparseAccel/SparseIndexUnit.swift:58
+    w_6_1_5 <= w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_1_4 <= w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_1_3 <= w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_1_2 <= w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_1_1 <= w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_6_1_0 <= w_in_6_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_6_1_5 <= idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_1_4 <= idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_1_3 <= idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_1_2 <= idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_1_1 <= idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_6_1_0 <= w_stream[153:151];  // SparseAccel/SparseIndexUnit.swift:58
+    first_7_7 <= rst ? 1'b1 : first_7_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_6 <= rst ? 1'b1 : first_7_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_5 <= rst ? 1'b1 : first_7_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_4 <= rst ? 1'b1 : first_7_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_3 <= rst ? 1'b1 : first_7_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_2 <= rst ? 1'b1 : first_7_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_1 <= rst ? 1'b1 : first_7_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_7_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_7_0_6 <= w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_0_5 <= w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_0_4 <= w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_0_3 <= w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_0_2 <= w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_0_1 <= w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_0_0 <= w_in_7_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_7_0_6 <= idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_0_5 <= idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_0_4 <= idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_0_3 <= idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_0_2 <= idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_0_1 <= idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_0_0 <= w_stream[164:162];  // SparseAccel/SparseIndexUnit.swift:58
+    w_7_1_6 <= w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_1_5 <= w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_1_4 <= w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_1_3 <= w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_1_2 <= w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_1_1 <= w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_7_1_0 <= w_in_7_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_7_1_6 <= idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_1_5 <= idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_1_4 <= idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_1_3 <= idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_1_2 <= idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_1_1 <= idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_7_1_0 <= w_stream[175:173];  // SparseAccel/SparseIndexUnit.swift:58
+    first_8_8 <= rst ? 1'b1 : first_8_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_7 <= rst ? 1'b1 : first_8_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_6 <= rst ? 1'b1 : first_8_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_5 <= rst ? 1'b1 : first_8_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_4 <= rst ? 1'b1 : first_8_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_3 <= rst ? 1'b1 : first_8_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_2 <= rst ? 1'b1 : first_8_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_1 <= rst ? 1'b1 : first_8_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_8_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_8_0_7 <= w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_6 <= w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_5 <= w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_4 <= w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_3 <= w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_2 <= w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_1 <= w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_0_0 <= w_in_8_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_8_0_7 <= idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_6 <= idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_5 <= idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_4 <= idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_3 <= idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_2 <= idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_1 <= idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_0_0 <= w_stream[186:184];  // SparseAccel/SparseIndexUnit.swift:58
+    w_8_1_7 <= w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_6 <= w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_5 <= w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_4 <= w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_3 <= w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_2 <= w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_1 <= w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_8_1_0 <= w_in_8_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_8_1_7 <= idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_6 <= idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_5 <= idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_4 <= idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_3 <= idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_2 <= idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_1 <= idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_8_1_0 <= w_stream[197:195];  // SparseAccel/SparseIndexUnit.swift:58
+    first_9_9 <= rst ? 1'b1 : first_9_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_8 <= rst ? 1'b1 : first_9_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_7 <= rst ? 1'b1 : first_9_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_6 <= rst ? 1'b1 : first_9_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_5 <= rst ? 1'b1 : first_9_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_4 <= rst ? 1'b1 : first_9_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_3 <= rst ? 1'b1 : first_9_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_2 <= rst ? 1'b1 : first_9_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_1 <= rst ? 1'b1 : first_9_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_9_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_9_0_8 <= w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_7 <= w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_6 <= w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_5 <= w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_4 <= w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_3 <= w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_2 <= w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_1 <= w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_0_0 <= w_in_9_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_9_0_8 <= idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_7 <= idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_6 <= idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_5 <= idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_4 <= idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_3 <= idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_2 <= idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_1 <= idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_0_0 <= w_stream[208:206];  // SparseAccel/SparseIndexUnit.swift:58
+    w_9_1_8 <= w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_7 <= w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_6 <= w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_5 <= w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_4 <= w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_3 <= w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_2 <= w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_1 <= w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_9_1_0 <= w_in_9_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_9_1_8 <= idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_7 <= idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_6 <= idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_5 <= idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_4 <= idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_3 <= idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_2 <= idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_1 <= idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_9_1_0 <= w_stream[219:217];  // SparseAccel/SparseIndexUnit.swift:58
+    first_10_10 <= rst ? 1'b1 : first_10_9;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_9 <= rst ? 1'b1 : first_10_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_8 <= rst ? 1'b1 : first_10_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_7 <= rst ? 1'b1 : first_10_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_6 <= rst ? 1'b1 : first_10_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_5 <= rst ? 1'b1 : first_10_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_4 <= rst ? 1'b1 : first_10_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_3 <= rst ? 1'b1 : first_10_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_2 <= rst ? 1'b1 : first_10_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_1 <= rst ? 1'b1 : first_10_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_10_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_10_0_9 <= w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_8 <= w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_7 <= w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_6 <= w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_5 <= w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_4 <= w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_3 <= w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_2 <= w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_1 <= w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_0_0 <= w_in_10_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_10_0_9 <= idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_8 <= idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_7 <= idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_6 <= idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_5 <= idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_4 <= idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_3 <= idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_2 <= idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_1 <= idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_0_0 <= w_stream[230:228];  // SparseAccel/SparseIndexUnit.swift:58
+    w_10_1_9 <= w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_8 <= w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_7 <= w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_6 <= w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_5 <= w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_4 <= w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_3 <= w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_2 <= w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_1 <= w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_10_1_0 <= w_in_10_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_10_1_9 <= idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_8 <= idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_7 <= idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_6 <= idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_5 <= idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_4 <= idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_3 <= idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_2 <= idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_1 <= idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_10_1_0 <= w_stream[241:239];  // SparseAccel/SparseIndexUnit.swift:58
+    first_11_11 <= rst ? 1'b1 : first_11_10;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_10 <= rst ? 1'b1 : first_11_9;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_9 <= rst ? 1'b1 : first_11_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_8 <= rst ? 1'b1 : first_11_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_7 <= rst ? 1'b1 : first_11_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_6 <= rst ? 1'b1 : first_11_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_5 <= rst ? 1'b1 : first_11_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_4 <= rst ? 1'b1 : first_11_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_3 <= rst ? 1'b1 : first_11_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_2 <= rst ? 1'b1 : first_11_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_1 <= rst ? 1'b1 : first_11_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_11_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_11_0_10 <= w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_9 <= w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_8 <= w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_7 <= w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_6 <= w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_5 <= w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_4 <= w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_3 <= w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_2 <= w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_1 <= w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_0_0 <= w_in_11_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_11_0_10 <= idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_9 <= idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_8 <= idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_7 <= idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_6 <= idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_5 <= idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_4 <= idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_3 <= idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_2 <= idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_1 <= idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_0_0 <= w_stream[252:250];  // SparseAccel/SparseIndexUnit.swift:58
+    w_11_1_10 <= w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_9 <= w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_8 <= w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_7 <= w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_6 <= w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_5 <= w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_4 <= w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_3 <= w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_2 <= w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_1 <= w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_11_1_0 <= w_in_11_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_11_1_10 <= idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_9 <= idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_8 <= idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_7 <= idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_6 <= idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_5 <= idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_4 <= idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_3 <= idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_2 <= idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_1 <= idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_11_1_0 <= w_stream[263:261];  // SparseAccel/SparseIndexUnit.swift:58
+    first_12_12 <= rst ? 1'b1 : first_12_11;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_11 <= rst ? 1'b1 : first_12_10;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_10 <= rst ? 1'b1 : first_12_9;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_9 <= rst ? 1'b1 : first_12_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_8 <= rst ? 1'b1 : first_12_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_7 <= rst ? 1'b1 : first_12_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_6 <= rst ? 1'b1 : first_12_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_5 <= rst ? 1'b1 : first_12_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_4 <= rst ? 1'b1 : first_12_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_3 <= rst ? 1'b1 : first_12_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_2 <= rst ? 1'b1 : first_12_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_1 <= rst ? 1'b1 : first_12_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_12_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_12_0_11 <= w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_10 <= w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_9 <= w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_8 <= w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_7 <= w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_6 <= w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_5 <= w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_4 <= w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_3 <= w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_2 <= w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_1 <= w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_0_0 <= w_in_12_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_12_0_11 <= idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_10 <= idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_9 <= idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_8 <= idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_7 <= idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_6 <= idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_5 <= idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_4 <= idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_3 <= idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_2 <= idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_1 <= idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_0_0 <= w_stream[274:272];  // SparseAccel/SparseIndexUnit.swift:58
+    w_12_1_11 <= w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_10 <= w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_9 <= w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_8 <= w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_7 <= w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_6 <= w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_5 <= w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_4 <= w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_3 <= w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_2 <= w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_1 <= w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_12_1_0 <= w_in_12_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_12_1_11 <= idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_10 <= idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_9 <= idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_8 <= idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_7 <= idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_6 <= idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_5 <= idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_4 <= idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_3 <= idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_2 <= idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_1 <= idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_12_1_0 <= w_stream[285:283];  // SparseAccel/SparseIndexUnit.swift:58
+    first_13_13 <= rst ? 1'b1 : first_13_12;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_12 <= rst ? 1'b1 : first_13_11;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_11 <= rst ? 1'b1 : first_13_10;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_10 <= rst ? 1'b1 : first_13_9;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_9 <= rst ? 1'b1 : first_13_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_8 <= rst ? 1'b1 : first_13_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_7 <= rst ? 1'b1 : first_13_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_6 <= rst ? 1'b1 : first_13_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_5 <= rst ? 1'b1 : first_13_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_4 <= rst ? 1'b1 : first_13_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_3 <= rst ? 1'b1 : first_13_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_2 <= rst ? 1'b1 : first_13_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_1 <= rst ? 1'b1 : first_13_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_13_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_13_0_12 <= w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_11 <= w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_10 <= w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_9 <= w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_8 <= w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_7 <= w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_6 <= w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_5 <= w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_4 <= w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_3 <= w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_2 <= w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_1 <= w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_0_0 <= w_in_13_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_13_0_12 <= idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_11 <= idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_10 <= idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_9 <= idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_8 <= idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_7 <= idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_6 <= idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_5 <= idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_4 <= idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_3 <= idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_2 <= idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_1 <= idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_0_0 <= w_stream[296:294];  // SparseAccel/SparseIndexUnit.swift:58
+    w_13_1_12 <= w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_11 <= w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_10 <= w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_9 <= w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_8 <= w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_7 <= w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_6 <= w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_5 <= w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_4 <= w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_3 <= w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_2 <= w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_1 <= w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_13_1_0 <= w_in_13_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_13_1_12 <= idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_11 <= idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_10 <= idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_9 <= idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_8 <= idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_7 <= idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_6 <= idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_5 <= idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_4 <= idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_3 <= idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_2 <= idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_1 <= idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_13_1_0 <= w_stream[307:305];  // SparseAccel/SparseIndexUnit.swift:58
+    first_14_14 <= rst ? 1'b1 : first_14_13;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_13 <= rst ? 1'b1 : first_14_12;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_12 <= rst ? 1'b1 : first_14_11;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_11 <= rst ? 1'b1 : first_14_10;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_10 <= rst ? 1'b1 : first_14_9;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_9 <= rst ? 1'b1 : first_14_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_8 <= rst ? 1'b1 : first_14_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_7 <= rst ? 1'b1 : first_14_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_6 <= rst ? 1'b1 : first_14_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_5 <= rst ? 1'b1 : first_14_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_4 <= rst ? 1'b1 : first_14_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_3 <= rst ? 1'b1 : first_14_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_2 <= rst ? 1'b1 : first_14_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_1 <= rst ? 1'b1 : first_14_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_14_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_14_0_13 <= w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_12 <= w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_11 <= w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_10 <= w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_9 <= w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_8 <= w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_7 <= w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_6 <= w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_5 <= w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_4 <= w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_3 <= w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_2 <= w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_1 <= w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_0_0 <= w_in_14_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_14_0_13 <= idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_12 <= idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_11 <= idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_10 <= idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_9 <= idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_8 <= idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_7 <= idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_6 <= idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_5 <= idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_4 <= idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_3 <= idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_2 <= idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_1 <= idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_0_0 <= w_stream[318:316];  // SparseAccel/SparseIndexUnit.swift:58
+    w_14_1_13 <= w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_12 <= w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_11 <= w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_10 <= w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_9 <= w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_8 <= w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_7 <= w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_6 <= w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_5 <= w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_4 <= w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_3 <= w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_2 <= w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_1 <= w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_14_1_0 <= w_in_14_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_14_1_13 <= idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_12 <= idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_11 <= idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_10 <= idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_9 <= idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_8 <= idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_7 <= idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_6 <= idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_5 <= idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_4 <= idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_3 <= idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_2 <= idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_1 <= idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_14_1_0 <= w_stream[329:327];  // SparseAccel/SparseIndexUnit.swift:58
+    first_15_15 <= rst ? 1'b1 : first_15_14;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_14 <= rst ? 1'b1 : first_15_13;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_13 <= rst ? 1'b1 : first_15_12;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_12 <= rst ? 1'b1 : first_15_11;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_11 <= rst ? 1'b1 : first_15_10;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_10 <= rst ? 1'b1 : first_15_9;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_9 <= rst ? 1'b1 : first_15_8;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_8 <= rst ? 1'b1 : first_15_7;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_7 <= rst ? 1'b1 : first_15_6;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_6 <= rst ? 1'b1 : first_15_5;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_5 <= rst ? 1'b1 : first_15_4;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_4 <= rst ? 1'b1 : first_15_3;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_3 <= rst ? 1'b1 : first_15_2;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_2 <= rst ? 1'b1 : first_15_1;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_1 <= rst ? 1'b1 : first_15_0;  // SparseAccel/SparseIndexUnit.swift:49
+    first_15_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
+    w_15_0_14 <= w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_13 <= w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_12 <= w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_11 <= w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_10 <= w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_9 <= w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_8 <= w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_7 <= w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_6 <= w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_5 <= w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_4 <= w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_3 <= w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_2 <= w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_1 <= w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_0_0 <= w_in_15_0;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_15_0_14 <= idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_13 <= idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_12 <= idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_11 <= idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_10 <= idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_9 <= idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_8 <= idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_7 <= idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_6 <= idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_5 <= idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_4 <= idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_3 <= idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_2 <= idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_1 <= idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_0_0 <= w_stream[340:338];  // SparseAccel/SparseIndexUnit.swift:58
+    w_15_1_14 <= w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_13 <= w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_12 <= w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_11 <= w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_10 <= w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_9 <= w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_8 <= w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_7 <= w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_6 <= w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_5 <= w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_4 <= w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_3 <= w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_2 <= w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_1 <= w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:57
+    w_15_1_0 <= w_in_15_1;  // SparseAccel/SparseIndexUnit.swift:57
+    idx_15_1_14 <= idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_13 <= idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_12 <= idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_11 <= idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_10 <= idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_9 <= idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_8 <= idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_7 <= idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_6 <= idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_5 <= idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_4 <= idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_3 <= idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_2 <= idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_1 <= idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:58
+    idx_15_1_0 <= w_stream[351:349];  // SparseAccel/SparseIndexUnit.swift:58
+    done_16 <= rst ? 1'b0 : done_15;  // SparseAccel/SparseIndexUnit.swift:64
+    done_15 <= rst ? 1'b0 : done_14;  // SparseAccel/SparseIndexUnit.swift:64
+    done_14 <= rst ? 1'b0 : done_13;  // SparseAccel/SparseIndexUnit.swift:64
+    done_13 <= rst ? 1'b0 : done_12;  // SparseAccel/SparseIndexUnit.swift:64
+    done_12 <= rst ? 1'b0 : done_11;  // SparseAccel/SparseIndexUnit.swift:64
+    done_11 <= rst ? 1'b0 : done_10;  // SparseAccel/SparseIndexUnit.swift:64
+    done_10 <= rst ? 1'b0 : done_9;  // SparseAccel/SparseIndexUnit.swift:64
+    done_9 <= rst ? 1'b0 : done_8;  // SparseAccel/SparseIndexUnit.swift:64
+    done_8 <= rst ? 1'b0 : done_7;  // SparseAccel/SparseIndexUnit.swift:64
+    done_7 <= rst ? 1'b0 : done_6;  // SparseAccel/SparseIndexUnit.swift:64
+    done_6 <= rst ? 1'b0 : done_5;  // SparseAccel/SparseIndexUnit.swift:64
+    done_5 <= rst ? 1'b0 : done_4;  // SparseAccel/SparseIndexUnit.swift:64
+    done_4 <= rst ? 1'b0 : done_3;  // SparseAccel/SparseIndexUnit.swift:64
+    done_3 <= rst ? 1'b0 : done_2;  // SparseAccel/SparseIndexUnit.swift:64
+    done_2 <= rst ? 1'b0 : done_1;  // SparseAccel/SparseIndexUnit.swift:64
+    done_1 <= rst ? 1'b0 : done_0;  // SparseAccel/SparseIndexUnit.swift:64
+    done_0 <= rst ? 1'b0 : closes;  // SparseAccel/SparseIndexUnit.swift:64
   end
 endmodule
 
 // Unified dense/2:8 PE: 2 multipliers fed by 8:1 index multiplexers, an adder tree, an accumulator.
-// Defined at SparseAccel/SparsePE.swift:43
+// Defined at SparseAccel/SparsePE.swift:45
 module sat_pe_n2m8_d8_a32 (
   input  wire clk,
   input  wire rst,
   input  wire [15:0] in_w,  // 2 x SInt(8), element 0 in the low bits
   input  wire [5:0] in_idx,  // 2 x UInt(3), element 0 in the low bits
   input  wire [63:0] in_x,  // 8 x SInt(8), element 0 in the low bits
-  input  wire in_valid,
-  input  wire in_last,
+  input  wire in_first,
   input  wire mode,
   output wire [63:0] out_x,  // 8 x SInt(8), element 0 in the low bits
   output wire [31:0] result
 );
-  wire [7:0] out_x_0;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_1;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_2;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_3;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_4;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_5;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_6;  // SparseAccel/SparsePE.swift:37
-  wire [7:0] out_x_7;  // SparseAccel/SparsePE.swift:37
-  reg  [7:0] x_q_0;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_1;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_2;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_3;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_4;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_5;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_6;  // SparseAccel/SparsePE.swift:48
-  reg  [7:0] x_q_7;  // SparseAccel/SparsePE.swift:48
-  wire [7:0] sel_0;  // SparseAccel/SparsePE.swift:60
-  wire [7:0] sel_1;  // SparseAccel/SparsePE.swift:60
-  wire [15:0] prod_0;  // SparseAccel/SparsePE.swift:64
-  wire [15:0] prod_1;  // SparseAccel/SparsePE.swift:64
-  wire [16:0] sum;  // SparseAccel/SparsePE.swift:66
-  reg  first_q;  // SparseAccel/SparsePE.swift:67
-  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:67
-  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:67
-  assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:37
-  assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:48
-  assign out_x_1 = x_q_1;  // SparseAccel/SparsePE.swift:48
-  assign out_x_2 = x_q_2;  // SparseAccel/SparsePE.swift:48
-  assign out_x_3 = x_q_3;  // SparseAccel/SparsePE.swift:48
-  assign out_x_4 = x_q_4;  // SparseAccel/SparsePE.swift:48
-  assign out_x_5 = x_q_5;  // SparseAccel/SparsePE.swift:48
-  assign out_x_6 = x_q_6;  // SparseAccel/SparsePE.swift:48
-  assign out_x_7 = x_q_7;  // SparseAccel/SparsePE.swift:48
-  assign result = result_q;  // SparseAccel/SparsePE.swift:68
-  reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:60
+  wire [7:0] out_x_0;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_1;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_2;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_3;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_4;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_5;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_6;  // SparseAccel/SparsePE.swift:39
+  wire [7:0] out_x_7;  // SparseAccel/SparsePE.swift:39
+  reg  [7:0] x_q_0;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_1;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_2;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_3;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_4;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_5;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_6;  // SparseAccel/SparsePE.swift:50
+  reg  [7:0] x_q_7;  // SparseAccel/SparsePE.swift:50
+  wire [7:0] sel_0;  // SparseAccel/SparsePE.swift:59
+  wire [7:0] sel_1;  // SparseAccel/SparsePE.swift:59
+  wire [15:0] prod_0;  // SparseAccel/SparsePE.swift:63
+  wire [15:0] prod_1;  // SparseAccel/SparsePE.swift:63
+  wire [16:0] sum;  // SparseAccel/SparsePE.swift:65
+  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:66
+  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:66
+  assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:39
+  assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:50
+  assign out_x_1 = x_q_1;  // SparseAccel/SparsePE.swift:50
+  assign out_x_2 = x_q_2;  // SparseAccel/SparsePE.swift:50
+  assign out_x_3 = x_q_3;  // SparseAccel/SparsePE.swift:50
+  assign out_x_4 = x_q_4;  // SparseAccel/SparsePE.swift:50
+  assign out_x_5 = x_q_5;  // SparseAccel/SparsePE.swift:50
+  assign out_x_6 = x_q_6;  // SparseAccel/SparsePE.swift:50
+  assign out_x_7 = x_q_7;  // SparseAccel/SparsePE.swift:50
+  assign result = result_q;  // SparseAccel/SparsePE.swift:66
+  reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:59
   always @* begin
     case (in_idx[2:0])
       3'd0: sel_0_t0 = in_x[7:0];
@@ -1718,8 +1576,8 @@ module sat_pe_n2m8_d8_a32 (
       default: sel_0_t0 = in_x[63:56];
     endcase
   end
-  assign sel_0 = mode ? sel_0_t0 : in_x[7:0];  // SparseAccel/SparsePE.swift:60
-  reg [7:0] sel_1_t0;  // SparseAccel/SparsePE.swift:60
+  assign sel_0 = mode ? sel_0_t0 : in_x[7:0];  // SparseAccel/SparsePE.swift:59
+  reg [7:0] sel_1_t0;  // SparseAccel/SparsePE.swift:59
   always @* begin
     case (in_idx[5:3])
       3'd0: sel_1_t0 = in_x[7:0];
@@ -1732,22 +1590,22 @@ module sat_pe_n2m8_d8_a32 (
       default: sel_1_t0 = in_x[63:56];
     endcase
   end
-  assign sel_1 = mode ? sel_1_t0 : in_x[15:8];  // SparseAccel/SparsePE.swift:60
-  assign prod_0 = {{8{in_w[7]}}, in_w[7:0]} * {{8{sel_0[7]}}, sel_0};  // SparseAccel/SparsePE.swift:64
-  assign prod_1 = {{8{in_w[15]}}, in_w[15:8]} * {{8{sel_1[7]}}, sel_1};  // SparseAccel/SparsePE.swift:64
-  assign sum = {prod_0[15], prod_0} + {prod_1[15], prod_1};  // SparseAccel/SparsePE.swift:66
+  assign sel_1 = mode ? sel_1_t0 : in_x[15:8];  // SparseAccel/SparsePE.swift:59
+  assign prod_0 = {{8{in_w[7]}}, in_w[7:0]} * {{8{sel_0[7]}}, sel_0};  // SparseAccel/SparsePE.swift:63
+  assign prod_1 = {{8{in_w[15]}}, in_w[15:8]} * {{8{sel_1[7]}}, sel_1};  // SparseAccel/SparsePE.swift:63
+  assign sum = {prod_0[15], prod_0} + {prod_1[15], prod_1};  // SparseAccel/SparsePE.swift:65
+  wire [31:0] acc_q_t0 = {{15{sum[16]}}, sum};  // SparseAccel/SparsePE.swift:66
   always @(posedge clk) begin
-    x_q_0 <= in_x[7:0];  // SparseAccel/SparsePE.swift:48
-    x_q_1 <= in_x[15:8];  // SparseAccel/SparsePE.swift:48
-    x_q_2 <= in_x[23:16];  // SparseAccel/SparsePE.swift:48
-    x_q_3 <= in_x[31:24];  // SparseAccel/SparsePE.swift:48
-    x_q_4 <= in_x[39:32];  // SparseAccel/SparsePE.swift:48
-    x_q_5 <= in_x[47:40];  // SparseAccel/SparsePE.swift:48
-    x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:48
-    x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:48
-    result_q <= first_q ? acc_q : result_q;  // SparseAccel/SparsePE.swift:67
-    acc_q <= in_valid ? ((first_q ? 32'd0 : acc_q) + {{15{sum[16]}}, sum}) : acc_q;  // SparseAccel/SparsePE.swift:67
-    first_q <= rst ? 1'b1 : (in_valid ? in_last : first_q);  // SparseAccel/SparsePE.swift:67
+    x_q_0 <= in_x[7:0];  // SparseAccel/SparsePE.swift:50
+    x_q_1 <= in_x[15:8];  // SparseAccel/SparsePE.swift:50
+    x_q_2 <= in_x[23:16];  // SparseAccel/SparsePE.swift:50
+    x_q_3 <= in_x[31:24];  // SparseAccel/SparsePE.swift:50
+    x_q_4 <= in_x[39:32];  // SparseAccel/SparsePE.swift:50
+    x_q_5 <= in_x[47:40];  // SparseAccel/SparsePE.swift:50
+    x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:50
+    x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:50
+    if (in_first) result_q <= acc_q;  // SparseAccel/SparsePE.swift:66
+    acc_q <= rst ? 32'd0 : (in_first ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/SparsePE.swift:66
   end
 endmodule
 
@@ -1783,8 +1641,8 @@ module sat_r16_c16_n2m8_d8_a32 (
   wire [31:0] rd_data_15;  // SparseAccel/SATArray.swift:44
   wire [255:0] index_unit_row_w;  // SparseAccel/SATArray.swift:56
   wire [95:0] index_unit_row_idx;  // SparseAccel/SATArray.swift:56
-  wire [15:0] index_unit_row_valid;  // SparseAccel/SATArray.swift:56
-  wire [15:0] index_unit_row_last;  // SparseAccel/SATArray.swift:56
+  wire [15:0] index_unit_row_first;  // SparseAccel/SATArray.swift:56
+  wire index_unit_row_done;  // SparseAccel/SATArray.swift:56
   wire [63:0] pe_0_0_out_x;  // SparseAccel/SATArray.swift:61
   wire [31:0] pe_0_0_result;  // SparseAccel/SATArray.swift:61
   wire [63:0] pe_0_1_out_x;  // SparseAccel/SATArray.swift:61
@@ -2297,45 +2155,41 @@ module sat_r16_c16_n2m8_d8_a32 (
   wire [31:0] pe_15_14_result;  // SparseAccel/SATArray.swift:61
   wire [63:0] pe_15_15_out_x;  // SparseAccel/SATArray.swift:61
   wire [31:0] pe_15_15_result;  // SparseAccel/SATArray.swift:61
-  reg  mode_q;  // SparseAccel/SATArray.swift:67
-  reg  [31:0] rd_data_q_0;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_1;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_2;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_3;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_4;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_5;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_6;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_7;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_8;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_9;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_10;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_11;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_12;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_13;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_14;  // SparseAccel/SATArray.swift:69
-  reg  [31:0] rd_data_q_15;  // SparseAccel/SATArray.swift:69
-  wire done_pulse;  // SparseAccel/SATArray.swift:72
-  reg  done_d_0;  // SparseAccel/SATArray.swift:72
-  reg  done_d_1;  // SparseAccel/SATArray.swift:72
+  reg  mode_q;  // SparseAccel/SATArray.swift:66
+  reg  [31:0] rd_data_q_0;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_1;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_2;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_3;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_4;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_5;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_6;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_7;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_8;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_9;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_10;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_11;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_12;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_13;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_14;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_15;  // SparseAccel/SATArray.swift:68
   assign rd_data = {rd_data_15, rd_data_14, rd_data_13, rd_data_12, rd_data_11, rd_data_10, rd_data_9, rd_data_8, rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/SATArray.swift:44
-  assign rd_data_0 = rd_data_q_0;  // SparseAccel/SATArray.swift:69
-  assign rd_data_1 = rd_data_q_1;  // SparseAccel/SATArray.swift:69
-  assign rd_data_2 = rd_data_q_2;  // SparseAccel/SATArray.swift:69
-  assign rd_data_3 = rd_data_q_3;  // SparseAccel/SATArray.swift:69
-  assign rd_data_4 = rd_data_q_4;  // SparseAccel/SATArray.swift:69
-  assign rd_data_5 = rd_data_q_5;  // SparseAccel/SATArray.swift:69
-  assign rd_data_6 = rd_data_q_6;  // SparseAccel/SATArray.swift:69
-  assign rd_data_7 = rd_data_q_7;  // SparseAccel/SATArray.swift:69
-  assign rd_data_8 = rd_data_q_8;  // SparseAccel/SATArray.swift:69
-  assign rd_data_9 = rd_data_q_9;  // SparseAccel/SATArray.swift:69
-  assign rd_data_10 = rd_data_q_10;  // SparseAccel/SATArray.swift:69
-  assign rd_data_11 = rd_data_q_11;  // SparseAccel/SATArray.swift:69
-  assign rd_data_12 = rd_data_q_12;  // SparseAccel/SATArray.swift:69
-  assign rd_data_13 = rd_data_q_13;  // SparseAccel/SATArray.swift:69
-  assign rd_data_14 = rd_data_q_14;  // SparseAccel/SATArray.swift:69
-  assign rd_data_15 = rd_data_q_15;  // SparseAccel/SATArray.swift:69
-  assign tile_done = done_d_1;  // SparseAccel/SATArray.swift:72
-  assign done_pulse = index_unit_row_valid[15] & index_unit_row_last[15];  // SparseAccel/SATArray.swift:72
+  assign rd_data_0 = rd_data_q_0;  // SparseAccel/SATArray.swift:68
+  assign rd_data_1 = rd_data_q_1;  // SparseAccel/SATArray.swift:68
+  assign rd_data_2 = rd_data_q_2;  // SparseAccel/SATArray.swift:68
+  assign rd_data_3 = rd_data_q_3;  // SparseAccel/SATArray.swift:68
+  assign rd_data_4 = rd_data_q_4;  // SparseAccel/SATArray.swift:68
+  assign rd_data_5 = rd_data_q_5;  // SparseAccel/SATArray.swift:68
+  assign rd_data_6 = rd_data_q_6;  // SparseAccel/SATArray.swift:68
+  assign rd_data_7 = rd_data_q_7;  // SparseAccel/SATArray.swift:68
+  assign rd_data_8 = rd_data_q_8;  // SparseAccel/SATArray.swift:68
+  assign rd_data_9 = rd_data_q_9;  // SparseAccel/SATArray.swift:68
+  assign rd_data_10 = rd_data_q_10;  // SparseAccel/SATArray.swift:68
+  assign rd_data_11 = rd_data_q_11;  // SparseAccel/SATArray.swift:68
+  assign rd_data_12 = rd_data_q_12;  // SparseAccel/SATArray.swift:68
+  assign rd_data_13 = rd_data_q_13;  // SparseAccel/SATArray.swift:68
+  assign rd_data_14 = rd_data_q_14;  // SparseAccel/SATArray.swift:68
+  assign rd_data_15 = rd_data_q_15;  // SparseAccel/SATArray.swift:68
+  assign tile_done = index_unit_row_done;  // SparseAccel/SATArray.swift:70
   sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:56
     .clk(clk),
     .rst(rst),
@@ -2344,8 +2198,8 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_last(in_last),
     .row_w(index_unit_row_w),
     .row_idx(index_unit_row_idx),
-    .row_valid(index_unit_row_valid),
-    .row_last(index_unit_row_last)
+    .row_first(index_unit_row_first),
+    .row_done(index_unit_row_done)
   );
   sat_pe_n2m8_d8_a32 pe_0_0 (  // SparseAccel/SATArray.swift:61
     .clk(clk),
@@ -2353,8 +2207,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[63:0]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_0_out_x),
     .result(pe_0_0_result)
@@ -2365,8 +2218,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[127:64]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_1_out_x),
     .result(pe_0_1_result)
@@ -2377,8 +2229,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[191:128]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_2_out_x),
     .result(pe_0_2_result)
@@ -2389,8 +2240,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[255:192]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_3_out_x),
     .result(pe_0_3_result)
@@ -2401,8 +2251,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[319:256]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_4_out_x),
     .result(pe_0_4_result)
@@ -2413,8 +2262,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[383:320]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_5_out_x),
     .result(pe_0_5_result)
@@ -2425,8 +2273,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[447:384]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_6_out_x),
     .result(pe_0_6_result)
@@ -2437,8 +2284,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[511:448]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_7_out_x),
     .result(pe_0_7_result)
@@ -2449,8 +2295,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[575:512]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_8_out_x),
     .result(pe_0_8_result)
@@ -2461,8 +2306,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[639:576]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_9_out_x),
     .result(pe_0_9_result)
@@ -2473,8 +2317,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[703:640]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_10_out_x),
     .result(pe_0_10_result)
@@ -2485,8 +2328,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[767:704]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_11_out_x),
     .result(pe_0_11_result)
@@ -2497,8 +2339,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[831:768]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_12_out_x),
     .result(pe_0_12_result)
@@ -2509,8 +2350,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[895:832]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_13_out_x),
     .result(pe_0_13_result)
@@ -2521,8 +2361,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[959:896]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_14_out_x),
     .result(pe_0_14_result)
@@ -2533,8 +2372,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[15:0]),
     .in_idx(index_unit_row_idx[5:0]),
     .in_x(in_x[1023:960]),
-    .in_valid(index_unit_row_valid[0]),
-    .in_last(index_unit_row_last[0]),
+    .in_first(index_unit_row_first[0]),
     .mode(mode_q),
     .out_x(pe_0_15_out_x),
     .result(pe_0_15_result)
@@ -2545,8 +2383,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_0_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_0_out_x),
     .result(pe_1_0_result)
@@ -2557,8 +2394,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_1_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_1_out_x),
     .result(pe_1_1_result)
@@ -2569,8 +2405,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_2_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_2_out_x),
     .result(pe_1_2_result)
@@ -2581,8 +2416,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_3_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_3_out_x),
     .result(pe_1_3_result)
@@ -2593,8 +2427,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_4_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_4_out_x),
     .result(pe_1_4_result)
@@ -2605,8 +2438,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_5_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_5_out_x),
     .result(pe_1_5_result)
@@ -2617,8 +2449,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_6_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_6_out_x),
     .result(pe_1_6_result)
@@ -2629,8 +2460,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_7_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_7_out_x),
     .result(pe_1_7_result)
@@ -2641,8 +2471,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_8_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_8_out_x),
     .result(pe_1_8_result)
@@ -2653,8 +2482,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_9_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_9_out_x),
     .result(pe_1_9_result)
@@ -2665,8 +2493,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_10_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_10_out_x),
     .result(pe_1_10_result)
@@ -2677,8 +2504,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_11_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_11_out_x),
     .result(pe_1_11_result)
@@ -2689,8 +2515,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_12_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_12_out_x),
     .result(pe_1_12_result)
@@ -2701,8 +2526,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_13_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_13_out_x),
     .result(pe_1_13_result)
@@ -2713,8 +2537,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_14_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_14_out_x),
     .result(pe_1_14_result)
@@ -2725,8 +2548,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[31:16]),
     .in_idx(index_unit_row_idx[11:6]),
     .in_x(pe_0_15_out_x),
-    .in_valid(index_unit_row_valid[1]),
-    .in_last(index_unit_row_last[1]),
+    .in_first(index_unit_row_first[1]),
     .mode(mode_q),
     .out_x(pe_1_15_out_x),
     .result(pe_1_15_result)
@@ -2737,8 +2559,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_0_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_0_out_x),
     .result(pe_2_0_result)
@@ -2749,8 +2570,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_1_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_1_out_x),
     .result(pe_2_1_result)
@@ -2761,8 +2581,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_2_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_2_out_x),
     .result(pe_2_2_result)
@@ -2773,8 +2592,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_3_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_3_out_x),
     .result(pe_2_3_result)
@@ -2785,8 +2603,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_4_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_4_out_x),
     .result(pe_2_4_result)
@@ -2797,8 +2614,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_5_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_5_out_x),
     .result(pe_2_5_result)
@@ -2809,8 +2625,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_6_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_6_out_x),
     .result(pe_2_6_result)
@@ -2821,8 +2636,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_7_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_7_out_x),
     .result(pe_2_7_result)
@@ -2833,8 +2647,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_8_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_8_out_x),
     .result(pe_2_8_result)
@@ -2845,8 +2658,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_9_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_9_out_x),
     .result(pe_2_9_result)
@@ -2857,8 +2669,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_10_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_10_out_x),
     .result(pe_2_10_result)
@@ -2869,8 +2680,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_11_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_11_out_x),
     .result(pe_2_11_result)
@@ -2881,8 +2691,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_12_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_12_out_x),
     .result(pe_2_12_result)
@@ -2893,8 +2702,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_13_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_13_out_x),
     .result(pe_2_13_result)
@@ -2905,8 +2713,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_14_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_14_out_x),
     .result(pe_2_14_result)
@@ -2917,8 +2724,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[47:32]),
     .in_idx(index_unit_row_idx[17:12]),
     .in_x(pe_1_15_out_x),
-    .in_valid(index_unit_row_valid[2]),
-    .in_last(index_unit_row_last[2]),
+    .in_first(index_unit_row_first[2]),
     .mode(mode_q),
     .out_x(pe_2_15_out_x),
     .result(pe_2_15_result)
@@ -2929,8 +2735,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_0_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_0_out_x),
     .result(pe_3_0_result)
@@ -2941,8 +2746,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_1_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_1_out_x),
     .result(pe_3_1_result)
@@ -2953,8 +2757,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_2_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_2_out_x),
     .result(pe_3_2_result)
@@ -2965,8 +2768,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_3_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_3_out_x),
     .result(pe_3_3_result)
@@ -2977,8 +2779,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_4_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_4_out_x),
     .result(pe_3_4_result)
@@ -2989,8 +2790,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_5_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_5_out_x),
     .result(pe_3_5_result)
@@ -3001,8 +2801,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_6_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_6_out_x),
     .result(pe_3_6_result)
@@ -3013,8 +2812,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_7_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_7_out_x),
     .result(pe_3_7_result)
@@ -3025,8 +2823,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_8_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_8_out_x),
     .result(pe_3_8_result)
@@ -3037,8 +2834,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_9_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_9_out_x),
     .result(pe_3_9_result)
@@ -3049,8 +2845,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_10_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_10_out_x),
     .result(pe_3_10_result)
@@ -3061,8 +2856,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_11_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_11_out_x),
     .result(pe_3_11_result)
@@ -3073,8 +2867,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_12_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_12_out_x),
     .result(pe_3_12_result)
@@ -3085,8 +2878,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_13_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_13_out_x),
     .result(pe_3_13_result)
@@ -3097,8 +2889,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_14_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_14_out_x),
     .result(pe_3_14_result)
@@ -3109,8 +2900,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[63:48]),
     .in_idx(index_unit_row_idx[23:18]),
     .in_x(pe_2_15_out_x),
-    .in_valid(index_unit_row_valid[3]),
-    .in_last(index_unit_row_last[3]),
+    .in_first(index_unit_row_first[3]),
     .mode(mode_q),
     .out_x(pe_3_15_out_x),
     .result(pe_3_15_result)
@@ -3121,8 +2911,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_0_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_0_out_x),
     .result(pe_4_0_result)
@@ -3133,8 +2922,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_1_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_1_out_x),
     .result(pe_4_1_result)
@@ -3145,8 +2933,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_2_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_2_out_x),
     .result(pe_4_2_result)
@@ -3157,8 +2944,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_3_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_3_out_x),
     .result(pe_4_3_result)
@@ -3169,8 +2955,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_4_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_4_out_x),
     .result(pe_4_4_result)
@@ -3181,8 +2966,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_5_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_5_out_x),
     .result(pe_4_5_result)
@@ -3193,8 +2977,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_6_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_6_out_x),
     .result(pe_4_6_result)
@@ -3205,8 +2988,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_7_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_7_out_x),
     .result(pe_4_7_result)
@@ -3217,8 +2999,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_8_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_8_out_x),
     .result(pe_4_8_result)
@@ -3229,8 +3010,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_9_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_9_out_x),
     .result(pe_4_9_result)
@@ -3241,8 +3021,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_10_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_10_out_x),
     .result(pe_4_10_result)
@@ -3253,8 +3032,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_11_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_11_out_x),
     .result(pe_4_11_result)
@@ -3265,8 +3043,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_12_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_12_out_x),
     .result(pe_4_12_result)
@@ -3277,8 +3054,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_13_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_13_out_x),
     .result(pe_4_13_result)
@@ -3289,8 +3065,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_14_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_14_out_x),
     .result(pe_4_14_result)
@@ -3301,8 +3076,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[79:64]),
     .in_idx(index_unit_row_idx[29:24]),
     .in_x(pe_3_15_out_x),
-    .in_valid(index_unit_row_valid[4]),
-    .in_last(index_unit_row_last[4]),
+    .in_first(index_unit_row_first[4]),
     .mode(mode_q),
     .out_x(pe_4_15_out_x),
     .result(pe_4_15_result)
@@ -3313,8 +3087,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_0_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_0_out_x),
     .result(pe_5_0_result)
@@ -3325,8 +3098,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_1_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_1_out_x),
     .result(pe_5_1_result)
@@ -3337,8 +3109,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_2_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_2_out_x),
     .result(pe_5_2_result)
@@ -3349,8 +3120,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_3_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_3_out_x),
     .result(pe_5_3_result)
@@ -3361,8 +3131,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_4_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_4_out_x),
     .result(pe_5_4_result)
@@ -3373,8 +3142,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_5_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_5_out_x),
     .result(pe_5_5_result)
@@ -3385,8 +3153,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_6_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_6_out_x),
     .result(pe_5_6_result)
@@ -3397,8 +3164,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_7_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_7_out_x),
     .result(pe_5_7_result)
@@ -3409,8 +3175,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_8_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_8_out_x),
     .result(pe_5_8_result)
@@ -3421,8 +3186,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_9_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_9_out_x),
     .result(pe_5_9_result)
@@ -3433,8 +3197,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_10_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_10_out_x),
     .result(pe_5_10_result)
@@ -3445,8 +3208,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_11_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_11_out_x),
     .result(pe_5_11_result)
@@ -3457,8 +3219,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_12_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_12_out_x),
     .result(pe_5_12_result)
@@ -3469,8 +3230,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_13_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_13_out_x),
     .result(pe_5_13_result)
@@ -3481,8 +3241,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_14_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_14_out_x),
     .result(pe_5_14_result)
@@ -3493,8 +3252,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[95:80]),
     .in_idx(index_unit_row_idx[35:30]),
     .in_x(pe_4_15_out_x),
-    .in_valid(index_unit_row_valid[5]),
-    .in_last(index_unit_row_last[5]),
+    .in_first(index_unit_row_first[5]),
     .mode(mode_q),
     .out_x(pe_5_15_out_x),
     .result(pe_5_15_result)
@@ -3505,8 +3263,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_0_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_0_out_x),
     .result(pe_6_0_result)
@@ -3517,8 +3274,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_1_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_1_out_x),
     .result(pe_6_1_result)
@@ -3529,8 +3285,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_2_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_2_out_x),
     .result(pe_6_2_result)
@@ -3541,8 +3296,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_3_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_3_out_x),
     .result(pe_6_3_result)
@@ -3553,8 +3307,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_4_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_4_out_x),
     .result(pe_6_4_result)
@@ -3565,8 +3318,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_5_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_5_out_x),
     .result(pe_6_5_result)
@@ -3577,8 +3329,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_6_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_6_out_x),
     .result(pe_6_6_result)
@@ -3589,8 +3340,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_7_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_7_out_x),
     .result(pe_6_7_result)
@@ -3601,8 +3351,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_8_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_8_out_x),
     .result(pe_6_8_result)
@@ -3613,8 +3362,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_9_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_9_out_x),
     .result(pe_6_9_result)
@@ -3625,8 +3373,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_10_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_10_out_x),
     .result(pe_6_10_result)
@@ -3637,8 +3384,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_11_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_11_out_x),
     .result(pe_6_11_result)
@@ -3649,8 +3395,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_12_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_12_out_x),
     .result(pe_6_12_result)
@@ -3661,8 +3406,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_13_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_13_out_x),
     .result(pe_6_13_result)
@@ -3673,8 +3417,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_14_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_14_out_x),
     .result(pe_6_14_result)
@@ -3685,8 +3428,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[111:96]),
     .in_idx(index_unit_row_idx[41:36]),
     .in_x(pe_5_15_out_x),
-    .in_valid(index_unit_row_valid[6]),
-    .in_last(index_unit_row_last[6]),
+    .in_first(index_unit_row_first[6]),
     .mode(mode_q),
     .out_x(pe_6_15_out_x),
     .result(pe_6_15_result)
@@ -3697,8 +3439,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_0_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_0_out_x),
     .result(pe_7_0_result)
@@ -3709,8 +3450,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_1_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_1_out_x),
     .result(pe_7_1_result)
@@ -3721,8 +3461,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_2_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_2_out_x),
     .result(pe_7_2_result)
@@ -3733,8 +3472,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_3_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_3_out_x),
     .result(pe_7_3_result)
@@ -3745,8 +3483,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_4_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_4_out_x),
     .result(pe_7_4_result)
@@ -3757,8 +3494,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_5_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_5_out_x),
     .result(pe_7_5_result)
@@ -3769,8 +3505,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_6_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_6_out_x),
     .result(pe_7_6_result)
@@ -3781,8 +3516,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_7_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_7_out_x),
     .result(pe_7_7_result)
@@ -3793,8 +3527,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_8_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_8_out_x),
     .result(pe_7_8_result)
@@ -3805,8 +3538,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_9_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_9_out_x),
     .result(pe_7_9_result)
@@ -3817,8 +3549,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_10_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_10_out_x),
     .result(pe_7_10_result)
@@ -3829,8 +3560,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_11_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_11_out_x),
     .result(pe_7_11_result)
@@ -3841,8 +3571,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_12_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_12_out_x),
     .result(pe_7_12_result)
@@ -3853,8 +3582,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_13_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_13_out_x),
     .result(pe_7_13_result)
@@ -3865,8 +3593,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_14_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_14_out_x),
     .result(pe_7_14_result)
@@ -3877,8 +3604,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[127:112]),
     .in_idx(index_unit_row_idx[47:42]),
     .in_x(pe_6_15_out_x),
-    .in_valid(index_unit_row_valid[7]),
-    .in_last(index_unit_row_last[7]),
+    .in_first(index_unit_row_first[7]),
     .mode(mode_q),
     .out_x(pe_7_15_out_x),
     .result(pe_7_15_result)
@@ -3889,8 +3615,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_0_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_0_out_x),
     .result(pe_8_0_result)
@@ -3901,8 +3626,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_1_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_1_out_x),
     .result(pe_8_1_result)
@@ -3913,8 +3637,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_2_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_2_out_x),
     .result(pe_8_2_result)
@@ -3925,8 +3648,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_3_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_3_out_x),
     .result(pe_8_3_result)
@@ -3937,8 +3659,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_4_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_4_out_x),
     .result(pe_8_4_result)
@@ -3949,8 +3670,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_5_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_5_out_x),
     .result(pe_8_5_result)
@@ -3961,8 +3681,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_6_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_6_out_x),
     .result(pe_8_6_result)
@@ -3973,8 +3692,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_7_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_7_out_x),
     .result(pe_8_7_result)
@@ -3985,8 +3703,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_8_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_8_out_x),
     .result(pe_8_8_result)
@@ -3997,8 +3714,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_9_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_9_out_x),
     .result(pe_8_9_result)
@@ -4009,8 +3725,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_10_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_10_out_x),
     .result(pe_8_10_result)
@@ -4021,8 +3736,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_11_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_11_out_x),
     .result(pe_8_11_result)
@@ -4033,8 +3747,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_12_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_12_out_x),
     .result(pe_8_12_result)
@@ -4045,8 +3758,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_13_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_13_out_x),
     .result(pe_8_13_result)
@@ -4057,8 +3769,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_14_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_14_out_x),
     .result(pe_8_14_result)
@@ -4069,8 +3780,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[143:128]),
     .in_idx(index_unit_row_idx[53:48]),
     .in_x(pe_7_15_out_x),
-    .in_valid(index_unit_row_valid[8]),
-    .in_last(index_unit_row_last[8]),
+    .in_first(index_unit_row_first[8]),
     .mode(mode_q),
     .out_x(pe_8_15_out_x),
     .result(pe_8_15_result)
@@ -4081,8 +3791,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_0_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_0_out_x),
     .result(pe_9_0_result)
@@ -4093,8 +3802,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_1_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_1_out_x),
     .result(pe_9_1_result)
@@ -4105,8 +3813,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_2_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_2_out_x),
     .result(pe_9_2_result)
@@ -4117,8 +3824,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_3_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_3_out_x),
     .result(pe_9_3_result)
@@ -4129,8 +3835,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_4_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_4_out_x),
     .result(pe_9_4_result)
@@ -4141,8 +3846,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_5_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_5_out_x),
     .result(pe_9_5_result)
@@ -4153,8 +3857,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_6_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_6_out_x),
     .result(pe_9_6_result)
@@ -4165,8 +3868,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_7_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_7_out_x),
     .result(pe_9_7_result)
@@ -4177,8 +3879,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_8_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_8_out_x),
     .result(pe_9_8_result)
@@ -4189,8 +3890,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_9_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_9_out_x),
     .result(pe_9_9_result)
@@ -4201,8 +3901,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_10_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_10_out_x),
     .result(pe_9_10_result)
@@ -4213,8 +3912,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_11_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_11_out_x),
     .result(pe_9_11_result)
@@ -4225,8 +3923,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_12_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_12_out_x),
     .result(pe_9_12_result)
@@ -4237,8 +3934,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_13_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_13_out_x),
     .result(pe_9_13_result)
@@ -4249,8 +3945,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_14_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_14_out_x),
     .result(pe_9_14_result)
@@ -4261,8 +3956,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[159:144]),
     .in_idx(index_unit_row_idx[59:54]),
     .in_x(pe_8_15_out_x),
-    .in_valid(index_unit_row_valid[9]),
-    .in_last(index_unit_row_last[9]),
+    .in_first(index_unit_row_first[9]),
     .mode(mode_q),
     .out_x(pe_9_15_out_x),
     .result(pe_9_15_result)
@@ -4273,8 +3967,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_0_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_0_out_x),
     .result(pe_10_0_result)
@@ -4285,8 +3978,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_1_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_1_out_x),
     .result(pe_10_1_result)
@@ -4297,8 +3989,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_2_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_2_out_x),
     .result(pe_10_2_result)
@@ -4309,8 +4000,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_3_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_3_out_x),
     .result(pe_10_3_result)
@@ -4321,8 +4011,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_4_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_4_out_x),
     .result(pe_10_4_result)
@@ -4333,8 +4022,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_5_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_5_out_x),
     .result(pe_10_5_result)
@@ -4345,8 +4033,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_6_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_6_out_x),
     .result(pe_10_6_result)
@@ -4357,8 +4044,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_7_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_7_out_x),
     .result(pe_10_7_result)
@@ -4369,8 +4055,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_8_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_8_out_x),
     .result(pe_10_8_result)
@@ -4381,8 +4066,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_9_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_9_out_x),
     .result(pe_10_9_result)
@@ -4393,8 +4077,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_10_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_10_out_x),
     .result(pe_10_10_result)
@@ -4405,8 +4088,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_11_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_11_out_x),
     .result(pe_10_11_result)
@@ -4417,8 +4099,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_12_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_12_out_x),
     .result(pe_10_12_result)
@@ -4429,8 +4110,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_13_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_13_out_x),
     .result(pe_10_13_result)
@@ -4441,8 +4121,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_14_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_14_out_x),
     .result(pe_10_14_result)
@@ -4453,8 +4132,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[175:160]),
     .in_idx(index_unit_row_idx[65:60]),
     .in_x(pe_9_15_out_x),
-    .in_valid(index_unit_row_valid[10]),
-    .in_last(index_unit_row_last[10]),
+    .in_first(index_unit_row_first[10]),
     .mode(mode_q),
     .out_x(pe_10_15_out_x),
     .result(pe_10_15_result)
@@ -4465,8 +4143,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_0_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_0_out_x),
     .result(pe_11_0_result)
@@ -4477,8 +4154,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_1_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_1_out_x),
     .result(pe_11_1_result)
@@ -4489,8 +4165,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_2_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_2_out_x),
     .result(pe_11_2_result)
@@ -4501,8 +4176,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_3_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_3_out_x),
     .result(pe_11_3_result)
@@ -4513,8 +4187,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_4_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_4_out_x),
     .result(pe_11_4_result)
@@ -4525,8 +4198,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_5_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_5_out_x),
     .result(pe_11_5_result)
@@ -4537,8 +4209,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_6_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_6_out_x),
     .result(pe_11_6_result)
@@ -4549,8 +4220,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_7_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_7_out_x),
     .result(pe_11_7_result)
@@ -4561,8 +4231,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_8_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_8_out_x),
     .result(pe_11_8_result)
@@ -4573,8 +4242,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_9_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_9_out_x),
     .result(pe_11_9_result)
@@ -4585,8 +4253,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_10_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_10_out_x),
     .result(pe_11_10_result)
@@ -4597,8 +4264,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_11_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_11_out_x),
     .result(pe_11_11_result)
@@ -4609,8 +4275,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_12_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_12_out_x),
     .result(pe_11_12_result)
@@ -4621,8 +4286,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_13_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_13_out_x),
     .result(pe_11_13_result)
@@ -4633,8 +4297,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_14_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_14_out_x),
     .result(pe_11_14_result)
@@ -4645,8 +4308,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[191:176]),
     .in_idx(index_unit_row_idx[71:66]),
     .in_x(pe_10_15_out_x),
-    .in_valid(index_unit_row_valid[11]),
-    .in_last(index_unit_row_last[11]),
+    .in_first(index_unit_row_first[11]),
     .mode(mode_q),
     .out_x(pe_11_15_out_x),
     .result(pe_11_15_result)
@@ -4657,8 +4319,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_0_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_0_out_x),
     .result(pe_12_0_result)
@@ -4669,8 +4330,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_1_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_1_out_x),
     .result(pe_12_1_result)
@@ -4681,8 +4341,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_2_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_2_out_x),
     .result(pe_12_2_result)
@@ -4693,8 +4352,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_3_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_3_out_x),
     .result(pe_12_3_result)
@@ -4705,8 +4363,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_4_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_4_out_x),
     .result(pe_12_4_result)
@@ -4717,8 +4374,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_5_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_5_out_x),
     .result(pe_12_5_result)
@@ -4729,8 +4385,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_6_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_6_out_x),
     .result(pe_12_6_result)
@@ -4741,8 +4396,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_7_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_7_out_x),
     .result(pe_12_7_result)
@@ -4753,8 +4407,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_8_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_8_out_x),
     .result(pe_12_8_result)
@@ -4765,8 +4418,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_9_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_9_out_x),
     .result(pe_12_9_result)
@@ -4777,8 +4429,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_10_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_10_out_x),
     .result(pe_12_10_result)
@@ -4789,8 +4440,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_11_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_11_out_x),
     .result(pe_12_11_result)
@@ -4801,8 +4451,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_12_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_12_out_x),
     .result(pe_12_12_result)
@@ -4813,8 +4462,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_13_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_13_out_x),
     .result(pe_12_13_result)
@@ -4825,8 +4473,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_14_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_14_out_x),
     .result(pe_12_14_result)
@@ -4837,8 +4484,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[207:192]),
     .in_idx(index_unit_row_idx[77:72]),
     .in_x(pe_11_15_out_x),
-    .in_valid(index_unit_row_valid[12]),
-    .in_last(index_unit_row_last[12]),
+    .in_first(index_unit_row_first[12]),
     .mode(mode_q),
     .out_x(pe_12_15_out_x),
     .result(pe_12_15_result)
@@ -4849,8 +4495,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_0_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_0_out_x),
     .result(pe_13_0_result)
@@ -4861,8 +4506,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_1_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_1_out_x),
     .result(pe_13_1_result)
@@ -4873,8 +4517,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_2_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_2_out_x),
     .result(pe_13_2_result)
@@ -4885,8 +4528,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_3_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_3_out_x),
     .result(pe_13_3_result)
@@ -4897,8 +4539,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_4_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_4_out_x),
     .result(pe_13_4_result)
@@ -4909,8 +4550,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_5_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_5_out_x),
     .result(pe_13_5_result)
@@ -4921,8 +4561,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_6_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_6_out_x),
     .result(pe_13_6_result)
@@ -4933,8 +4572,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_7_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_7_out_x),
     .result(pe_13_7_result)
@@ -4945,8 +4583,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_8_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_8_out_x),
     .result(pe_13_8_result)
@@ -4957,8 +4594,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_9_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_9_out_x),
     .result(pe_13_9_result)
@@ -4969,8 +4605,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_10_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_10_out_x),
     .result(pe_13_10_result)
@@ -4981,8 +4616,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_11_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_11_out_x),
     .result(pe_13_11_result)
@@ -4993,8 +4627,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_12_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_12_out_x),
     .result(pe_13_12_result)
@@ -5005,8 +4638,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_13_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_13_out_x),
     .result(pe_13_13_result)
@@ -5017,8 +4649,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_14_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_14_out_x),
     .result(pe_13_14_result)
@@ -5029,8 +4660,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[223:208]),
     .in_idx(index_unit_row_idx[83:78]),
     .in_x(pe_12_15_out_x),
-    .in_valid(index_unit_row_valid[13]),
-    .in_last(index_unit_row_last[13]),
+    .in_first(index_unit_row_first[13]),
     .mode(mode_q),
     .out_x(pe_13_15_out_x),
     .result(pe_13_15_result)
@@ -5041,8 +4671,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_0_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_0_out_x),
     .result(pe_14_0_result)
@@ -5053,8 +4682,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_1_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_1_out_x),
     .result(pe_14_1_result)
@@ -5065,8 +4693,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_2_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_2_out_x),
     .result(pe_14_2_result)
@@ -5077,8 +4704,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_3_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_3_out_x),
     .result(pe_14_3_result)
@@ -5089,8 +4715,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_4_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_4_out_x),
     .result(pe_14_4_result)
@@ -5101,8 +4726,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_5_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_5_out_x),
     .result(pe_14_5_result)
@@ -5113,8 +4737,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_6_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_6_out_x),
     .result(pe_14_6_result)
@@ -5125,8 +4748,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_7_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_7_out_x),
     .result(pe_14_7_result)
@@ -5137,8 +4759,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_8_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_8_out_x),
     .result(pe_14_8_result)
@@ -5149,8 +4770,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_9_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_9_out_x),
     .result(pe_14_9_result)
@@ -5161,8 +4781,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_10_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_10_out_x),
     .result(pe_14_10_result)
@@ -5173,8 +4792,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_11_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_11_out_x),
     .result(pe_14_11_result)
@@ -5185,8 +4803,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_12_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_12_out_x),
     .result(pe_14_12_result)
@@ -5197,8 +4814,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_13_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_13_out_x),
     .result(pe_14_13_result)
@@ -5209,8 +4825,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_14_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_14_out_x),
     .result(pe_14_14_result)
@@ -5221,8 +4836,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[239:224]),
     .in_idx(index_unit_row_idx[89:84]),
     .in_x(pe_13_15_out_x),
-    .in_valid(index_unit_row_valid[14]),
-    .in_last(index_unit_row_last[14]),
+    .in_first(index_unit_row_first[14]),
     .mode(mode_q),
     .out_x(pe_14_15_out_x),
     .result(pe_14_15_result)
@@ -5233,8 +4847,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_0_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_0_out_x),
     .result(pe_15_0_result)
@@ -5245,8 +4858,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_1_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_1_out_x),
     .result(pe_15_1_result)
@@ -5257,8 +4869,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_2_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_2_out_x),
     .result(pe_15_2_result)
@@ -5269,8 +4880,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_3_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_3_out_x),
     .result(pe_15_3_result)
@@ -5281,8 +4891,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_4_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_4_out_x),
     .result(pe_15_4_result)
@@ -5293,8 +4902,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_5_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_5_out_x),
     .result(pe_15_5_result)
@@ -5305,8 +4913,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_6_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_6_out_x),
     .result(pe_15_6_result)
@@ -5317,8 +4924,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_7_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_7_out_x),
     .result(pe_15_7_result)
@@ -5329,8 +4935,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_8_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_8_out_x),
     .result(pe_15_8_result)
@@ -5341,8 +4946,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_9_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_9_out_x),
     .result(pe_15_9_result)
@@ -5353,8 +4957,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_10_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_10_out_x),
     .result(pe_15_10_result)
@@ -5365,8 +4968,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_11_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_11_out_x),
     .result(pe_15_11_result)
@@ -5377,8 +4979,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_12_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_12_out_x),
     .result(pe_15_12_result)
@@ -5389,8 +4990,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_13_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_13_out_x),
     .result(pe_15_13_result)
@@ -5401,8 +5001,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_14_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_14_out_x),
     .result(pe_15_14_result)
@@ -5413,13 +5012,12 @@ module sat_r16_c16_n2m8_d8_a32 (
     .in_w(index_unit_row_w[255:240]),
     .in_idx(index_unit_row_idx[95:90]),
     .in_x(pe_14_15_out_x),
-    .in_valid(index_unit_row_valid[15]),
-    .in_last(index_unit_row_last[15]),
+    .in_first(index_unit_row_first[15]),
     .mode(mode_q),
     .out_x(pe_15_15_out_x),
     .result(pe_15_15_result)
   );
-  reg [31:0] rd_data_q_0_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_0_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_0_t0 = pe_0_0_result;
@@ -5440,7 +5038,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_0_t0 = pe_15_0_result;
     endcase
   end
-  reg [31:0] rd_data_q_1_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_1_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_1_t0 = pe_0_1_result;
@@ -5461,7 +5059,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_1_t0 = pe_15_1_result;
     endcase
   end
-  reg [31:0] rd_data_q_2_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_2_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_2_t0 = pe_0_2_result;
@@ -5482,7 +5080,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_2_t0 = pe_15_2_result;
     endcase
   end
-  reg [31:0] rd_data_q_3_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_3_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_3_t0 = pe_0_3_result;
@@ -5503,7 +5101,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_3_t0 = pe_15_3_result;
     endcase
   end
-  reg [31:0] rd_data_q_4_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_4_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_4_t0 = pe_0_4_result;
@@ -5524,7 +5122,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_4_t0 = pe_15_4_result;
     endcase
   end
-  reg [31:0] rd_data_q_5_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_5_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_5_t0 = pe_0_5_result;
@@ -5545,7 +5143,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_5_t0 = pe_15_5_result;
     endcase
   end
-  reg [31:0] rd_data_q_6_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_6_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_6_t0 = pe_0_6_result;
@@ -5566,7 +5164,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_6_t0 = pe_15_6_result;
     endcase
   end
-  reg [31:0] rd_data_q_7_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_7_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_7_t0 = pe_0_7_result;
@@ -5587,7 +5185,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_7_t0 = pe_15_7_result;
     endcase
   end
-  reg [31:0] rd_data_q_8_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_8_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_8_t0 = pe_0_8_result;
@@ -5608,7 +5206,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_8_t0 = pe_15_8_result;
     endcase
   end
-  reg [31:0] rd_data_q_9_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_9_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_9_t0 = pe_0_9_result;
@@ -5629,7 +5227,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_9_t0 = pe_15_9_result;
     endcase
   end
-  reg [31:0] rd_data_q_10_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_10_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_10_t0 = pe_0_10_result;
@@ -5650,7 +5248,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_10_t0 = pe_15_10_result;
     endcase
   end
-  reg [31:0] rd_data_q_11_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_11_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_11_t0 = pe_0_11_result;
@@ -5671,7 +5269,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_11_t0 = pe_15_11_result;
     endcase
   end
-  reg [31:0] rd_data_q_12_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_12_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_12_t0 = pe_0_12_result;
@@ -5692,7 +5290,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_12_t0 = pe_15_12_result;
     endcase
   end
-  reg [31:0] rd_data_q_13_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_13_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_13_t0 = pe_0_13_result;
@@ -5713,7 +5311,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_13_t0 = pe_15_13_result;
     endcase
   end
-  reg [31:0] rd_data_q_14_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_14_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_14_t0 = pe_0_14_result;
@@ -5734,7 +5332,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_14_t0 = pe_15_14_result;
     endcase
   end
-  reg [31:0] rd_data_q_15_t0;  // SparseAccel/SATArray.swift:69
+  reg [31:0] rd_data_q_15_t0;  // SparseAccel/SATArray.swift:68
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_15_t0 = pe_0_15_result;
@@ -5756,25 +5354,23 @@ module sat_r16_c16_n2m8_d8_a32 (
     endcase
   end
   always @(posedge clk) begin
-    mode_q <= mode;  // SparseAccel/SATArray.swift:67
-    rd_data_q_0 <= rd_data_q_0_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_1 <= rd_data_q_1_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_2 <= rd_data_q_2_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_3 <= rd_data_q_3_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_4 <= rd_data_q_4_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_5 <= rd_data_q_5_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_6 <= rd_data_q_6_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_7 <= rd_data_q_7_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_8 <= rd_data_q_8_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_9 <= rd_data_q_9_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_10 <= rd_data_q_10_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_11 <= rd_data_q_11_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_12 <= rd_data_q_12_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/SATArray.swift:69
-    rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/SATArray.swift:69
-    done_d_1 <= rst ? 1'b0 : done_d_0;  // SparseAccel/SATArray.swift:72
-    done_d_0 <= rst ? 1'b0 : done_pulse;  // SparseAccel/SATArray.swift:72
+    mode_q <= mode;  // SparseAccel/SATArray.swift:66
+    rd_data_q_0 <= rd_data_q_0_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_1 <= rd_data_q_1_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_2 <= rd_data_q_2_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_3 <= rd_data_q_3_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_4 <= rd_data_q_4_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_5 <= rd_data_q_5_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_6 <= rd_data_q_6_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_7 <= rd_data_q_7_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_8 <= rd_data_q_8_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_9 <= rd_data_q_9_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_10 <= rd_data_q_10_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_11 <= rd_data_q_11_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_12 <= rd_data_q_12_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/SATArray.swift:68
+    rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/SATArray.swift:68
   end
   // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.
   /* verilator lint_off UNUSED */

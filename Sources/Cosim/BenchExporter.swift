@@ -62,7 +62,9 @@ public enum BenchExporter {
         hi = outW
         for p in v.outputs {
             let r = "[\(hi - 1):\(hi - p.width)]"
-            tb += "      if (((\(p.name) ^ expv[c]\(r)) & maskv[c]\(r)) != \(p.width)'d0) begin\n"
+            // `!==`: an X or Z bit in a compared output fails (with `!=` it would compare as
+            // unknown and pass silently).
+            tb += "      if (((\(p.name) ^ expv[c]\(r)) & maskv[c]\(r)) !== \(p.width)'d0) begin\n"
             tb += "        $display(\"FAIL cycle %0d \(p.name): expected %h got %h\", c, expv[c]\(r), \(p.name));\n"
             tb += "        errors = errors + 1;\n      end\n"
             hi -= p.width

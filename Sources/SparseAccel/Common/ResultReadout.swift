@@ -8,8 +8,8 @@ import HWLib
 ///   (rows past R read 0 when R is not a power of two). The read path is registered, so no
 ///   combinational R:1 multiplexer reaches the top ports, and it reads the result registers, so
 ///   it overlaps the computation of the next tile.
-/// * `tileDone` is the array's own protocol for "tile finished": the valid last beat leaving the
-///   last PE to finish, delayed to the cycle in which its result register shows the tile.
+/// * `tileDone` is the array's own protocol for "tile finished": the last-beat flag of the last
+///   PE to finish, delayed to the cycle in which its result register shows the tile.
 public enum ResultReadout {
     /// Drives `rdData` from `results[r][c]` (registered, no reset).
     public static func build(results: [[Signal]], rdRow: Signal, rdData: Vec, accWidth: Int,
@@ -24,11 +24,10 @@ public enum ResultReadout {
         }
     }
 
-    /// Drives `tileDone` with `valid && last` of the beat leaving the array, delayed by `delay`
-    /// cycles (the PE latency between that beat's hop register and its result register).
-    public static func done(valid: Signal, last: Signal, delay: Int, into tileDone: Signal,
+    /// Drives `tileDone` with a tile-closing flag, delayed by `delay` cycles (to the cycle in
+    /// which the last PE's result register shows the tile).
+    public static func done(_ flag: Signal, delay: Int, into tileDone: Signal,
                             file: String = #fileID, line: Int = #line) {
-        let pulse = tileDone.owner.wire("done_pulse", valid && last, file: file, line: line)
-        tileDone.assign(ShiftRegister.delay(pulse, stages: delay, name: "done_d", reset: 0, file: file, line: line), file: file, line: line)
+        tileDone.assign(ShiftRegister.delay(flag, stages: delay, name: "done_d", reset: 0, file: file, line: line), file: file, line: line)
     }
 }

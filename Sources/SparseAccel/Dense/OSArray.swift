@@ -4,7 +4,8 @@ import HWCore
 ///
 /// Contract:
 /// * `in_row` (R x SInt d) with per-row beat flags `in_valid`, `in_last` (R bits each): row r's
-///   operand enters PE (r, 0) and moves east one PE per cycle, its flags with it.
+///   operand enters PE (r, 0) and moves east one PE per cycle, its last flag with it. An invalid
+///   beat's operand (and last flag) is zeroed at the edge, so it adds nothing: a bubble.
 /// * `in_col` (C x SInt d): column c's operand enters PE (0, c) and moves south one PE per cycle.
 ///   The array does not skew its inputs: the feeder delays row r (operand and flags) and column c
 ///   by r and c cycles, so a[r][k] and b[k][c] meet in PE (r, c).
@@ -44,14 +45,16 @@ public enum OSArray {
         m.doc = "Dense output-stationary systolic array, \(cfg.rows)x\(cfg.cols) PEs, SInt(\(cfg.dataWidth)) operands, SInt(\(cfg.accWidth)) accumulators."
         let io = m.ports(Ports(cfg))
         let grid = InstanceGrid(in: m, of: pe, rows: cfg.rows, cols: cfg.cols) { r, c in "pe_\(r)_\(c)" }
-        grid.chainRows(\.outA, to: \.inA, entering: Array(io.inRow))
-        let valid = grid.chainRows(\.outValid, to: \.inValid, entering: Array(io.inValid))
-        let last = grid.chainRows(\.outLast, to: \.inLast, entering: Array(io.inLast))
+        // Bubbles: an invalid beat enters as zeros (one gate per row, not a flag in every PE).
+        let rowIn = (0..<cfg.rows).map { r in m.wire("row_in_\(r)", mux(io.inValid[r], io.inRow[r], 0)) }
+        let lastIn = (0..<cfg.rows).map { r in m.wire("last_in_\(r)", io.inValid[r] && io.inLast[r]) }
+        grid.chainRows(\.outA, to: \.inA, entering: rowIn)
+        let last = grid.chainRows(\.outLast, to: \.inLast, entering: lastIn)
         grid.chainColumns(\.outB, to: \.inB, entering: Array(io.inCol))
         ResultReadout.build(results: grid.collect(\.result), rdRow: io.rdRow, rdData: io.rdData, accWidth: cfg.accWidth)
-        // PE (R-1, C-1) accumulates the beat its east hop register shows one cycle later, and
-        // shows the tile TileAccumulator.latency cycles after accumulating.
-        ResultReadout.done(valid: valid[cfg.rows - 1], last: last[cfg.rows - 1], delay: TileAccumulator.latency - 1, into: io.tileDone)
+        // PE (R-1, C-1)'s last_q (its east edge) rises the cycle after it accumulates a last
+        // beat; its result shows the tile TileAccumulator.latency cycles after accumulating.
+        ResultReadout.done(last[cfg.rows - 1], delay: TileAccumulator.latency - 1, into: io.tileDone)
         return Definition(m, io)
     }
 }

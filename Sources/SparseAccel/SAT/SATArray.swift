@@ -5,11 +5,11 @@ import HWCore
 /// Contract:
 /// * A beat (one cycle) carries `w_stream` — one compressed group of every PE row
 ///   (``SparseIndexUnit``), broadcast along each PE row with row r delayed by r cycles — the beat
-///   flags `in_valid` and `in_last` (delayed and broadcast the same way), and `in_x`
-///   (C x M x SInt d), the dense operand, one group of M elements per column, entering PE (0, c)
-///   and moving south one PE per cycle. The indexing unit delays row r's weights and flags by r
-///   cycles, exactly when the beat reaches row r, so the array needs no input skew. Invalid beats
-///   are bubbles.
+///   flags `in_valid` and `in_last`, and `in_x` (C x M x SInt d), the dense operand, one group of
+///   M elements per column, entering PE (0, c) and moving south one PE per cycle. The indexing
+///   unit delays row r's weights by r cycles, exactly when the beat reaches row r, so the array
+///   needs no input skew; it zeroes an invalid beat's weights (a bubble adds nothing) and times
+///   each row's tile boundary.
 /// * A tile is a run of valid beats ending with a last beat; row r finishes it r cycles after
 ///   row 0 (plus the PE's pipeline latency), and its result registers hold it until the next
 ///   tile's last beat: the next tile streams while this one is read out.
@@ -61,16 +61,13 @@ public enum SATArray {
         let grid = InstanceGrid(in: mod, of: pe, rows: cfg.rows, cols: cfg.cols) { r, c in "pe_\(r)_\(c)" }
         grid.broadcastAlongRows(\.inW, index.rowW)
         grid.broadcastAlongRows(\.inIdx, index.rowIdx)
-        grid.broadcastAlongRows(\.inValid, Array(index.rowValid))
-        grid.broadcastAlongRows(\.inLast, Array(index.rowLast))
+        grid.broadcastAlongRows(\.inFirst, Array(index.rowFirst))
         grid.chainColumns(\.outX, to: \.inX, entering: io.inX)
         grid.broadcast(\.mode, mod.reg("mode_q", next: io.mode, reset: .none))
 
         ResultReadout.build(results: grid.collect(\.result), rdRow: io.rdRow, rdData: io.rdData, accWidth: cfg.accWidth)
-        // Row R-1 shows a tile (pipeline + accumulator) latency cycles after its last beat reaches it.
-        let lastRow = cfg.rows - 1
-        ResultReadout.done(valid: index.rowValid[lastRow], last: index.rowLast[lastRow],
-                           delay: cfg.pipeline.latency + TileAccumulator.latency, into: io.tileDone)
+        // Row R-1 shows a tile TileAccumulator.latency cycles after accumulating its last beat.
+        io.tileDone.assign(index.rowDone)
         return Definition(mod, io)
     }
 }

@@ -10,10 +10,15 @@ import HWLib
 /// golden model packs compressed matrices with. In dense mode the entries carry N dense values
 /// and their index fields are ignored.
 ///
-/// Outputs `row_w` (R x N x SInt d) and `row_idx` (R x N x UInt ⌈log2 M⌉), and the beat flags
-/// `in_valid` / `in_last` delayed the same way (`row_valid`, `row_last`, R bits each). The weight
-/// delay lines have no reset (the delayed valid flag, which resets, qualifies them), so synthesis
-/// maps them to shift-register LUTs.
+/// Outputs `row_w` (R x N x SInt d) and `row_idx` (R x N x UInt ⌈log2 M⌉), and `row_first`
+/// (R bits): "the previous beat at this row's accumulators closed a tile" — the beat's
+/// `in_valid && in_last` delayed by r + 1 + the PE's pipeline latency, so it meets the next
+/// beat's sum at the accumulator. An invalid beat's values are zeroed at the entry, so a bubble
+/// adds nothing and no PE needs a valid flag. The weight delay lines have no reset, so synthesis
+/// maps them to shift-register LUTs; `row_first`'s lines reset to 1 instead, so each row's
+/// accumulators start fresh on every cycle until the first beat (with defined weights and dense
+/// elements) reaches them: no unknown value from an unfilled line is ever accumulated.
+/// `tile_done` for the last row comes out as `row_done` (the same timing, reset to 0).
 public enum SparseIndexUnit {
     /// The unit's ports.
     public struct Ports: Interface {
@@ -22,15 +27,14 @@ public enum SparseIndexUnit {
         @Input(.bool) public var inLast: Signal
         @Output public var rowW: [Vec]
         @Output public var rowIdx: [Vec]
-        @Output public var rowValid: Vec
-        @Output public var rowLast: Vec
+        @Output public var rowFirst: Vec
+        @Output(.bool) public var rowDone: Signal
 
         public init(_ cfg: SATConfig) {
             _wStream = Input(.uint(cfg.streamWidth))
             _rowW = Output(.sint(cfg.dataWidth), count: cfg.rows, lanes: cfg.n)
             _rowIdx = Output(.uint(cfg.indexBits), count: cfg.rows, lanes: cfg.n)
-            _rowValid = Output(.bool, count: cfg.rows)
-            _rowLast = Output(.bool, count: cfg.rows)
+            _rowFirst = Output(.bool, count: cfg.rows)
         }
     }
 
@@ -40,18 +44,24 @@ public enum SparseIndexUnit {
         mod.doc = "Sparse indexing unit: weight stream -> per-row value/index lanes, row r skewed by r cycles."
         let io = mod.ports(Ports(cfg))
         let value = layout.valueField, index = layout.indexField
+        let closes = mod.wire("closes", io.inValid && io.inLast)
         for r in 0..<cfg.rows {
-            io.rowValid[r].assign(ShiftRegister.delay(io.inValid, stages: r, name: "valid_\(r)", reset: 0))
-            io.rowLast[r].assign(ShiftRegister.delay(io.inLast, stages: r, name: "last_\(r)", reset: .none))
+            io.rowFirst[r].assign(ShiftRegister.delay(closes, stages: r + 1 + cfg.pipeline.latency, name: "first_\(r)", reset: 1))
             for j in 0..<cfg.n {
                 let base = layout.entryOffset(group: r, slot: j)
-                let v = io.wStream.bits(base + value.lowerBound...base + value.upperBound - 1).asSInt
+                let field = io.wStream.bits(base + value.lowerBound...base + value.upperBound - 1).asSInt
+                // Bubbles: an invalid beat's weights enter as zeros.
+                let v = mod.wire("w_in_\(r)_\(j)", mux(io.inValid, field, 0))
                 let i = io.wStream.bits(base + index.lowerBound...base + index.upperBound - 1)
                 // Row r meets the dense operand r cycles after it entered the array.
                 io.rowW[r][j].assign(ShiftRegister.delay(v, stages: r, name: "w_\(r)_\(j)", reset: .none))
                 io.rowIdx[r][j].assign(ShiftRegister.delay(i, stages: r, name: "idx_\(r)_\(j)", reset: .none))
             }
         }
+        // The last row shows a tile TileAccumulator.latency cycles after accumulating its last
+        // beat, which reached it R - 1 + pipeline cycles after entering (a line resetting to 0).
+        let doneDelay = cfg.rows - 1 + cfg.pipeline.latency + TileAccumulator.latency
+        io.rowDone.assign(ShiftRegister.delay(closes, stages: doneDelay, name: "done", reset: 0))
         return Definition(mod, io)
     }
 }

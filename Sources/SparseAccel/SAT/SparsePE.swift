@@ -8,23 +8,25 @@ import HWLib
 ///   compressed sparse operand of this beat (broadcast along the PE row).
 /// * `in_x` (M x SInt d, packed): a group of M elements of the dense operand, arriving from the
 ///   north; `out_x` passes it south through one register (one hop per cycle, no reset).
-/// * `in_valid`, `in_last`: the beat flags (broadcast along the PE row, like the weights).
+/// * `in_first` (broadcast along the PE row): the previous beat at this PE's accumulator closed
+///   a tile (the indexing unit times it, pipeline latency included). Bubbles arrive as zero
+///   weights, so every beat is accumulated.
 /// * `mode`: 1 = sparse: lane j multiplies `in_w[j]` by `in_x[in_idx[j]]` (N M:1 multiplexers),
 ///   a group of M dense elements per beat; 0 = dense: the multiplexers are identity, lane j
 ///   multiplies `in_w[j]` by `in_x[j]` (N elements per beat; lanes N..M-1 unused).
 /// * The beat's sum Σ_j product_j (products exact, the adder tree exact) goes to the
-///   ``TileAccumulator``: accumulated on valid beats, moved to `result` on the last.
+///   ``TileAccumulator``, which starts a tile on `in_first` and moves the finished one to
+///   `result`.
 /// * ``PEPipeline`` registers between multiplexers, multipliers, adder tree and accumulator add
-///   `pipeline.latency` cycles between a beat's arrival and its accumulation; its flags travel
-///   with it.
+///   `pipeline.latency` cycles between a beat's arrival and its accumulation (no reset: data
+///   only).
 public enum SparsePE {
     /// The PE's ports.
     public struct Ports: Interface {
         @Input public var inW: Vec
         @Input public var inIdx: Vec
         @Input public var inX: Vec
-        @Input(.bool) public var inValid: Signal
-        @Input(.bool) public var inLast: Signal
+        @Input(.bool) public var inFirst: Signal
         @Input(.bool) public var mode: Signal
         @Output public var outX: Vec
         @Output public var result: Signal
@@ -48,12 +50,9 @@ public enum SparsePE {
             io.outX[i].assign(mod.reg("x_q_\(i)", next: io.inX[i], reset: .none))
         }
 
-        // A pipeline stage: a register (no reset: qualified by the delayed valid) or a wire.
-        var valid = io.inValid, last = io.inLast
+        // A pipeline stage: registers (data only, no reset) or wires.
         func stage(_ on: Bool, _ name: String, _ values: [Signal]) -> [Signal] {
             guard on else { return values }
-            valid = mod.reg("\(name)_valid_q", next: valid, reset: 0)
-            last = mod.reg("\(name)_last_q", next: last, reset: .none)
             return values.enumerated().map { j, v in mod.reg("\(name)_q_\(j)", next: v, reset: .none) }
         }
         // Sparse: the kept entry's index picks its dense element; dense: identity.
@@ -64,8 +63,7 @@ public enum SparsePE {
         var products = (0..<cfg.n).map { j in mod.wire("prod_\(j)", w[j] * picked[j]) }
         products = stage(cfg.pipeline.afterMultiply, "prod", products)
         let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", AdderTree.sum(products)!)])[0]
-        let acc = TileAccumulator(in: mod, contribution: sum, valid: valid, last: last, accWidth: cfg.accWidth)
-        io.result.assign(acc.result)
+        io.result.assign(TileAccumulator(in: mod, contribution: sum, first: io.inFirst, accWidth: cfg.accWidth).result)
         return Definition(mod, io)
     }
 }
