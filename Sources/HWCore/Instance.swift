@@ -19,16 +19,24 @@ public struct Instance<I: Interface> {
 
     /// The parent's side of interface field `field`; `file`/`line` locate a diagnostic.
     public func port<S: PortShape>(_ field: KeyPath<I, S>, file: String = #fileID, line: Int = #line) -> S {
-        let child = childIO[keyPath: field]
         let parent = ref.parent
         let decl = parent.instances[ref.index]
         func stand(_ message: String) -> S {
             parent.error(SourceLoc(fileID: file, line: line), message)
-            return child.mapLeaves { parent.invalid(message, $0.type) }
+            return childIO[keyPath: field].mapLeaves { parent.invalid(message, $0.type) }
         }
-        guard let first = child.leafSignals.first, first.module === decl.module,
-              let tree = decl.module.portByLeaf[first.id] else {
-            return stand("\(field) is not a port of module '\(decl.module.name)' (instance '\(decl.name)')")
+        // The port tree behind a field, found once per child module and key path.
+        let tree: Int
+        if let known = decl.module.portByKeyPath[field] {
+            tree = known
+        } else {
+            let child = childIO[keyPath: field]
+            guard let first = child.leafSignals.first, first.module === decl.module,
+                  let t = decl.module.portByLeaf[first.id] else {
+                return stand("\(field) is not a port of module '\(decl.module.name)' (instance '\(decl.name)')")
+            }
+            decl.module.portByKeyPath[field] = t
+            tree = t
         }
         guard let shape = S.shape(of: ref.value(tree: tree)) else {
             return stand("port '\(decl.module.portTrees[tree].name)' of instance '\(decl.name)' does not have the interface's shape")

@@ -122,36 +122,39 @@ public func connect<S: PortShape>(_ target: S, _ source: S, file: String = #file
 
 /// The declaration of one port, shared by every copy of an interface value and bound to the
 /// module's port when the interface is declared with ``Module/ports(_:file:line:)``.
-final class PortSlot {
+class PortSlot {
     let type: HWType
     let direction: PortDirection
     let explicitName: String?
     let loc: SourceLoc
-    let makeShape: (Value) -> Any?
-    /// The bound shape (a `Shape`), and the module it belongs to.
-    var shape: Any?
+    /// The module the port belongs to, once bound.
     var module: Module?
-    /// A stand-in used when the port is read before it is bound (reported as a diagnostic).
-    var placeholder: Any?
 
-    init(type: HWType, direction: PortDirection, name: String?, loc: SourceLoc, makeShape: @escaping (Value) -> Any?) {
+    init(type: HWType, direction: PortDirection, name: String?, loc: SourceLoc) {
         self.type = type
         self.direction = direction
         explicitName = name
         self.loc = loc
-        self.makeShape = makeShape
     }
 
-    func value<Shape: PortShape>(as: Shape.Type) -> Shape {
-        if let s = shape as? Shape { return s }
-        if let p = placeholder as? Shape { return p }
+    /// Binds the slot to the declared port's value.
+    func bind(_ value: Value) {}
+}
+
+/// A slot that keeps its port's Swift shape (no dynamic cast on every access).
+final class TypedSlot<Shape: PortShape>: PortSlot {
+    var shape: Shape?
+
+    override func bind(_ value: Value) { shape = Shape.shape(of: value) }
+
+    var value: Shape {
+        if let s = shape { return s }
         // Read before `ports(_:)` bound it: a detached module holds a stand-in whose use in a
         // real module is reported ("mixes signals of modules '<unbound port>' ...") at that line.
         let m = Module(unbound: "unbound interface port declared at \(loc)")
-        let v = m.declare("p", type, direction, loc)
-        let s = Shape.shape(of: v) ?? Shape.shape(of: .signal(m.invalid("unbound port", .bool)))
-        placeholder = s
-        return s!
+        let s = Shape.shape(of: m.declare("p", type, direction, loc)) ?? Shape.shape(of: .signal(m.invalid("unbound port", .bool)))!
+        shape = s
+        return s
     }
 }
 
@@ -162,30 +165,30 @@ protocol PortWrapper {
 /// An input port of an ``Interface``. In the module that declares it, it is read; on an
 /// instance, it is driven.
 @propertyWrapper public struct Input<Shape: PortShape>: PortWrapper {
-    let slot: PortSlot
+    let typed: TypedSlot<Shape>
+    var slot: PortSlot { typed }
 
     /// An input of shape `Shape` sized by `spec`, named after the property (camelCase becomes
     /// snake_case) unless `name` is given.
     public init(_ spec: Shape.Spec, name: String? = nil, file: String = #fileID, line: Int = #line) {
-        slot = PortSlot(type: Shape.hwType(spec), direction: .input, name: name, loc: SourceLoc(fileID: file, line: line),
-                        makeShape: { Shape.shape(of: $0) })
+        typed = TypedSlot(type: Shape.hwType(spec), direction: .input, name: name, loc: SourceLoc(fileID: file, line: line))
     }
 
-    public var wrappedValue: Shape { slot.value(as: Shape.self) }
+    public var wrappedValue: Shape { typed.value }
 }
 
 /// An output port of an ``Interface``. In the module that declares it, it is assigned; on an
 /// instance, it is read. Flipped bundle fields run the other way.
 @propertyWrapper public struct Output<Shape: PortShape>: PortWrapper {
-    let slot: PortSlot
+    let typed: TypedSlot<Shape>
+    var slot: PortSlot { typed }
 
     /// An output of shape `Shape` sized by `spec`, named after the property unless `name` is given.
     public init(_ spec: Shape.Spec, name: String? = nil, file: String = #fileID, line: Int = #line) {
-        slot = PortSlot(type: Shape.hwType(spec), direction: .output, name: name, loc: SourceLoc(fileID: file, line: line),
-                        makeShape: { Shape.shape(of: $0) })
+        typed = TypedSlot(type: Shape.hwType(spec), direction: .output, name: name, loc: SourceLoc(fileID: file, line: line))
     }
 
-    public var wrappedValue: Shape { slot.value(as: Shape.self) }
+    public var wrappedValue: Shape { typed.value }
 }
 
 extension Input where Shape == Vec {
@@ -250,7 +253,7 @@ extension Module {
             let before = portTrees.count
             let value = declare(slot.explicitName ?? snakeCase(label), slot.type, slot.direction, slot.loc)
             slot.module = self
-            slot.shape = slot.makeShape(value)
+            slot.bind(value)
             if portTrees.count > before, let first = value.leaves.first {
                 portByLeaf[first.id] = before
             }

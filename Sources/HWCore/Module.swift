@@ -30,6 +30,8 @@ public final class Module {
     /// Port tree of each interface port, keyed by the node of its first ground signal (how a
     /// parent finds the port behind an interface key path).
     var portByLeaf: [NodeID: Int] = [:]
+    /// Cache of ``portByLeaf`` by the interface key path a parent asked with.
+    var portByKeyPath: [AnyKeyPath: Int] = [:]
     var memories: [MemoryDecl] = []
     var instances: [InstanceDecl] = []
     /// Per-element parent wires of packed vector inputs of instances, keyed "inst.port".
