@@ -107,7 +107,10 @@ for opt in ["-O1", "-O2"] {
     var aRates: [Double] = [], sRates: [Double] = [], dRates: [Double] = [], cRates: [Double] = [], bRates: [Double] = []
     var reference: [UInt32] = []
     func check(_ o: [UInt32], _ what: String) {
-        if o != reference { allEqual = false; print("warning: \(what) outputs differ") }
+        guard o != reference else { return }
+        allEqual = false
+        let i = zip(o, reference).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(o.count, reference.count)
+        print("warning: \(what) outputs differ, first at cycle \(i / 16) word \(i % 16): \(i < o.count ? o[i] : 0) vs \(i < reference.count ? reference[i] : 0)")
     }
     for _ in 0..<repeats {
         // (a) plain C++ loop on the emitted design (simulation style).

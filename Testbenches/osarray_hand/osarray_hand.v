@@ -22,14 +22,16 @@ module osarray_hand_pe #(parameter DW = 8, parameter AW = 32) (
   wire signed [2*DW-1:0] prod = in_a * in_b;
   wire signed [AW-1:0] term = {{(AW-2*DW){prod[2*DW-1]}}, prod};
   always @(posedge clk) begin
-    out_a <= in_a;
-    out_b <= in_b;
     // out_last is also "the previous beat here closed a tile".
     if (out_last) result <= acc;
     if (rst) begin
+      out_a <= 0;
+      out_b <= 0;
       out_last <= 0;
       acc <= 0;
     end else begin
+      out_a <= in_a;
+      out_b <= in_b;
       out_last <= in_last;
       acc <= out_last ? term : acc + term;
     end
