@@ -8,7 +8,8 @@
 //   (d) the plain C++ loop on the hand-written Verilog in Testbenches/osarray_hand,
 //   (e) cocotb driving Verilator on the same design (Scripts/bench-cocotb),
 // plus cold and cached build times, at -O1 and -O2. Checks every case produces the same outputs.
-// Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift).
+// Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift),
+// `hwgen-bench reliability` the fuzz and soak campaign (Reliability.swift).
 import Flow
 import Cosim
 import Foundation
@@ -22,6 +23,10 @@ func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 if CommandLine.arguments.dropFirst().first == "sat" {
     try SATBench.run()
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "reliability" {
+    try Reliability.run(args: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
 
