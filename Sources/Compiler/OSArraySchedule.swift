@@ -24,9 +24,9 @@ public struct OSArrayTile: Sendable {
 }
 
 /// What the osarray consumes, cycle by cycle (cycle 0 is the first cycle after reset): the
-/// skewed operands of each tile (row r delayed by r, column c by c), a tile of B cycles (beats
-/// and bubbles) every max(B, R + C - 1) cycles, and the read-out of each tile from its done
-/// cycle on.
+/// skewed operands of each tile (row r delayed by r, column c by c), tiles back to back with
+/// idle cycles only where two tiles' last beats would come less than R + C - 1 cycles apart (the
+/// read-out of tile t overlaps tile t+1), and the read-out of each tile from its done cycle on.
 public struct OSArrayProgram: Sendable {
     public let target: OSArrayTarget
     /// Per cycle: R row operands, C column operands, R valid and R last flags.
@@ -44,6 +44,7 @@ public struct OSArrayProgram: Sendable {
         // Beat k of each tile enters (row 0, column 0) at beatTime[t][k]; row r and column c see it
         // r and c cycles later.
         var beatTime: [[Int]] = [], time = 0
+        let gap = OSArrayCycleModel.minLastBeatGap(rows: R, cols: C)
         for (t, tile) in tiles.enumerated() {
             let K = tile.a.cols
             guard tile.a.rows == R, tile.b.cols == C, tile.a.cols == tile.b.rows, K >= 1 else {
@@ -52,14 +53,17 @@ public struct OSArrayProgram: Sendable {
             guard tile.bubbles.isEmpty || (tile.bubbles.count == K && tile.bubbles.allSatisfy { $0 >= 0 }) else {
                 throw CompileError("tile \(t): bubbles needs one non-negative count per beat (\(K)), got \(tile.bubbles.count)")
             }
-            var times: [Int] = [], at = time
+            // Start right after the previous tile, later if this tile's last beat would come less
+            // than `gap` after the previous tile's (the read-out must stay ahead).
+            let span = K + (tile.bubbles.isEmpty ? 0 : tile.bubbles.reduce(0, +))
+            var times: [Int] = [], at = max(time, (beatTime.last?.last ?? Int.min / 2) + gap - (span - 1))
             for k in 0..<K {
                 at += tile.bubbles.isEmpty ? 0 : tile.bubbles[k]
                 times.append(at)
                 at += 1
             }
             beatTime.append(times)
-            time += OSArrayCycleModel.tileInterval(rows: R, cols: C, k: at - time)
+            time = at
         }
         let done = beatTime.map { OSArrayCycleModel.doneCycle(lastBeat: $0.last!, rows: R, cols: C) }
         let readout = ReadoutPlan(doneCycles: done, rows: R)

@@ -47,9 +47,9 @@ public struct SATTile: Sendable {
 }
 
 /// What the SAT core consumes, cycle by cycle (cycle 0 is the first cycle after reset): the
-/// beats of each tile back to back (a tile of B cycles, bubbles included, every max(B, R)
-/// cycles, so reading tile t overlaps tile t+1), and the read-out of each tile from its done
-/// cycle on.
+/// beats of each tile back to back (bubbles included), idle cycles only where two tiles' last
+/// beats would come less than R cycles apart (the read-out of tile t overlaps tile t+1), and the
+/// read-out of each tile from its done cycle on.
 public struct SATProgram: Sendable {
     public let target: SATTarget
     /// Sparse (N:M) or dense mode, for the whole program.
@@ -72,8 +72,7 @@ public struct SATProgram: Sendable {
         guard let first = tiles.first else { throw CompileError("a SAT program needs at least one tile") }
         let p = target.pattern, R = target.rows, C = target.cols
         var beats: [(weights: [[NMEntry]], dense: [Int64], last: Bool)] = []
-        var starts: [Int] = [], lastBeats: [Int] = []
-        var time = 0
+        var lastBeats: [Int] = []
         for (t, tile) in tiles.enumerated() {
             guard tile.sparse == first.sparse else { throw CompileError("tile \(t) mixes sparse and dense mode") }
             let unit = tile.sparse ? p.m : p.n
@@ -92,8 +91,11 @@ public struct SATProgram: Sendable {
             guard tile.bubbles.isEmpty || (tile.bubbles.count == G && tile.bubbles.allSatisfy { $0 >= 0 }) else {
                 throw CompileError("tile \(t): bubbles needs one non-negative count per beat (\(G)), got \(tile.bubbles.count)")
             }
-            while beats.count < time { beats.append(([], [], false)) }  // idle until the tile may start
-            starts.append(time)
+            // Start right after the previous tile, later if its last beat would come less than
+            // minLastBeatGap after the previous tile's (the read-out must stay ahead).
+            let span = G + (tile.bubbles.isEmpty ? 0 : tile.bubbles.reduce(0, +))
+            let start = max(beats.count, (lastBeats.last ?? Int.min / 2) + SATCycleModel.minLastBeatGap(rows: R) - (span - 1))
+            while beats.count < start { beats.append(([], [], false)) }  // idle
             for g in 0..<G {
                 for _ in 0..<(tile.bubbles.isEmpty ? 0 : tile.bubbles[g]) { beats.append(([], [], false)) }
                 let groups: [[NMEntry]] = (0..<R).map { r in
@@ -117,7 +119,6 @@ public struct SATProgram: Sendable {
                 beats.append((groups, lanes, g == G - 1))
             }
             lastBeats.append(beats.count - 1)
-            time += SATCycleModel.tileInterval(rows: R, groups: beats.count - time)
         }
         let done = lastBeats.map { SATCycleModel.doneCycle(lastBeat: $0, rows: R, latency: target.latency) }
         let readout = ReadoutPlan(doneCycles: done, rows: R)

@@ -9,8 +9,9 @@
 ///     compute = K + R + C - 1 cycles from the tile's first beat to `tile_done`.
 ///
 /// The registered read-out shows row r one cycle after `rd_row` selects it: R + 1 cycles for a
-/// tile. Reading row r of tile t must happen before tile t+1 overwrites it, so tiles can start
-/// every max(K, R + C - 1) cycles: the next tile streams while this one is read out.
+/// tile. Reading row r of tile t must happen before tile t+1 overwrites it, so consecutive
+/// tiles' last beats are at least R + C - 1 cycles apart: the next tile streams while this one
+/// is read out.
 public enum OSArrayCycleModel {
     public static func computeCycles(rows: Int, cols: Int, k: Int) -> Int { k + rows + cols - 1 }
     /// The cycle in which `tile_done` shows a tile whose last beat entered row 0 at `lastBeat`
@@ -18,6 +19,7 @@ public enum OSArrayCycleModel {
     public static func doneCycle(lastBeat: Int, rows: Int, cols: Int) -> Int { lastBeat + rows + cols }
 
     public static func readoutCycles(rows: Int) -> Int { rows + 1 }
-    /// Cycles between the starts of back-to-back tiles of `k` cycles (beats and bubbles).
-    public static func tileInterval(rows: Int, cols: Int, k: Int) -> Int { max(k, rows + cols - 1) }
+    /// The fewest cycles between the last beats of two consecutive tiles: R + C - 1, so that
+    /// row r of a tile is read (at its done cycle + r) before the next tile's row r replaces it.
+    public static func minLastBeatGap(rows: Int, cols: Int) -> Int { rows + cols - 1 }
 }

@@ -12,8 +12,8 @@ import Formats
 ///
 ///     compute = G + R + latency cycles from the tile's first beat to `tile_done`.
 ///
-/// The registered read-out takes R + 1 cycles; tiles can start every max(G, R) cycles (row r of
-/// tile t is read before tile t+1 overwrites it). The work is data-independent, so the RTL must
+/// The registered read-out takes R + 1 cycles; consecutive tiles' last beats must be at least R
+/// cycles apart (row r of tile t is read before tile t+1 overwrites it). The work is data-independent, so the RTL must
 /// take exactly this many cycles.
 public enum SATCycleModel {
     /// Beats of a tile with reduction length `k` (a multiple of M in sparse mode, of N in dense mode).
@@ -31,8 +31,9 @@ public enum SATCycleModel {
 
     public static func readoutCycles(rows: Int) -> Int { rows + 1 }
 
-    /// Cycles between the starts of back-to-back tiles of `groups` cycles (beats and bubbles).
-    public static func tileInterval(rows: Int, groups: Int) -> Int { max(groups, rows) }
+    /// The fewest cycles between the last beats of two consecutive tiles: R, so that row r of a
+    /// tile is read (at its done cycle + r) before the next tile's row r replaces it.
+    public static func minLastBeatGap(rows: Int) -> Int { rows }
 
     /// Dense-mode over sparse-mode compute cycles for one tile.
     public static func speedup(rows: Int, k: Int, pattern: NMPattern, latency: Int = 0) -> Double {

@@ -35,7 +35,7 @@ struct OSArrayGEMMTests {
         let g = try OSArrayGEMM(config: OSArrayConfig(rows: r, cols: c), k: k, seed: 11, tiles: 3)
         let report = try g.run()
         #expect(report.match, "\(report.mismatch ?? "")")
-        let step = OSArrayCycleModel.tileInterval(rows: r, cols: c, k: k)
+        let step = max(k, OSArrayCycleModel.minLastBeatGap(rows: r, cols: c))
         #expect(report.doneCycles == (0..<3).map { $0 * step + k + r + c - 1 })
     }
 

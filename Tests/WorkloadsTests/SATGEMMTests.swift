@@ -54,7 +54,7 @@ struct SATGEMMTests {
         let g = try SATGEMM(config: cfg, k: k, sparse: true, seed: 2, tiles: 3)
         let r = try g.run()
         #expect(r.match, "\(r.mismatch ?? "")")
-        let step = SATCycleModel.tileInterval(rows: side, groups: k / 8)
+        let step = max(k / 8, SATCycleModel.minLastBeatGap(rows: side))
         #expect(r.doneCycles == (0..<3).map { $0 * step + k / 8 + side })
     }
 
@@ -68,6 +68,22 @@ struct SATGEMMTests {
             let r = try g.run()
             #expect(r.match, "sparse=\(sparse): \(r.mismatch ?? "")")
             #expect(r.cycles == g.groups + g.bubbles[0].reduce(0, +) + 5 + p.latency)
+        }
+    }
+
+    /// Found by the CLI fuzz: one-beat tiles with a bubble before the first let two tiles' last
+    /// beats come one cycle apart, and the next tile overwrote a row before it was read.
+    @Test func tilesWithLeadingBubblesKeepTheReadoutAhead() throws {
+        for (nm, seed, bubbles) in [((1, 4), UInt64(178), 19), ((2, 4), 958, 41)] {
+            let g = try SATGEMM(config: SATConfig(rows: 2, cols: 2, n: nm.0, m: nm.1), k: 4, sparse: true, seed: seed,
+                                tiles: 3, bubblePercent: bubbles)
+            let r = try g.run()
+            #expect(r.match, "\(nm) seed \(seed): \(r.mismatch ?? "")")
+            #expect(zip(r.doneCycles.dropFirst(), r.doneCycles).allSatisfy { $0 - $1 >= 2 })
+        }
+        for seed: UInt64 in 1...12 {
+            let r = try OSArrayGEMM(config: OSArrayConfig(rows: 3, cols: 2), k: 2, seed: seed, tiles: 4, bubblePercent: 60).run()
+            #expect(r.match, "osarray seed \(seed): \(r.mismatch ?? "")")
         }
     }
 
