@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "HWLibTests", dependencies: ["Flow", "HWLib", "HWCore", "Cosim", "SparseModel", "TestSupport"]),
         .testTarget(name: "SparseAccelTests", dependencies: ["Flow", "SparseAccel", "HWCore", "Cosim", "Designs", "Compiler", "SparseModel", "TestSupport"]),
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel", "Formats", "TestSupport"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "CosimTests", dependencies: ["Flow", "Cosim", "HWCore", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Flow", "Workloads", "Cosim", "SparseAccel", "SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "hwgenTests", dependencies: [
