@@ -7,6 +7,8 @@ public enum DesignKnob: String, CaseIterable, Sendable {
     case dataWidth = "data-width"
     case accWidth = "acc-width"
     case pipeline
+    case memWidth = "mem-width"
+    case buffers
 
     public var flag: String { "--" + rawValue }
 }
@@ -19,15 +21,20 @@ public struct DesignOptions: Sendable, Hashable {
     public var dataWidth: Int?
     public var accWidth: Int?
     public var pipeline: String?
+    public var memWidth: Int?
+    /// `X,W,M,O,P`: entries of XBUF, WBUF, MBUF, OBUF and PBUF.
+    public var buffers: String?
 
     public init(rows: Int? = nil, cols: Int? = nil, nm: String? = nil, dataWidth: Int? = nil, accWidth: Int? = nil,
-                pipeline: String? = nil) {
+                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil) {
         self.rows = rows
         self.cols = cols
         self.nm = nm
         self.dataWidth = dataWidth
         self.accWidth = accWidth
         self.pipeline = pipeline
+        self.memWidth = memWidth
+        self.buffers = buffers
     }
 
     /// The knobs that were given.
@@ -38,6 +45,8 @@ public struct DesignOptions: Sendable, Hashable {
         if dataWidth != nil { k.append(.dataWidth) }
         if accWidth != nil { k.append(.accWidth) }
         if pipeline != nil { k.append(.pipeline) }
+        if memWidth != nil { k.append(.memWidth) }
+        if buffers != nil { k.append(.buffers) }
         return k
     }
 
@@ -66,4 +75,13 @@ func parseNM(_ text: String) throws -> (n: Int, m: Int) {
         throw ConfigError("--nm expects N:M (e.g. 2:8), got '\(text)'")
     }
     return (n, m)
+}
+
+/// Parses `X,W,M,O,P` buffer entry counts.
+func parseBuffers(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+    guard parts.count == 5, parts.allSatisfy({ $0 != nil }) else {
+        throw ConfigError("--buffers expects five entry counts X,W,M,O,P (e.g. 512,512,64,64,16), got '\(text)'")
+    }
+    return parts.map { $0! }
 }

@@ -1,6 +1,7 @@
 import Cosim
 import Foundation
 import HWCore
+import HWLib
 import SparseAccel
 import Workloads
 
@@ -99,6 +100,7 @@ public protocol DesignConfig: Codable, Sendable {
 }
 
 extension SATConfig: DesignConfig {}
+extension SATSystemConfig: DesignConfig {}
 extension OSArrayConfig: DesignConfig {}
 
 /// The registry.
@@ -106,7 +108,7 @@ public enum Designs {
     /// The default design of `hwgen emit`.
     public static let defaultName = "sat"
 
-    public static let all: [DesignEntry] = [sat, osarray]
+    public static let all: [DesignEntry] = [sat, satSystem, osarray]
 
     /// The design called `name`, or a ``ConfigError`` listing the designs.
     public static func named(_ name: String) throws -> DesignEntry {
@@ -146,6 +148,35 @@ public enum Designs {
             return try g.run(waveform: r.waveform, waveformOnMismatch: r.waveform == nil ? (r.waveformOnMismatch ?? "\(cfg.topName)_\(mode)_k\(r.k)_s\(r.seed)_mismatch.vcd") : nil,
                              exportBench: r.exportBench, style: r.style)
         })
+
+    static let satSystem = DesignEntry(
+        name: "sat-system",
+        summary: "SAT training system: the SAT core with buffers, DMA on a memory port, controller and update/pre-generation unit",
+        parameters: [
+            DesignParameter(knob: .pe, value: "RxC", defaultText: "16x16", help: "PE array shape (M must divide R and C; R divides C or C divides R)"),
+            DesignParameter(knob: .nm, value: "N:M", defaultText: "2:8", help: "N:M sparsity: N divides M, M a power of two"),
+            DesignParameter(knob: .dataWidth, value: "W", defaultText: "8", help: "signed operand width, 1...32"),
+            DesignParameter(knob: .accWidth, value: "W", defaultText: "32, or 64 when 2W + log2(N) > 24", help: "signed accumulator width"),
+            DesignParameter(knob: .pipeline, value: "STAGES", defaultText: "none", help: "PE pipeline registers"),
+            DesignParameter(knob: .memWidth, value: "BITS", defaultText: "128", help: "memory port data width, a power of two in 32...1024"),
+            DesignParameter(knob: .buffers, value: "X,W,M,O,P", defaultText: "1024,1024,64,64,16",
+                            help: "entries of XBUF (dense operand), WBUF (weight stream), MBUF (master weights), OBUF (results), PBUF (pre-generated words)"),
+        ],
+        workloads: [],
+        config: { o in
+            let nm = try o.nm.map(parseNM)
+            let d = SATConfig()
+            let core = SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
+                                 dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth,
+                                 pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline)
+            let b = try o.buffers.map(parseBuffers) ?? [1024, 1024, 64, 64, 16]
+            return SATSystemConfig(core: core, memory: MemoryPortSpec(addrBits: 32, dataBits: o.memWidth ?? 128, maxBeats: 16),
+                                   denseEntries: b[0], sparseEntries: b[1], masterEntries: b[2], outputEntries: b[3], pregenEntries: b[4])
+        },
+        elaborate: { cfg, style, prefix in
+            try Design.elaborate(try SATSystem.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)
+        },
+        gemm: nil)
 
     static let osarray = DesignEntry(
         name: "osarray",

@@ -2,7 +2,7 @@ import HWCore
 
 /// The shape of a memory port: byte addresses, beats of `dataBits` (a multiple of 8), up to
 /// `maxBeats` beats per request.
-public struct MemoryPortSpec: Hashable, Sendable {
+public struct MemoryPortSpec: Hashable, Sendable, Codable {
     public var addrBits: Int
     public var dataBits: Int
     public var maxBeats: Int

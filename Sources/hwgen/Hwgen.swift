@@ -41,6 +41,10 @@ struct Hwgen: ParsableCommand {
             }
             let oneLine = text.split(separator: "\n").first.map(String.init) ?? "failed"
             FileHandle.standardError.write(Data("hwgen: error: \(oneLine)\n".utf8))
+            // A DSL author fixing several mistakes at once can ask for all of them.
+            if let e = error as? ElaborationError, e.diagnostics.count > 1, ProcessInfo.processInfo.environment["HWGEN_ALL_ERRORS"] != nil {
+                for d in e.diagnostics.dropFirst() { FileHandle.standardError.write(Data("hwgen: error: \(d)\n".utf8)) }
+            }
             let code = exitCode(for: error)
             Foundation.exit(code == .success || code.rawValue == 1 ? 2 : code.rawValue)
         }
@@ -86,8 +90,15 @@ struct DesignKnobs: ParsableArguments {
     @Option(help: "SAT PE pipeline registers: none (default), full, or stages mux, mul, sum joined by +.")
     var pipeline: String?
 
+    @Option(name: .customLong("mem-width"), help: "sat-system: memory port data width in bits, a power of two in 32...1024 (default 128).")
+    var memWidth: Int?
+
+    @Option(help: "sat-system: entries of XBUF,WBUF,MBUF,OBUF,PBUF (see `hwgen list`).")
+    var buffers: String?
+
     func options(_ shape: PEShape?) -> DesignOptions {
-        DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline)
+        DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline,
+                      memWidth: memWidth, buffers: buffers)
     }
 }
 

@@ -16,7 +16,7 @@ import Testing
             let (_, args) = CLIFuzz.arguments(&rng, outputDir: dir.path, simulation: false)
             do {
                 try CLIFuzz.prepare(dir)
-                let (outcome, detail) = try CLIFuzz.run(binary: CLITests.binary, args, dir: dir, timeout: 20)
+                let (outcome, detail) = try CLIFuzz.run(binary: CLITests.binary, args, dir: dir, timeout: 90)
                 #expect(outcome.acceptable, "hwgen \(args.joined(separator: " ")): \(outcome.rawValue) \(detail)")
             } catch {
                 Issue.record("hwgen \(args): \(error)")

@@ -1,0 +1,74 @@
+import Formats
+import HWCore
+import HWLib
+
+/// The dispatcher: takes the instruction stream, numbers each instruction, and routes it to the
+/// load, compute or store queue; executes SYNC.
+///
+/// Contract:
+/// * `insn` (one 128-bit ``Formats/Instruction`` per transfer): accepted when its unit's queue
+///   has room; LOAD → load queue, GEMM → compute queue, STORE → store queue, each entry the
+///   instruction with its sequence number (0, 1, ... in stream order) above it.
+/// * SYNC is accepted only when every queue is empty and every unit idle (`units_idle`); its
+///   acceptance pulses `sync_done`.
+/// * Errors: an unknown opcode (`illegalOpcode`); a dependency flag towards a unit that does not
+///   exist (LOAD with popPrev/pushPrev, STORE with popNext/pushNext, SYNC with any) (`badDependency`).
+///   The offending instruction is consumed; with `halt` nothing more is accepted.
+enum Dispatcher {
+    struct Ports: Interface {
+        @Input(BitsType.uint(InstructionLayout.bits)) var insn: Decoupled<Signal>
+        @Output(BitsType.uint(queuedInstructionBits)) var load: Decoupled<Signal>
+        @Output(BitsType.uint(queuedInstructionBits)) var compute: Decoupled<Signal>
+        @Output(BitsType.uint(queuedInstructionBits)) var store: Decoupled<Signal>
+        @Input(.bool) var unitsIdle: Signal
+        @Input(.bool) var halt: Signal
+        @Output(.bool) var syncDone: Signal
+        @Output(.bool) var queuesEmpty: Signal
+        @Output var error: Signal
+        @Output var errorSeq: Signal
+        @Output(.bool) var errorValid: Signal
+
+        init() {
+            _error = Output(.uint(SystemError.bits))
+            _errorSeq = Output(.uint(sequenceBits))
+        }
+    }
+
+    static func build(_ c: SATSystemConfig) -> Definition<Ports> {
+        let m = Module("sat_dispatch_q\(c.queueDepth)")
+        m.doc = "Dispatcher: numbers instructions and routes them to the load, compute and store queues; executes SYNC."
+        let io = m.ports(Ports())
+        let f = InstructionFields(word: io.insn.bits)
+        let op = f(.opcode)
+        let seqNo = m.reg("seq", .uint(sequenceBits), reset: 0)
+        let entry = cat(seqNo, io.insn.bits)
+
+        let queues = [("load", Opcode.load, io.load), ("compute", Opcode.gemm, io.compute), ("store", Opcode.store, io.store)].map { name, code, out in
+            let q = RegisterQueue(in: m, name: name, width: queuedInstructionBits, depth: c.queueDepth)
+            out.valid.assign(!q.empty)
+            out.bits.assign(q.head)
+            q.pop(out.fire)
+            return (code, q)
+        }
+        let isSync = m.wire("is_sync", op == Int(Opcode.sync.rawValue))
+        let known = m.wire("known", Opcode.allCases.map { op == Int($0.rawValue) }.reduce(m.falseSignal) { $0 || $1 })
+        let anyDep = f.flag(.popPrev) || f.flag(.popNext) || f.flag(.pushPrev) || f.flag(.pushNext)
+        let badDeps = m.wire("bad_deps", (op == Int(Opcode.load.rawValue) && (f.flag(.popPrev) || f.flag(.pushPrev)))
+            || (op == Int(Opcode.store.rawValue) && (f.flag(.popNext) || f.flag(.pushNext)))
+            || (isSync && anyDep))
+        let empty = m.wire("queues_empty_now", queues.map { $0.1.empty }.reduce(m.trueSignal) { $0 && $1 })
+        io.queuesEmpty.assign(empty)
+        let invalid = m.wire("invalid", !known || badDeps)
+        // Ready: an invalid instruction is consumed (and reported); SYNC waits for all idle.
+        let room = queues.map { code, q in op == Int(code.rawValue) && !q.full }.reduce(m.falseSignal) { $0 || $1 }
+        io.insn.ready.assign(!io.halt && (invalid || room || (isSync && empty && io.unitsIdle)))
+        let accept = m.wire("accept", io.insn.fire)
+        for (code, q) in queues { q.push(accept && !invalid && op == Int(code.rawValue), entry) }
+        m.when(accept) { seqNo.assign(seqNo &+ 1) }
+        io.syncDone.assign(accept && isSync && !invalid)
+        io.errorValid.assign(accept && invalid)
+        io.error.assign(mux(known, m.code(.badDependency), m.code(.illegalOpcode)))
+        io.errorSeq.assign(seqNo)
+        return Definition(m, io)
+    }
+}
