@@ -274,3 +274,39 @@ func randomItems(_ count: Int, widths: [Int], seed: UInt64) -> [Payload] {
     var rng = SplitMix64(seed: seed)
     return (0..<count).map { _ in randomPayload(&rng, widths: widths) }
 }
+
+// MARK: - Combinational dependence
+
+/// Finds combinational paths from `vary` to `outputs`: for `cycles` cycles it drives every input
+/// of `inputs` at random, settles, reads `outputs`, changes only the `vary` inputs, settles and
+/// reads again, then clocks with the first values. Any output that changed depends
+/// combinationally on a `vary` input. Returns a description per (output, cycle) found, at most
+/// one per output.
+func combinationalDependence(_ sim: Simulator, inputs: [PortHandle], vary: [PortHandle], outputs: [PortHandle],
+                             cycles: Int, seed: UInt64) throws -> [String] {
+    var rng = SplitMix64(seed: seed)
+    var found: [String: String] = [:]
+    try sim.reset(cycles: 2)
+    for cycle in 0..<cycles {
+        var values: [String: Payload] = [:]
+        for p in inputs {
+            values[p.name] = randomPayload(&rng, widths: [p.width])
+            sim.poke(p, words: values[p.name]!)
+        }
+        try sim.settle()
+        let before = outputs.map { sim.peekWords($0) }
+        // A different value: the old one with a random nonzero set of bits flipped (bit 0 always).
+        for p in vary {
+            let old = values[p.name] ?? [UInt32](repeating: 0, count: p.words)
+            let flip = randomPayload(&rng, widths: [p.width])
+            sim.poke(p, words: old.indices.map { old[$0] ^ flip[$0] ^ ($0 == 0 && flip[0] & 1 == 0 ? 1 : 0) })
+        }
+        try sim.settle()
+        for (o, b) in zip(outputs, before) where found[o.name] == nil && sim.peekWords(o) != b {
+            found[o.name] = "cycle \(cycle): \(o.name) changed with \(vary.map(\.name).joined(separator: ", "))"
+        }
+        for p in vary { sim.poke(p, words: values[p.name]!) }
+        try sim.step()
+    }
+    return found.values.sorted()
+}
