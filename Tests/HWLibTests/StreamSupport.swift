@@ -215,7 +215,7 @@ func runQueue(_ dut: QueueDUT, model: QueueModel?, items: [Payload], producer: A
     var received = 0
     sim.poke(dut.enq.valid, 0)
     sim.poke(dut.deq.ready, 0)
-    try sim.reset(cycles: 2)
+    try resetIfAny(sim)
     var cycle = 0
     while cycle < maxCycles && !(prod.done && received == items.count) {
         let v = prod.valid()
@@ -286,7 +286,7 @@ func combinationalDependence(_ sim: Simulator, inputs: [PortHandle], vary: [Port
                              cycles: Int, seed: UInt64) throws -> [String] {
     var rng = SplitMix64(seed: seed)
     var found: [String: String] = [:]
-    try sim.reset(cycles: 2)
+    try resetIfAny(sim)
     for cycle in 0..<cycles {
         var values: [String: Payload] = [:]
         for p in inputs {
@@ -309,4 +309,9 @@ func combinationalDependence(_ sim: Simulator, inputs: [PortHandle], vary: [Port
         try sim.step()
     }
     return found.values.sorted()
+}
+
+/// Two reset cycles, for a model that has a reset (a design without state has none).
+func resetIfAny(_ sim: Simulator) throws {
+    if sim.manifest.ports.contains(where: { $0.name == "rst" }) { try sim.reset(cycles: 2) }
 }
