@@ -186,3 +186,23 @@ struct SyncFIFOConfigTests {
         #expect("\(err)".contains("q_deq_ready") && "\(err)".contains("never driven"), "\(err)")
     }
 }
+
+extension SyncFIFOTests {
+    /// deq_valid, the deq payload and count are functions of registers only; so is enq_ready
+    /// unless it passes deq_ready through.
+    @Test(arguments: [SyncFIFO.Config(depth: 3, width: 8), SyncFIFO.Config(depth: 5, width: 8, storage: .memory),
+                      SyncFIFO.Config(depth: 1, width: 1, readyPassThrough: true), SyncFIFO.Config(depth: 64, width: 72, readyPassThrough: true)])
+    func noFallThroughAndNoReadyPath(_ c: SyncFIFO.Config) throws {
+        let dut = try Self.dut(c)
+        let ins = [dut.enq.valid, dut.enq.fields[0], dut.deq.ready]
+        let registered = [dut.deq.valid, dut.deq.fields[0], try #require(dut.count)] + (c.readyPassThrough ? [] : [dut.enq.ready])
+        let found = try combinationalDependence(dut.sim, inputs: ins, vary: ins, outputs: registered, cycles: 2_000, seed: 6)
+        #expect(found.isEmpty, "\(c): \(found)")
+        if c.readyPassThrough {
+            // enq_ready may follow deq_ready, but never enq_valid or the payload.
+            let onlyReady = try combinationalDependence(dut.sim, inputs: ins, vary: [dut.enq.valid, dut.enq.fields[0]], outputs: [dut.enq.ready],
+                                                        cycles: 2_000, seed: 7)
+            #expect(onlyReady.isEmpty, "\(c): \(onlyReady)")
+        }
+    }
+}
