@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "CosimTests", dependencies: ["Flow", "Cosim", "HWCore", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Flow", "Workloads", "Cosim", "SparseAccel", "SparseModel", "Formats", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Flow", "Workloads", "Cosim", "SparseAccel", "HWLib", "SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "hwgenTests", dependencies: [
             "hwgen", "SparseAccel", "HWCore", "Designs", "TestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),

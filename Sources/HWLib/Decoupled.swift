@@ -46,13 +46,3 @@ public struct Decoupled<Payload: PortShape>: PortShape {
         Decoupled(valid: transform(valid), ready: transform(ready), bits: bits.mapLeaves(transform))
     }
 }
-
-extension Decoupled {
-    /// Connects `producer`'s channel to this consumer: `valid` and the payload flow forward,
-    /// `ready` flows back. (A plain `connect` would drive every leaf one way.)
-    public func connect(from producer: Decoupled, file: String = #fileID, line: Int = #line) {
-        valid.assign(producer.valid, file: file, line: line)
-        HWCore.connect(bits, producer.bits, file: file, line: line)
-        producer.ready.assign(ready, file: file, line: line)
-    }
-}

@@ -284,8 +284,8 @@ enum ComputeUnit {
         io.oWEn.assign(plainWrite || update.outValid)
         let writeRow = mux(update.outValid, updRow, readRow)
         io.oWAddr.assign((jobOBase &+ writeRow.resized(to: 16)).resized(to: io.oWAddr.width))
-        let results = Vec(array.rdData.elements.reversed().map { $0.asUInt }).packed!
-        let masters = Vec(update.masterOut.elements.reversed().map { $0.asUInt }).packed!
+        let results = Vec(array.rdData.elements.map { $0.asUInt }).packed!
+        let masters = Vec(update.masterOut.elements.map { $0.asUInt }).packed!
         io.oWData.assign(mux(update.outValid, masters.resized(to: io.oWData.width), results.resized(to: io.oWData.width)))
         io.pWEn.assign(update.pWEn)
         io.pWAddr.assign(update.pWAddr)

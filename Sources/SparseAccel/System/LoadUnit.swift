@@ -139,7 +139,9 @@ enum LoadUnit {
         func port(_ en: Signal, _ a: Signal, _ d: Signal, _ id: BufferID, chunks: Int) {
             en.assign(write && target == Int(id.rawValue))
             a.assign(entry.resized(to: a.width))
-            d.assign(cat(merged[0], Array(merged[1..<chunks])).resized(to: d.width))
+            // cat puts its first argument in the high bits: chunk 0 goes last.
+            let lanes = Array(merged[0..<chunks].reversed())
+            d.assign(cat(lanes[0], Array(lanes.dropFirst())).resized(to: d.width))
         }
         port(io.xWEn, io.xWAddr, io.xWData, .x, chunks: c.denseChunks)
         port(io.wWEn, io.wWAddr, io.wWData, .w, chunks: c.sparseChunks)

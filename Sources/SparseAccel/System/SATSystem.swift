@@ -81,15 +81,15 @@ public enum SATSystem {
         let halt = m.wire("halt", failed)
         for h in [dispatch.halt, load.halt, compute.halt, store.halt] { h.assign(halt) }
 
-        dispatch.insn.connect(from: io.insn)
-        load.insn.connect(from: dispatch.load)
-        compute.insn.connect(from: dispatch.compute)
-        store.insn.connect(from: dispatch.store)
-        io.mem.ar.connect(from: load.ar)
-        load.r.connect(from: io.mem.r)
-        io.mem.aw.connect(from: store.aw)
-        io.mem.w.connect(from: store.w)
-        store.b.connect(from: io.mem.b)
+        io.insn.drive(dispatch.insn)
+        dispatch.load.drive(load.insn)
+        dispatch.compute.drive(compute.insn)
+        dispatch.store.drive(store.insn)
+        load.ar.drive(io.mem.ar)
+        io.mem.r.drive(load.r)
+        store.aw.drive(io.mem.aw)
+        store.w.drive(io.mem.w)
+        io.mem.b.drive(store.b)
 
         // Buffers.
         xbuf.wEn.assign(load.xWEn); xbuf.wAddr.assign(load.xWAddr); xbuf.wData.assign(load.xWData); xbuf.wLanes.assign(1)

@@ -1,0 +1,184 @@
+import Cosim
+import Formats
+import HWLib
+import SparseAccel
+import SparseModel
+import TestSupport
+import Testing
+import Workloads
+
+/// Hand-written programs on the RTL of the SAT training system: each exercises one mechanism
+/// (a sparse GEMM with its loads and store, a dense GEMM, errors), packed here independently of
+/// the compiler.
+@Suite(.serialized) struct SATSystemSmokeTests {
+    static let config = SATSystemConfig(core: SATConfig(rows: 4, cols: 4, n: 2, m: 4),
+                                        memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 4),
+                                        denseEntries: 16, sparseEntries: 16, masterEntries: 8, outputEntries: 8, pregenEntries: 4)
+
+    /// Entry images: `bits` per entry padded to whole 8-byte beats.
+    static func image(_ entries: [BitWriter], bits: Int) -> [UInt8] {
+        let beatBytes = 8, per = (bits + 63) / 64 * beatBytes
+        return entries.flatMap { w in
+            var bytes = [UInt8](repeating: 0, count: per)
+            for i in 0..<min(per * 8, w.bitCount) where (w.words[i / 64] >> UInt64(i % 64)) & 1 == 1 { bytes[i / 8] |= 1 << UInt8(i % 8) }
+            return bytes
+        }
+    }
+
+    /// Signed `bits`-bit fields of consecutive entries of `stride` bytes: `count` per entry.
+    static func fields(_ bytes: [UInt8], entries: Int, stride: Int, count: Int, bits: Int) -> [[Int64]] {
+        (0..<entries).map { e in
+            (0..<count).map { i in
+                var v: UInt64 = 0
+                for b in 0..<bits {
+                    let bit = i * bits + b
+                    if (bytes[e * stride + bit / 8] >> UInt8(bit % 8)) & 1 == 1 { v |= 1 << UInt64(b) }
+                }
+                return bits == 64 ? Int64(bitPattern: v) : (Int64(bitPattern: v << UInt64(64 - bits)) >> Int64(64 - bits))
+            }
+        }
+    }
+
+    static func entry(_ values: [Int64], bits: Int) -> BitWriter {
+        var w = BitWriter(zeros: values.count * bits)
+        for (i, v) in values.enumerated() { w.set(UInt64(bitPattern: v), bits: bits, at: i * bits) }
+        return w
+    }
+
+    /// A dense GEMM of K = 8: four dense beats (N = 2 of M = 4 per beat), two XBUF entries each
+    /// serving two beats, dense weight words of R × N values.
+    @Test func denseGEMMSlicesTheDenseEntries() throws {
+        let c = Self.config
+        var rng = SplitMix64(seed: 11)
+        let K = 8, R = 4, C = 4, M = 4, N = 2, d = 8
+        let a = rng.matrix(rows: R, cols: K, bits: d), b = rng.matrix(rows: K, cols: C, bits: d)
+        let expected = referenceGEMM(a, b, accWidth: 32)
+        let words = (0..<(K / N)).map { beat in Self.entry((0..<(R * N)).map { i in a[i / N, beat * N + i % N] }, bits: d) }
+        let xs = (0..<(K / M)).map { g in Self.entry((0..<(C * M)).map { i in b[g * M + i % M, i / M] }, bits: d) }
+        let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 7, writeLatency: 2))
+        try dram.load(Self.image(words, bits: R * N * d), at: 0x100)
+        try dram.load(Self.image(xs, bits: C * M * d), at: 0x400)
+        let xc = c.denseChunks, oc = c.outputChunks, wc = c.denseWordChunks
+        let program: [Instruction] = [
+            .load(.init(bufferBase: 3, rows: 4, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
+            .load(.init(bufferBase: 5, rows: 1, rowBeats: 2 * xc, entryBeats: xc, dramAddr: 0x400, dramStride: 0), buffer: .x, deps: .init(pushNext: true)),
+            .gemm(.init(sparse: false, close: true, wBase: 3, xBase: 5, beats: 4, oBase: 2), deps: .init(popPrev: true, pushNext: true)),
+            .store(.init(bufferBase: 2, rows: 1, rowBeats: R * oc, entryBeats: oc, dramAddr: 0x800, dramStride: 0), buffer: .o, deps: .init(popPrev: true)),
+            .sync,
+        ]
+        let result = try SystemRun(config: c).run(program, dram: dram, maxCycles: 10_000, quietCycles: 2_000)
+        #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
+        let y = Self.fields(try dram.bytes(at: 0x800, count: R * oc * 8), entries: R, stride: oc * 8, count: C, bits: 32)
+        for r in 0..<R { for col in 0..<C { #expect(y[r][col] == expected[r, col], "Y[\(r)][\(col)]") } }
+        #expect(result.beats == 4)
+    }
+
+    @Test func sparseGEMMThroughBuffers() throws {
+        let c = Self.config
+        var rng = SplitMix64(seed: 7)
+        let K = 8, R = 4, C = 4, M = 4, d = 8
+        let a = rng.matrix(rows: R, cols: K, bits: d)
+        let pattern = try NMPattern(n: 2, m: 4)
+        let sparseA = try NMCompressed(compressing: a, pattern: pattern)
+        let b = rng.matrix(rows: K, cols: C, bits: d)
+        let expected = referenceGEMM(sparseA.decompress(), b, accWidth: 32)
+
+        // WBUF words: group g of every row.
+        let layout = try NMStreamLayout(pattern: pattern, valueBits: d)
+        let words: [BitWriter] = try (0..<(K / M)).map { g in
+            let groups = (0..<R).map { r in (0..<2).map { s in NMEntry(value: sparseA.values[sparseA.entryPosition(row: r, group: g, slot: s)], index: sparseA.indices[sparseA.entryPosition(row: r, group: g, slot: s)]) } }
+            var w = BitWriter()
+            for word in try layout.pack(groups) { w.append(word, bits: 64) }
+            return w
+        }
+        // XBUF entries: group g, column c, lane j at (c·M + j)·d.
+        let xs: [BitWriter] = (0..<(K / M)).map { g in
+            var w = BitWriter(zeros: C * M * d)
+            for col in 0..<C { for j in 0..<M { w.set(UInt64(bitPattern: b[g * M + j, col]), bits: d, at: (col * M + j) * d) } }
+            return w
+        }
+        let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 5, writeLatency: 3))
+        try dram.load(Self.image(words, bits: c.core.streamWidth), at: 0x100)
+        try dram.load(Self.image(xs, bits: C * M * d), at: 0x400)
+        let wChunks = c.sparseChunks, xChunks = c.denseChunks, oChunks = c.outputChunks
+        let program: [Instruction] = [
+            .load(.init(bufferBase: 0, rows: 1, rowBeats: 2 * wChunks, entryBeats: wChunks, dramAddr: 0x100, dramStride: 0), buffer: .w, deps: .init()),
+            .load(.init(bufferBase: 0, rows: 2, rowBeats: xChunks, entryBeats: xChunks, dramAddr: 0x400, dramStride: UInt64(xChunks * 8)), buffer: .x, deps: .init(pushNext: true)),
+            .gemm(.init(sparse: true, close: true, wBase: 0, xBase: 0, beats: 2, oBase: 0), deps: .init(popPrev: true, pushNext: true)),
+            .store(.init(bufferBase: 0, rows: R, rowBeats: oChunks, entryBeats: oChunks, dramAddr: 0x800, dramStride: UInt64(oChunks * 8)), buffer: .o, deps: .init(popPrev: true)),
+            .sync,
+        ]
+        let run = try SystemRun(config: c)
+        let result = try run.run(program, dram: dram, maxCycles: 10_000, quietCycles: 2_000)
+        #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
+        let out = try dram.bytes(at: 0x800, count: R * oChunks * 8)
+        for r in 0..<R {
+            for col in 0..<C {
+                let off = r * oChunks * 8 + col * 4
+                var u: UInt32 = 0
+                for i in 0..<4 { u |= UInt32(out[off + i]) << UInt32(8 * i) }
+                let v = Int64(Int32(bitPattern: u))
+                #expect(v == expected[r, col], "Y[\(r)][\(col)]")
+            }
+        }
+        #expect(result.beats == 2)
+    }
+
+    /// A weight-gradient tile with the update and pre-generation: the new master weights and the
+    /// compressed forward and backward words equal the golden update and BDWP pruning.
+    @Test func updateAndPregenOfOneWeightTile() throws {
+        let c = Self.config
+        var rng = SplitMix64(seed: 5)
+        let K = 4, R = 4, C = 4, M = 4, N = 2, d = 8, w = 16
+        let a = rng.matrix(rows: R, cols: K, bits: d), b = rng.matrix(rows: K, cols: C, bits: d)
+        let dW = referenceGEMM(a, b, accWidth: 32)
+        let master = rng.matrix(rows: R, cols: C, bits: w)
+        let update = try FixedPointUpdate(format: FixedPointFormat(computeBits: d, fracBits: 8, masterBits: w), lrShift: 8, decayShift: 12)
+        let f = update.format
+        var newMaster = master
+        for r in 0..<R {
+            let copies = (0..<C).map { f.computeValue(master: master[r, $0]) }
+            let kept = try NMPruning.topN(copies.map { $0.magnitude }, n: N)
+            for col in 0..<C { newMaster[r, col] = update.updated(master: master[r, col], gradient: dW[r, col], pruned: !kept[col]) }
+        }
+        let copy = (0..<R).map { r in (0..<C).map { f.computeValue(master: newMaster[r, $0]) } }
+        func compress(_ v: [Int64]) throws -> [NMEntry] {
+            let kept = try NMPruning.topN(v.map { $0.magnitude }, n: N)
+            return v.indices.filter { kept[$0] }.map { NMEntry(value: v[$0], index: $0) }
+        }
+        let layout = try NMStreamLayout(pattern: NMPattern(n: N, m: M), valueBits: d)
+        let forward = try layout.pack((0..<R).map { r in try compress(copy[r]) })
+        let backward = try layout.pack((0..<C).map { col in try compress((0..<R).map { copy[$0][col] }) })
+
+        let words = (0..<(K / N)).map { beat in Self.entry((0..<(R * N)).map { i in a[i / N, beat * N + i % N] }, bits: d) }
+        let xs = [Self.entry((0..<(C * M)).map { i in b[i % M, i / M] }, bits: d)]
+        let masters = (0..<R).map { r in Self.entry((0..<C).map { master[r, $0] }, bits: w) }
+        let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 4, writeLatency: 3))
+        try dram.load(Self.image(words, bits: R * N * d), at: 0x100)
+        try dram.load(Self.image(xs, bits: C * M * d), at: 0x400)
+        try dram.load(Self.image(masters, bits: C * w), at: 0x600)
+        let xc = c.denseChunks, wc = c.denseWordChunks, mc = c.masterChunks, pc = c.sparseChunks
+        let program: [Instruction] = [
+            .load(.init(bufferBase: 0, rows: 2, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
+            .load(.init(bufferBase: 0, rows: 1, rowBeats: xc, entryBeats: xc, dramAddr: 0x400, dramStride: 0), buffer: .x, deps: .init()),
+            .load(.init(bufferBase: 4, rows: R, rowBeats: mc, entryBeats: mc, dramAddr: 0x600, dramStride: UInt64(mc * 8)), buffer: .m, deps: .init(pushNext: true)),
+            .gemm(.init(sparse: false, close: true, wBase: 0, xBase: 0, beats: 2, oBase: 1, update: true, pregen: true, mBase: 4, pfBase: 2, pbBase: 0),
+                  deps: .init(popPrev: true, pushNext: true)),
+            .store(.init(bufferBase: 1, rows: R, rowBeats: mc, entryBeats: mc, dramAddr: 0x800, dramStride: UInt64(mc * 8)), buffer: .o, deps: .init(popPrev: true)),
+            .store(.init(bufferBase: 2, rows: 1, rowBeats: pc, entryBeats: pc, dramAddr: 0xA00, dramStride: 0), buffer: .p, deps: .init()),
+            .store(.init(bufferBase: 0, rows: 1, rowBeats: pc, entryBeats: pc, dramAddr: 0xB00, dramStride: 0), buffer: .p, deps: .init()),
+            .sync,
+        ]
+        let result = try SystemRun(config: c).run(program, dram: dram, maxCycles: 10_000, quietCycles: 2_000)
+        #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
+        let got = Self.fields(try dram.bytes(at: 0x800, count: R * mc * 8), entries: R, stride: mc * 8, count: C, bits: w)
+        for r in 0..<R { for col in 0..<C { #expect(got[r][col] == newMaster[r, col], "W'[\(r)][\(col)] (dW \(dW[r, col]), W \(master[r, col]))") } }
+        func words64(_ bytes: [UInt8]) -> [UInt64] {
+            stride(from: 0, to: bytes.count, by: 8).map { i in (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << UInt64(8 * $1) } }
+        }
+        let fw = try layout.unpack(words64(try dram.bytes(at: 0xA00, count: pc * 8)), groups: R)
+        let bw = try layout.unpack(words64(try dram.bytes(at: 0xB00, count: pc * 8)), groups: R)
+        #expect(fw == (try layout.unpack(forward, groups: R)), "forward word")
+        #expect(bw == (try layout.unpack(backward, groups: R)), "backward word")
+    }
+}
