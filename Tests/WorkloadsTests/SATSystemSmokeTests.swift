@@ -181,4 +181,40 @@ import Workloads
         #expect(fw == (try layout.unpack(forward, groups: R)), "forward word")
         #expect(bw == (try layout.unpack(backward, groups: R)), "backward word")
     }
+
+    /// Illegal programs end in the error state (or, for a missing SYNC, the harness watchdog) with
+    /// a report naming the problem and the instruction, never a hang.
+    @Test func illegalProgramsStopWithAReport() throws {
+        var c = Self.config
+        c.stallLimit = 200
+        let run = try SystemRun(config: c)
+        func dram() throws -> DRAMModel { try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 4, writeLatency: 3)) }
+        let load = Instruction.load(.init(bufferBase: 0, rows: 1, rowBeats: 2, entryBeats: 2, dramAddr: 0x100, dramStride: 0), buffer: .x, deps: .init())
+        // An unknown opcode (7) as the second instruction.
+        let bad = try [load.encode(), [7, 0], Instruction.sync.encode()]
+        let r1 = try run.run(words: bad, dram: dram(), syncs: 1, maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r1.outcome == .error(.illegalOpcode, instruction: 1))
+        // A LOAD past the end of XBUF (16 entries).
+        let far = Instruction.load(.init(bufferBase: 15, rows: 1, rowBeats: 2 * c.denseChunks, entryBeats: c.denseChunks, dramAddr: 0x100, dramStride: 0), buffer: .x, deps: .init())
+        let r2 = try run.run([load, far, .sync], dram: dram(), maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r2.outcome == .error(.bufferRange, instruction: 1))
+        // A GEMM whose tile does not fit WBUF.
+        let gemm = Instruction.gemm(.init(sparse: true, close: true, wBase: 10, xBase: 0, beats: 8, oBase: 0), deps: .init())
+        let r3 = try run.run([load, gemm, .sync], dram: dram(), maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r3.outcome == .error(.bufferRange, instruction: 1))
+        // A GEMM waiting for a load token nobody gives: the design's watchdog stops it.
+        let waiting = Instruction.gemm(.init(sparse: true, close: true, wBase: 0, xBase: 0, beats: 1, oBase: 0), deps: .init(popPrev: true))
+        let r4 = try run.run([load, waiting, .sync], dram: dram(), maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r4.outcome == .error(.stalled, instruction: 0))
+        // A STORE asking for a store -> compute token it cannot give (popNext on a STORE).
+        let store = Instruction.store(.init(bufferBase: 0, rows: 1, rowBeats: 1, entryBeats: 1, dramAddr: 0x800, dramStride: 0), buffer: .o, deps: .init())
+        var words = try [load.encode(), store.encode(), Instruction.sync.encode()]
+        words[1][0] |= 1 << 5  // popNext
+        let r5 = try run.run(words: words, dram: dram(), syncs: 1, maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r5.outcome == .error(.badDependency, instruction: 1))
+        // A program without its final SYNC: the harness watchdog reports it.
+        let r6 = try run.run(words: [try load.encode()], dram: dram(), syncs: 1, maxCycles: 50_000, quietCycles: 500)
+        guard case .watchdog(let why) = r6.outcome else { Issue.record("expected the watchdog, got \(r6.outcome)"); return }
+        #expect(why.contains("final SYNC"), "\(why)")
+    }
 }

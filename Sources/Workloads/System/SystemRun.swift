@@ -58,10 +58,21 @@ public struct SystemRun {
         model = try ModelBuilder.build(design, options: options)
     }
 
-    /// Runs `program` against `dram` (modified in place: the design's writes land in it).
+    /// Runs `program` against `dram` (modified in place: the design's writes land in it); the run
+    /// waits for `syncs` SYNCs (by default as many as the program holds).
     public func run(_ program: [Instruction], dram: DRAMModel, syncs: Int? = nil, maxCycles: Int = 50_000_000,
                     quietCycles: Int = 100_000, waveform: String? = nil) throws -> Result {
-        let words = try program.map { try $0.encode() }
+        try run(words: try program.map { try $0.encode() }, dram: dram, syncs: syncs ?? program.filter { $0.opcode == .sync }.count,
+                maxCycles: maxCycles, quietCycles: quietCycles, waveform: waveform)
+    }
+
+    /// Runs an encoded program (two 64-bit words per instruction; any bits, so a test can feed
+    /// what no encoder produces), waiting for `syncs` SYNCs.
+    public func run(words: [[UInt64]], dram: DRAMModel, syncs: Int, maxCycles: Int = 50_000_000,
+                    quietCycles: Int = 100_000, waveform: String? = nil) throws -> Result {
+        guard waveform == nil || model.options.trace else {
+            throw SimulationError(description: "a waveform needs a model built with tracing (SystemRun(config:options:) with BuildOptions(trace: true))")
+        }
         let sim = try Simulator(model)
         if let w = waveform { try sim.openWaveform(w) }
         defer { if waveform != nil { sim.closeWaveform() } }
@@ -69,7 +80,7 @@ public struct SystemRun {
         let memory = try MemoryPortDriver(sim, model: dram)
         let status = try StatusMonitor(sim)
         try sim.reset(cycles: 2)
-        let expected = syncs ?? program.filter { $0.opcode == .sync }.count
+        let expected = syncs
         var cycle = 0, quiet = 0
         let outcome: Outcome
         while true {
