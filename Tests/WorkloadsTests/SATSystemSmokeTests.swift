@@ -15,6 +15,27 @@ import Workloads
                                         memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 4),
                                         denseEntries: 16, sparseEntries: 16, masterEntries: 8, outputEntries: 8, pregenEntries: 4)
 
+    /// Runs `program` on the RTL and on the cycle model with identical DRAM models and checks
+    /// they agree cycle for cycle; returns the RTL's result and memory.
+    static func runBoth(_ program: [Instruction], config: SATSystemConfig = config, load: [(Int, [UInt8])],
+                        dram: DRAMModel.Config = .init(capacity: 1 << 16, beatBytes: 8, readLatency: 5, writeLatency: 3),
+                        seed: UInt64? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> (SystemRun.Result, DRAMModel) {
+        func memory() throws -> DRAMModel {
+            let m = try DRAMModel(dram, random: seed.map { SplitMix64(seed: $0) })
+            for (a, bytes) in load { try m.load(bytes, at: a) }
+            return m
+        }
+        let rtlMemory = try memory()
+        let result = try SystemRun(config: config).run(program, dram: rtlMemory, maxCycles: 20_000, quietCycles: 2_000)
+        let predicted = try SystemCycleModel(config: config).predict(program, dram: try memory(), maxCycles: 20_000, quietCycles: 2_000)
+        #expect(predicted.outcome == result.outcome, "cycle model outcome", sourceLocation: sourceLocation)
+        #expect(predicted.syncCycles == result.syncCycles, "SYNC cycles: model \(predicted.syncCycles), RTL \(result.syncCycles)", sourceLocation: sourceLocation)
+        #expect(predicted.beats == result.beats && predicted.readBeats == result.readBeats && predicted.writeBeats == result.writeBeats,
+                "counters: model \(predicted.beats)/\(predicted.readBeats)/\(predicted.writeBeats), RTL \(result.beats)/\(result.readBeats)/\(result.writeBeats)",
+                sourceLocation: sourceLocation)
+        return (result, rtlMemory)
+    }
+
     /// Entry images: `bits` per entry padded to whole 8-byte beats.
     static func image(_ entries: [BitWriter], bits: Int) -> [UInt8] {
         let beatBytes = 8, per = (bits + 63) / 64 * beatBytes
@@ -55,9 +76,7 @@ import Workloads
         let expected = referenceGEMM(a, b, accWidth: 32)
         let words = (0..<(K / N)).map { beat in Self.entry((0..<(R * N)).map { i in a[i / N, beat * N + i % N] }, bits: d) }
         let xs = (0..<(K / M)).map { g in Self.entry((0..<(C * M)).map { i in b[g * M + i % M, i / M] }, bits: d) }
-        let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 7, writeLatency: 2))
-        try dram.load(Self.image(words, bits: R * N * d), at: 0x100)
-        try dram.load(Self.image(xs, bits: C * M * d), at: 0x400)
+        let images = [(0x100, Self.image(words, bits: R * N * d)), (0x400, Self.image(xs, bits: C * M * d))]
         let xc = c.denseChunks, oc = c.outputChunks, wc = c.denseWordChunks
         let program: [Instruction] = [
             .load(.init(bufferBase: 3, rows: 4, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
@@ -66,7 +85,7 @@ import Workloads
             .store(.init(bufferBase: 2, rows: 1, rowBeats: R * oc, entryBeats: oc, dramAddr: 0x800, dramStride: 0), buffer: .o, deps: .init(popPrev: true)),
             .sync,
         ]
-        let result = try SystemRun(config: c).run(program, dram: dram, maxCycles: 10_000, quietCycles: 2_000)
+        let (result, dram) = try Self.runBoth(program, load: images, dram: .init(capacity: 1 << 16, beatBytes: 8, readLatency: 7, writeLatency: 2))
         #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
         let y = Self.fields(try dram.bytes(at: 0x800, count: R * oc * 8), entries: R, stride: oc * 8, count: C, bits: 32)
         for r in 0..<R { for col in 0..<C { #expect(y[r][col] == expected[r, col], "Y[\(r)][\(col)]") } }
@@ -97,9 +116,7 @@ import Workloads
             for col in 0..<C { for j in 0..<M { w.set(UInt64(bitPattern: b[g * M + j, col]), bits: d, at: (col * M + j) * d) } }
             return w
         }
-        let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 5, writeLatency: 3))
-        try dram.load(Self.image(words, bits: c.core.streamWidth), at: 0x100)
-        try dram.load(Self.image(xs, bits: C * M * d), at: 0x400)
+        let images = [(0x100, Self.image(words, bits: c.core.streamWidth)), (0x400, Self.image(xs, bits: C * M * d))]
         let wChunks = c.sparseChunks, xChunks = c.denseChunks, oChunks = c.outputChunks
         let program: [Instruction] = [
             .load(.init(bufferBase: 0, rows: 1, rowBeats: 2 * wChunks, entryBeats: wChunks, dramAddr: 0x100, dramStride: 0), buffer: .w, deps: .init()),
@@ -108,9 +125,14 @@ import Workloads
             .store(.init(bufferBase: 0, rows: R, rowBeats: oChunks, entryBeats: oChunks, dramAddr: 0x800, dramStride: UInt64(oChunks * 8)), buffer: .o, deps: .init(popPrev: true)),
             .sync,
         ]
-        let run = try SystemRun(config: c)
-        let result = try run.run(program, dram: dram, maxCycles: 10_000, quietCycles: 2_000)
-        #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
+        for seed: UInt64? in [nil, 3] {
+            var memory = DRAMModel.Config(capacity: 1 << 16, beatBytes: 8, readLatency: 5, writeLatency: 3)
+            if seed != nil { memory.backPressure = .init(probability: 0.3) }
+            let (result, dram) = try Self.runBoth(program, load: images, dram: memory, seed: seed)
+            #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
+            try checkSparse(dram, result)
+        }
+        func checkSparse(_ dram: DRAMModel, _ result: SystemRun.Result) throws {
         let out = try dram.bytes(at: 0x800, count: R * oChunks * 8)
         for r in 0..<R {
             for col in 0..<C {
@@ -122,6 +144,7 @@ import Workloads
             }
         }
         #expect(result.beats == 2)
+        }
     }
 
     /// A weight-gradient tile with the update and pre-generation: the new master weights and the
@@ -153,10 +176,7 @@ import Workloads
         let words = (0..<(K / N)).map { beat in Self.entry((0..<(R * N)).map { i in a[i / N, beat * N + i % N] }, bits: d) }
         let xs = [Self.entry((0..<(C * M)).map { i in b[i % M, i / M] }, bits: d)]
         let masters = (0..<R).map { r in Self.entry((0..<C).map { master[r, $0] }, bits: w) }
-        let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: 8, readLatency: 4, writeLatency: 3))
-        try dram.load(Self.image(words, bits: R * N * d), at: 0x100)
-        try dram.load(Self.image(xs, bits: C * M * d), at: 0x400)
-        try dram.load(Self.image(masters, bits: C * w), at: 0x600)
+        let images = [(0x100, Self.image(words, bits: R * N * d)), (0x400, Self.image(xs, bits: C * M * d)), (0x600, Self.image(masters, bits: C * w))]
         let xc = c.denseChunks, wc = c.denseWordChunks, mc = c.masterChunks, pc = c.sparseChunks
         let program: [Instruction] = [
             .load(.init(bufferBase: 0, rows: 2, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
@@ -169,7 +189,7 @@ import Workloads
             .store(.init(bufferBase: 0, rows: 1, rowBeats: pc, entryBeats: pc, dramAddr: 0xB00, dramStride: 0), buffer: .p, deps: .init()),
             .sync,
         ]
-        let result = try SystemRun(config: c).run(program, dram: dram, maxCycles: 10_000, quietCycles: 2_000)
+        let (result, dram) = try Self.runBoth(program, load: images, dram: .init(capacity: 1 << 16, beatBytes: 8, readLatency: 4, writeLatency: 3))
         #expect(result.outcome == SystemRun.Outcome.completed, "\(result.outcome)")
         let got = Self.fields(try dram.bytes(at: 0x800, count: R * mc * 8), entries: R, stride: mc * 8, count: C, bits: w)
         for r in 0..<R { for col in 0..<C { #expect(got[r][col] == newMaster[r, col], "W'[\(r)][\(col)] (dW \(dW[r, col]), W \(master[r, col]))") } }

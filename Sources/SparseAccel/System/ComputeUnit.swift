@@ -9,11 +9,11 @@ import HWLib
 /// * `insn`: GEMM instructions from the compute queue, one at a time. Before its first beat an
 ///   instruction waits for a load → compute token (`popPrev`) and a store → compute token
 ///   (`popNext`), and, when it changes the array's mode, for the array to empty
-///   (``ComputeUnit/modeSwitchWait(_:)`` cycles after the last beat).
+///   (`SATSystemConfig.modeSwitchWait` cycles after the last beat).
 /// * It issues one beat per cycle: beat i reads WBUF entry `wBase + i` and XBUF entry `xBase + i`
 ///   (sparse) or `xBase + i / (M/N)` (dense: slice i mod M/N of the entry's groups); the entry
 ///   reaches the array the next cycle. A closing GEMM's final beat waits until at least
-///   R cycles (``UpdateUnit/tileGap(_:)`` after a weight tile) have passed since the previous
+///   R cycles (`SATSystemConfig.updateTileGap` after a weight tile) have passed since the previous
 ///   tile's last beat, and for a free drain slot.
 /// * After its last beat: a compute → load token if `pushPrev`; without `close`, a compute →
 ///   store token if `pushNext`.
@@ -73,12 +73,6 @@ enum ComputeUnit {
         }
     }
 
-    /// Closed tiles waiting for (or in) the drain.
-    static let drainSlots = 4
-
-    /// Cycles after the last beat before a beat of the other mode may enter: the last beat has
-    /// passed every PE row (R - 1 hops) and its pipeline.
-    static func modeSwitchWait(_ c: SATSystemConfig) -> Int { c.core.rows + c.core.pipeline.latency + 2 }
 
     static func build(_ c: SATSystemConfig) throws -> Definition<Ports> {
         let k = c.core
@@ -113,8 +107,8 @@ enum ComputeUnit {
         let seq = m.reg("seq", .uint(sequenceBits), reset: 0)
         // The array's mode; cycles since the last beat and since the last closing beat.
         let mode = m.reg("mode", .bool, reset: 0)
-        let counterBits = ceilLog2(max(modeSwitchWait(c), UpdateUnit.tileGap(c)) + 2) + 1
-        let cap = (1 << counterBits) - 1
+        let cap = c.sinceCounterCap
+        let counterBits = ceilLog2(cap + 1)
         let sinceBeat = m.reg("since_beat", .uint(counterBits), reset: .sync(cap))
         let sinceLast = m.reg("since_last", .uint(counterBits), reset: .sync(cap))
         let lastGap = m.reg("last_gap", .uint(counterBits), reset: .sync(R))
@@ -145,11 +139,11 @@ enum ComputeUnit {
         let accept = m.wire("accept", io.insn.fire)
 
         // Drain jobs, oldest first.
-        let jobs = RegisterQueue(in: m, name: "drain", width: jobBits, depth: drainSlots)
+        let jobs = RegisterQueue(in: m, name: "drain", width: jobBits, depth: c.drainSlots)
 
         // Ready to stream: tokens, mode, and (for a closing GEMM's final beat) the last-beat gap.
         let modeSwitch = m.wire("mode_switch", sparse != mode)
-        let arrayEmpty = m.wire("array_empty", sinceBeat >= modeSwitchWait(c))
+        let arrayEmpty = m.wire("array_empty", sinceBeat >= c.modeSwitchWait)
         let tokensOK = m.wire("tokens_ok", (!waitPrev || io.prevAvailable) && (!waitNext || io.nextAvailable))
         let streaming = m.wire("streaming", busy && !stopped && tokensOK && !modeSwitch)
         let finalBeat = m.wire("final_beat", beatsLeft == 1)
@@ -208,7 +202,7 @@ enum ComputeUnit {
         jobs.push(done && close, jobFields)
         // The gap the next closing beat keeps after this one.
         m.when(done && close) {
-            lastGap.assign(mux(jobFields.bit(17), m.const(UpdateUnit.tileGap(c), .uint(counterBits)), m.const(R, .uint(counterBits))))
+            lastGap.assign(mux(jobFields.bit(17), m.const(c.updateTileGap, .uint(counterBits)), m.const(R, .uint(counterBits))))
         }
 
         m.when(accept) {

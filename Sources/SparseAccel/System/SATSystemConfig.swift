@@ -202,3 +202,19 @@ public enum SystemError: Int, CaseIterable, Sendable {
     /// Width of the status code.
     public static let bits = 4
 }
+
+/// The controller's timing constants, shared by the RTL and the cycle model.
+extension SATSystemConfig {
+    /// Cycles after the last beat before a beat of the other mode may enter: the last beat has
+    /// passed every PE row (R - 1 hops) and its pipeline.
+    public var modeSwitchWait: Int { core.rows + core.pipeline.latency + 2 }
+    /// The fewest cycles between a weight tile's closing beat (with update) and the next closing
+    /// beat: the drain (R rows), the update pipeline, and the pre-generated words' writes.
+    public var updateTileGap: Int { core.rows + pregenWordsPerTile + 2 }
+    /// Cycles from a closing beat at the array's input to its `tile_done`.
+    public var tileDoneDelay: Int { core.rows + core.pipeline.latency + 1 }
+    /// Closed tiles waiting for (or in) the drain.
+    public var drainSlots: Int { 4 }
+    /// The saturation value of the compute unit's since-last-beat counters.
+    public var sinceCounterCap: Int { (1 << (ceilLog2(max(modeSwitchWait, updateTileGap) + 2) + 1)) - 1 }
+}

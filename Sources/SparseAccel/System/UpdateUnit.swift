@@ -20,7 +20,7 @@ import HWLib
 /// * After row R-1 the unit writes the tile's C/M forward words to PBUF `pf_base...` and its
 ///   R/M · C/R backward words to `pb_base...`, one per cycle (`p_w_*`), `busy` meanwhile.
 ///   The next tile's row 0 may arrive once `busy` has fallen (the compute unit's gap rule
-///   guarantees it: ``UpdateUnit/tileGap(_:)``).
+///   guarantees it: `SATSystemConfig.updateTileGap`).
 enum UpdateUnit {
     struct Ports: Interface {
         @Input(.bool) var inValid: Signal
@@ -54,9 +54,6 @@ enum UpdateUnit {
     /// Cycles from a row's arrival to its new master weights.
     static let latency = 1
 
-    /// The fewest cycles between the last beats of a weight tile (with update) and the next
-    /// closing tile: the drain (R rows), the pipeline, and the pre-generated words' writes.
-    static func tileGap(_ c: SATSystemConfig) -> Int { c.core.rows + c.pregenWordsPerTile + 2 }
 
     static func build(_ c: SATSystemConfig) throws -> Definition<Ports> {
         let k = c.core, num = c.weights

@@ -1,0 +1,517 @@
+import Cosim
+import Formats
+import SparseAccel
+
+/// The cycle model of the SAT training system: the controller's timing rules, cycle by cycle,
+/// driving the same ``Cosim/DRAMModel`` as the co-simulation (so DRAM latency, bandwidth and
+/// seeded back-pressure are the same), without the data path. It predicts the cycle of every
+/// SYNC, the beats the array consumes and the memory beats moved; the co-simulation checks that
+/// the RTL takes exactly these cycles.
+///
+/// The model restates each unit's contract (see the units' header comments) as the register
+/// updates of one clock cycle: the dispatcher and its queues, the load unit (one read request
+/// per cycle up to `maxOutstanding`, entries assembled from `entryBeats` beats), the compute
+/// unit (tokens, mode switches after `modeSwitchWait` idle cycles, one beat
+/// per cycle, a closing beat ≥ R or `updateTileGap` cycles after the previous one,
+/// `tile_done` R + latency + 1 cycles after the closing beat, a drain of R rows, the update
+/// unit's pipeline and pre-generated words), the store unit (write requests and data in order,
+/// entries read one cycle ahead), the token counters, the watchdog and the first-error latch.
+public struct SystemCycleModel {
+    public let config: SATSystemConfig
+
+    public init(config: SATSystemConfig) { self.config = config }
+
+    /// What the model predicts for a program.
+    public struct Prediction: Sendable, Equatable {
+        public var outcome: SystemRun.Outcome
+        public var syncCycles: [Int]
+        public var cycles: Int
+        public var beats: Int
+        public var readBeats: Int
+        public var writeBeats: Int
+        /// Cycles in which the array consumed a beat, per instruction-stream phase (between SYNCs).
+        public var phaseBeats: [Int]
+    }
+
+    /// Runs `program` against `dram` (a fresh model configured like the co-simulation's; its
+    /// contents do not matter).
+    public func predict(_ program: [Instruction], dram: DRAMModel, maxCycles: Int = 50_000_000, quietCycles: Int = 100_000) throws -> Prediction {
+        var s = State(config: config, program: program)
+        let expected = program.filter { $0.opcode == .sync }.count
+        var cycle = 0, quiet = 0
+        var phaseBeats = [0]
+        while true {
+            if s.syncCycles.count >= expected && expected > 0 { return s.prediction(.completed, cycle, phaseBeats) }
+            if let e = s.error { return s.prediction(.error(e.0, instruction: e.1), cycle, phaseBeats) }
+            if cycle >= maxCycles { return s.prediction(.watchdog("\(s.syncCycles.count) of \(expected) SYNCs after \(maxCycles) cycles"), cycle, phaseBeats) }
+            if quiet >= quietCycles {
+                return s.prediction(.watchdog("nothing moved for \(quietCycles) cycles with \(expected - s.syncCycles.count) SYNC(s) still due"), cycle, phaseBeats)
+            }
+            let moved = try s.step(cycle: cycle, dram: dram)
+            if s.present { phaseBeats[phaseBeats.count - 1] += 0 }
+            if s.lastBeat { phaseBeats[phaseBeats.count - 1] += 1 }
+            if s.lastSync { phaseBeats.append(0) }
+            cycle += 1
+            quiet = moved ? 0 : quiet + 1
+        }
+    }
+}
+
+/// A register-level restatement of the controller (see ``SystemCycleModel``).
+struct State {
+    let c: SATSystemConfig
+    let program: [Instruction]
+    let R: Int
+    // Feeder and dispatcher.
+    var fed = 0
+    var queues = [[Int]](repeating: [], count: 3)   // instruction indices: load, compute, store
+    var failed = false
+    var error: (SystemError, Int)?
+    var syncCycles: [Int] = []
+    var lastSync = false
+    var lastBeat = false
+    var beats = 0, readBeats = 0, writeBeats = 0
+    var tokens = [0, 0, 0, 0]  // load->compute, compute->load, compute->store, store->compute
+    var quiet = 0
+    // Load unit.
+    var ld = LoadState()
+    // Compute unit.
+    var cu = ComputeState()
+    // Store unit.
+    var st = StoreState()
+
+    init(config: SATSystemConfig, program: [Instruction]) {
+        c = config
+        self.program = program
+        R = config.core.rows
+        cu.sinceBeat = cu.cap(config)
+        cu.sinceLast = cu.cap(config)
+        cu.lastGap = R
+    }
+
+    var present: Bool { cu.present }
+
+    func prediction(_ o: SystemRun.Outcome, _ cycles: Int, _ phaseBeats: [Int]) -> SystemCycleModel.Prediction {
+        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, beats: beats, readBeats: readBeats, writeBeats: writeBeats, phaseBeats: phaseBeats)
+    }
+
+    // MARK: One cycle
+
+    /// Advances one cycle; returns whether anything moved (for the harness-style quiet watchdog).
+    mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool {
+        let offer = dram.beginCycle()
+        let halt = failed
+        let loadIdle = !ld.active && ld.outstanding == 0
+        let storeIdle = !st.active && st.outstanding == 0 && st.dataPending == 0
+        let computeIdle = cu.idle
+        let unitsIdle = loadIdle && computeIdle && storeIdle
+        let queuesEmpty = queues.allSatisfy { $0.isEmpty }
+
+        // Dispatcher.
+        var accept = false, syncDone = false, dispatchError: (SystemError, Int)?
+        var pushQueue: Int?
+        if fed < program.count {
+            let insn = program[fed]
+            let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .gemm ? 1 : insn.opcode == .store ? 2 : nil
+            let d = insn.deps
+            let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
+            let room = queue.map { queues[$0].count != c.queueDepth } ?? false
+            let ready = !halt && (badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
+            if ready {
+                accept = true
+                if badDeps {
+                    dispatchError = (.badDependency, fed)
+                } else if let q = queue {
+                    pushQueue = q
+                } else {
+                    syncDone = true
+                }
+            }
+        }
+
+        // Load unit (combinational part).
+        let ldStopped = ld.failed || halt
+        let ldAccept = !ld.active && !ldStopped && !queues[0].isEmpty
+        let ldInsn = ldAccept ? queues[0][0] : nil
+        let ldDecode = ldInsn.map { loadDecodeError(program[$0]) } ?? .none
+        let ldTokenOK = ld.active && ld.waiting && tokens[1] != 0 && !ldStopped
+        let ldN = min(ld.beatsLeft, c.memory.maxBeats)
+        let arValid = ld.active && ld.issuing && !ld.waiting && !ldStopped && ld.outstanding != c.maxOutstanding
+        let arFire = arValid && offer.readRequestReady
+        let rFire = offer.readBeat != nil
+        let requestDone = rFire && offer.readBeat!.last
+        let take = rFire && ld.active && !ld.failed
+        let entryFull = ld.chunk == ld.entryBeats - 1 || ld.remaining == 1
+        let depth = ld.target == .x ? c.denseEntries : ld.target == .w ? c.sparseEntries : c.masterEntries
+        let inRange = ld.entry < depth
+        let rangeError = take && entryFull && !inRange
+        let ldComplete = ld.active && !ld.waiting && !ld.issuing && ld.remaining == 0 && !ldStopped
+        let ldGive = ldComplete && ld.give
+        let ldErrorNow = (ldAccept && ldDecode != .none) || rangeError
+
+        // Compute unit (combinational part).
+        let cuStopped = cu.failed || halt
+        let cuAccept = !cu.busy && !cuStopped && !queues[1].isEmpty
+        let cuInsn = cuAccept ? queues[1][0] : nil
+        let cuDecode = cuInsn.map { computeDecodeError(program[$0]) } ?? .none
+        let modeSwitch = cu.sparse != cu.mode
+        let arrayEmpty = cu.sinceBeat >= c.modeSwitchWait
+        let tokensOK = (!cu.waitPrev || tokens[0] != 0) && (!cu.waitNext || tokens[3] != 0)
+        let streaming = cu.busy && !cuStopped && tokensOK && !modeSwitch
+        let finalBeat = cu.beatsLeft == 1
+        let gapOK = cu.sinceLast >= cu.lastGap
+        let jobsFull = cu.jobs.count == c.drainSlots
+        let canIssue = streaming && (!finalBeat || !cu.close || (gapOK && !jobsFull))
+        let prevTake = streaming && cu.waitPrev
+        let nextTake = streaming && cu.waitNext
+        let closing = cu.present && cu.presentLast
+        let done = canIssue && finalBeat
+        let givePrev = done && cu.pushPrev
+        let tileDone = cu.doneTimes.first == cycle
+        let start = tileDone && !cu.jobs.isEmpty
+        let lastRow = cu.row == R - 1
+        let job = cu.job
+        let updateIn = cu.readValid && job.update
+        let plainWrite = cu.readValid && !job.update
+        let oWEn = plainWrite || cu.outValid
+        let words = c.pregenWordsPerTile
+        let pWEn = cu.pending
+        let pregenLast = pWEn && cu.pregenCount == words - 1
+        let tileWritten = (cu.readLast && !job.update) || (cu.updLast && !job.pregen) || pregenLast
+        let giveNext = (tileWritten && job.give) || (done && !cu.close && cu.pushNext)
+        let tileEnd = cu.outValid && cu.updRow == R - 1 && job.pregen
+        let cuErrorNow = cuAccept && cuDecode != .none
+
+        // Store unit (combinational part).
+        let stStopped = st.failed || halt
+        let stAccept = !st.active && !stStopped && !queues[2].isEmpty
+        let stInsn = stAccept ? queues[2][0] : nil
+        let stDecode = stInsn.map { storeDecodeError(program[$0]) } ?? .none
+        let stTokenOK = st.active && st.waiting && tokens[2] != 0 && !stStopped
+        let stN = min(st.beatsLeft, c.memory.maxBeats)
+        let awValid = st.active && st.issuing && !st.waiting && !stStopped && st.outstanding != c.maxOutstanding
+        let awFire = awValid && offer.writeRequestReady
+        let wValid = st.have && st.dataPending != 0
+        let wFire = wValid && offer.writeDataReady
+        let entryEnd = st.chunk == st.entryBeats - 1 || st.wLeft == 1
+        let readNow = st.active && !st.waiting && st.unread != 0 && (!st.have || (wFire && entryEnd))
+        let stDepth = st.fromP ? c.pregenEntries : c.outputEntries
+        let readOK = st.readEntry < stDepth
+        let read = readNow && readOK && !st.failed
+        let requestSent = wFire && st.wReqLeft == 1
+        let bFire = offer.writeResponse != nil
+        let writeError = bFire && !(offer.writeResponse!.ok)
+        let stRangeError = readNow && !readOK && !st.failed
+        let stComplete = st.active && !st.waiting && !st.issuing && st.wLeft == 0 && st.outstanding == 0 && !stStopped
+        let stGive = stComplete && st.give
+        let stErrorNow = (stAccept && stDecode != .none) || stRangeError || writeError
+
+        // Memory handshakes.
+        if arFire { dram.acceptReadRequest(address: UInt64(ld.addr), beats: ldN) }
+        if awFire { dram.acceptWriteRequest(address: UInt64(st.addr), beats: stN) }
+        if wFire { dram.acceptWriteData([UInt8](repeating: 0, count: c.memory.beatBytes), strobe: [Bool](repeating: true, count: c.memory.beatBytes), last: st.wReqLeft == 1) }
+        if rFire { dram.takeReadBeat() }
+        if bFire { dram.takeWriteResponse() }
+        dram.endCycle()
+
+        // Tokens.
+        let gives = [ldGive, givePrev, giveNext, stGive], takes = [prevTake, ldTokenOK, stTokenOK, nextTake]
+        var overflow = false
+        for i in 0..<4 {
+            tokens[i] += (gives[i] ? 1 : 0) - (takes[i] ? 1 : 0)
+            if tokens[i] > SATSystem.tokenCapacity { overflow = true }
+        }
+        tokens = tokens.map { $0 & 0xFF }
+
+        // Watchdog.
+        let progress = accept || arFire || rFire || awFire || wFire || bFire || cu.present || oWEn || pWEn
+        let pending = !unitsIdle || !queuesEmpty
+        let stalled = pending && quiet == c.stallLimit
+        quiet = (progress || !pending) ? 0 : min(quiet + 1, c.stallLimit)
+
+        // First error.
+        var errs: [(SystemError, Int)] = []
+        if let e = dispatchError { errs.append(e) }
+        if let q = ldInsn, ldAccept, ldDecode != .none { errs.append((ldDecode, q)) } else if rangeError { errs.append((.bufferRange, ld.seq)) }
+        if let q = cuInsn, cuErrorNow { errs.append((cuDecode, q)) }
+        if let q = stInsn, stAccept, stDecode != .none { errs.append((stDecode, q)) } else if stRangeError { errs.append((.bufferRange, st.seq)) } else if writeError { errs.append((.writeFailed, st.seq)) }
+        if overflow { errs.append((.tokenOverflow, 0)) }
+        if stalled { errs.append((.stalled, 0)) }
+        if let e = errs.first, !failed {
+            failed = true
+            error = e
+        }
+
+        // Status.
+        lastSync = syncDone
+        lastBeat = cu.present
+        if syncDone { syncCycles.append(cycle) }
+        if cu.present { beats += 1 }
+        if rFire { readBeats += 1 }
+        if wFire { writeBeats += 1 }
+
+        // Register updates: dispatcher and queues.
+        var pops = [ldAccept, cuAccept, stAccept]
+        for q in 0..<3 where pops[q] { queues[q].removeFirst() }
+        pops = []
+        if accept {
+            if let q = pushQueue { queues[q].append(fed) }
+            fed += 1
+        }
+
+        // Load unit.
+        ld.outstanding += (arFire ? 1 : 0) - (requestDone ? 1 : 0)
+        if ldAccept, let i = ldInsn, case .load(let t, let b, let deps) = program[i] {
+            ld.active = ldDecode == .none
+            ld.waiting = deps.popNext
+            ld.issuing = true
+            ld.target = b
+            ld.give = deps.pushNext
+            ld.seq = i
+            ld.rowsLeft = t.rows
+            ld.rowBeats = t.rowBeats
+            ld.beatsLeft = t.rowBeats
+            ld.remaining = t.rows * t.rowBeats
+            ld.addr = Int(t.dramAddr)
+            ld.rowAddr = Int(t.dramAddr)
+            ld.stride = Int(t.dramStride)
+            ld.entry = t.bufferBase
+            ld.chunk = 0
+            ld.entryBeats = t.entryBeats
+        } else {
+            if ldTokenOK { ld.waiting = false }
+            if arFire {
+                if ldN == ld.beatsLeft {
+                    if ld.rowsLeft == 1 { ld.issuing = false }
+                    ld.rowsLeft -= 1
+                    ld.beatsLeft = ld.rowBeats
+                    ld.rowAddr = ld.rowAddr + ld.stride
+                    ld.addr = ld.rowAddr
+                } else {
+                    ld.beatsLeft -= ldN
+                    ld.addr += ldN * c.memory.beatBytes
+                }
+            }
+            if take {
+                ld.remaining -= 1
+                if entryFull {
+                    ld.chunk = 0
+                    ld.entry += 1
+                } else {
+                    ld.chunk += 1
+                }
+            }
+            if ldComplete { ld.active = false }
+        }
+        if ldErrorNow { ld.failed = true }
+
+        // Compute unit.
+        cu.advance(c, cycle: cycle, accept: cuAccept ? cuInsn.map { program[$0] } : nil, acceptOK: cuDecode == .none, acceptSeq: cuInsn ?? 0,
+                   modeSwitch: modeSwitch, arrayEmpty: arrayEmpty, streaming: streaming, canIssue: canIssue, finalBeat: finalBeat,
+                   closing: closing, done: done, start: start, lastRow: lastRow, updateIn: updateIn, tileEnd: tileEnd, pWEn: pWEn, stopped: cuStopped)
+        if cuErrorNow { cu.failed = true }
+
+        // Store unit.
+        st.dataPending += (awFire ? 1 : 0) - (requestSent ? 1 : 0)
+        st.outstanding += (awFire ? 1 : 0) - (bFire ? 1 : 0)
+        if stAccept, let i = stInsn, case .store(let t, let b, let deps) = program[i] {
+            st.active = stDecode == .none
+            st.waiting = deps.popPrev
+            st.issuing = true
+            st.fromP = b == .p
+            st.give = deps.pushPrev
+            st.seq = i
+            st.rowsLeft = t.rows
+            st.rowBeats = t.rowBeats
+            st.beatsLeft = t.rowBeats
+            st.addr = Int(t.dramAddr)
+            st.rowAddr = Int(t.dramAddr)
+            st.stride = Int(t.dramStride)
+            st.entryBeats = t.entryBeats
+            st.wLeft = t.rows * t.rowBeats
+            st.wRowLeft = t.rowBeats
+            st.wReqLeft = min(t.rowBeats, c.memory.maxBeats)
+            st.chunk = 0
+            st.readEntry = t.bufferBase
+            st.unread = t.rows * t.rowBeats
+        } else {
+            if stTokenOK { st.waiting = false }
+            if awFire {
+                if stN == st.beatsLeft {
+                    if st.rowsLeft == 1 { st.issuing = false }
+                    st.rowsLeft -= 1
+                    st.beatsLeft = st.rowBeats
+                    st.rowAddr = st.rowAddr + st.stride
+                    st.addr = st.rowAddr
+                } else {
+                    st.beatsLeft -= stN
+                    st.addr += stN * c.memory.beatBytes
+                }
+            }
+            if read {
+                st.readEntry += 1
+                st.unread = st.unread > st.entryBeats ? st.unread - st.entryBeats : 0
+                st.have = true
+            }
+            if wFire {
+                st.wLeft -= 1
+                let rowNext = st.wRowLeft == 1 ? st.rowBeats : st.wRowLeft - 1
+                st.wReqLeft = st.wReqLeft == 1 ? min(rowNext, c.memory.maxBeats) : st.wReqLeft - 1
+                st.wRowLeft = rowNext
+                if entryEnd {
+                    st.chunk = 0
+                    if !read { st.have = false }
+                } else {
+                    st.chunk += 1
+                }
+            }
+            if stComplete { st.active = false }
+        }
+        if stErrorNow { st.failed = true }
+        return accept || arFire || rFire || awFire || wFire || bFire || cu.present || closing
+    }
+
+    // MARK: Decode checks (in the hardware's order)
+
+    func loadDecodeError(_ i: Instruction) -> SystemError {
+        guard case .load(let t, let b, _) = i else { return .none }
+        let chunks = b == .x ? c.denseChunks : b == .w ? c.sparseChunks : c.masterChunks
+        return transferError(t, chunks: chunks)
+    }
+
+    func storeDecodeError(_ i: Instruction) -> SystemError {
+        guard case .store(let t, let b, _) = i else { return .none }
+        return transferError(t, chunks: b == .o ? c.outputChunks : c.pregenChunks)
+    }
+
+    func transferError(_ t: Instruction.Transfer, chunks: Int) -> SystemError {
+        let beat = UInt64(c.memory.beatBytes)
+        let limit = UInt64(1) << UInt64(c.memory.addrBits)
+        if t.rows == 0 || t.rowBeats == 0 || t.entryBeats == 0 { return .zeroCount }
+        if t.entryBeats > chunks { return .entryBeats }
+        if t.dramAddr % beat != 0 || t.dramStride % beat != 0 { return .misaligned }
+        if t.dramAddr >= limit || t.dramStride >= limit { return .dramRange }
+        return .none
+    }
+
+    func computeDecodeError(_ i: Instruction) -> SystemError {
+        guard case .gemm(let g, _) = i else { return .none }
+        if g.beats == 0 { return .zeroCount }
+        if (g.update && (g.sparse || !g.close)) || (g.pregen && !g.update) { return .badGEMM }
+        let per = c.denseBeatsPerEntry
+        let xEntries = g.sparse ? g.beats : (g.beats + per - 1) / per
+        let fits = g.wBase + g.beats <= c.sparseEntries && g.xBase + xEntries <= c.denseEntries
+            && (!g.close || g.oBase + R <= c.outputEntries) && (!g.update || g.mBase + R <= c.masterEntries)
+            && (!g.pregen || (g.pfBase + c.forwardWordsPerTile <= c.pregenEntries && g.pbBase + c.backwardWordsPerTile <= c.pregenEntries))
+        return fits ? .none : .bufferRange
+    }
+}
+
+struct LoadState {
+    var active = false, waiting = false, issuing = false, give = false, failed = false
+    var target: BufferID = .x
+    var seq = 0, rowsLeft = 0, rowBeats = 0, beatsLeft = 0, remaining = 0, addr = 0, rowAddr = 0, stride = 0
+    var outstanding = 0, entry = 0, chunk = 0, entryBeats = 1
+}
+
+struct StoreState {
+    var active = false, waiting = false, issuing = false, fromP = false, give = false, failed = false, have = false
+    var seq = 0, rowsLeft = 0, rowBeats = 0, beatsLeft = 0, addr = 0, rowAddr = 0, stride = 0, entryBeats = 1
+    var outstanding = 0, dataPending = 0, wLeft = 0, wRowLeft = 0, wReqLeft = 0, chunk = 0, readEntry = 0, unread = 0
+}
+
+/// A closed tile's drain job.
+struct DrainJob {
+    var give = false, update = false, pregen = false
+}
+
+struct ComputeState {
+    var busy = false, waitPrev = false, waitNext = false, sparse = false, close = false, pushPrev = false, pushNext = false
+    var failed = false, mode = false
+    var beatsLeft = 0, slice = 0
+    var fields = DrainJob()
+    var sinceBeat = 0, sinceLast = 0, lastGap = 0
+    var present = false, presentLast = false
+    var jobs: [DrainJob] = []
+    /// Cycles at which `tile_done` will rise (closing beats in flight through the array).
+    var doneTimes: [Int] = []
+    var draining = false, row = 0, job = DrainJob()
+    var readValid = false, readRow = 0, readLast = false
+    var outValid = false, updRow = 0, updLast = false
+    var pending = false, index = 0, pregenCount = 0
+
+    func cap(_ c: SATSystemConfig) -> Int { c.sinceCounterCap }
+
+    var idle: Bool { !busy && !draining && !readValid && !outValid && !pending && jobs.isEmpty && !present }
+
+    mutating func advance(_ c: SATSystemConfig, cycle: Int, accept: Instruction?, acceptOK: Bool, acceptSeq: Int,
+                          modeSwitch: Bool, arrayEmpty: Bool, streaming: Bool, canIssue: Bool, finalBeat: Bool,
+                          closing: Bool, done: Bool, start: Bool, lastRow: Bool, updateIn: Bool, tileEnd: Bool, pWEn: Bool, stopped: Bool) {
+        let R = c.core.rows
+        let words = c.pregenWordsPerTile
+        let capValue = cap(c)
+        // Array: a closing beat presented now shows as tile_done R + latency + 1 cycles later.
+        if closing { doneTimes.append(cycle + c.tileDoneDelay) }
+        if doneTimes.first == cycle { doneTimes.removeFirst() }
+        // Drain pipeline (registered stages read this cycle's values).
+        let wasReadValid = readValid, wasReadLast = readLast, wasReadRow = readRow
+        let wasDraining = draining, wasRow = row
+        let jobNow = job
+        updLast = wasReadLast && jobNow.update
+        updRow = wasReadRow
+        outValid = updateIn
+        readValid = wasDraining
+        readRow = wasRow
+        readLast = wasDraining && lastRow
+        // Pre-generated words.
+        if pWEn { pregenCount = pregenCount == words - 1 ? 0 : pregenCount + 1 }
+        if tileEnd {
+            pending = true
+            index = 0
+        } else if pending {
+            if index == words - 1 { pending = false }
+            index += 1
+        }
+        // Drain jobs.
+        var popped: DrainJob?
+        if start { popped = jobs.removeFirst() }
+        if done && close { jobs.append(fields) }
+        if done && close { lastGap = fields.update ? c.updateTileGap : R }
+        if start, let j = popped {
+            draining = true
+            row = 0
+            job = j
+        } else if wasDraining {
+            row += 1
+            if lastRow { draining = false }
+        }
+        // Beats.
+        let wasPresent = present
+        present = canIssue
+        presentLast = canIssue && finalBeat && close
+        sinceBeat = wasPresent ? 1 : (sinceBeat == capValue ? sinceBeat : sinceBeat + 1)
+        sinceLast = closing ? 1 : (sinceLast == capValue ? sinceLast : sinceLast + 1)
+        if let insn = accept, case .gemm(let g, let deps) = insn {
+            busy = acceptOK
+            waitPrev = deps.popPrev
+            waitNext = deps.popNext
+            sparse = g.sparse
+            close = g.close
+            pushPrev = deps.pushPrev
+            pushNext = deps.pushNext
+            beatsLeft = g.beats
+            slice = 0
+            fields = DrainJob(give: deps.pushNext, update: g.update, pregen: g.pregen)
+        } else {
+            if busy && !stopped && modeSwitch && arrayEmpty { mode = sparse }
+            if streaming {
+                waitPrev = false
+                waitNext = false
+            }
+            if canIssue {
+                beatsLeft -= 1
+                if finalBeat { busy = false }
+            }
+        }
+    }
+}
