@@ -109,13 +109,18 @@ public final class DRAMModel {
         public var writeDataAhead: Int
         /// Random stalls; nil: none (the model is then always ready, as its bandwidth allows).
         public var backPressure: BackPressure?
+        /// Offer no read beat while an accepted write request still lacks write data, as an
+        /// in-order memory controller does (legal for a slave): a master that makes write data
+        /// wait for read data deadlocks against it unless it holds each write request back until
+        /// the request's data is ready.
+        public var readsWaitForWriteData: Bool
         /// Keep a log of every handshake in ``events``.
         public var recordEvents: Bool
 
         public init(capacity: Int = 1 << 20, beatBytes: Int = 8, readLatency: Int = 8, writeLatency: Int = 4,
                     readBandwidth: Bandwidth? = nil, writeBandwidth: Bandwidth? = nil, maxReadsInFlight: Int = 16,
                     maxWritesInFlight: Int = 16, writeDataAhead: Int = 16, backPressure: BackPressure? = nil,
-                    recordEvents: Bool = false) {
+                    readsWaitForWriteData: Bool = false, recordEvents: Bool = false) {
             self.capacity = capacity
             self.beatBytes = beatBytes
             self.readLatency = readLatency
@@ -126,6 +131,7 @@ public final class DRAMModel {
             self.maxWritesInFlight = maxWritesInFlight
             self.writeDataAhead = writeDataAhead
             self.backPressure = backPressure
+            self.readsWaitForWriteData = readsWaitForWriteData
             self.recordEvents = recordEvents
         }
 
@@ -370,6 +376,7 @@ public final class DRAMModel {
         o.readRequestReady = reads.count < config.maxReadsInFlight && !stall.ar
         o.writeRequestReady = writes.count < config.maxWritesInFlight && !stall.aw
         let awaiting = writes.contains { $0.received < $0.beats }
+        let readsBlocked = config.readsWaitForWriteData && awaiting
         o.writeDataReady = (awaiting || earlyData.count < config.writeDataAhead) && !stall.w
             && config.writeBandwidth.map { writeCredit >= cost($0) } ?? true
 
@@ -379,7 +386,7 @@ public final class DRAMModel {
             o.readBeat = held
         } else if var head = reads.first, head.offered < head.beats,
                   head.offered > 0 || cycle >= head.accepted + UInt64(config.readLatency),
-                  config.readBandwidth.map({ readCredit >= cost($0) }) ?? true, !stall.r {
+                  config.readBandwidth.map({ readCredit >= cost($0) }) ?? true, !stall.r, !readsBlocked {
             let data = head.ok ? fetch(Int(head.address) + head.offered * config.beatBytes, config.beatBytes)
                 : [UInt8](repeating: 0, count: config.beatBytes)
             head.offered += 1
