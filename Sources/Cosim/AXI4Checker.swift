@@ -105,7 +105,7 @@ public final class AXI4Checker {
     }
 
     public struct Violation: Equatable, Sendable, CustomStringConvertible {
-        /// Cycle number (0 = the first cycle checked; reset cycles count).
+        /// Cycle number (`firstCycle` for the first cycle checked; reset cycles count).
         public let cycle: UInt64
         public let channel: Channel
         public let rule: Rule
@@ -114,8 +114,9 @@ public final class AXI4Checker {
     }
 
     public let config: Config
+    public let firstCycle: UInt64
     public private(set) var violations: [Violation] = []
-    /// Cycles checked so far.
+    /// The number of the next cycle to check.
     public private(set) var cycle: UInt64 = 0
     /// Handshakes counted so far.
     public private(set) var counts = (ar: 0, r: 0, aw: 0, w: 0, b: 0)
@@ -137,7 +138,13 @@ public final class AXI4Checker {
     /// Per ID, the indices (into `aws`) of writes not yet answered, in order.
     var unanswered: [UInt64: [Int]] = [:]
 
-    public init(_ config: Config) { self.config = config }
+    /// A checker whose first checked cycle is numbered `firstCycle` (``AXI4Monitor`` gives the
+    /// simulator's cycle count, so violations name simulator cycles).
+    public init(_ config: Config, firstCycle: UInt64 = 0) {
+        self.config = config
+        self.firstCycle = firstCycle
+        cycle = firstCycle
+    }
 
     var beatBytes: Int { max(1, config.dataBits / 8) }
 
@@ -329,7 +336,7 @@ public final class AXI4Checker {
 
     /// A readable summary: the count and one line per violation (the first `limit`).
     public func report(limit: Int = 50) -> String {
-        var s = "AXI4 checker: \(violations.count) violation(s) in \(cycle) cycles "
+        var s = "AXI4 checker: \(violations.count) violation(s) in \(cycle - firstCycle) cycles "
             + "(handshakes AR \(counts.ar), R \(counts.r), AW \(counts.aw), W \(counts.w), B \(counts.b))"
         for v in violations.prefix(limit) { s += "\n  " + v.description }
         if violations.count > limit { s += "\n  ... \(violations.count - limit) more" }
@@ -387,7 +394,7 @@ public final class AXI4Monitor: CycleDriver {
         awBurst = try p.optional("awburst", .output)
         arBurst = try p.optional("arburst", .output)
         fullSize = (wData.width / 8).trailingZeroBitCount
-        checker = AXI4Checker(config ?? AXI4Checker.Config(dataBits: wData.width))
+        checker = AXI4Checker(config ?? AXI4Checker.Config(dataBits: wData.width), firstCycle: sim.cycle)
     }
 
     public func drive() throws {}
