@@ -239,13 +239,13 @@ public final class AXI4Checker {
             let start = a.addr & ~UInt64(bytes - 1)
             let lastByte = start &+ UInt64(beats * bytes) &- 1
             if start >> 12 != lastByte >> 12 {
-                violation(ch, .crosses4K, "\(n)ADDR \(hex(a.addr)) + \(beats) beats of \(bytes) bytes ends at \(hex(lastByte)), past the 4 KiB boundary \(hex((start >> 12 + 1) << 12))")
+                violation(ch, .crosses4K, "\(n)ADDR \(hexAddress(a.addr)) + \(beats) beats of \(bytes) bytes ends at \(hexAddress(lastByte)), past the 4 KiB boundary \(hexAddress((start >> 12 + 1) << 12))")
             }
         case 0:
             if beats > 16 { violation(ch, .burstLength, "FIXED burst of \(beats) beats exceeds 16") }
         case 2:
             if ![2, 4, 8, 16].contains(beats) { violation(ch, .burstLength, "WRAP burst of \(beats) beats (must be 2, 4, 8 or 16)") }
-            if !aligned { violation(ch, .misaligned, "WRAP burst at \(hex(a.addr)) is not aligned to its \(bytes)-byte beats") }
+            if !aligned { violation(ch, .misaligned, "WRAP burst at \(hexAddress(a.addr)) is not aligned to its \(bytes)-byte beats") }
         default:
             violation(ch, .burstType, "\(n)BURST \(a.burst) is reserved")
         }
@@ -253,7 +253,7 @@ public final class AXI4Checker {
             violation(ch, .burstType, "\(n)BURST \(a.burst == 0 ? "FIXED" : "WRAP"): only INCR bursts are allowed")
         }
         if config.alignedOnly && a.burst != 2 && !aligned {
-            violation(ch, .misaligned, "\(n)ADDR \(hex(a.addr)) is not aligned to the \(bytes)-byte beat")
+            violation(ch, .misaligned, "\(n)ADDR \(hexAddress(a.addr)) is not aligned to the \(bytes)-byte beat")
         }
     }
 

@@ -316,7 +316,7 @@ public final class DRAMModel {
     /// Writes `bytes` at `address` directly (no timing). Throws when out of range.
     public func load(_ bytes: [UInt8], at address: Int) throws {
         guard address >= 0, address <= config.capacity - bytes.count else {
-            throw SimulationError(description: "DRAM model: \(bytes.count) bytes at \(hex(address)) exceed the capacity \(config.capacity)")
+            throw SimulationError(description: "DRAM model: \(bytes.count) bytes at \(hexAddress(address)) exceed the capacity \(config.capacity)")
         }
         for (i, b) in bytes.enumerated() { store(b, at: address + i) }
     }
@@ -324,7 +324,7 @@ public final class DRAMModel {
     /// Reads `count` bytes at `address` directly (unwritten bytes are 0). Throws when out of range.
     public func bytes(at address: Int, count: Int) throws -> [UInt8] {
         guard address >= 0, count >= 0, address <= config.capacity - count else {
-            throw SimulationError(description: "DRAM model: \(count) bytes at \(hex(address)) exceed the capacity \(config.capacity)")
+            throw SimulationError(description: "DRAM model: \(count) bytes at \(hexAddress(address)) exceed the capacity \(config.capacity)")
         }
         return fetch(address, count)
     }
@@ -413,12 +413,12 @@ public final class DRAMModel {
     func validate(_ what: String, _ address: UInt64, _ beats: Int) -> Bool {
         let bb = UInt64(config.beatBytes)
         if address % bb != 0 {
-            fault(.misaligned, "\(what) at \(hex(address)) is not aligned to the \(bb)-byte beat")
+            fault(.misaligned, "\(what) at \(hexAddress(address)) is not aligned to the \(bb)-byte beat")
             return false
         }
         let bytes = UInt64(max(0, beats)) * bb
         if beats < 1 || address > UInt64(config.capacity) || bytes > UInt64(config.capacity) - address {
-            fault(.outOfRange, "\(what) of \(beats) beats at \(hex(address)) reaches past the capacity \(hex(config.capacity))")
+            fault(.outOfRange, "\(what) of \(beats) beats at \(hexAddress(address)) reaches past the capacity \(hexAddress(config.capacity))")
             return false
         }
         return true
@@ -475,7 +475,7 @@ public final class DRAMModel {
         var t = writes[i]
         let final = t.received + 1 == t.beats
         if let l = beat.last, l != final {
-            fault(.unsupported, "write beat \(t.received + 1) of \(t.beats) at \(hex(t.address)) has last = \(l ? 1 : 0)")
+            fault(.unsupported, "write beat \(t.received + 1) of \(t.beats) at \(hexAddress(t.address)) has last = \(l ? 1 : 0)")
         }
         if t.ok {
             let base = Int(t.address) + t.received * config.beatBytes
@@ -535,7 +535,7 @@ public final class DRAMModel {
     }
 }
 
-func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
+func hexAddress<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
 
 /// Conversions between a port's 32-bit words (least significant first, as ``Simulator`` reads
 /// and writes them) and bytes (byte 0 in the low bits).

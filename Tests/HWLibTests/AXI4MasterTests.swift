@@ -271,14 +271,14 @@ struct AXI4RunResult {
 /// adapter, with the protocol checker watching the AXI pins.
 func runAXI4Master(_ c: AXI4Master.Config, seed: UInt64, script: [NativeRequest] = [], random: Int = 0, gap: Double,
                    backPressure: Double, dram: DRAMModel.Config? = nil, record: Bool = false,
-                   writeDataAfterReads: Bool = false, maxCycles: Int = 3_000_000) throws -> AXI4RunResult {
+                   writeDataAfterReads: Bool = false, maxCycles: Int = 3_000_000, dramCapacity: Int? = nil) throws -> AXI4RunResult {
     let d = try Design.elaborate(try AXI4Master.build(c), parameters: c.parameters)
     let sim = try Simulator(try ModelBuilder.build(d))
     try sim.reset(cycles: 2)
     let capacity = max(1 << 16, 16 * c.port.maxBeats * c.port.beatBytes)
     var mc = dram ?? DRAMModel.Config(capacity: capacity, beatBytes: c.port.beatBytes, readLatency: 5, writeLatency: 3,
                                       maxReadsInFlight: 4, maxWritesInFlight: 4, writeDataAhead: 4)
-    mc.capacity = capacity
+    mc.capacity = dramCapacity ?? capacity
     mc.recordEvents = true
     if backPressure > 0 { mc.backPressure = DRAMModel.BackPressure(probability: backPressure) }
     let model = try DRAMModel(mc, random: SplitMix64(seed: seed &* 0x9E37_79B9 &+ 1))
@@ -416,6 +416,23 @@ struct AXI4MasterCosimTests {
             expectClean(r, c, "copy engine, back-pressure \(bp)")
             #expect(r.master.acks == 12 && r.master.reads == 12)
         }
+    }
+
+    @Test func errorResponsesReachTheNativeSide() throws {
+        // The memory ends at 4 KiB: a write straddling its end gets OKAY for its first burst and
+        // SLVERR for its second, so its one native ack is not ok; a read past the end sets the
+        // sticky read_error (and returns zeros).
+        let c = Self.wide
+        let script = [NativeRequest(write: true, addr: 0x0FF0, beats: 8), NativeRequest(write: true, addr: 0x0800, beats: 4),
+                      NativeRequest(write: false, addr: 0x1000, beats: 2)]
+        let r = try runAXI4Master(c, seed: 1, script: script, gap: 0, backPressure: 0, dramCapacity: 4096)
+        #expect(r.checker.violations.isEmpty, "\(r.checker.report())")
+        #expect(r.master.acks == 2 && r.readError == 1)
+        #expect(r.master.errors.filter { $0.contains("not ok") }.map { String($0.drop { $0 != ":" }) } == [": ack 1 not ok"])
+        #expect(r.master.errors.filter { $0.contains("data") }.count == 2)
+        #expect(r.model.faults.map(\.kind) == [.outOfRange, .outOfRange])
+        let defaults = AXI4Master.Config(port: c.port)
+        #expect(defaults.writeBurstCap == 32 && defaults.readBurstCap == 256)
     }
 
     @Test func streamsAtOneBeatPerCycle() throws {
