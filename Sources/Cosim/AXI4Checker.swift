@@ -105,7 +105,7 @@ public final class AXI4Checker {
     }
 
     public struct Violation: Equatable, Sendable, CustomStringConvertible {
-        /// Cycle number (0 = the first cycle checked; reset cycles count).
+        /// Cycle number (`firstCycle` for the first cycle checked; reset cycles count).
         public let cycle: UInt64
         public let channel: Channel
         public let rule: Rule
@@ -114,8 +114,9 @@ public final class AXI4Checker {
     }
 
     public let config: Config
+    public let firstCycle: UInt64
     public private(set) var violations: [Violation] = []
-    /// Cycles checked so far.
+    /// The number of the next cycle to check.
     public private(set) var cycle: UInt64 = 0
     /// Handshakes counted so far.
     public private(set) var counts = (ar: 0, r: 0, aw: 0, w: 0, b: 0)
@@ -137,7 +138,13 @@ public final class AXI4Checker {
     /// Per ID, the indices (into `aws`) of writes not yet answered, in order.
     var unanswered: [UInt64: [Int]] = [:]
 
-    public init(_ config: Config) { self.config = config }
+    /// A checker whose first checked cycle is numbered `firstCycle` (``AXI4Monitor`` gives the
+    /// simulator's cycle count, so violations name simulator cycles).
+    public init(_ config: Config, firstCycle: UInt64 = 0) {
+        self.config = config
+        self.firstCycle = firstCycle
+        cycle = firstCycle
+    }
 
     var beatBytes: Int { max(1, config.dataBits / 8) }
 
@@ -232,13 +239,13 @@ public final class AXI4Checker {
             let start = a.addr & ~UInt64(bytes - 1)
             let lastByte = start &+ UInt64(beats * bytes) &- 1
             if start >> 12 != lastByte >> 12 {
-                violation(ch, .crosses4K, "\(n)ADDR \(hex(a.addr)) + \(beats) beats of \(bytes) bytes ends at \(hex(lastByte)), past the 4 KiB boundary \(hex((start >> 12 + 1) << 12))")
+                violation(ch, .crosses4K, "\(n)ADDR \(hexAddress(a.addr)) + \(beats) beats of \(bytes) bytes ends at \(hexAddress(lastByte)), past the 4 KiB boundary \(hexAddress((start >> 12 + 1) << 12))")
             }
         case 0:
             if beats > 16 { violation(ch, .burstLength, "FIXED burst of \(beats) beats exceeds 16") }
         case 2:
             if ![2, 4, 8, 16].contains(beats) { violation(ch, .burstLength, "WRAP burst of \(beats) beats (must be 2, 4, 8 or 16)") }
-            if !aligned { violation(ch, .misaligned, "WRAP burst at \(hex(a.addr)) is not aligned to its \(bytes)-byte beats") }
+            if !aligned { violation(ch, .misaligned, "WRAP burst at \(hexAddress(a.addr)) is not aligned to its \(bytes)-byte beats") }
         default:
             violation(ch, .burstType, "\(n)BURST \(a.burst) is reserved")
         }
@@ -246,7 +253,7 @@ public final class AXI4Checker {
             violation(ch, .burstType, "\(n)BURST \(a.burst == 0 ? "FIXED" : "WRAP"): only INCR bursts are allowed")
         }
         if config.alignedOnly && a.burst != 2 && !aligned {
-            violation(ch, .misaligned, "\(n)ADDR \(hex(a.addr)) is not aligned to the \(bytes)-byte beat")
+            violation(ch, .misaligned, "\(n)ADDR \(hexAddress(a.addr)) is not aligned to the \(bytes)-byte beat")
         }
     }
 
@@ -329,7 +336,7 @@ public final class AXI4Checker {
 
     /// A readable summary: the count and one line per violation (the first `limit`).
     public func report(limit: Int = 50) -> String {
-        var s = "AXI4 checker: \(violations.count) violation(s) in \(cycle) cycles "
+        var s = "AXI4 checker: \(violations.count) violation(s) in \(cycle - firstCycle) cycles "
             + "(handshakes AR \(counts.ar), R \(counts.r), AW \(counts.aw), W \(counts.w), B \(counts.b))"
         for v in violations.prefix(limit) { s += "\n  " + v.description }
         if violations.count > limit { s += "\n  ... \(violations.count - limit) more" }
@@ -387,7 +394,7 @@ public final class AXI4Monitor: CycleDriver {
         awBurst = try p.optional("awburst", .output)
         arBurst = try p.optional("arburst", .output)
         fullSize = (wData.width / 8).trailingZeroBitCount
-        checker = AXI4Checker(config ?? AXI4Checker.Config(dataBits: wData.width))
+        checker = AXI4Checker(config ?? AXI4Checker.Config(dataBits: wData.width), firstCycle: sim.cycle)
     }
 
     public func drive() throws {}

@@ -109,13 +109,18 @@ public final class DRAMModel {
         public var writeDataAhead: Int
         /// Random stalls; nil: none (the model is then always ready, as its bandwidth allows).
         public var backPressure: BackPressure?
+        /// Offer no read beat while an accepted write request still lacks write data, as an
+        /// in-order memory controller does (legal for a slave): a master that makes write data
+        /// wait for read data deadlocks against it unless it holds each write request back until
+        /// the request's data is ready.
+        public var readsWaitForWriteData: Bool
         /// Keep a log of every handshake in ``events``.
         public var recordEvents: Bool
 
         public init(capacity: Int = 1 << 20, beatBytes: Int = 8, readLatency: Int = 8, writeLatency: Int = 4,
                     readBandwidth: Bandwidth? = nil, writeBandwidth: Bandwidth? = nil, maxReadsInFlight: Int = 16,
                     maxWritesInFlight: Int = 16, writeDataAhead: Int = 16, backPressure: BackPressure? = nil,
-                    recordEvents: Bool = false) {
+                    readsWaitForWriteData: Bool = false, recordEvents: Bool = false) {
             self.capacity = capacity
             self.beatBytes = beatBytes
             self.readLatency = readLatency
@@ -126,6 +131,7 @@ public final class DRAMModel {
             self.maxWritesInFlight = maxWritesInFlight
             self.writeDataAhead = writeDataAhead
             self.backPressure = backPressure
+            self.readsWaitForWriteData = readsWaitForWriteData
             self.recordEvents = recordEvents
         }
 
@@ -310,7 +316,7 @@ public final class DRAMModel {
     /// Writes `bytes` at `address` directly (no timing). Throws when out of range.
     public func load(_ bytes: [UInt8], at address: Int) throws {
         guard address >= 0, address <= config.capacity - bytes.count else {
-            throw SimulationError(description: "DRAM model: \(bytes.count) bytes at \(hex(address)) exceed the capacity \(config.capacity)")
+            throw SimulationError(description: "DRAM model: \(bytes.count) bytes at \(hexAddress(address)) exceed the capacity \(config.capacity)")
         }
         for (i, b) in bytes.enumerated() { store(b, at: address + i) }
     }
@@ -318,7 +324,7 @@ public final class DRAMModel {
     /// Reads `count` bytes at `address` directly (unwritten bytes are 0). Throws when out of range.
     public func bytes(at address: Int, count: Int) throws -> [UInt8] {
         guard address >= 0, count >= 0, address <= config.capacity - count else {
-            throw SimulationError(description: "DRAM model: \(count) bytes at \(hex(address)) exceed the capacity \(config.capacity)")
+            throw SimulationError(description: "DRAM model: \(count) bytes at \(hexAddress(address)) exceed the capacity \(config.capacity)")
         }
         return fetch(address, count)
     }
@@ -370,6 +376,7 @@ public final class DRAMModel {
         o.readRequestReady = reads.count < config.maxReadsInFlight && !stall.ar
         o.writeRequestReady = writes.count < config.maxWritesInFlight && !stall.aw
         let awaiting = writes.contains { $0.received < $0.beats }
+        let readsBlocked = config.readsWaitForWriteData && awaiting
         o.writeDataReady = (awaiting || earlyData.count < config.writeDataAhead) && !stall.w
             && config.writeBandwidth.map { writeCredit >= cost($0) } ?? true
 
@@ -379,7 +386,7 @@ public final class DRAMModel {
             o.readBeat = held
         } else if var head = reads.first, head.offered < head.beats,
                   head.offered > 0 || cycle >= head.accepted + UInt64(config.readLatency),
-                  config.readBandwidth.map({ readCredit >= cost($0) }) ?? true, !stall.r {
+                  config.readBandwidth.map({ readCredit >= cost($0) }) ?? true, !stall.r, !readsBlocked {
             let data = head.ok ? fetch(Int(head.address) + head.offered * config.beatBytes, config.beatBytes)
                 : [UInt8](repeating: 0, count: config.beatBytes)
             head.offered += 1
@@ -406,12 +413,12 @@ public final class DRAMModel {
     func validate(_ what: String, _ address: UInt64, _ beats: Int) -> Bool {
         let bb = UInt64(config.beatBytes)
         if address % bb != 0 {
-            fault(.misaligned, "\(what) at \(hex(address)) is not aligned to the \(bb)-byte beat")
+            fault(.misaligned, "\(what) at \(hexAddress(address)) is not aligned to the \(bb)-byte beat")
             return false
         }
         let bytes = UInt64(max(0, beats)) * bb
         if beats < 1 || address > UInt64(config.capacity) || bytes > UInt64(config.capacity) - address {
-            fault(.outOfRange, "\(what) of \(beats) beats at \(hex(address)) reaches past the capacity \(hex(config.capacity))")
+            fault(.outOfRange, "\(what) of \(beats) beats at \(hexAddress(address)) reaches past the capacity \(hexAddress(config.capacity))")
             return false
         }
         return true
@@ -468,7 +475,7 @@ public final class DRAMModel {
         var t = writes[i]
         let final = t.received + 1 == t.beats
         if let l = beat.last, l != final {
-            fault(.unsupported, "write beat \(t.received + 1) of \(t.beats) at \(hex(t.address)) has last = \(l ? 1 : 0)")
+            fault(.unsupported, "write beat \(t.received + 1) of \(t.beats) at \(hexAddress(t.address)) has last = \(l ? 1 : 0)")
         }
         if t.ok {
             let base = Int(t.address) + t.received * config.beatBytes
@@ -528,7 +535,7 @@ public final class DRAMModel {
     }
 }
 
-func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
+func hexAddress<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
 
 /// Conversions between a port's 32-bit words (least significant first, as ``Simulator`` reads
 /// and writes them) and bytes (byte 0 in the low bits).

@@ -127,9 +127,10 @@ private func violations(_ cycles: [(inout AXI4Observation) -> Void], config: AXI
 
 /// On `go`: a write burst at 0xFF8 of AWLEN 1 (crossing 4 KiB on an 8-byte bus) followed by
 /// three W beats with WLAST stuck at 0 — the bugs of verilog-axi #12 and switchboard #211.
+/// AWBURST comes from the input `burst`.
 func badMasterDesign() throws -> Design {
     let m = Module("bad_axi_master")
-    let go = m.input("go", .bool)
+    let go = m.input("go", .bool), burst = m.input("burst", .uint(2))
     let awv = m.reg("awv", .bool, reset: 0), wcnt = m.reg("wcnt", .uint(2), reset: 0)
     let awReady = m.input("m_axi_awready", .bool), wReady = m.input("m_axi_wready", .bool)
     m.when(go) { awv.assign(1) }.elseWhen(awReady) { awv.assign(0) }
@@ -138,7 +139,7 @@ func badMasterDesign() throws -> Design {
     m.output("m_axi_awaddr", .uint(32)).assign(0xFF8)
     m.output("m_axi_awlen", .uint(8)).assign(1)
     m.output("m_axi_awsize", .uint(3)).assign(3)
-    m.output("m_axi_awburst", .uint(2)).assign(1)
+    m.output("m_axi_awburst", .uint(2)).assign(burst)
     m.output("m_axi_awvalid", .bool).assign(awv)
     m.output("m_axi_wdata", .uint(64)).assign(wcnt.extended(to: 64))
     m.output("m_axi_wstrb", .uint(8)).assign(0xff)
@@ -168,6 +169,7 @@ struct AXI4SlaveDriverTests {
         let slave = try AXI4SlaveDriver(sim, model: model)
         let monitor = try AXI4Monitor(sim)
         let go = try sim.port("go")
+        sim.poke(try sim.port("burst"), 1)
         sim.poke(go, 1)
         try sim.cycle([slave, monitor])
         sim.poke(go, 0)
@@ -180,5 +182,25 @@ struct AXI4SlaveDriverTests {
         #expect(model.faults.map(\.kind) == [.unsupported])
         #expect(model.stats.writeBeats == 2 && model.stats.bytesWritten == 16)
         #expect(try model.bytes(at: 0xFF8, count: 16) == [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func anUnsupportedBurstIsAnsweredWithSLVERR() throws {
+        let sim = try Simulator(try ModelBuilder.build(try badMasterDesign()))
+        try sim.reset()
+        let model = try DRAMModel(DRAMModel.Config(capacity: 1 << 16, beatBytes: 8, writeLatency: 1))
+        let slave = try AXI4SlaveDriver(sim, model: model)
+        let monitor = try AXI4Monitor(sim, recording: true)
+        sim.poke(try sim.port("burst"), 2)  // WRAP
+        sim.poke(try sim.port("go"), 1)
+        try sim.cycle([slave, monitor])
+        sim.poke(try sim.port("go"), 0)
+        for _ in 0..<12 { try sim.cycle([slave, monitor]) }
+        #expect(model.faults.first?.kind == .unsupported)
+        #expect(model.faults.first?.message == "write burst type 2 (WRAP): the model serves INCR bursts only")
+        #expect(model.stats.bytesWritten == 0)
+        let response = try #require(monitor.trace.first { $0.b.valid })
+        #expect(response.b.resp == 2)
+        // The checker names the WRAP burst too (this bus allows INCR only), with simulator cycle numbers.
+        #expect(monitor.checker.violations.contains { $0.rule == .burstType && $0.cycle == sim.cycle - 12 })
     }
 }

@@ -171,6 +171,20 @@ func playAlone(_ model: DRAMModel, write: Bool, address: UInt64, beats: Int, dat
         #expect(!strict.beginCycle().writeDataReady)
     }
 
+    @Test func readsCanWaitForWriteData() throws {
+        let model = try DRAMModel(DRAMModel.Config(capacity: 1 << 16, beatBytes: 4, readLatency: 1, writeDataAhead: 0,
+                                                   readsWaitForWriteData: true))
+        model.beginCycle()
+        model.acceptReadRequest(address: 0, beats: 1)
+        model.acceptWriteRequest(address: 0x100, beats: 1)
+        model.endCycle()
+        #expect(model.beginCycle().readBeat == nil)  // the write still lacks its data
+        model.acceptWriteData([1, 2, 3, 4], strobe: [true, true, true, true], last: true)
+        model.endCycle()
+        #expect(model.beginCycle().readBeat != nil)
+        model.endCycle()
+    }
+
     @Test func invalidConfigurationsThrowOneLineErrors() {
         let bad: [(DRAMModel.Config, String)] = [
             (DRAMModel.Config(beatBytes: 8, readLatency: 0), "readLatency must be at least 1 cycle, got 0"),
