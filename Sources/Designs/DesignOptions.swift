@@ -9,6 +9,7 @@ public enum DesignKnob: String, CaseIterable, Sendable {
     case pipeline
     case memWidth = "mem-width"
     case buffers
+    case axi
 
     public var flag: String { "--" + rawValue }
 }
@@ -24,9 +25,11 @@ public struct DesignOptions: Sendable, Hashable {
     public var memWidth: Int?
     /// `X,W,M,O,P`: entries of XBUF, WBUF, MBUF, OBUF and PBUF.
     public var buffers: String?
+    /// Wrap the memory port in an AXI4 master.
+    public var axi: Bool
 
     public init(rows: Int? = nil, cols: Int? = nil, nm: String? = nil, dataWidth: Int? = nil, accWidth: Int? = nil,
-                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil) {
+                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil, axi: Bool = false) {
         self.rows = rows
         self.cols = cols
         self.nm = nm
@@ -35,6 +38,7 @@ public struct DesignOptions: Sendable, Hashable {
         self.pipeline = pipeline
         self.memWidth = memWidth
         self.buffers = buffers
+        self.axi = axi
     }
 
     /// The knobs that were given.
@@ -47,6 +51,7 @@ public struct DesignOptions: Sendable, Hashable {
         if pipeline != nil { k.append(.pipeline) }
         if memWidth != nil { k.append(.memWidth) }
         if buffers != nil { k.append(.buffers) }
+        if axi { k.append(.axi) }
         return k
     }
 

@@ -161,6 +161,7 @@ public enum Designs {
             DesignParameter(knob: .memWidth, value: "BITS", defaultText: "128", help: "memory port data width, a power of two in 32...1024"),
             DesignParameter(knob: .buffers, value: "X,W,M,O,P", defaultText: "1024,1024,64,64,16",
                             help: "entries of XBUF (dense operand), WBUF (weight stream), MBUF (master weights), OBUF (results), PBUF (pre-generated words)"),
+            DesignParameter(knob: .axi, value: "", defaultText: "off", help: "put the memory port behind an AXI4 master (m_axi_* pins, bursts split at 4 KiB)"),
         ],
         workloads: [],
         config: { o in
@@ -170,11 +171,14 @@ public enum Designs {
                                  dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth,
                                  pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline)
             let b = try o.buffers.map(parseBuffers) ?? [1024, 1024, 64, 64, 16]
-            return SATSystemConfig(core: core, memory: MemoryPortSpec(addrBits: 32, dataBits: o.memWidth ?? 128, maxBeats: 16),
-                                   denseEntries: b[0], sparseEntries: b[1], masterEntries: b[2], outputEntries: b[3], pregenEntries: b[4])
+            var c = SATSystemConfig(core: core, memory: MemoryPortSpec(addrBits: 32, dataBits: o.memWidth ?? 128, maxBeats: 16),
+                                    denseEntries: b[0], sparseEntries: b[1], masterEntries: b[2], outputEntries: b[3], pregenEntries: b[4])
+            c.axi = o.axi
+            return c
         },
         elaborate: { cfg, style, prefix in
-            try Design.elaborate(try SATSystem.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)
+            cfg.axi ? try Design.elaborate(try SATSystemAXI.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)
+                : try Design.elaborate(try SATSystem.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)
         },
         gemm: nil)
 

@@ -118,6 +118,31 @@ public func connect<S: PortShape>(_ target: S, _ source: S, file: String = #file
     for (a, b) in zip(t, s) { a.assign(b, file: file, line: line) }
 }
 
+/// Connects two values of one shape whose ground signals flow either way — a bundle with
+/// flipped fields, such as an AXI port passed from an instance up to the module's own port: each
+/// pair is joined from the side that reads to the side that can be driven (an output or an
+/// instance input). A pair neither side can drive is a diagnostic at the calling line.
+public func join<S: PortShape>(_ a: S, _ b: S, file: String = #fileID, line: Int = #line) {
+    let x = a.leafSignals, y = b.leafSignals
+    guard x.count == y.count else {
+        if let m = x.first?.module ?? y.first?.module {
+            m.error(SourceLoc(fileID: file, line: line), "join between values of different sizes (\(x.count) vs \(y.count) signals)")
+        }
+        return
+    }
+    for (p, q) in zip(x, y) {
+        if p.isDrivableSignal { p.assign(q, file: file, line: line) } else { q.assign(p, file: file, line: line) }
+    }
+}
+
+extension Signal {
+    /// Whether an assignment can drive this signal (a wire, register, output or instance input).
+    var isDrivableSignal: Bool {
+        guard case .ref(let s) = module.nodes[id.index].op else { return false }
+        return module.signals[s].isDrivable
+    }
+}
+
 // MARK: - Port declarations
 
 /// The declaration of one port, shared by every copy of an interface value and bound to the

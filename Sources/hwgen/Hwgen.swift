@@ -96,9 +96,12 @@ struct DesignKnobs: ParsableArguments {
     @Option(help: "sat-system: entries of XBUF,WBUF,MBUF,OBUF,PBUF (see `hwgen list`).")
     var buffers: String?
 
+    @Flag(help: "sat-system: put the memory port behind an AXI4 master (m_axi_* pins).")
+    var axi = false
+
     func options(_ shape: PEShape?) -> DesignOptions {
         DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline,
-                      memWidth: memWidth, buffers: buffers)
+                      memWidth: memWidth, buffers: buffers, axi: axi)
     }
 }
 

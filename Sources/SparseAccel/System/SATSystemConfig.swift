@@ -28,6 +28,8 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
     public var stallLimit: Int
     /// The update unit's numerics (``WeightNumerics``).
     public var weights: WeightNumerics
+    /// Emit the system behind an AXI4 master (``SATSystemAXI``) instead of the native port.
+    public var axi: Bool = false
 
     public init(core: SATConfig = SATConfig(rows: 4, cols: 4, n: 2, m: 4), memory: MemoryPortSpec = MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 16),
                 denseEntries: Int = 256, sparseEntries: Int = 256, masterEntries: Int = 64, outputEntries: Int = 64,
@@ -119,6 +121,7 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
     var tag: String {
         "r\(core.rows)_c\(core.cols)_\(core.tag)_m\(memory.dataBits)"
     }
+    /// The native system's module name (``SATSystemAXI`` appends `_axi`).
     public var topName: String { "sat_system_\(tag)" }
 
     public var parameters: [String: ParamValue] {
@@ -128,7 +131,7 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
             "masterEntries": .int(masterEntries), "outputEntries": .int(outputEntries), "pregenEntries": .int(pregenEntries),
             "queueDepth": .int(queueDepth), "maxOutstanding": .int(maxOutstanding), "masterBits": .int(weights.masterBits),
             "fracBits": .int(weights.fracBits), "lrShift": .int(weights.lrShift), "decayShift": .int(weights.decayShift ?? -1),
-            "backwardFromForward": .bool(weights.backwardFromForward),
+            "backwardFromForward": .bool(weights.backwardFromForward), "axi": .bool(axi),
         ]) { _, new in new }
     }
 }

@@ -10,6 +10,9 @@ import SparseAccel
 ///
 /// Every cycle: the instruction feeder offers the next instruction (`insn_valid`, `insn_bits`),
 /// the memory driver serves the port, then the design settles and the handshakes are counted.
+/// With `config.axi` the design is ``SparseAccel/SATSystemAXI`` and the memory model sits behind
+/// an AXI4 slave adapter, with ``Cosim/AXI4Checker`` checking every handshake rule each cycle.
+///
 /// The run ends when `syncs` SYNCs have completed, or the design reports an error (`error` ≠ 0),
 /// or the harness watchdog fires: no SYNC within `maxCycles`, or nothing moving (no instruction
 /// accepted, no memory handshake, no array beat) for `quietCycles` cycles while SYNCs are still
@@ -54,7 +57,9 @@ public struct SystemRun {
     /// Elaborates `config` and builds (or loads from the cache) its Verilator model.
     public init(config: SATSystemConfig, options: BuildOptions = BuildOptions()) throws {
         self.config = config
-        design = try Design.elaborate(try SATSystem.build(config), parameters: config.parameters, style: .simulation)
+        design = config.axi
+            ? try Design.elaborate(try SATSystemAXI.build(config), parameters: config.parameters, style: .simulation)
+            : try Design.elaborate(try SATSystem.build(config), parameters: config.parameters, style: .simulation)
         model = try ModelBuilder.build(design, options: options)
     }
 
@@ -77,7 +82,9 @@ public struct SystemRun {
         if let w = waveform { try sim.openWaveform(w) }
         defer { if waveform != nil { sim.closeWaveform() } }
         let feeder = try InstructionFeeder(sim, words: words)
-        let memory = try MemoryPortDriver(sim, model: dram)
+        // The native port, or the AXI4 pins with a protocol checker watching every cycle.
+        let memory: any CycleDriver = config.axi ? try AXI4SlaveDriver(sim, model: dram) : try MemoryPortDriver(sim, model: dram)
+        let monitor = config.axi ? try AXI4Monitor(sim) : nil
         let status = try StatusMonitor(sim)
         try sim.reset(cycles: 2)
         let expected = syncs
@@ -95,12 +102,16 @@ public struct SystemRun {
                 break
             }
             let before = (feeder.index, dram.stats.readBeats, dram.stats.writeBeats, dram.stats.readRequests, dram.stats.writeRequests, status.beats)
-            try sim.cycle([feeder, memory, status])
+            try sim.cycle([feeder, memory, status] + (monitor.map { [$0] } ?? []))
             cycle += 1
             let after = (feeder.index, dram.stats.readBeats, dram.stats.writeBeats, dram.stats.readRequests, dram.stats.writeRequests, status.beats)
             quiet = before == after ? quiet + 1 : 0
         }
         if let f = dram.faults.first { throw SimulationError(description: "memory fault: \(f)") }
+        if let m = monitor {
+            m.checker.finish()
+            if let v = m.checker.violations.first { throw SimulationError(description: "AXI4 protocol violation: \(v)") }
+        }
         return Result(outcome: outcome, syncCycles: status.syncCycles, cycles: cycle, beats: status.beats,
                       readBeats: status.readBeats, writeBeats: status.writeBeats, accepted: feeder.index)
     }
