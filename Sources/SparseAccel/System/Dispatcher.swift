@@ -34,7 +34,7 @@ enum Dispatcher {
         }
     }
 
-    static func build(_ c: SATSystemConfig) -> Definition<Ports> {
+    static func build(_ c: SATSystemConfig) throws -> Definition<Ports> {
         let m = Module("sat_dispatch_q\(c.queueDepth)")
         m.doc = "Dispatcher: numbers instructions and routes them to the load, compute and store queues; executes SYNC."
         let io = m.ports(Ports())
@@ -43,12 +43,12 @@ enum Dispatcher {
         let seqNo = m.reg("seq", .uint(sequenceBits), reset: 0)
         let entry = cat(seqNo, io.insn.bits)
 
-        let queues = [("load", Opcode.load, io.load), ("compute", Opcode.gemm, io.compute), ("store", Opcode.store, io.store)].map { name, code, out in
-            let q = RegisterQueue(in: m, name: name, width: queuedInstructionBits, depth: c.queueDepth)
-            out.valid.assign(!q.empty)
-            out.bits.assign(q.head)
-            q.pop(out.fire)
-            return (code, q)
+        // The unit queues: FIFOs in distributed RAM (an entry is 144 bits), registered outputs.
+        let queues = try [("load", Opcode.load, io.load), ("compute", Opcode.gemm, io.compute), ("store", Opcode.store, io.store)].map { name, code, out in
+            let enq = try Decoupled<Signal>.wires("\(name)_enq", .uint(queuedInstructionBits), in: m)
+            let (deq, count) = try SyncFIFO.queue(enq, depth: c.queueDepth, storage: c.queueDepth >= 2 ? .memory : .registers, name: "\(name)_q")
+            deq.drive(out)
+            return (code, enq, count)
         }
         let isSync = m.wire("is_sync", op == Int(Opcode.sync.rawValue))
         let known = m.wire("known", Opcode.allCases.map { op == Int($0.rawValue) }.reduce(m.falseSignal) { $0 || $1 })
@@ -56,14 +56,17 @@ enum Dispatcher {
         let badDeps = m.wire("bad_deps", (op == Int(Opcode.load.rawValue) && (f.flag(.popPrev) || f.flag(.pushPrev)))
             || (op == Int(Opcode.store.rawValue) && (f.flag(.popNext) || f.flag(.pushNext)))
             || (isSync && anyDep))
-        let empty = m.wire("queues_empty_now", queues.map { $0.1.empty }.reduce(m.trueSignal) { $0 && $1 })
+        let empty = m.wire("queues_empty_now", queues.map { $0.2 == 0 }.reduce(m.trueSignal) { $0 && $1 })
         io.queuesEmpty.assign(empty)
         let invalid = m.wire("invalid", !known || badDeps)
         // Ready: an invalid instruction is consumed (and reported); SYNC waits for all idle.
-        let room = queues.map { code, q in op == Int(code.rawValue) && !q.full }.reduce(m.falseSignal) { $0 || $1 }
+        let room = queues.map { code, enq, _ in op == Int(code.rawValue) && enq.ready }.reduce(m.falseSignal) { $0 || $1 }
         io.insn.ready.assign(!io.halt && (invalid || room || (isSync && empty && io.unitsIdle)))
         let accept = m.wire("accept", io.insn.fire)
-        for (code, q) in queues { q.push(accept && !invalid && op == Int(code.rawValue), entry) }
+        for (code, enq, _) in queues {
+            enq.valid.assign(accept && !invalid && op == Int(code.rawValue))
+            enq.bits.assign(entry)
+        }
         m.when(accept) { seqNo.assign(seqNo &+ 1) }
         io.syncDone.assign(accept && isSync && !invalid)
         io.errorValid.assign(accept && invalid)

@@ -54,7 +54,7 @@ public enum SATSystem {
 
     public static func build(_ c: SATSystemConfig) throws -> Definition<Ports> {
         try c.validate()
-        let dispatcher = Dispatcher.build(c)
+        let dispatcher = try Dispatcher.build(c)
         let loadUnit = LoadUnit.build(c)
         let computeUnit = try ComputeUnit.build(c)
         let storeUnit = StoreUnit.build(c)
