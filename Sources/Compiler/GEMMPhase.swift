@@ -1,33 +1,5 @@
 import Formats
 
-/// Where a GEMM phase's tiles go.
-enum PhaseOutput: Sendable {
-    /// Closing GEMMs drain accumulators to OBUF; a tile's real rows are stored into `layout` at `base`.
-    case results(RowEntryLayout, base: Int)
-    /// Closing GEMMs apply the update: a tile's R master rows are loaded into MBUF from `masters`
-    /// at `masterBase`, its new master rows stored to the same layout at `newMasterBase`, and, with
-    /// `pregen`, its pre-generated words stored where `pregen` says.
-    case update(masters: RowEntryLayout, masterBase: Int, newMasterBase: Int, pregen: PregenPlacement?)
-}
-
-/// One GEMM of a layer step, placed in DRAM.
-struct GEMMPhaseSpec: Sendable {
-    let phase: TrainingPhase
-    let tiling: GEMMTiling
-    let order: LoopOrder
-    let a: WeightWordLayout
-    let aBase: Int
-    let b: DenseEntryLayout
-    let bBase: Int
-    let output: PhaseOutput
-}
-
-/// The DRAM traffic of a phase's instructions.
-struct PhaseTraffic: Sendable {
-    var readBytes = 0
-    var writtenBytes = 0
-}
-
 /// The instruction stream of one GEMM phase.
 ///
 /// Schedule (``GEMMTiling``'s steps, one GEMM each):
@@ -206,4 +178,32 @@ enum GEMMPhase {
         }
         return traffic
     }
+}
+
+/// Where a GEMM phase's tiles go.
+enum PhaseOutput: Sendable {
+    /// Closing GEMMs drain accumulators to OBUF; a tile's real rows are stored into `layout` at `base`.
+    case results(RowEntryLayout, base: Int)
+    /// Closing GEMMs apply the update: a tile's R master rows are loaded into MBUF from `masters`
+    /// at `masterBase`, its new master rows stored to the same layout at `newMasterBase`, and, with
+    /// `pregen`, its pre-generated words stored where `pregen` says.
+    case update(masters: RowEntryLayout, masterBase: Int, newMasterBase: Int, pregen: PregenPlacement?)
+}
+
+/// One GEMM of a layer step, placed in DRAM.
+struct GEMMPhaseSpec: Sendable {
+    let phase: TrainingPhase
+    let tiling: GEMMTiling
+    let order: LoopOrder
+    let a: WeightWordLayout
+    let aBase: Int
+    let b: DenseEntryLayout
+    let bBase: Int
+    let output: PhaseOutput
+}
+
+/// The DRAM traffic of a phase's instructions.
+struct PhaseTraffic: Sendable {
+    var readBytes = 0
+    var writtenBytes = 0
 }

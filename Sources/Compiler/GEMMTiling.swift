@@ -1,34 +1,3 @@
-/// The loop order of a tiled GEMM.
-public enum LoopOrder: String, Sendable, Hashable, CaseIterable {
-    /// Row tiles outer: an A panel (a row tile's weights) stays in WBUF while B panels stream.
-    case aStationary
-    /// Column tiles outer: a B panel (a column tile's dense operand) stays in XBUF while A panels
-    /// stream.
-    case bStationary
-}
-
-/// A block of an operand held in one buffer half: a row tile's (A) or column tile's (B) panel,
-/// whole (`chunk` nil) or one reduction chunk of it.
-struct OperandBlock: Hashable, Sendable {
-    let tile: Int
-    let chunk: Int?
-}
-
-/// One GEMM instruction of a tiled GEMM: output tile (ti, tj), reduction chunk `chunk` covering
-/// `groups` (reduction groups of M), the A and B blocks it reads, and whether it closes the tile.
-struct GEMMStep: Sendable {
-    let rowTile: Int
-    let colTile: Int
-    let chunk: Int
-    let groups: Range<Int>
-    let aBlock: OperandBlock
-    let bBlock: OperandBlock
-    /// The last chunk of the output tile: the GEMM closes it.
-    let closes: Bool
-    /// The output tile's position in closing order.
-    let tile: Int
-}
-
 /// The tiling of one GEMM C (rows × cols) = A (rows × K) · B (K × cols) on a ``SystemTarget``.
 ///
 /// * Output tiles are R × C; the reduction is padded to a multiple of M and split into groups of
@@ -147,6 +116,37 @@ public struct GEMMTiling: Sendable, Hashable {
     }
 
     private func blockBytes(b block: OperandBlock) -> Int { range(of: block).count * target.denseEntryChunks * target.beatBytes }
+}
+
+/// The loop order of a tiled GEMM.
+public enum LoopOrder: String, Sendable, Hashable, CaseIterable {
+    /// Row tiles outer: an A panel (a row tile's weights) stays in WBUF while B panels stream.
+    case aStationary
+    /// Column tiles outer: a B panel (a column tile's dense operand) stays in XBUF while A panels
+    /// stream.
+    case bStationary
+}
+
+/// A block of an operand held in one buffer half: a row tile's (A) or column tile's (B) panel,
+/// whole (`chunk` nil) or one reduction chunk of it.
+struct OperandBlock: Hashable, Sendable {
+    let tile: Int
+    let chunk: Int?
+}
+
+/// One GEMM instruction of a tiled GEMM: output tile (ti, tj), reduction chunk `chunk` covering
+/// `groups` (reduction groups of M), the A and B blocks it reads, and whether it closes the tile.
+struct GEMMStep: Sendable {
+    let rowTile: Int
+    let colTile: Int
+    let chunk: Int
+    let groups: Range<Int>
+    let aBlock: OperandBlock
+    let bBlock: OperandBlock
+    /// The last chunk of the output tile: the GEMM closes it.
+    let closes: Bool
+    /// The output tile's position in closing order.
+    let tile: Int
 }
 
 /// Ping-pong use of a buffer's two halves: which half holds which block, and which step read each

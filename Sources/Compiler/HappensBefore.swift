@@ -1,24 +1,3 @@
-/// The agents of the system that access buffers and DRAM concurrently: the load unit, the compute
-/// unit's beat issue, its drain (which writes a closed tile to OBUF/PBUF, reading MBUF, after the
-/// GEMM's last beat and concurrently with the next GEMMs' beats), and the store unit.
-enum Agent: Int, CaseIterable, Sendable, CustomStringConvertible {
-    case load = 0, issue, drain, store
-    var description: String { ["load", "compute", "drain", "store"][rawValue] }
-}
-
-/// A vector clock over the agents: component a counts agent a's instructions that happened before.
-struct VectorClock: Sendable, Equatable {
-    private(set) var time = [Int](repeating: 0, count: Agent.allCases.count)
-
-    subscript(a: Agent) -> Int { time[a.rawValue] }
-
-    mutating func tick(_ a: Agent) { time[a.rawValue] += 1 }
-
-    mutating func join(_ other: VectorClock) {
-        for i in time.indices { time[i] = max(time[i], other.time[i]) }
-    }
-}
-
 /// Race detection on a set of locations (buffer entries or DRAM beats): each location remembers
 /// its last writer and, per agent, its last reader since that write. An access by agent a at
 /// clock V is ordered after an earlier one by agent b at b's time t iff t ≤ V[b] (a token chain or
@@ -71,5 +50,26 @@ struct AccessTable: Sendable {
         guard w >= 0, w != a.rawValue, let b = Agent(rawValue: w), writerTime[i] > v[b] else { return }
         throw ISAError(.race, instruction: insn,
                        "\(verb) \(name(i)) while instruction \(writerInsn[i]) (\(b)) may still write it: no token or SYNC orders them")
+    }
+}
+
+/// The agents of the system that access buffers and DRAM concurrently: the load unit, the compute
+/// unit's beat issue, its drain (which writes a closed tile to OBUF/PBUF, reading MBUF, after the
+/// GEMM's last beat and concurrently with the next GEMMs' beats), and the store unit.
+enum Agent: Int, CaseIterable, Sendable, CustomStringConvertible {
+    case load = 0, issue, drain, store
+    var description: String { ["load", "compute", "drain", "store"][rawValue] }
+}
+
+/// A vector clock over the agents: component a counts agent a's instructions that happened before.
+struct VectorClock: Sendable, Equatable {
+    private(set) var time = [Int](repeating: 0, count: Agent.allCases.count)
+
+    subscript(a: Agent) -> Int { time[a.rawValue] }
+
+    mutating func tick(_ a: Agent) { time[a.rawValue] += 1 }
+
+    mutating func join(_ other: VectorClock) {
+        for i in time.indices { time[i] = max(time[i], other.time[i]) }
     }
 }

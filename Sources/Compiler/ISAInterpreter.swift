@@ -6,9 +6,10 @@ import Formats
 /// undefined behaviour it does not (``ISAError``).
 ///
 /// It is written from the ISA and the hardware contract only (``InstructionCheck``,
-/// ``ISAMachine``), independently of the compiler's layouts: besides ``SystemTarget``'s plain
-/// values it shares only Formats' ``BitWriter``/``BitReader``/``NMStreamLayout`` and the golden
-/// model's update rule.
+/// ``ISAMachine``), independently of the compiler's layouts and schedule: besides
+/// ``SystemTarget``'s plain values and the ``DRAMImage`` it runs on, it shares only Formats'
+/// ``BitWriter``/``BitReader``/``NMStreamLayout`` and the golden model's update rule and top-N
+/// selection.
 ///
 /// Execution:
 /// 1. Every instruction is decoded and checked (``InstructionCheck``); the first failing one, in

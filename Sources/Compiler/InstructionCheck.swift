@@ -1,21 +1,5 @@
 import Formats
 
-/// The unit that executes an instruction.
-enum ExecutionUnit: Int, Sendable, CaseIterable, CustomStringConvertible {
-    case load = 0, compute, store
-    var description: String { ["load", "compute", "store"][rawValue] }
-}
-
-/// An instruction of a program, decoded and checked, with what the scheduler needs: its unit
-/// (nil for SYNC) and the token channels it pops and pushes.
-struct CheckedInstruction: Sendable {
-    let index: Int
-    let instruction: Instruction
-    let unit: ExecutionUnit?
-    let pops: [TokenChannel]
-    let pushes: [TokenChannel]
-}
-
 /// The interpreter's static checks: everything the hardware checks when it accepts an
 /// instruction, in its order (dispatcher: opcode, dependency flags; unit: buffer, zero counts,
 /// entry beats, alignment, address width, buffer ranges), plus the DRAM image's bounds. Written
@@ -129,4 +113,20 @@ struct InstructionCheck {
             throw fail(.bufferRange, "GEMM \(name) entries \(base)..<\(base + count) exceed its \(depth) entries")
         }
     }
+}
+
+/// The unit that executes an instruction.
+enum ExecutionUnit: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case load = 0, compute, store
+    var description: String { ["load", "compute", "store"][rawValue] }
+}
+
+/// An instruction of a program, decoded and checked, with what the scheduler needs: its unit
+/// (nil for SYNC) and the token channels it pops and pushes.
+struct CheckedInstruction: Sendable {
+    let index: Int
+    let instruction: Instruction
+    let unit: ExecutionUnit?
+    let pops: [TokenChannel]
+    let pushes: [TokenChannel]
 }

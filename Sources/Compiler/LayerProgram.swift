@@ -1,37 +1,6 @@
 import Formats
 import SparseModel
 
-/// The named regions of a layer step's DRAM image.
-public enum LayerRegion: String, Sendable, Hashable, CaseIterable {
-    /// FF: Wf as WBUF words (``WeightWordLayout``), Xcol as XBUF entries (``DenseEntryLayout``),
-    /// Y as OBUF rows (``RowEntryLayout``).
-    case forwardWeights, forwardInput, output
-    /// BP: Wbt, dYcol, dX (absent when dX is not computed).
-    case backwardWeights, backwardInput, inputGradient
-    /// WU: dYmat as dense WBUF words, Xcolᵀ as XBUF entries, the master rows (MBUF format).
-    case outputGradient, weightGradientInput, master
-    /// Results of the update: the new master rows (laid out as `master`), and, for a sparse
-    /// layer, the pre-generated next Wf and Wbt (laid out as `forwardWeights` and
-    /// `backwardWeights`, so the next step streams them).
-    case updatedMaster, nextForwardWeights, nextBackwardWeights
-}
-
-/// One phase of a layer program, for reports.
-public struct PhaseReport: Sendable, Hashable {
-    public let phase: TrainingPhase
-    /// The phase's instructions, its closing SYNC included.
-    public let instructions: Range<Int>
-    public let tiling: GEMMTiling
-    public let order: LoopOrder
-    /// DRAM bytes the phase's LOADs read and its STOREs write.
-    public let readBytes: Int
-    public let writtenBytes: Int
-    /// The least any schedule moves: each operand region read once (A, B and, for WU, the master
-    /// rows), each result region written once.
-    public let minimumReadBytes: Int
-    public let minimumWrittenBytes: Int
-}
-
 /// One layer's training step compiled for the SAT training system: a DRAM image holding the
 /// host-prepared operands and an instruction stream that computes Y, dX, the updated master
 /// weights and (sparse layers) the next step's compressed weights into it.
@@ -40,7 +9,9 @@ public struct PhaseReport: Sendable, Hashable {
 /// the compute copy of the master and its BDWP weights (Wf, Wbt, compressed when the layer is
 /// sparse), Xcol (FF), dYcol (BP), dYmat and Xcolᵀ (WU), and the master rows. The stream is
 /// FF, SYNC, BP (when dX is computed), SYNC, WU with the update (and pre-generation when sparse),
-/// SYNC; each phase is a ``GEMMPhase``.
+/// SYNC; each phase is a ``GEMMPhase`` tiled by ``GEMMTiling``. The regions (``LayerRegion``)
+/// follow one another in that order, each starting on a full-request boundary (`maxBeats` beats),
+/// so a region's first bursts are whole requests.
 ///
 /// A dense layer updates its master on chip without pre-generation: its next Wf and Wbt are the
 /// dense compute copy, which the host derives from the new master (``LayerStepOutputs``). The
@@ -209,4 +180,35 @@ public struct LayerProgram: Sendable {
         case .dense(let m): return try layout.pack(m)
         }
     }
+}
+
+/// The named regions of a layer step's DRAM image.
+public enum LayerRegion: String, Sendable, Hashable, CaseIterable {
+    /// FF: Wf as WBUF words (``WeightWordLayout``), Xcol as XBUF entries (``DenseEntryLayout``),
+    /// Y as OBUF rows (``RowEntryLayout``).
+    case forwardWeights, forwardInput, output
+    /// BP: Wbt, dYcol, dX (absent when dX is not computed).
+    case backwardWeights, backwardInput, inputGradient
+    /// WU: dYmat as dense WBUF words, Xcolᵀ as XBUF entries, the master rows (MBUF format).
+    case outputGradient, weightGradientInput, master
+    /// Results of the update: the new master rows (laid out as `master`), and, for a sparse
+    /// layer, the pre-generated next Wf and Wbt (laid out as `forwardWeights` and
+    /// `backwardWeights`, so the next step streams them).
+    case updatedMaster, nextForwardWeights, nextBackwardWeights
+}
+
+/// One phase of a layer program, for reports.
+public struct PhaseReport: Sendable, Hashable {
+    public let phase: TrainingPhase
+    /// The phase's instructions, its closing SYNC included.
+    public let instructions: Range<Int>
+    public let tiling: GEMMTiling
+    public let order: LoopOrder
+    /// DRAM bytes the phase's LOADs read and its STOREs write.
+    public let readBytes: Int
+    public let writtenBytes: Int
+    /// The least any schedule moves: each operand region read once (A, B and, for WU, the master
+    /// rows), each result region written once.
+    public let minimumReadBytes: Int
+    public let minimumWrittenBytes: Int
 }
