@@ -1,0 +1,64 @@
+import Compiler
+import Testing
+
+/// The tiler: tiles, reduction chunks that fit half of WBUF and XBUF, and the loop order with the
+/// fewest DRAM reads.
+@Suite struct GEMMTilingTests {
+    static func target(x: Int, w: Int) throws -> SystemTarget {
+        try SystemTarget(rows: 4, cols: 8, n: 2, m: 4, beatBits: 64, maxBeats: 4, xEntries: x, wEntries: w)
+    }
+
+    @Test func tilesAndChunks() throws {
+        let t = try Self.target(x: 16, w: 12)
+        // Sparse: one WBUF word per group; halves of 6 (W) and 8 (X) entries.
+        let s = try GEMMTiling(target: t, rows: 9, reduction: 40, cols: 17, sparse: true)
+        #expect(s.rowTiles == 3 && s.colTiles == 3 && s.groups == 10 && s.wordsPerGroup == 1)
+        #expect(s.wHalf == 6 && s.xHalf == 8 && s.chunkGroups == 6 && s.chunks == 2 && !s.aPanelFits && !s.bPanelFits)
+        // Dense: M/N = 2 words per group, K padded to a multiple of M.
+        let d = try GEMMTiling(target: t, rows: 4, reduction: 13, cols: 8, sparse: false)
+        #expect(d.groups == 4 && d.wordsPerGroup == 2 && d.chunkGroups == 3 && d.chunks == 2 && !d.aPanelFits && d.bPanelFits)
+        #expect(d.aBytes == 1 * 4 * 2 * t.denseWordChunks * t.beatBytes && d.bBytes == 1 * 4 * t.denseEntryChunks * t.beatBytes)
+        // Everything fits: one chunk.
+        let f = try GEMMTiling(target: try Self.target(x: 64, w: 64), rows: 4, reduction: 8, cols: 8, sparse: true)
+        #expect(f.chunks == 1 && f.chunkGroups == 2 && f.aPanelFits && f.bPanelFits)
+        #expect(throws: CompileError.self) { try GEMMTiling(target: t, rows: 4, reduction: 6, cols: 8, sparse: true) }
+        #expect(throws: CompileError.self) { try GEMMTiling(target: t, rows: 0, reduction: 8, cols: 8, sparse: true) }
+    }
+
+    /// The formula of the read bytes equals the loads the planner counts, on tile counts, chunk
+    /// counts and buffer sizes around the residency cases (one or two blocks per panel, at most
+    /// two blocks per inner loop).
+    @Test func readBytesFormulaIsExact() throws {
+        for (x, w) in [(64, 64), (8, 64), (64, 6), (4, 4), (2, 4), (6, 8)] {
+            let t = try Self.target(x: x, w: w)
+            for (rows, k, cols) in [(12, 16, 24), (20, 24, 40), (4, 16, 24), (12, 16, 8), (8, 8, 16), (16, 32, 8), (4, 4, 8), (8, 12, 9)] {
+                for sparse in [true, false] {
+                    let g = try GEMMTiling(target: t, rows: rows, reduction: k, cols: cols, sparse: sparse)
+                    for order in LoopOrder.allCases {
+                        #expect(g.readBytes(order) == g.estimatedReadBytes(order), "\(order) \(rows)x\(k)x\(cols) X\(x) W\(w) sparse \(sparse)")
+                        #expect(g.readBytes(order) >= g.aBytes + g.bBytes)
+                    }
+                    let other: LoopOrder = g.order == .aStationary ? .bStationary : .aStationary
+                    #expect(g.readBytes(g.order) < g.readBytes(other) || (g.readBytes(g.order) == g.readBytes(other) && g.order == .aStationary))
+                }
+            }
+        }
+    }
+
+    /// The operand re-read fewer times stays: with many row tiles and three column tiles,
+    /// B-stationary (A read TC times) beats A-stationary (B read TR times); with one row tile A
+    /// never needs re-reading; with one tile either way both orders read the minimum and the tie
+    /// goes to A-stationary.
+    @Test func orderFollowsTheTileCounts() throws {
+        let t = try Self.target(x: 64, w: 64)
+        let tall = try GEMMTiling(target: t, rows: 64, reduction: 16, cols: 24, sparse: false)
+        #expect(tall.estimatedReadBytes(.aStationary) == tall.aBytes + tall.rowTiles * tall.bBytes)
+        #expect(tall.estimatedReadBytes(.bStationary) == tall.colTiles * tall.aBytes + tall.bBytes)
+        #expect(tall.order == .bStationary)
+        let wide = try GEMMTiling(target: t, rows: 4, reduction: 16, cols: 256, sparse: false)
+        #expect(wide.order == .aStationary && wide.readBytes(.aStationary) == wide.aBytes + wide.bBytes)
+        let column = try GEMMTiling(target: t, rows: 64, reduction: 16, cols: 8, sparse: false)
+        #expect(column.readBytes(.aStationary) == column.aBytes + column.bBytes && column.readBytes(.bStationary) == column.aBytes + column.bBytes)
+        #expect(column.order == .aStationary)
+    }
+}
