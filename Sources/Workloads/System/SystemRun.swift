@@ -53,13 +53,17 @@ public struct SystemRun {
     public let config: SATSystemConfig
     public let design: Design
     public let model: CompiledModel
+    /// Seconds spent elaborating the design (building the Verilog).
+    public let elaborationSeconds: Double
 
     /// Elaborates `config` and builds (or loads from the cache) its Verilator model.
     public init(config: SATSystemConfig, options: BuildOptions = BuildOptions()) throws {
         self.config = config
+        let start = Date()
         design = config.axi
             ? try Design.elaborate(try SATSystemAXI.build(config), parameters: config.parameters, style: .simulation)
             : try Design.elaborate(try SATSystem.build(config), parameters: config.parameters, style: .simulation)
+        elaborationSeconds = Date().timeIntervalSince(start)
         model = try ModelBuilder.build(design, options: options)
     }
 
