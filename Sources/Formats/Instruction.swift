@@ -27,9 +27,10 @@
 /// reduction chunks stay in the PEs); with it the last beat closes the tile and the drain writes
 /// its R rows to OBUF entries `oBase...` (drainRows rows per entry). With `update` the drain
 /// instead applies the SR-STE update to the master weights of the tile (MBUF entries `mBase...`,
-/// one per OBUF entry), writes the new master weights to the OBUF entries and, with `pregen`,
-/// the tile's compressed forward words to PBUF `pfBase...` and backward words to PBUF
-/// `pbBase...`.
+/// one per OBUF entry) and writes the new master weights to the OBUF entries. `pregen` marks an
+/// N:M layer: the update's decay term uses this step's forward mask, and the tile's compressed
+/// forward words go to PBUF `pfBase...` and its backward words to PBUF `pbBase...`; without it
+/// the layer is dense (no mask, no decay, no pre-generated words).
 public enum Opcode: UInt8, Sendable, CaseIterable {
     case load = 1
     case store = 2

@@ -8,9 +8,10 @@ import HWLib
 ///
 /// Contract (one row of the R x C tile per cycle, rows in order, `in_first` on row 0):
 /// * `dw` (C accumulators of dW) and `master` (C w-bit master weights) of row r arrive with
-///   `in_valid`. The row's compute copy `c = sat_d(rnd_f(m))` gives this step's forward mask Mf
-///   (top-N |c| of each group of M consecutive columns, ties to the lower index); the new master
-///   is `m' = sat_w(m − rnd_lr(dW) − [pruned] · rnd_decay(m))` (``WeightNumerics``).
+///   `in_valid`. For an N:M layer (`pregen`) the row's compute copy `c = sat_d(rnd_f(m))` gives
+///   this step's forward mask Mf (top-N |c| of each group of M consecutive columns, ties to the
+///   lower index); the new master is `m' = sat_w(m − rnd_lr(dW) − [pruned] · rnd_decay(m))`
+///   (``WeightNumerics``). A dense layer (no `pregen`) has no mask: nothing is pruned.
 /// * `master_out` shows m' one cycle later (`out_valid`).
 /// * With `pregen`, the new compute copy `c' = sat_d(rnd_f(m'))` is compressed: each row group
 ///   of M (forward, N:M along the reduction) into forward word j = column / M, lane r; each
@@ -105,7 +106,8 @@ enum UpdateUnit {
                 let step = roundShift(io.dw[col], num.lrShift)
                 let decay: Signal = num.decayShift.map { s in
                     let r = roundShift(m, s)
-                    return mux(sel.keep.bit(j), mod.const(0, r.type), r)
+                    // A dense layer (no pregen) has no mask: nothing is pruned, no decay.
+                    return mux(sel.keep.bit(j) || !io.pregen, mod.const(0, r.type), r)
                 } ?? mod.const(0, .sint(2))
                 let width = max(m.width, step.width, decay.width) + 2
                 let exact = m.resized(to: width) &- decay.resized(to: width) &- step.resized(to: width)
