@@ -3,10 +3,10 @@ import Formats
 /// The instruction stream of one GEMM phase.
 ///
 /// Schedule (``GEMMTiling``'s steps, one GEMM each):
-/// * WBUF and XBUF halves ping-pong (``SlotPlanner``); the loads of step s + 1 are issued before
-///   the GEMM of step s, so they overlap it. A load waits (compute → load token) for the last
-///   GEMM that read the half it overwrites; the GEMM waits (load → compute) for the loads of the
-///   blocks it reads.
+/// * WBUF and XBUF hold blocks in slots (``SlotPlanner``, at least two each); the loads of step
+///   s + 1 are issued before the GEMM of step s, so they overlap it. A load waits (compute → load
+///   token) for the last GEMM that read the slot it overwrites; the GEMM waits (load → compute)
+///   for the loads of the blocks it reads.
 /// * OBUF holds `S` tiles of R entries (a ring, `S` = OBUF entries / R, capped as below); tile t
 ///   drains into slot t mod S after the stores of tile t − S are acknowledged (store → compute), and
 ///   its stores wait for its drain (compute → store). PBUF likewise, in tiles of the pre-generated
@@ -56,10 +56,10 @@ enum GEMMPhase {
         }
 
         // Block placement and the loads, in issue order.
-        var w = SlotPlanner<OperandBlock>(), x = SlotPlanner<OperandBlock>()
+        var w = SlotPlanner<OperandBlock>(slots: tiling.aSlots), x = SlotPlanner<OperandBlock>(slots: tiling.bSlots)
         var items: [LoadItem] = []
         var reads: [(w: Int, x: Int, wBase: Int, xBase: Int)] = []
-        var wItemOfSlot = [-1, -1], xItemOfSlot = [-1, -1]  // the load that filled each half
+        var wItemOfSlot = [Int](repeating: -1, count: tiling.aSlots), xItemOfSlot = [Int](repeating: -1, count: tiling.bSlots)  // the load that filled each slot
         var masterItemOfTile = [Int](repeating: -1, count: tiles)
         var traffic = PhaseTraffic()
         for (s, step) in steps.enumerated() {
@@ -68,7 +68,7 @@ enum GEMMPhase {
             if wLoad {
                 let words = aRange.count * tiling.wordsPerGroup
                 let addr = spec.aBase + spec.a.index(rowTile: step.rowTile, word: aRange.lowerBound * tiling.wordsPerGroup) * spec.a.entryBytes
-                items.append(LoadItem(buffer: .w, transfers: target.transfers(count: words, entryBeats: spec.a.entryBeats, bufferBase: ws * tiling.wHalf,
+                items.append(LoadItem(buffer: .w, transfers: target.transfers(count: words, entryBeats: spec.a.entryBeats, bufferBase: ws * tiling.aSlotEntries,
                                                                               dramAddr: addr, entryStride: spec.a.entryBytes),
                                       release: s - 1, consumer: s, after: wPrev, syncAfterTile: nil))
                 wItemOfSlot[ws] = items.count - 1
@@ -78,7 +78,7 @@ enum GEMMPhase {
             let bRange = tiling.range(of: step.bBlock)
             if xLoad {
                 let addr = spec.bBase + spec.b.index(colTile: step.colTile, group: bRange.lowerBound) * spec.b.entryBytes
-                items.append(LoadItem(buffer: .x, transfers: target.transfers(count: bRange.count, entryBeats: spec.b.entryBeats, bufferBase: xs * tiling.xHalf,
+                items.append(LoadItem(buffer: .x, transfers: target.transfers(count: bRange.count, entryBeats: spec.b.entryBeats, bufferBase: xs * tiling.bSlotEntries,
                                                                               dramAddr: addr, entryStride: spec.b.entryBytes),
                                       release: s - 1, consumer: s, after: xPrev, syncAfterTile: nil))
                 xItemOfSlot[xs] = items.count - 1
@@ -95,8 +95,8 @@ enum GEMMPhase {
                 traffic.readBytes += R * masters.entryBytes
                 masterItemOfTile[t] = items.count - 1
             }
-            reads.append((wItemOfSlot[ws], xItemOfSlot[xs], ws * tiling.wHalf + (step.groups.lowerBound - aRange.lowerBound) * tiling.wordsPerGroup,
-                          xs * tiling.xHalf + (step.groups.lowerBound - bRange.lowerBound)))
+            reads.append((wItemOfSlot[ws], xItemOfSlot[xs], ws * tiling.aSlotEntries + (step.groups.lowerBound - aRange.lowerBound) * tiling.wordsPerGroup,
+                          xs * tiling.bSlotEntries + (step.groups.lowerBound - bRange.lowerBound)))
         }
         // Emission.
         var emitted = [Int?](repeating: nil, count: items.count)  // last LOAD of each item
