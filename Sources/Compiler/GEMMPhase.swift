@@ -3,10 +3,10 @@ import Formats
 /// The instruction stream of one GEMM phase.
 ///
 /// Schedule (``GEMMTiling``'s steps, one GEMM each):
-/// * WBUF and XBUF halves ping-pong (``SlotPlanner``); the loads of step s + 1 are issued before
-///   the GEMM of step s, so they overlap it. A load waits (compute → load token) for the last
-///   GEMM that read the half it overwrites; the GEMM waits (load → compute) for the loads of the
-///   blocks it reads.
+/// * WBUF and XBUF hold blocks in slots (``SlotPlanner``, at least two each); the loads of step
+///   s + 1 are issued before the GEMM of step s, so they overlap it. A load waits (compute → load
+///   token) for the last GEMM that read the slot it overwrites; the GEMM waits (load → compute)
+///   for the loads of the blocks it reads.
 /// * OBUF holds `S` tiles of R entries (a ring, `S` = OBUF entries / R, capped as below); tile t
 ///   drains into slot t mod S after the stores of tile t − S are acknowledged (store → compute), and
 ///   its stores wait for its drain (compute → store). PBUF likewise, in tiles of the pre-generated
@@ -20,161 +20,51 @@ import Formats
 ///   before tile t's own GEMMs; a SYNC after the stores of tile t − 1 orders the load instead.
 /// The flags come from the monotone construction of ``ProgramBuilder/assignTokens()``.
 enum GEMMPhase {
-    /// A load of one block: its transfers, the step that may issue it (`release`), the first step
-    /// that reads it, the GEMM step whose reads it must follow, and (for an MBUF load with one
-    /// MBUF tile) the tile whose stores a SYNC must follow first.
-    private struct LoadItem {
-        let buffer: BufferID
-        let transfers: [Instruction.Transfer]
-        let release: Int
-        let consumer: Int
-        let after: Int?
-        let syncAfterTile: Int?
-    }
-
     /// Appends the phase's instructions (without the closing SYNC) to `builder`.
     static func emit(_ spec: GEMMPhaseSpec, into builder: inout ProgramBuilder) throws -> PhaseTraffic {
-        let target = spec.tiling.target, tiling = spec.tiling
-        let R = target.rows
-        let steps = tiling.steps(spec.order)
-        let closing = steps.indices.filter { steps[$0].closes }
-        let tiles = closing.count
-        let firstStep = (0..<tiles).map { t in t == 0 ? 0 : closing[t - 1] + 1 }
-
-        // Output ring sizes.
-        let outputSlots = target.oEntries / R
-        var slots = outputSlots
-        var masterSlots = 0
-        var pregenWords = 0
-        if case .update(_, _, _, let pregen) = spec.output {
-            masterSlots = target.mEntries / R
-            if masterSlots >= 2 { slots = min(slots, masterSlots - 1) }
-            if pregen != nil {
-                pregenWords = target.pregenWordsPerTile
-                slots = min(slots, target.pEntries / pregenWords)
-            }
-        }
-
-        // Block placement and the loads, in issue order.
-        var w = SlotPlanner<OperandBlock>(), x = SlotPlanner<OperandBlock>()
-        var items: [LoadItem] = []
-        var reads: [(w: Int, x: Int, wBase: Int, xBase: Int)] = []
-        var wItemOfSlot = [-1, -1], xItemOfSlot = [-1, -1]  // the load that filled each half
-        var masterItemOfTile = [Int](repeating: -1, count: tiles)
-        var traffic = PhaseTraffic()
-        for (s, step) in steps.enumerated() {
-            let (ws, wLoad, wPrev) = w.place(step.aBlock, step: s)
-            let aRange = tiling.range(of: step.aBlock)
-            if wLoad {
-                let words = aRange.count * tiling.wordsPerGroup
-                let addr = spec.aBase + spec.a.index(rowTile: step.rowTile, word: aRange.lowerBound * tiling.wordsPerGroup) * spec.a.entryBytes
-                items.append(LoadItem(buffer: .w, transfers: target.transfers(count: words, entryBeats: spec.a.entryBeats, bufferBase: ws * tiling.wHalf,
-                                                                              dramAddr: addr, entryStride: spec.a.entryBytes),
-                                      release: s - 1, consumer: s, after: wPrev, syncAfterTile: nil))
-                wItemOfSlot[ws] = items.count - 1
-                traffic.readBytes += words * spec.a.entryBytes
-            }
-            let (xs, xLoad, xPrev) = x.place(step.bBlock, step: s)
-            let bRange = tiling.range(of: step.bBlock)
-            if xLoad {
-                let addr = spec.bBase + spec.b.index(colTile: step.colTile, group: bRange.lowerBound) * spec.b.entryBytes
-                items.append(LoadItem(buffer: .x, transfers: target.transfers(count: bRange.count, entryBeats: spec.b.entryBeats, bufferBase: xs * tiling.xHalf,
-                                                                              dramAddr: addr, entryStride: spec.b.entryBytes),
-                                      release: s - 1, consumer: s, after: xPrev, syncAfterTile: nil))
-                xItemOfSlot[xs] = items.count - 1
-                traffic.readBytes += bRange.count * spec.b.entryBytes
-            }
-            if case .update(let masters, let masterBase, _, _) = spec.output, s == firstStep[step.tile] {
-                let t = step.tile
-                let addr = masterBase + masters.index(row: step.rowTile * R, colTile: step.colTile) * masters.entryBytes
-                let chain: Int? = masterSlots >= 2 && t >= masterSlots ? closing[t - masterSlots + slots] : nil
-                items.append(LoadItem(buffer: .m, transfers: target.transfers(count: R, entryBeats: masters.entryBeats, bufferBase: t % masterSlots * R,
-                                                                              dramAddr: addr, entryStride: masters.rowStride),
-                                      release: s - 1, consumer: closing[t], after: chain,
-                                      syncAfterTile: masterSlots == 1 && t >= 1 ? t - 1 : nil))
-                traffic.readBytes += R * masters.entryBytes
-                masterItemOfTile[t] = items.count - 1
-            }
-            reads.append((wItemOfSlot[ws], xItemOfSlot[xs], ws * tiling.wHalf + (step.groups.lowerBound - aRange.lowerBound) * tiling.wordsPerGroup,
-                          xs * tiling.xHalf + (step.groups.lowerBound - bRange.lowerBound)))
-        }
-        // Emission.
-        var emitted = [Int?](repeating: nil, count: items.count)  // last LOAD of each item
-        var gemmAt = [Int](repeating: -1, count: steps.count)
-        var lastStore = [Int](repeating: -1, count: tiles)
+        let plan = PhasePlan(spec)
+        var traffic = PhaseTraffic(readBytes: plan.loads.map(\.bytes).reduce(0, +))
+        var emitted = [Int?](repeating: nil, count: plan.loads.count)  // the last LOAD of each load
+        var gemmAt = [Int](repeating: -1, count: plan.steps.count)
+        var lastStore = [Int](repeating: -1, count: plan.tiles)
         var syncedAfter = -1
         var next = 0
-        for (s, step) in steps.enumerated() {
-            while next < items.count, items[next].release <= s {
-                let item = items[next]
-                if let a = item.after, a >= s { break }
-                if let u = item.syncAfterTile, u > syncedAfter {
+        for (s, step) in plan.steps.enumerated() {
+            // The loads released by now whose GEMM requirement is already in the stream, in order.
+            while next < plan.loads.count, plan.loads[next].release <= s {
+                let load = plan.loads[next]
+                if let a = load.after, a >= s { break }
+                if let u = load.syncAfterTile, u > syncedAfter {
                     guard lastStore[u] >= 0 else { break }
                     builder.append(.sync)
                     syncedAfter = u
                 }
-                var needs: [TokenChannel: Int] = [:]
-                if let a = item.after { needs[.computeToLoad] = gemmAt[a] }
-                for (k, t) in item.transfers.enumerated() {
-                    emitted[next] = builder.append(.load(t, buffer: item.buffer, deps: Dependencies()), needs: k == 0 ? needs : [:])
+                for (k, t) in load.transfers.enumerated() {
+                    emitted[next] = builder.append(.load(t, buffer: load.buffer, deps: Dependencies()),
+                                                   needs: k == 0 ? load.after.map { [.computeToLoad: gemmAt[$0]] } ?? [:] : [:])
                 }
                 next += 1
             }
-            let r = reads[s]
-            var needed = [r.w, r.x]
-            if step.closes, masterItemOfTile[step.tile] >= 0 { needed.append(masterItemOfTile[step.tile]) }
-            let loads = try needed.map { i -> Int in
+            let loadIndices = try plan.loadsRead(by: s).map { i -> Int in
                 guard let at = emitted[i] else {
                     throw CompileError("internal: \(spec.phase.rawValue) step \(s) reads a block whose load is held back by a later GEMM")
                 }
                 return at
             }
-            var needs: [TokenChannel: Int] = [.loadToCompute: loads.reduce(-1, max)]
-            var op = Instruction.GEMMOp(sparse: tiling.sparse, close: step.closes, wBase: r.wBase, xBase: r.xBase,
-                                        beats: step.groups.count * tiling.wordsPerGroup, oBase: 0)
-            if step.closes {
-                let t = step.tile
-                op.oBase = t % slots * R
-                if t >= slots { needs[.storeToCompute] = lastStore[t - slots] }
-                if case .update(_, _, _, let pregen) = spec.output {
-                    op.update = true
-                    op.mBase = t % masterSlots * R
-                    if pregen != nil {
-                        op.pregen = true
-                        op.pfBase = t % slots * pregenWords
-                        op.pbBase = op.pfBase + target.forwardWordsPerTile
-                    }
-                }
-            }
+            var needs: [TokenChannel: Int] = [.loadToCompute: loadIndices.reduce(-1, max)]
+            let op = plan.gemm(s)
+            if step.closes, step.tile >= plan.outputSlots { needs[.storeToCompute] = lastStore[step.tile - plan.outputSlots] }
             gemmAt[s] = builder.append(.gemm(op, deps: Dependencies()), needs: needs)
-            if step.closes {
-                var stores: [(Instruction.Transfer, BufferID)] = []
-                switch spec.output {
-                case .results(let layout, let base):
-                    let rows = min(R, tiling.rows - step.rowTile * R)
-                    let addr = base + layout.index(row: step.rowTile * R, colTile: step.colTile) * layout.entryBytes
-                    stores += target.transfers(count: rows, entryBeats: layout.entryBeats, bufferBase: op.oBase, dramAddr: addr,
-                                               entryStride: layout.rowStride).map { ($0, .o) }
-                    traffic.writtenBytes += rows * layout.entryBytes
-                case .update(let masters, _, let newMasterBase, let pregen):
-                    let addr = newMasterBase + masters.index(row: step.rowTile * R, colTile: step.colTile) * masters.entryBytes
-                    stores += target.transfers(count: R, entryBeats: masters.entryBeats, bufferBase: op.oBase, dramAddr: addr,
-                                               entryStride: masters.rowStride).map { ($0, .o) }
-                    traffic.writtenBytes += R * masters.entryBytes
-                    for p in pregen?.stores(rowTile: step.rowTile, colTile: step.colTile) ?? [] {
-                        stores += target.transfers(count: p.count, entryBeats: target.sparseWordChunks, bufferBase: op.pfBase + p.entryOffset,
-                                                   dramAddr: p.dramAddr, entryStride: p.dramStride).map { ($0, .p) }
-                        traffic.writtenBytes += p.count * target.sparseWordChunks * target.beatBytes
-                    }
-                }
-                for (k, (t, buffer)) in stores.enumerated() {
-                    lastStore[step.tile] = builder.append(.store(t, buffer: buffer, deps: Dependencies()),
-                                                          needs: k == 0 ? [.computeToStore: gemmAt[s]] : [:])
-                }
+            guard step.closes else { continue }
+            let stores = plan.stores(of: step, from: op)
+            for (k, (t, buffer)) in stores.enumerated() {
+                lastStore[step.tile] = builder.append(.store(t, buffer: buffer, deps: Dependencies()),
+                                                      needs: k == 0 ? [.computeToStore: gemmAt[s]] : [:])
+                traffic.writtenBytes += t.beats * spec.tiling.target.beatBytes
             }
         }
-        guard next == items.count else {
-            throw CompileError("internal: \(spec.phase.rawValue) left \(items.count - next) loads unissued")
+        guard next == plan.loads.count else {
+            throw CompileError("internal: \(spec.phase.rawValue) left \(plan.loads.count - next) loads unissued")
         }
         return traffic
     }

@@ -2,17 +2,20 @@
 ///
 /// * Output tiles are R × C; the reduction is padded to a multiple of M and split into groups of
 ///   M (one XBUF entry each; one WBUF word sparse, M/N dense words).
-/// * Each of WBUF and XBUF is used as two halves (ping-pong). A panel (a row tile's A over the whole
-///   reduction) or B panel that does not fit half of its buffer is split into reduction chunks of
-///   `chunkGroups` groups (the most both halves hold); a tile's chunks run back to back, the
-///   partial sums staying in the PEs (the last chunk's GEMM closes the tile).
-/// * Loop order, chosen to minimise DRAM reads. A block is reloaded unless it is still in one of
-///   its buffer's two halves, so with |A|, |B| the operand regions' bytes, TR × TC output tiles and
-///   bA, bB the blocks of one panel (1 when it fits a half, else the number of chunks):
-///   A-stationary reads |A| · (bA ≤ 2 ? 1 : TC) + |B| · (TC · bB ≤ 2 ? 1 : TR);
-///   B-stationary reads |A| · (TR · bA ≤ 2 ? 1 : TC) + |B| · (bB ≤ 2 ? 1 : TR).
-///   (A panel in two chunks fills both halves and stays for the inner loop; an inner loop of at
-///   most two blocks stays for the outer one.) The smaller wins, A-stationary on a tie.
+/// * A block is an A panel (a row tile's A over the whole reduction) or a B panel (a column
+///   tile's B), or, when a panel does not fit half of its buffer, one of its reduction chunks of
+///   `chunkGroups` groups (the most half of WBUF and half of XBUF both hold); a tile's chunks run
+///   back to back, the partial sums staying in the PEs (the last chunk's GEMM closes the tile).
+/// * Each buffer holds `slots` blocks (at least two, so the next block loads while the GEMM reads
+///   the last one); a block still held is not reloaded, a new one replaces the least recently
+///   read (``SlotPlanner``).
+/// * Loop order, chosen to minimise DRAM reads. The steps cycle through blocks, and a cycle of
+///   blocks stays resident iff it fits the slots (least-recently-used replacement keeps a cycle of
+///   at most `slots` blocks and misses every block of a longer one). With |A|, |B| the operand
+///   regions' bytes, TR × TC output tiles, bA, bB the blocks of one panel and sA, sB the slots:
+///   A-stationary reads |A| · (bA ≤ sA ? 1 : TC) + |B| · (TC · bB ≤ sB ? 1 : TR);
+///   B-stationary reads |A| · (TR · bA ≤ sA ? 1 : TC) + |B| · (bB ≤ sB ? 1 : TR).
+///   The smaller wins, A-stationary on a tie.
 public struct GEMMTiling: Sendable, Hashable {
     public let target: SystemTarget
     public let rows: Int
@@ -51,6 +54,14 @@ public struct GEMMTiling: Sendable, Hashable {
     /// Groups per reduction chunk and the number of chunks.
     public var chunkGroups: Int { min(groups, wHalf / wordsPerGroup, xHalf) }
     public var chunks: Int { (groups + chunkGroups - 1) / chunkGroups }
+    /// Blocks of one A panel and of one B panel (1 when the panel fits a half, else `chunks`).
+    public var aBlocks: Int { aPanelFits ? 1 : chunks }
+    public var bBlocks: Int { bPanelFits ? 1 : chunks }
+    /// Entries of a block slot in WBUF and XBUF, and the slots each holds (at least two).
+    public var aSlotEntries: Int { (aPanelFits ? groups : chunkGroups) * wordsPerGroup }
+    public var bSlotEntries: Int { bPanelFits ? groups : chunkGroups }
+    public var aSlots: Int { target.wEntries / aSlotEntries }
+    public var bSlots: Int { target.xEntries / bSlotEntries }
 
     /// Bytes of the A region (WBUF words) and the B region (XBUF entries).
     public var aBytes: Int {
@@ -58,22 +69,18 @@ public struct GEMMTiling: Sendable, Hashable {
     }
     public var bBytes: Int { colTiles * groups * target.denseEntryChunks * target.beatBytes }
 
-    /// Blocks of one A panel and of one B panel.
-    public var aBlocks: Int { aPanelFits ? 1 : chunks }
-    public var bBlocks: Int { bPanelFits ? 1 : chunks }
-
     /// The read bytes of `order` by the formula above.
     public func estimatedReadBytes(_ order: LoopOrder) -> Int {
         switch order {
-        case .aStationary: return aBytes * (aBlocks <= 2 ? 1 : colTiles) + bBytes * (colTiles * bBlocks <= 2 ? 1 : rowTiles)
-        case .bStationary: return aBytes * (rowTiles * aBlocks <= 2 ? 1 : colTiles) + bBytes * (bBlocks <= 2 ? 1 : rowTiles)
+        case .aStationary: return aBytes * (aBlocks <= aSlots ? 1 : colTiles) + bBytes * (colTiles * bBlocks <= bSlots ? 1 : rowTiles)
+        case .bStationary: return aBytes * (rowTiles * aBlocks <= aSlots ? 1 : colTiles) + bBytes * (bBlocks <= bSlots ? 1 : rowTiles)
         }
     }
 
     /// The read bytes of `order` counted on its steps with ``SlotPlanner`` (what the phase's LOADs
     /// move; equal to the formula, which the tests check).
     public func readBytes(_ order: LoopOrder) -> Int {
-        var w = SlotPlanner<OperandBlock>(), x = SlotPlanner<OperandBlock>()
+        var w = SlotPlanner<OperandBlock>(slots: aSlots), x = SlotPlanner<OperandBlock>(slots: bSlots)
         var total = 0
         for (s, step) in steps(order).enumerated() {
             if w.place(step.aBlock, step: s).load { total += blockBytes(a: step.aBlock) }
@@ -127,7 +134,7 @@ public enum LoopOrder: String, Sendable, Hashable, CaseIterable {
     case bStationary
 }
 
-/// A block of an operand held in one buffer half: a row tile's (A) or column tile's (B) panel,
+/// A block of an operand held in one buffer slot: a row tile's (A) or column tile's (B) panel,
 /// whole (`chunk` nil) or one reduction chunk of it.
 struct OperandBlock: Hashable, Sendable {
     let tile: Int
@@ -149,27 +156,32 @@ struct GEMMStep: Sendable {
     let tile: Int
 }
 
-/// Ping-pong use of a buffer's two halves: which half holds which block, and which step read each
-/// half last (what a load into it must wait for).
+/// The block slots of a buffer: which slot holds which block, and which step read each slot last
+/// (what a load into it must wait for).
 struct SlotPlanner<Block: Equatable & Sendable>: Sendable {
-    private(set) var holding: [Block?] = [nil, nil]
-    private(set) var lastReader: [Int?] = [nil, nil]
-    private var lastSlot: Int?
+    private var holding: [Block?]
+    private var lastReader: [Int?]
 
-    /// The half step `step` reads `block` from: the half already holding it, else the half the
-    /// previous step did not read (so its last reader is at least two steps back), which must be
-    /// loaded after `previousReader`'s GEMM.
+    /// A buffer of `slots` (≥ 2) block slots, all empty.
+    init(slots: Int) {
+        holding = [Block?](repeating: nil, count: max(2, slots))
+        lastReader = [Int?](repeating: nil, count: max(2, slots))
+    }
+
+    /// The slot step `step` reads `block` from: the slot already holding it, else the least
+    /// recently read slot (an empty one first), which must be loaded after `previousReader`'s
+    /// GEMM. That slot is never the one the previous step read (there are at least two), so the
+    /// load can overlap the previous step's GEMM.
     mutating func place(_ block: Block, step: Int) -> (slot: Int, load: Bool, previousReader: Int?) {
         let slot: Int, load: Bool, previous: Int?
         if let k = holding.firstIndex(where: { $0 == block }) {
             (slot, load, previous) = (k, false, nil)
         } else {
-            slot = lastSlot.map { 1 - $0 } ?? 0
+            slot = lastReader.indices.min { (lastReader[$0] ?? -1, $0) < (lastReader[$1] ?? -1, $1) } ?? 0
             (load, previous) = (true, lastReader[slot])
             holding[slot] = block
         }
         lastReader[slot] = step
-        lastSlot = slot
         return (slot, load, previous)
     }
 }

@@ -29,9 +29,10 @@ import Testing
     /// counts and buffer sizes around the residency cases (one or two blocks per panel, at most
     /// two blocks per inner loop).
     @Test func readBytesFormulaIsExact() throws {
-        for (x, w) in [(64, 64), (8, 64), (64, 6), (4, 4), (2, 4), (6, 8)] {
+        for (x, w) in [(64, 64), (8, 64), (64, 6), (4, 4), (2, 4), (6, 8), (24, 20)] {
             let t = try Self.target(x: x, w: w)
-            for (rows, k, cols) in [(12, 16, 24), (20, 24, 40), (4, 16, 24), (12, 16, 8), (8, 8, 16), (16, 32, 8), (4, 4, 8), (8, 12, 9)] {
+            for (rows, k, cols) in [(12, 16, 24), (20, 24, 40), (4, 16, 24), (12, 16, 8), (8, 8, 16), (16, 32, 8), (4, 4, 8), (8, 12, 9),
+                                    (64, 16, 72), (36, 40, 64)] {
                 for sparse in [true, false] {
                     let g = try GEMMTiling(target: t, rows: rows, reduction: k, cols: cols, sparse: sparse)
                     for order in LoopOrder.allCases {
@@ -45,19 +46,22 @@ import Testing
         }
     }
 
-    /// The operand re-read fewer times stays: with many row tiles and three column tiles,
-    /// B-stationary (A read TC times) beats A-stationary (B read TR times); with one row tile A
-    /// never needs re-reading; with one tile either way both orders read the minimum and the tie
-    /// goes to A-stationary.
-    @Test func orderFollowsTheTileCounts() throws {
-        let t = try Self.target(x: 64, w: 64)
-        let tall = try GEMMTiling(target: t, rows: 64, reduction: 16, cols: 24, sparse: false)
-        #expect(tall.estimatedReadBytes(.aStationary) == tall.aBytes + tall.rowTiles * tall.bBytes)
-        #expect(tall.estimatedReadBytes(.bStationary) == tall.colTiles * tall.aBytes + tall.bBytes)
-        #expect(tall.order == .bStationary)
-        let wide = try GEMMTiling(target: t, rows: 4, reduction: 16, cols: 256, sparse: false)
-        #expect(wide.order == .aStationary && wide.readBytes(.aStationary) == wide.aBytes + wide.bBytes)
-        let column = try GEMMTiling(target: t, rows: 64, reduction: 16, cols: 8, sparse: false)
+    /// The order whose re-read operand stays resident wins: with a small XBUF and a large WBUF,
+    /// B-stationary keeps every A panel (TR ≤ WBUF slots) while A-stationary re-reads B; with the
+    /// buffers swapped, A-stationary keeps every B panel. With one column tile both orders read
+    /// the minimum and the tie goes to A-stationary.
+    @Test func orderFollowsTheResidentOperand() throws {
+        let smallX = try GEMMTiling(target: try Self.target(x: 8, w: 64), rows: 16, reduction: 16, cols: 64, sparse: false)
+        #expect(smallX.aSlots == 8 && smallX.bSlots == 2)
+        #expect(smallX.estimatedReadBytes(.aStationary) == smallX.aBytes + smallX.rowTiles * smallX.bBytes)
+        #expect(smallX.estimatedReadBytes(.bStationary) == smallX.aBytes + smallX.bBytes)
+        #expect(smallX.order == .bStationary)
+        let smallW = try GEMMTiling(target: try Self.target(x: 64, w: 8), rows: 64, reduction: 16, cols: 64, sparse: true)
+        #expect(smallW.aSlots == 2 && smallW.bSlots == 16)
+        #expect(smallW.estimatedReadBytes(.aStationary) == smallW.aBytes + smallW.bBytes)
+        #expect(smallW.estimatedReadBytes(.bStationary) == smallW.colTiles * smallW.aBytes + smallW.bBytes)
+        #expect(smallW.order == .aStationary)
+        let column = try GEMMTiling(target: try Self.target(x: 8, w: 8), rows: 64, reduction: 16, cols: 8, sparse: false)
         #expect(column.readBytes(.aStationary) == column.aBytes + column.bBytes && column.readBytes(.bStationary) == column.aBytes + column.bBytes)
         #expect(column.order == .aStationary)
     }

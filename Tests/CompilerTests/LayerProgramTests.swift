@@ -65,6 +65,10 @@ import Testing
         Case(layer: try! .fullyConnected(inFeatures: 12, outFeatures: 8), batch: 3, target: target(4, 8, 1, 4, beat: 32, bff: true)),
         Case(layer: conv(8, 8, 4, 4, k: 3, p: 1), batch: 2, target: tiny, queueDepth: 1),
         Case(layer: conv(8, 4, 5, 5, k: 3, s: 2, p: 1), batch: 1, target: t4, computeInputGradient: false),
+        // Narrow accumulators (Y, dX and dW wrap, dW feeds the update wrapped), 6-bit data, Co < R.
+        Case(layer: conv(8, 8, 6, 6, k: 3, p: 1), batch: 3, target: target(4, 4, 2, 4, acc: 17)),
+        Case(layer: conv(4, 4, 5, 3, k: 3, s: 2, p: 1), batch: 2, target: target(4, 8, 1, 2, beat: 32, d: 6, acc: 20)),
+        Case(layer: conv(8, 4, 4, 4, k: 3, p: 1), batch: 1, target: t8q),
         // Dense layers (no decay: the update unit's decay always follows its N:M mask).
         Case(layer: conv(3, 5, 5, 5, k: 3, s: 2, p: 1), batch: 2, target: target(4, 4, 2, 4, decay: nil)),
         Case(layer: conv(6, 4, 4, 3, k: 2, p: 1), batch: 1, target: target(4, 8, 2, 4, beat: 32, x: 2, w: 4, mb: 8, o: 4, p: 4, decay: nil),
