@@ -6,7 +6,7 @@ extension ISAMachine {
     /// row r's dW (the accumulators as `accBits` two's complement) and master row MBUF
     /// `mBase + r` (C master weights of w bits, column c at bit c·w) give the compute copy
     /// c = sat_d(rnd_f(m)), this step's Mf (top-N |c| of each M consecutive columns, ties to the
-    /// lower column) and m' = sat_w(m − rnd_lr(dW) − [not kept] · rnd_decay(m)) (the golden
+    /// lower column) and m' = sat_w(m − rnd_lr(dW) − [pregen and not kept] · rnd_decay(m)) (the golden
     /// `FixedPointUpdate`); OBUF `oBase + r` takes m' in the MBUF format.
     ///
     /// With `pregen`, c' = sat_d(rnd_f(m')) is compressed: forward word g (PBUF `pfBase + g`) lane
@@ -28,7 +28,8 @@ extension ISAMachine {
             var updated: [Int64] = []
             for c in 0..<C {
                 let dW = TwosComplement.decode(TwosComplement.wrap(accumulators[r * C + c], bits: acc), bits: acc)
-                let m = rule.updated(master: master[c], gradient: dW, pruned: !kept[c])
+                // Without pregen the layer is dense: no mask, nothing pruned, no decay.
+                let m = rule.updated(master: master[c], gradient: dW, pruned: pregen && !kept[c])
                 updated.append(m)
                 out.set(TwosComplement.wrap(m, bits: w), bits: w, at: c * w)
             }

@@ -14,9 +14,9 @@ import SparseModel
 /// so a region's first bursts are whole requests.
 ///
 /// A dense layer updates its master on chip without pre-generation: its next Wf and Wbt are the
-/// dense compute copy, which the host derives from the new master (``LayerStepOutputs``). The
-/// update unit always applies N:M decay to the weights outside its top-N, while a dense layer's
-/// golden update has no mask, so a dense layer compiles only without decay (`decayShift` nil).
+/// dense compute copy, which the host derives from the new master (``LayerStepOutputs``). Its
+/// GEMM has `update` without `pregen`, which the update unit runs without a mask (no decay), as
+/// the golden dense update.
 public struct LayerProgram: Sendable {
     public let target: SystemTarget
     public let plan: LayerGEMMPlan
@@ -33,7 +33,7 @@ public struct LayerProgram: Sendable {
 
     /// Compiles one training step of `layer` on `target`. Throws a one-line error when the inputs
     /// do not fit the layer, the options disagree with the target (accumulator, formats, update,
-    /// pattern, Mb source), the layer cannot run as asked (a dense layer with decay, a sparse
+    /// pattern, Mb source), the layer cannot run as asked (a sparse
     /// layer whose forward groups span taps), or the image does not fit the address space.
     /// `loopOrder` forces a loop order on every GEMM (nil: the one with the fewest DRAM reads).
     public static func compile(layer: LayerSpec, master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4,
@@ -157,10 +157,8 @@ public struct LayerProgram: Sendable {
             guard (options.backwardMaskSource == .forwardSparse) == target.backwardFromForward else {
                 throw CompileError("the options rank Mb on \(options.backwardMaskSource.rawValue) weights, the target's update unit on \(target.backwardFromForward ? "forwardSparse" : "dense") ones")
             }
-        case .dense(let reason):
-            if let s = target.decayShift {
-                throw CompileError("dense layer (\(reason)): the update unit applies N:M decay (2^-\(s)) outside its top-N, the dense golden update has no mask; use a target without decay")
-            }
+        case .dense:
+            break
         }
     }
 

@@ -2,6 +2,7 @@ import Flow
 import ArgumentParser
 import Cosim
 import Foundation
+import SparseModel
 import HWCore
 import SparseAccel
 import Designs

@@ -69,8 +69,9 @@ import Testing
         Case(layer: conv(8, 8, 6, 6, k: 3, p: 1), batch: 3, target: target(4, 4, 2, 4, acc: 17)),
         Case(layer: conv(4, 4, 5, 3, k: 3, s: 2, p: 1), batch: 2, target: target(4, 8, 1, 2, beat: 32, d: 6, acc: 20)),
         Case(layer: conv(8, 4, 4, 4, k: 3, p: 1), batch: 1, target: t8q),
-        // Dense layers (no decay: the update unit's decay always follows its N:M mask).
-        Case(layer: conv(3, 5, 5, 5, k: 3, s: 2, p: 1), batch: 2, target: target(4, 4, 2, 4, decay: nil)),
+        // Dense layers: the update runs without pregen, so without a mask and without decay.
+        Case(layer: conv(3, 5, 5, 5, k: 3, s: 2, p: 1), batch: 2, target: target(4, 4, 2, 4)),
+        Case(layer: conv(8, 8, 4, 4, k: 3, p: 1), batch: 1, target: t8, sparse: false),
         Case(layer: conv(6, 4, 4, 3, k: 2, p: 1), batch: 1, target: target(4, 8, 2, 4, beat: 32, x: 2, w: 4, mb: 8, o: 4, p: 4, decay: nil),
              order: .flattened, sparse: false),
         Case(layer: try! .fullyConnected(inFeatures: 10, outFeatures: 7), batch: 2, target: target(2, 2, 1, 2, beat: 32, decay: nil), sparse: false),
@@ -166,7 +167,6 @@ import Testing
         o = t.trainingOptions()
         o.backwardMaskSource = .forwardSparse
         #expect(message(o, t) == "the options rank Mb on forwardSparse weights, the target's update unit on dense ones")
-        #expect(message(t.trainingOptions(sparse: false), t).hasPrefix("dense layer (no N:M pattern): the update unit applies N:M decay"))
         #expect(message(t.trainingOptions(reductionOrder: .flattened), t).hasPrefix("on-chip pre-generation needs channels-innermost order (or K = 1)"))
         let narrow = try SystemTarget(rows: 4, cols: 4, n: 2, m: 4, beatBits: 64, maxBeats: 4, addressBits: 16)
         let big = Self.conv(16, 16, 16, 16, k: 3, p: 1)
