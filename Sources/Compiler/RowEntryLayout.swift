@@ -4,10 +4,12 @@ import SparseModel
 /// The DRAM layout of a matrix stored as buffer rows of C values: OBUF result rows (C
 /// accumulators of `acc` bits) and MBUF / updated master rows (C master weights of w bits).
 ///
-/// Contract: row i and column tile tj (columns tj·C ..< tj·C + C) form entry `i · colTiles + tj`;
-/// column c of the entry is the `valueBits`-bit two's complement field at bit c·valueBits, zero
-/// past the matrix. An entry takes `chunks(C · valueBits)` beats. A tile's R rows are R entries
-/// `colTiles` apart, so a tile moves as one strided transfer (stride `colTiles` entries).
+/// Contract: tile-major. Row i and column tile tj (columns tj·C ..< tj·C + C) form entry
+/// `((i / R) · colTiles + tj) · R + i mod R`, so an R×C tile's rows are R consecutive entries and
+/// a tile moves as one contiguous transfer (one burst of R entries, not R one-entry bursts);
+/// rows are padded to a multiple of R. Column c of the entry is the `valueBits`-bit two's
+/// complement field at bit c·valueBits, zero past the matrix. An entry takes
+/// `chunks(C · valueBits)` beats.
 public struct RowEntryLayout: Sendable, Hashable {
     public let target: SystemTarget
     public let rows: Int
@@ -33,15 +35,19 @@ public struct RowEntryLayout: Sendable, Hashable {
     }
 
     public var colTiles: Int { (cols + target.cols - 1) / target.cols }
-    public var entries: Int { rows * colTiles }
+    public var rowTiles: Int { (rows + target.rows - 1) / target.rows }
+    public var entries: Int { rowTiles * target.rows * colTiles }
     public var entryBeats: Int { target.chunks(target.cols * valueBits) }
     public var entryBytes: Int { entryBeats * target.beatBytes }
     public var regionBytes: Int { entries * entryBytes }
-    /// Bytes between the entries of consecutive rows of one column tile.
-    public var rowStride: Int { colTiles * entryBytes }
+    /// Bytes between the entries of consecutive rows of one tile.
+    public var rowStride: Int { entryBytes }
 
     /// The index of entry (row i, column tile tj).
-    public func index(row i: Int, colTile tj: Int) -> Int { i * colTiles + tj }
+    public func index(row i: Int, colTile tj: Int) -> Int {
+        let R = target.rows
+        return ((i / R) * colTiles + tj) * R + i % R
+    }
 
     /// The region's bytes for `matrix` (rows × cols). Throws on a shape mismatch or a value that
     /// does not fit `valueBits` bits.
@@ -50,8 +56,7 @@ public struct RowEntryLayout: Sendable, Hashable {
             throw CompileError("a \(matrix.rows)x\(matrix.cols) matrix does not fit the \(rows)x\(cols) row layout")
         }
         let C = target.cols
-        var out: [UInt8] = []
-        out.reserveCapacity(regionBytes)
+        var out = [UInt8](repeating: 0, count: regionBytes)
         for i in 0..<rows {
             for tj in 0..<colTiles {
                 var w = BitWriter(zeros: entryBytes * 8)
@@ -62,7 +67,8 @@ public struct RowEntryLayout: Sendable, Hashable {
                     }
                     w.set(raw, bits: valueBits, at: c * valueBits)
                 }
-                out += DRAMImage.bytes(fromWords: w.words, count: entryBytes)
+                let start = index(row: i, colTile: tj) * entryBytes
+                out.replaceSubrange(start..<(start + entryBytes), with: DRAMImage.bytes(fromWords: w.words, count: entryBytes))
             }
         }
         return out

@@ -25,6 +25,10 @@ if CommandLine.arguments.dropFirst().first == "sat" {
     try SATBench.run()
     exit(0)
 }
+if CommandLine.arguments.dropFirst().first == "explore" {
+    try SystemExplore.run(args: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "reliability" {
     try Reliability.run(args: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)

@@ -113,9 +113,8 @@ public struct LayerRun {
         public let simulationSeconds: Double
     }
 
-    /// Compiles, runs and checks the step. A run that ends in an error or the watchdog throws a
-    /// one-line `SimulationError` naming it.
-    public func run(dram timing: DRAMTiming = DRAMTiming(), options: BuildOptions = BuildOptions(), waveform: String? = nil) throws -> Report {
+    /// The step's inputs (seeded) and its training options.
+    func inputs() throws -> (master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4, options: LayerTrainingOptions, target: SystemTarget) {
         let target = try config.compilerTarget
         let training = target.trainingOptions(sparse: sparse, reductionOrder: order, computeInputGradient: computeInputGradient)
         var rng = SplitMix64(seed: seed)
@@ -127,7 +126,23 @@ public struct LayerRun {
         let dBits = format.computeBits
         func tensor(_ shape: TensorShape) throws -> Tensor4 { try Tensor4(shape: shape) { _, _, _, _ in rng.signed(bits: dBits) } }
         let x = try tensor(layer.inputShape(batch: batch)), dY = try tensor(layer.outputShape(batch: batch))
+        return (master, x, dY, training, target)
+    }
 
+    /// The cycle model's prediction for the step (no RTL, no golden model): per-phase SYNC
+    /// cycles, beats and where the compute unit stalled.
+    public func predict(dram timing: DRAMTiming = DRAMTiming()) throws -> (program: LayerProgram, prediction: SystemCycleModel.Prediction) {
+        let i = try inputs()
+        let program = try LayerProgram.compile(layer: layer, master: i.master, x: i.x, dY: i.dY, options: i.options, target: i.target)
+        let capacity = (program.image.size + 4095) / 4096 * 4096
+        let p = try SystemCycleModel(config: config).predict(program.instructions, dram: try timing.model(capacity: capacity, beatBytes: config.memory.beatBytes))
+        return (program, p)
+    }
+
+    /// Compiles, runs and checks the step. A run that ends in an error or the watchdog throws a
+    /// one-line `SimulationError` naming it.
+    public func run(dram timing: DRAMTiming = DRAMTiming(), options: BuildOptions = BuildOptions(), waveform: String? = nil) throws -> Report {
+        let (master, x, dY, training, target) = try inputs()
         let golden = try LayerTraining.step(layer: layer, master: master, x: x, dY: dY, options: training)
         let program = try LayerProgram.compile(layer: layer, master: master, x: x, dY: dY, options: training, target: target)
 

@@ -31,6 +31,24 @@ public struct SystemCycleModel {
         public var writeBeats: Int
         /// Cycles in which the array consumed a beat, per instruction-stream phase (between SYNCs).
         public var phaseBeats: [Int]
+        /// Where the compute unit's cycles without a beat went, summed over the run.
+        public var stalls: Stalls
+    }
+
+    /// Why the compute unit issued no beat in a cycle.
+    public struct Stalls: Sendable, Equatable, Codable {
+        /// No GEMM to execute (the compute queue empty, or the dispatcher waiting on SYNC).
+        public var noInstruction = 0
+        /// Waiting for a load → compute token (operands not loaded yet).
+        public var loadToken = 0
+        /// Waiting for a store → compute token (no free OBUF slot).
+        public var storeToken = 0
+        /// Waiting for the array to empty before a mode switch.
+        public var modeSwitch = 0
+        /// A closing beat held by the last-beat gap or a full drain queue.
+        public var drainGap = 0
+        /// The cycle after a GEMM ends, before the next one is accepted.
+        public var accept = 0
     }
 
     /// Runs `program` against `dram` (a fresh model configured like the co-simulation's; its
@@ -73,6 +91,7 @@ struct State {
     var beats = 0, readBeats = 0, writeBeats = 0
     var tokens = [0, 0, 0, 0]  // load->compute, compute->load, compute->store, store->compute
     var quiet = 0
+    var stalls = SystemCycleModel.Stalls()
     // Load unit.
     var ld = LoadState()
     // Compute unit.
@@ -92,7 +111,8 @@ struct State {
     var present: Bool { cu.present }
 
     func prediction(_ o: SystemRun.Outcome, _ cycles: Int, _ phaseBeats: [Int]) -> SystemCycleModel.Prediction {
-        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, beats: beats, readBeats: readBeats, writeBeats: writeBeats, phaseBeats: phaseBeats)
+        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, beats: beats, readBeats: readBeats, writeBeats: writeBeats, phaseBeats: phaseBeats,
+              stalls: stalls)
     }
 
     // MARK: One cycle
@@ -181,6 +201,13 @@ struct State {
         let giveNext = (tileWritten && job.give) || (done && !cu.close && cu.pushNext)
         let tileEnd = cu.outValid && cu.updRow == R - 1 && job.pregen
         let cuErrorNow = cuAccept && cuDecode != .none
+        if !canIssue {
+            if !cu.busy { if cuAccept { stalls.accept += 1 } else { stalls.noInstruction += 1 } }
+            else if cu.waitPrev && tokens[0] == 0 { stalls.loadToken += 1 }
+            else if cu.waitNext && tokens[3] == 0 { stalls.storeToken += 1 }
+            else if modeSwitch { stalls.modeSwitch += 1 }
+            else { stalls.drainGap += 1 }
+        }
 
         // Store unit (combinational part).
         let stStopped = st.failed || halt
