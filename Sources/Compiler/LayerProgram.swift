@@ -115,11 +115,11 @@ public struct LayerProgram: Sendable {
         }
         try emit(.forward, ff.tiling, a: ff.a, aBase: base(.forwardWeights), b: ff.b, bBase: base(.forwardInput),
                  output: .results(ff.out, base: base(.output)), minimumRead: ff.a.regionBytes + ff.b.regionBytes,
-                 minimumWritten: ff.out.regionBytes)
+                 minimumWritten: ff.out.dataBytes)
         if let bp {
             try emit(.backwardData, bp.tiling, a: bp.a, aBase: base(.backwardWeights), b: bp.b, bBase: base(.backwardInput),
                      output: .results(bp.out, base: base(.inputGradient)), minimumRead: bp.a.regionBytes + bp.b.regionBytes,
-                     minimumWritten: bp.out.regionBytes)
+                     minimumWritten: bp.out.dataBytes)
         }
         let pregen = next.map { PregenPlacement(target: target, columns: columns, forward: $0.forward, forwardBase: base(.nextForwardWeights),
                                                 backward: $0.backward, backwardBase: base(.nextBackwardWeights)) }

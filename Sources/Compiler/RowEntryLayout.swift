@@ -40,6 +40,8 @@ public struct RowEntryLayout: Sendable, Hashable {
     public var entryBeats: Int { target.chunks(target.cols * valueBits) }
     public var entryBytes: Int { entryBeats * target.beatBytes }
     public var regionBytes: Int { entries * entryBytes }
+    /// Bytes of the matrix's own rows (the region without the padding rows of the last row tile).
+    public var dataBytes: Int { rows * colTiles * entryBytes }
     /// Bytes between the entries of consecutive rows of one tile.
     public var rowStride: Int { entryBytes }
 

@@ -108,7 +108,9 @@ import Testing
                 for layout in [RowEntryLayout.results(t, rows: rows, cols: cols), RowEntryLayout.masters(t, rows: rows, cols: cols)] {
                     let m = rng.matrix(rows: rows, cols: cols, bits: layout.valueBits)
                     let bytes = try layout.pack(m)
-                    #expect(bytes.count == layout.regionBytes && layout.rowStride == layout.colTiles * layout.entryBytes)
+                    #expect(bytes.count == layout.regionBytes && layout.rowStride == layout.entryBytes)
+                    // Tile-major: a tile's rows are consecutive entries.
+                    #expect(layout.index(row: 1, colTile: 0) == (rows > 1 ? 1 : layout.index(row: 1, colTile: 0)))
                     #expect(try layout.unpack(bytes) == m)
                     let e = BitReader(DRAMImage.words(fromBytes: bytes[(layout.index(row: rows - 1, colTile: 0) * layout.entryBytes)...]))
                     #expect(TwosComplement.decode(e.field(at: 0, bits: layout.valueBits), bits: layout.valueBits) == m[rows - 1, 0])

@@ -14,8 +14,11 @@ import HWLib
 /// * Beats fill buffer entries `bufferBase...` in order, `entryBeats` beats per entry, assembled
 ///   in a staging register: an entry is written whole (one write per entry, the chunks after
 ///   `entryBeats` zero) in the cycle its last beat arrives.
-/// * When every beat has arrived the instruction completes (that cycle): `tokenGive` (a
-///   load → compute token) if `pushNext`; the next instruction is accepted the cycle after.
+/// * Issue and receive are decoupled: once an instruction's last request is issued the next
+///   instruction is accepted (the cycle after), while up to ``LoadUnit/receiveSlots``
+///   instructions' data is still arriving (so DRAM latency is paid once per stream, not once
+///   per instruction). When an instruction's last beat arrives it completes (that cycle):
+///   `tokenGive` (a load → compute token) if `pushNext`.
 /// * Errors (`error`, with the instruction's sequence number): a buffer LOAD cannot fill, a zero
 ///   count, `entryBeats` beyond the entry, a misaligned or out-of-range DRAM address, an entry past
 ///   the buffer's end. After an error (or with `halt`) it issues nothing more but keeps accepting
@@ -57,6 +60,9 @@ enum LoadUnit {
         }
     }
 
+    /// Instructions whose requests are issued and whose data is still arriving.
+    static let receiveSlots = 4
+
     static func build(_ c: SATSystemConfig) -> Definition<Ports> {
         let m = Module("sat_load_\(c.tag)")
         m.doc = "Load unit: LOAD instructions, DRAM -> XBUF/WBUF/MBUF through the memory port's read channels."
@@ -67,25 +73,29 @@ enum LoadUnit {
         let aw = spec.addrBits
         let maxChunks = max(c.denseChunks, c.sparseChunks, c.masterChunks)
 
-        // The instruction being executed.
+        // Issue stage: the instruction whose read requests are being issued.
         let active = m.reg("active", .bool, reset: 0)
         let waiting = m.reg("waiting", .bool, reset: 0)      // for the compute -> load token
-        let issuing = m.reg("issuing", .bool, reset: 0)      // read requests still to issue
-        let target = m.reg("target", .uint(2), reset: .none)  // BufferID x / w / m
-        let give = m.reg("give", .bool, reset: .none)
-        let seq = m.reg("seq", .uint(sequenceBits), reset: 0)
         let rowsLeft = m.reg("rows_left", .uint(12), reset: .none)
         let rowBeats = m.reg("row_beats", .uint(12), reset: .none)
         let beatsLeft = m.reg("beats_left", .uint(12), reset: .none)  // to request in this row
-        let remaining = m.reg("remaining", .uint(24), reset: 0)       // beats still to arrive
         let addr = m.reg("addr", .uint(aw), reset: .none)             // next request
         let rowAddr = m.reg("row_addr", .uint(aw), reset: .none)       // current row's start
         let stride = m.reg("stride", .uint(aw), reset: .none)
         let failed = m.reg("failed", .bool, reset: 0)
         let outstanding = m.reg("outstanding", .uint(ceilLog2(c.maxOutstanding + 1)), reset: 0)
-        let entry = m.reg("entry", .uint(17), reset: .none)
-        let chunk = m.reg("chunk", .uint(8), reset: .none)
-        let entryBeats = m.reg("entry_beats", .uint(8), reset: .none)
+
+        // Receive stage: per accepted instruction, in order, where its beats go: target (2),
+        // buffer base (17), entryBeats (8), total beats (24), give (1), sequence number (16).
+        let descBits = 2 + 17 + 8 + 24 + 1 + sequenceBits
+        let receive = RegisterQueue(in: m, name: "recv", width: descBits, depth: receiveSlots)
+        let head = receive.head
+        let target = m.wire("target", head.bits(0...1))
+        let base = head.bits(2...18), entryBeats = head.bits(19...26), total = head.bits(27...50)
+        let give = head.bit(51), headSeq = head.bits(52...(51 + sequenceBits))
+        let got = m.reg("got", .uint(24), reset: 0)          // beats of the head instruction so far
+        let entryOffset = m.reg("entry_offset", .uint(17), reset: 0)
+        let chunk = m.reg("chunk", .uint(8), reset: 0)
         let stage = (0..<maxChunks).map { m.reg("stage_\($0)", .uint(spec.dataBits), reset: .none) }
 
         // Decode checks of the instruction offered now.
@@ -104,17 +114,20 @@ enum LoadUnit {
         ]))
 
         let stopped = m.wire("stopped", failed || io.halt)
-        io.insn.ready.assign(!active && !stopped)
+        io.insn.ready.assign(!active && !stopped && !receive.full)
         let accept = m.wire("accept", io.insn.fire)
+        receive.push(accept && decodeError == 0,
+                     cat(f.sequence, f.flag(.pushNext), (f(.rows) * f(.rowBeats)).resized(to: 24), f(.entryBeats),
+                         f(.bufferBase).resized(to: 17), buf.truncated(to: 2)))
 
         // Token wait.
         let tokenOK = m.wire("token_ok", active && waiting && io.tokenAvailable && !stopped)
         io.tokenTake.assign(tokenOK)
 
-        // Read requests: one per cycle while issuing, up to maxOutstanding in flight.
+        // Read requests: one per cycle, up to maxOutstanding in flight.
         let maxBeats = m.const(spec.maxBeats, .uint(12))
         let n = m.wire("req_beats", mux(beatsLeft > maxBeats, maxBeats, beatsLeft))
-        io.ar.valid.assign(active && issuing && !waiting && !stopped && outstanding != c.maxOutstanding)
+        io.ar.valid.assign(active && !waiting && !stopped && outstanding != c.maxOutstanding)
         io.ar.bits.addr.assign(addr)
         io.ar.bits.len.assign((n &- 1).truncated(to: spec.lenBits))
         let arFire = m.wire("ar_fire", io.ar.fire)
@@ -127,11 +140,13 @@ enum LoadUnit {
         let requestDone = m.wire("request_done", rFire && io.r.bits.last)
         outstanding.assign(outstanding &+ arFire.extended(to: outstanding.width) &- requestDone.extended(to: outstanding.width))
 
-        // Entry assembly: the beat goes to chunk `chunk`; the entry is written when it is full
-        // or the transfer's last beat arrives.
-        let take = m.wire("take", rFire && active && !failed)
-        let entryFull = m.wire("entry_full", chunk == entryBeats &- 1 || remaining == 1)
+        // Entry assembly for the head instruction: the beat goes to chunk `chunk`; the entry is
+        // written when it is full or the instruction's last beat arrives.
+        let take = m.wire("take", rFire && !receive.empty && !failed)
+        let last = m.wire("last_beat", got &+ 1 == total)
+        let entryFull = m.wire("entry_full", chunk == entryBeats &- 1 || last)
         let merged = (0..<maxChunks).map { l in mux(chunk == l, io.r.bits.data, stage[l]) }
+        let entry = m.wire("entry", base &+ entryOffset)
         let depth = mux(target == Int(BufferID.x.rawValue), m.const(c.denseEntries, .uint(17)),
                         mux(target == Int(BufferID.w.rawValue), m.const(c.sparseEntries, .uint(17)), m.const(c.masterEntries, .uint(17))))
         let inRange = m.wire("in_range", entry < depth)
@@ -146,34 +161,44 @@ enum LoadUnit {
         port(io.xWEn, io.xWAddr, io.xWData, .x, chunks: c.denseChunks)
         port(io.wWEn, io.wWAddr, io.wWData, .w, chunks: c.sparseChunks)
         port(io.mWEn, io.mWAddr, io.mWData, .m, chunks: c.masterChunks)
-
         let rangeError = m.wire("range_error", take && entryFull && !inRange)
-        let complete = m.wire("complete", active && !waiting && !issuing && remaining == 0 && !stopped)
+        let complete = m.wire("complete", take && last)
+        receive.pop(complete)
         io.tokenGive.assign(complete && give)
+        m.when(take) {
+            m.when(last) {
+                got.assign(0)
+                entryOffset.assign(0)
+                chunk.assign(0)
+                for s in stage { s.assign(0) }
+            }.otherwise {
+                got.assign(got &+ 1)
+                m.when(entryFull) {
+                    chunk.assign(0)
+                    entryOffset.assign(entryOffset &+ 1)
+                    for s in stage { s.assign(0) }
+                }.otherwise {
+                    chunk.assign(chunk &+ 1)
+                    for (l, s) in stage.enumerated() { m.when(chunk == l) { s.assign(io.r.bits.data) } }
+                }
+            }
+        }
 
+        // Issue stage registers.
         m.when(accept) {
             active.assign(decodeError == 0)
             waiting.assign(f.flag(.popNext))
-            issuing.assign(m.trueSignal)
-            target.assign(buf.truncated(to: 2))
-            give.assign(f.flag(.pushNext))
-            seq.assign(f.sequence)
             rowsLeft.assign(f(.rows))
             rowBeats.assign(f(.rowBeats))
             beatsLeft.assign(f(.rowBeats))
-            remaining.assign((f(.rows) * f(.rowBeats)).resized(to: 24))
             addr.assign(dram.resized(to: aw))
             rowAddr.assign(dram.resized(to: aw))
             stride.assign(dramStride.resized(to: aw))
-            entry.assign(f(.bufferBase).resized(to: 17))
-            chunk.assign(0)
-            entryBeats.assign(f(.entryBeats))
-            for s in stage { s.assign(0) }
         }.otherwise {
             m.when(tokenOK) { waiting.assign(m.falseSignal) }
             m.when(arFire) {
                 m.when(rowDone) {
-                    m.when(rowsLeft == 1) { issuing.assign(m.falseSignal) }
+                    m.when(rowsLeft == 1) { active.assign(m.falseSignal) }
                     rowsLeft.assign(rowsLeft &- 1)
                     beatsLeft.assign(rowBeats)
                     rowAddr.assign(nextRowAddr)
@@ -183,25 +208,13 @@ enum LoadUnit {
                     addr.assign(addr &+ (n.resized(to: aw) << beatShift).truncated(to: aw))
                 }
             }
-            m.when(take) {
-                remaining.assign(remaining &- 1)
-                m.when(entryFull) {
-                    chunk.assign(0)
-                    entry.assign(entry &+ 1)
-                    for s in stage { s.assign(0) }
-                }.otherwise {
-                    chunk.assign(chunk &+ 1)
-                    for (l, s) in stage.enumerated() { m.when(chunk == l) { s.assign(io.r.bits.data) } }
-                }
-            }
-            m.when(complete) { active.assign(m.falseSignal) }
         }
         let errorNow = m.wire("error_now", (accept && decodeError != 0) || rangeError)
         m.when(errorNow) { failed.assign(m.trueSignal) }
         io.error.assign(mux(rangeError, m.code(.bufferRange), decodeError))
-        io.errorSeq.assign(mux(rangeError, seq, f.sequence))
+        io.errorSeq.assign(mux(rangeError, headSeq, f.sequence))
         io.errorValid.assign(errorNow)
-        io.idle.assign(!active && outstanding == 0)
+        io.idle.assign(!active && receive.empty && outstanding == 0)
         return Definition(m, io)
     }
 }

@@ -13,8 +13,10 @@ import HWLib
 ///   a write response. Write data (`w`) follows in request order, only for requests already
 ///   issued, `entryBeats` beats per buffer entry from `bufferBase` on (the entry read one cycle
 ///   ahead, so a beat can leave every cycle); `last` closes each request.
-/// * When every response has arrived the instruction completes: `tokenGive` (a store → compute
-///   token) if `pushPrev`.
+/// * Once an instruction's requests are issued and its data sent, the next instruction is
+///   accepted (the cycle after) while the acknowledgements of up to ``StoreUnit/ackSlots``
+///   instructions are outstanding. When an instruction's last acknowledgement arrives it
+///   completes: `tokenGive` (a store → compute token) if `pushPrev`.
 /// * Errors: a buffer STORE cannot drain, a zero count, `entryBeats` beyond the entry, a
 ///   misaligned or out-of-range address, an entry past the buffer's end, a refused write
 ///   (`b_ok` = 0). After an error (or with `halt`) no new request is issued, but the data of
@@ -53,6 +55,9 @@ enum StoreUnit {
         }
     }
 
+    /// Instructions whose writes are all issued and not all acknowledged.
+    static let ackSlots = 4
+
     static func build(_ c: SATSystemConfig) -> Definition<Ports> {
         let m = Module("sat_store_\(c.tag)")
         m.doc = "Store unit: STORE instructions, OBUF/PBUF -> DRAM through the memory port's write channels."
@@ -68,7 +73,6 @@ enum StoreUnit {
         let waiting = m.reg("waiting", .bool, reset: 0)
         let issuing = m.reg("issuing", .bool, reset: 0)
         let fromP = m.reg("from_p", .bool, reset: .none)
-        let give = m.reg("give", .bool, reset: .none)
         let seq = m.reg("seq", .uint(sequenceBits), reset: 0)
         let failed = m.reg("failed", .bool, reset: 0)
         let rowsLeft = m.reg("rows_left", .uint(12), reset: .none)
@@ -104,7 +108,8 @@ enum StoreUnit {
         ]))
 
         let stopped = m.wire("stopped", failed || io.halt)
-        io.insn.ready.assign(!active && !stopped)
+        let acks = RegisterQueue(in: m, name: "acks", width: 24 + 1 + sequenceBits, depth: ackSlots)
+        io.insn.ready.assign(!active && !stopped && !acks.full)
         let accept = m.wire("accept", io.insn.fire)
         let tokenOK = m.wire("token_ok", active && waiting && io.tokenAvailable && !stopped)
         io.tokenTake.assign(tokenOK)
@@ -144,8 +149,18 @@ enum StoreUnit {
         let bFire = m.wire("b_fire", io.b.fire)
         outstanding.assign(outstanding &+ awFire.extended(to: countBits) &- bFire.extended(to: countBits))
 
-        let complete = m.wire("complete", active && !waiting && !issuing && wLeft == 0 && outstanding == 0 && !stopped)
-        io.tokenGive.assign(complete && give)
+        // The issue stage is done with an instruction once its requests are issued and its data
+        // sent; its acknowledgements are counted by the ack queue (instructions in order).
+        let issued = m.wire("issued", active && !waiting && !issuing && wLeft == 0 && dataPending == 0 && !stopped)
+        let requestsPerRow = m.wire("requests_per_row", ((f(.rowBeats).resized(to: 13) &+ (spec.maxBeats - 1)) >> ceilLog2(spec.maxBeats)).resized(to: 12))
+        acks.push(accept && decodeError == 0, cat(f.sequence, f.flag(.pushPrev), (f(.rows) * requestsPerRow).resized(to: 24)))
+        let ackHead = acks.head
+        let ackTotal = ackHead.bits(0...23), ackGive = ackHead.bit(24), ackSeq = ackHead.bits(25...(24 + sequenceBits))
+        let acked = m.reg("acked", .uint(24), reset: 0)
+        let complete = m.wire("complete", bFire && !acks.empty && acked &+ 1 == ackTotal)
+        acks.pop(complete)
+        m.when(bFire && !acks.empty) { acked.assign(mux(complete, m.const(0, .uint(24)), acked &+ 1)) }
+        io.tokenGive.assign(complete && ackGive)
 
         let wRowNext = m.wire("w_row_next", mux(wRowLeft == 1, rowBeats, wRowLeft &- 1))
         m.when(accept) {
@@ -153,7 +168,6 @@ enum StoreUnit {
             waiting.assign(f.flag(.popPrev))
             issuing.assign(m.trueSignal)
             fromP.assign(buf == Int(BufferID.p.rawValue))
-            give.assign(f.flag(.pushPrev))
             seq.assign(f.sequence)
             rowsLeft.assign(f(.rows))
             rowBeats.assign(f(.rowBeats))
@@ -196,16 +210,16 @@ enum StoreUnit {
                     m.when(!read) { have.assign(m.falseSignal) }
                 }.otherwise { chunk.assign(chunk &+ 1) }
             }
-            m.when(complete) { active.assign(m.falseSignal) }
+            m.when(issued) { active.assign(m.falseSignal) }
         }
         let rangeError = m.wire("range_error", readNow && !readOK && !failed)
         let writeError = m.wire("write_error", bFire && !io.b.bits.ok)
         let errorNow = m.wire("error_now", (accept && decodeError != 0) || rangeError || writeError)
         m.when(errorNow) { failed.assign(m.trueSignal) }
         io.error.assign(mux(accept, decodeError, mux(rangeError, m.code(.bufferRange), m.code(.writeFailed))))
-        io.errorSeq.assign(mux(accept, f.sequence, seq))
+        io.errorSeq.assign(mux(accept, f.sequence, mux(rangeError, seq, ackSeq)))
         io.errorValid.assign(errorNow)
-        io.idle.assign(!active && outstanding == 0 && dataPending == 0)
+        io.idle.assign(!active && acks.empty && outstanding == 0 && dataPending == 0)
         return Definition(m, io)
     }
 }

@@ -121,8 +121,8 @@ struct State {
     mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool {
         let offer = dram.beginCycle()
         let halt = failed
-        let loadIdle = !ld.active && ld.outstanding == 0
-        let storeIdle = !st.active && st.outstanding == 0 && st.dataPending == 0
+        let loadIdle = !ld.active && ld.receive.isEmpty && ld.outstanding == 0
+        let storeIdle = !st.active && st.acks.isEmpty && st.outstanding == 0 && st.dataPending == 0
         let computeIdle = cu.idle
         let unitsIdle = loadIdle && computeIdle && storeIdle
         let queuesEmpty = queues.allSatisfy { $0.isEmpty }
@@ -149,24 +149,27 @@ struct State {
             }
         }
 
-        // Load unit (combinational part).
+        // Load unit (combinational part): an issue stage and, per accepted instruction, a
+        // receive descriptor (in order).
         let ldStopped = ld.failed || halt
-        let ldAccept = !ld.active && !ldStopped && !queues[0].isEmpty
+        let ldAccept = !ld.active && !ldStopped && ld.receive.count != LoadState.receiveSlots && !queues[0].isEmpty
         let ldInsn = ldAccept ? queues[0][0] : nil
         let ldDecode = ldInsn.map { loadDecodeError(program[$0]) } ?? .none
         let ldTokenOK = ld.active && ld.waiting && tokens[1] != 0 && !ldStopped
         let ldN = min(ld.beatsLeft, c.memory.maxBeats)
-        let arValid = ld.active && ld.issuing && !ld.waiting && !ldStopped && ld.outstanding != c.maxOutstanding
+        let arValid = ld.active && !ld.waiting && !ldStopped && ld.outstanding != c.maxOutstanding
         let arFire = arValid && offer.readRequestReady
         let rFire = offer.readBeat != nil
         let requestDone = rFire && offer.readBeat!.last
-        let take = rFire && ld.active && !ld.failed
-        let entryFull = ld.chunk == ld.entryBeats - 1 || ld.remaining == 1
-        let depth = ld.target == .x ? c.denseEntries : ld.target == .w ? c.sparseEntries : c.masterEntries
-        let inRange = ld.entry < depth
+        let head = ld.receive.first
+        let take = rFire && head != nil && !ld.failed
+        let ldLast = head.map { ld.got + 1 == $0.total } ?? false
+        let entryFull = head.map { ld.chunk == $0.entryBeats - 1 || ldLast } ?? false
+        let depth = head.map { $0.target == .x ? c.denseEntries : $0.target == .w ? c.sparseEntries : c.masterEntries } ?? 0
+        let inRange = (head?.base ?? 0) + ld.entryOffset < depth
         let rangeError = take && entryFull && !inRange
-        let ldComplete = ld.active && !ld.waiting && !ld.issuing && ld.remaining == 0 && !ldStopped
-        let ldGive = ldComplete && ld.give
+        let ldComplete = take && ldLast
+        let ldGive = ldComplete && head!.give
         let ldErrorNow = (ldAccept && ldDecode != .none) || rangeError
 
         // Compute unit (combinational part).
@@ -211,7 +214,7 @@ struct State {
 
         // Store unit (combinational part).
         let stStopped = st.failed || halt
-        let stAccept = !st.active && !stStopped && !queues[2].isEmpty
+        let stAccept = !st.active && !stStopped && st.acks.count != StoreState.ackSlots && !queues[2].isEmpty
         let stInsn = stAccept ? queues[2][0] : nil
         let stDecode = stInsn.map { storeDecodeError(program[$0]) } ?? .none
         let stTokenOK = st.active && st.waiting && tokens[2] != 0 && !stStopped
@@ -229,8 +232,10 @@ struct State {
         let bFire = offer.writeResponse != nil
         let writeError = bFire && !(offer.writeResponse!.ok)
         let stRangeError = readNow && !readOK && !st.failed
-        let stComplete = st.active && !st.waiting && !st.issuing && st.wLeft == 0 && st.outstanding == 0 && !stStopped
-        let stGive = stComplete && st.give
+        let stIssued = st.active && !st.waiting && !st.issuing && st.wLeft == 0 && st.dataPending == 0 && !stStopped
+        let ackHead = st.acks.first
+        let stComplete = bFire && ackHead != nil && st.acked + 1 == ackHead!.total
+        let stGive = stComplete && ackHead!.give
         let stErrorNow = (stAccept && stDecode != .none) || stRangeError || writeError
 
         // Memory handshakes.
@@ -259,9 +264,9 @@ struct State {
         // First error.
         var errs: [(SystemError, Int)] = []
         if let e = dispatchError { errs.append(e) }
-        if let q = ldInsn, ldAccept, ldDecode != .none { errs.append((ldDecode, q)) } else if rangeError { errs.append((.bufferRange, ld.seq)) }
+        if let q = ldInsn, ldAccept, ldDecode != .none { errs.append((ldDecode, q)) } else if rangeError { errs.append((.bufferRange, head!.seq)) }
         if let q = cuInsn, cuErrorNow { errs.append((cuDecode, q)) }
-        if let q = stInsn, stAccept, stDecode != .none { errs.append((stDecode, q)) } else if stRangeError { errs.append((.bufferRange, st.seq)) } else if writeError { errs.append((.writeFailed, st.seq)) }
+        if let q = stInsn, stAccept, stDecode != .none { errs.append((stDecode, q)) } else if stRangeError { errs.append((.bufferRange, st.seq)) } else if writeError { errs.append((.writeFailed, ackHead?.seq ?? 0)) }
         if overflow { errs.append((.tokenOverflow, 0)) }
         if stalled { errs.append((.stalled, 0)) }
         if let e = errs.first, !failed {
@@ -288,28 +293,40 @@ struct State {
 
         // Load unit.
         ld.outstanding += (arFire ? 1 : 0) - (requestDone ? 1 : 0)
+        if take {
+            if ldLast {
+                ld.got = 0
+                ld.entryOffset = 0
+                ld.chunk = 0
+            } else {
+                ld.got += 1
+                if entryFull {
+                    ld.chunk = 0
+                    ld.entryOffset += 1
+                } else {
+                    ld.chunk += 1
+                }
+            }
+        }
+        if ldComplete { ld.receive.removeFirst() }
         if ldAccept, let i = ldInsn, case .load(let t, let b, let deps) = program[i] {
+            if ldDecode == .none {
+                ld.receive.append(LoadState.Receive(target: b, base: t.bufferBase, entryBeats: t.entryBeats, total: t.rows * t.rowBeats,
+                                                    give: deps.pushNext, seq: i))
+            }
             ld.active = ldDecode == .none
             ld.waiting = deps.popNext
-            ld.issuing = true
-            ld.target = b
-            ld.give = deps.pushNext
-            ld.seq = i
             ld.rowsLeft = t.rows
             ld.rowBeats = t.rowBeats
             ld.beatsLeft = t.rowBeats
-            ld.remaining = t.rows * t.rowBeats
             ld.addr = Int(t.dramAddr)
             ld.rowAddr = Int(t.dramAddr)
             ld.stride = Int(t.dramStride)
-            ld.entry = t.bufferBase
-            ld.chunk = 0
-            ld.entryBeats = t.entryBeats
         } else {
             if ldTokenOK { ld.waiting = false }
             if arFire {
                 if ldN == ld.beatsLeft {
-                    if ld.rowsLeft == 1 { ld.issuing = false }
+                    if ld.rowsLeft == 1 { ld.active = false }
                     ld.rowsLeft -= 1
                     ld.beatsLeft = ld.rowBeats
                     ld.rowAddr = ld.rowAddr + ld.stride
@@ -319,16 +336,6 @@ struct State {
                     ld.addr += ldN * c.memory.beatBytes
                 }
             }
-            if take {
-                ld.remaining -= 1
-                if entryFull {
-                    ld.chunk = 0
-                    ld.entry += 1
-                } else {
-                    ld.chunk += 1
-                }
-            }
-            if ldComplete { ld.active = false }
         }
         if ldErrorNow { ld.failed = true }
 
@@ -341,12 +348,17 @@ struct State {
         // Store unit.
         st.dataPending += (awFire ? 1 : 0) - (requestSent ? 1 : 0)
         st.outstanding += (awFire ? 1 : 0) - (bFire ? 1 : 0)
+        if bFire && ackHead != nil { st.acked = stComplete ? 0 : st.acked + 1 }
+        if stComplete { st.acks.removeFirst() }
         if stAccept, let i = stInsn, case .store(let t, let b, let deps) = program[i] {
+            if stDecode == .none {
+                let perRow = (t.rowBeats + c.memory.maxBeats - 1) / c.memory.maxBeats
+                st.acks.append(StoreState.Ack(total: t.rows * perRow, give: deps.pushPrev, seq: i))
+            }
             st.active = stDecode == .none
             st.waiting = deps.popPrev
             st.issuing = true
             st.fromP = b == .p
-            st.give = deps.pushPrev
             st.seq = i
             st.rowsLeft = t.rows
             st.rowBeats = t.rowBeats
@@ -392,7 +404,7 @@ struct State {
                     st.chunk += 1
                 }
             }
-            if stComplete { st.active = false }
+            if stIssued { st.active = false }
         }
         if stErrorNow { st.failed = true }
         return accept || arFire || rFire || awFire || wFire || bFire || cu.present || closing
@@ -435,14 +447,34 @@ struct State {
 }
 
 struct LoadState {
-    var active = false, waiting = false, issuing = false, give = false, failed = false
-    var target: BufferID = .x
-    var seq = 0, rowsLeft = 0, rowBeats = 0, beatsLeft = 0, remaining = 0, addr = 0, rowAddr = 0, stride = 0
-    var outstanding = 0, entry = 0, chunk = 0, entryBeats = 1
+    static let receiveSlots = 4
+    /// Where an accepted instruction's beats go.
+    struct Receive {
+        var target: BufferID
+        var base: Int
+        var entryBeats: Int
+        var total: Int
+        var give: Bool
+        var seq: Int
+    }
+    var active = false, waiting = false, failed = false
+    var rowsLeft = 0, rowBeats = 0, beatsLeft = 0, addr = 0, rowAddr = 0, stride = 0
+    var outstanding = 0
+    var receive: [Receive] = []
+    var got = 0, entryOffset = 0, chunk = 0
 }
 
 struct StoreState {
-    var active = false, waiting = false, issuing = false, fromP = false, give = false, failed = false, have = false
+    static let ackSlots = 4
+    /// An instruction's write acknowledgements still to come.
+    struct Ack {
+        var total: Int
+        var give: Bool
+        var seq: Int
+    }
+    var acks: [Ack] = []
+    var acked = 0
+    var active = false, waiting = false, issuing = false, fromP = false, failed = false, have = false
     var seq = 0, rowsLeft = 0, rowBeats = 0, beatsLeft = 0, addr = 0, rowAddr = 0, stride = 0, entryBeats = 1
     var outstanding = 0, dataPending = 0, wLeft = 0, wRowLeft = 0, wReqLeft = 0, chunk = 0, readEntry = 0, unread = 0
 }
