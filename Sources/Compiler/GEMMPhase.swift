@@ -29,12 +29,29 @@ enum GEMMPhase {
         var lastStore = [Int](repeating: -1, count: plan.tiles)
         var syncedAfter = -1
         var next = 0
+        // Stores trail their GEMM by `lag` tiles in the stream: the dispatcher is in order, and a
+        // store waiting for its tile's drain would otherwise fill the store queue and hold back
+        // the loads behind it (the prefetch). They are emitted no later than something needs them.
+        let lag = plan.outputSlots / 2
+        var pending: [(step: Int, gemm: Int)] = []
+        func flushStores(through tile: Int) {
+            while let p = pending.first, plan.steps[p.step].tile <= tile {
+                pending.removeFirst()
+                let step = plan.steps[p.step]
+                for (k, (t, buffer)) in plan.stores(of: step, from: plan.gemm(p.step)).enumerated() {
+                    lastStore[step.tile] = builder.append(.store(t, buffer: buffer, deps: Dependencies()),
+                                                          needs: k == 0 ? [.computeToStore: p.gemm] : [:])
+                    traffic.writtenBytes += t.beats * spec.tiling.target.beatBytes
+                }
+            }
+        }
         for (s, step) in plan.steps.enumerated() {
             // The loads released by now whose GEMM requirement is already in the stream, in order.
             while next < plan.loads.count, plan.loads[next].release <= s {
                 let load = plan.loads[next]
                 if let a = load.after, a >= s { break }
                 if let u = load.syncAfterTile, u > syncedAfter {
+                    flushStores(through: u)
                     guard lastStore[u] >= 0 else { break }
                     builder.append(.sync)
                     syncedAfter = u
@@ -53,16 +70,16 @@ enum GEMMPhase {
             }
             var needs: [TokenChannel: Int] = [.loadToCompute: loadIndices.reduce(-1, max)]
             let op = plan.gemm(s)
-            if step.closes, step.tile >= plan.outputSlots { needs[.storeToCompute] = lastStore[step.tile - plan.outputSlots] }
+            if step.closes, step.tile >= plan.outputSlots {
+                flushStores(through: step.tile - plan.outputSlots)
+                needs[.storeToCompute] = lastStore[step.tile - plan.outputSlots]
+            }
             gemmAt[s] = builder.append(.gemm(op, deps: Dependencies()), needs: needs)
             guard step.closes else { continue }
-            let stores = plan.stores(of: step, from: op)
-            for (k, (t, buffer)) in stores.enumerated() {
-                lastStore[step.tile] = builder.append(.store(t, buffer: buffer, deps: Dependencies()),
-                                                      needs: k == 0 ? [.computeToStore: gemmAt[s]] : [:])
-                traffic.writtenBytes += t.beats * spec.tiling.target.beatBytes
-            }
+            pending.append((s, gemmAt[s]))
+            flushStores(through: step.tile - lag)
         }
+        flushStores(through: Int.max)
         guard next == plan.loads.count else {
             throw CompileError("internal: \(spec.phase.rawValue) left \(plan.loads.count - next) loads unissued")
         }

@@ -41,7 +41,11 @@ struct PhasePlan {
         var masterSlots = 0
         if case .update(_, _, _, let pregen) = spec.output {
             masterSlots = target.mEntries / R
-            if masterSlots >= 2 { slots = min(slots, masterSlots - 1) }
+            // A tile's MBUF load may only overwrite the slot of tile t - masterSlots once that
+            // tile's update has read it, which is known when GEMM t - masterSlots + slots closes
+            // (it held an OBUF slot freed by that drain's store). Half the MBUF ring each way
+            // leaves the load that many tiles of slack to hide the DRAM latency.
+            if masterSlots >= 2 { slots = min(slots, max(1, masterSlots / 2)) }
             if pregen != nil { slots = min(slots, target.pEntries / target.pregenWordsPerTile) }
         }
         outputSlots = slots

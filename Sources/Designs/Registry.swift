@@ -163,7 +163,7 @@ public enum Designs {
                             help: "entries of XBUF (dense operand), WBUF (weight stream), MBUF (master weights), OBUF (results), PBUF (pre-generated words)"),
             DesignParameter(knob: .axi, value: "", defaultText: "off", help: "put the memory port behind an AXI4 master (m_axi_* pins, bursts split at 4 KiB)"),
         ],
-        workloads: [],
+        workloads: ["layer"],
         config: { o in
             let nm = try o.nm.map(parseNM)
             let d = SATConfig()

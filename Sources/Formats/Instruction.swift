@@ -208,6 +208,48 @@ public enum InstructionLayout {
 
     /// The largest value a field holds.
     public static func maxValue(_ field: Field) -> UInt64 { lowMask(range(field).count) }
+
+    /// What a field means, one line (the README's table).
+    public static func summary(_ field: Field) -> String {
+        switch field {
+        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC; anything else is an illegal opcode"
+        case .popPrev: return "wait for (and take) a token from the unit before (load → compute → store)"
+        case .popNext: return "wait for (and take) a token from the unit after"
+        case .pushPrev: return "give a token to the unit before when done"
+        case .pushNext: return "give a token to the unit after when done"
+        case .buffer: return "0 XBUF, 1 WBUF, 2 MBUF (LOAD); 3 OBUF, 4 PBUF (STORE)"
+        case .bufferBase: return "first buffer entry"
+        case .rows: return "DRAM rows (≥ 1)"
+        case .rowBeats: return "memory beats per row (≥ 1)"
+        case .entryBeats: return "beats per buffer entry (≥ 1); a LOAD zeroes an entry's other chunks"
+        case .dramAddr: return "byte address of row 0 (beat-aligned)"
+        case .dramStride: return "bytes from one row to the next"
+        case .sparse: return "N:M mode (else dense)"
+        case .close: return "the last beat closes the output tile (else the PEs keep accumulating)"
+        case .wBase: return "first WBUF entry"
+        case .xBase: return "first XBUF entry"
+        case .beats: return "beats streamed (≥ 1)"
+        case .oBase: return "first OBUF entry of the drained tile"
+        case .update: return "the drain applies the SR-STE update (a weight-gradient tile)"
+        case .pregen: return "with update: N:M layer, pre-generate the next Wf and Wbt"
+        case .mBase: return "first MBUF entry of the tile's master weights"
+        case .pfBase: return "first PBUF entry of the pre-generated forward words"
+        case .pbBase: return "first PBUF entry of the pre-generated backward words"
+        }
+    }
+
+    /// The encoding as a Markdown table, one row per field with its bits and the opcodes that use
+    /// it (the README's ISA table is this text; a test keeps them equal).
+    public static var markdownTable: String {
+        var out = "| field | bits | width | used by | meaning |\n|---|---|---:|---|---|\n"
+        for f in Field.allCases {
+            let r = range(f)
+            let bits = r.count == 1 ? "\(r.lowerBound)" : "\(r.upperBound - 1):\(r.lowerBound)"
+            let ops = Opcode.allCases.filter { fields(of: $0).contains(f) }.map { String(describing: $0).uppercased() }
+            out += "| `\(f.rawValue)` | \(bits) | \(r.count) | \(ops.joined(separator: ", ")) | \(summary(f)) |\n"
+        }
+        return out
+    }
 }
 
 extension Instruction {

@@ -21,9 +21,11 @@ enum SystemExplore {
         let bw = args.count > 5 ? Double(args[5]) : nil
         let latency = args.count > 6 ? Int(args[6]) ?? 40 : 40
         let batch = args.count > 7 ? Int(args[7]) ?? 1 : 1
-        let config = SATSystemConfig(core: SATConfig(rows: rc[0], cols: rc[1], n: nm[0], m: nm[1]),
+        var config = SATSystemConfig(core: SATConfig(rows: rc[0], cols: rc[1], n: nm[0], m: nm[1]),
                                      memory: MemoryPortSpec(addrBits: 32, dataBits: bits, maxBeats: min(16, 4096 / (bits / 8))),
                                      denseEntries: b[0], sparseEntries: b[1], masterEntries: b[2], outputEntries: b[3], pregenEntries: b[4])
+        if let q = ProcessInfo.processInfo.environment["HWGEN_QUEUE"].flatMap({ Int($0) }) { config.queueDepth = q }
+        if let o = ProcessInfo.processInfo.environment["HWGEN_OUTSTANDING"].flatMap({ Int($0) }) { config.maxOutstanding = o }
         var totals: [Int] = []
         for sparse in [true, false] {
             let start = Date()
@@ -38,8 +40,11 @@ enum SystemExplore {
                 previous = end
             }
             print("  stalls:", p.stalls)
-            if ProcessInfo.processInfo.environment["HWGEN_LIST"] != nil {
-                for (i, insn) in program.instructions.prefix(40).enumerated() { print("   \(i): \(insn)") }
+            if let from = ProcessInfo.processInfo.environment["HWGEN_LIST"].flatMap({ Int($0) }) {
+                // HWGEN_LIST=N: 40 instructions from the N-th (negative: from the last phase's start - N).
+                let sync = program.instructions.indices.filter { program.instructions[$0] == .sync }
+                let start = from >= 0 ? from : (sync.dropLast().last.map { $0 + 1 } ?? 0) - from - 1
+                for i in start..<min(program.instructions.count, start + 40) { print("   \(i): \(program.instructions[i])") }
             }
             totals.append(p.syncCycles.last.map { $0 + 1 } ?? 0)
         }

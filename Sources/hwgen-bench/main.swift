@@ -9,7 +9,8 @@
 //   (e) cocotb driving Verilator on the same design (Scripts/bench-cocotb),
 // plus cold and cached build times, at -O1 and -O2. Checks every case produces the same outputs.
 // Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift),
-// `hwgen-bench reliability` the fuzz and soak campaign (Reliability.swift).
+// `hwgen-bench reliability` the fuzz and soak campaign (Reliability.swift), `hwgen-bench system`
+// the training-system benchmark (SystemBench.swift), `hwgen-bench explore` a cycle-model sizing aid.
 import Flow
 import Cosim
 import Foundation
@@ -27,6 +28,10 @@ if CommandLine.arguments.dropFirst().first == "sat" {
 }
 if CommandLine.arguments.dropFirst().first == "explore" {
     try SystemExplore.run(args: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "system" {
+    try SystemBench.run(args: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "reliability" {

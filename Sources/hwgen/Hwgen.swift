@@ -13,7 +13,7 @@ struct Hwgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hwgen",
         abstract: "Generate sparse DNN-training accelerators as Verilog.",
-        subcommands: [Emit.self, List.self, Sim.self])
+        subcommands: [Emit.self, List.self, Sim.self, ISA.self])
 
     /// Runs the command; every failure is one line on stderr and a non-zero exit.
     static func main() {
@@ -165,5 +165,15 @@ struct List: ParsableCommand {
             }
             print("    workloads: \(d.workloads.joined(separator: ", "))")
         }
+    }
+}
+
+struct ISA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "isa",
+        abstract: "Print the sat-system instruction encoding (opcodes, fields, bit ranges) as a Markdown table.")
+
+    func run() throws {
+        print(InstructionLayout.markdownTable, terminator: "")
     }
 }

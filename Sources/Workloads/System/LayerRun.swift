@@ -170,20 +170,7 @@ public struct LayerRun {
         if out.nextForward != golden.next.forwardOperand { mismatches.append("next Wf") }
         if out.nextBackward != golden.next.backwardOperand { mismatches.append("next Wbt") }
 
-        // Phases: cycles between SYNCs, beats, traffic.
-        let macs = golden.macs
-        let issued = [macs.forward.issued] + (computeInputGradient ? [macs.backwardData.issued] : []) + [macs.weightGradient.issued]
-        var phases: [Phase] = []
-        var previous = 0
-        for (i, p) in program.phases.enumerated() {
-            let end = i < result.syncCycles.count ? result.syncCycles[i] + 1 : result.cycles
-            let cycles = end - previous
-            let peak = Double(config.core.rows * config.core.cols * config.core.n * max(1, cycles))
-            phases.append(Phase(name: p.phase.rawValue, cycles: cycles, beats: i < predicted.phaseBeats.count ? predicted.phaseBeats[i] : 0,
-                                utilisation: Double(issued[i]) / peak, readBytes: p.readBytes, writtenBytes: p.writtenBytes,
-                                minimumReadBytes: p.minimumReadBytes, minimumWrittenBytes: p.minimumWrittenBytes))
-            previous = end
-        }
+        let phases = phaseReports(program, syncCycles: result.syncCycles, endCycle: result.cycles, phaseBeats: predicted.phaseBeats, macs: golden.macs)
         let sameEnd: Bool = predicted.outcome == result.outcome && predicted.syncCycles == result.syncCycles
         let sameCounts: Bool = predicted.beats == result.beats && predicted.readBeats == result.readBeats && predicted.writeBeats == result.writeBeats
         let modelAgrees = sameEnd && sameCounts
@@ -193,6 +180,38 @@ public struct LayerRun {
                       modelSyncCycles: predicted.syncCycles, rtlSyncCycles: result.syncCycles,
                       elaborationSeconds: run.elaborationSeconds, modelBuildSeconds: run.model.buildSeconds,
                       simulationSeconds: simulated.timeIntervalSince(built))
+    }
+
+    /// Per-phase cycles (between SYNCs), beats, utilisation and traffic.
+    func phaseReports(_ program: LayerProgram, syncCycles: [Int], endCycle: Int, phaseBeats: [Int], macs: StepMACs) -> [Phase] {
+        let issued = [macs.forward.issued] + (computeInputGradient ? [macs.backwardData.issued] : []) + [macs.weightGradient.issued]
+        var phases: [Phase] = []
+        var previous = 0
+        for (i, p) in program.phases.enumerated() {
+            let end = i < syncCycles.count ? syncCycles[i] + 1 : endCycle
+            let cycles = end - previous
+            let peak = Double(config.core.rows * config.core.cols * config.core.n * max(1, cycles))
+            phases.append(Phase(name: p.phase.rawValue, cycles: cycles, beats: i < phaseBeats.count ? phaseBeats[i] : 0,
+                                utilisation: Double(issued[i]) / peak, readBytes: p.readBytes, writtenBytes: p.writtenBytes,
+                                minimumReadBytes: p.minimumReadBytes, minimumWrittenBytes: p.minimumWrittenBytes))
+            previous = end
+        }
+        return phases
+    }
+
+    /// The cycle model's report for the step, shaped like a co-simulated one (no RTL, no golden
+    /// tensors: `bitExact` and `cyclesMatchModel` are false, the RTL cycles empty). For sizing
+    /// and sweeps between co-simulated points.
+    public func modelReport(dram timing: DRAMTiming = DRAMTiming()) throws -> Report {
+        let i = try inputs()
+        let (program, p) = try predict(dram: timing)
+        guard p.outcome == .completed else { throw SimulationError(description: "\(layer) on \(config.topName): the cycle model ends in \(p.outcome)") }
+        let macs = LayerTraining.macs(layer: layer, batch: batch, options: i.options)
+        let phases = phaseReports(program, syncCycles: p.syncCycles, endCycle: p.cycles, phaseBeats: p.phaseBeats, macs: macs)
+        return Report(config: config.topName, layer: layer.description, batch: batch, mode: sparse ? "\(config.core.n):\(config.core.m)" : "dense",
+                      phases: phases, cycles: p.syncCycles.last.map { $0 + 1 } ?? p.cycles, instructions: program.instructions.count,
+                      bitExact: false, mismatches: [], cyclesMatchModel: false, modelSyncCycles: p.syncCycles, rtlSyncCycles: [],
+                      elaborationSeconds: 0, modelBuildSeconds: 0, simulationSeconds: 0)
     }
 }
 
