@@ -1,6 +1,7 @@
 // The reliability campaign (Scripts/bench-reliability, issue 15): a CLI fuzz of random command
 // lines against the built `hwgen`, and a soak of randomized co-simulations over many design
-// configurations. Writes Benchmarks/reliability.md.
+// configurations (GEMM tiles on the arrays, layer training steps on the sat-system). Writes
+// Benchmarks/reliability.md.
 import Designs
 import Foundation
 import HWCore
@@ -138,7 +139,9 @@ enum Reliability {
         let cases = args.count > 0 ? Int(args[0]) ?? 3500 : 3500
         let soakCycles = args.count > 1 ? Int(args[1]) ?? 500_000 : 500_000
         let fuzz = try fuzz(binary: binary, cases: cases, seed: 0x15, timeout: 180)
+        let layerCycles = args.count > 2 ? Int(args[2]) ?? 200_000 : 200_000
         let soak = try soak(cyclesPerConfig: soakCycles, seed: 0x50AC)
+        let layers = try layerSoak(cyclesPerConfig: layerCycles, seed: 0x1A7E)
         let total = soak.reduce(0) { $0 + $1.cycles }
         let bad = soak.reduce(0) { $0 + $1.outputMismatches + $1.cycleMismatches }
         var md = """
@@ -182,6 +185,27 @@ enum Reliability {
         md += "\nTotal: \(total) cycles, \(soak.reduce(0) { $0 + $1.runs }) runs, \(bad) mismatches"
         md += total >= 10_000_000 && bad == 0 ? " — target (>= 10^7 cycles, 0 mismatches): met.\n" : " — target (>= 10^7 cycles, 0 mismatches): MISSED.\n"
         for row in soak { if let p = row.firstProblem { md += "\n* \(row.config.label): \(p)" } }
+        let layerTotal = layers.reduce(0) { $0 + $1.cycles }, layerBad = layers.reduce(0) { $0 + $1.mismatches }
+        md += """
+
+        ## Soak, training system: \(layers.count) configurations, \(layerTotal) simulated cycles, \(String(format: "%.0f", layers.reduce(0) { $0 + $1.seconds })) s
+
+        Random conv layers (1..20 channels each way, kernel 1, 2, 3 or 5, stride 1 or 2, padding,
+        odd sizes) and FC layers, batch 1..3, N:M or dense, with or without BP, on the RTL of the
+        training system against a DRAM model with random latency (1..60 read, 1..30 write), random
+        bandwidth limits and seeded random back-pressure; every run checks Y, dX, the updated master
+        weights and the next Wf/Wbt bit for bit against the golden step and every SYNC cycle, beat
+        and memory-beat count against the cycle model.
+
+        | configuration | layer steps | cycles | mismatches | wall (s) |
+        |---|---:|---:|---:|---:|
+
+        """
+        for row in layers {
+            md += "| \(row.config.label) | \(row.runs) | \(row.cycles) | \(row.mismatches) | \(String(format: "%.1f", row.seconds)) |\n"
+        }
+        md += "\nTotal: \(layers.reduce(0) { $0 + $1.runs }) layer steps, \(layerTotal) cycles, \(layerBad) mismatches.\n"
+        for row in layers { for p in row.problems.prefix(5) { md += "\n* \(row.config.label): \(p)" } }
         let out = root.appendingPathComponent("Benchmarks/reliability.md")
         try md.write(to: out, atomically: true, encoding: .utf8)
         print(md)

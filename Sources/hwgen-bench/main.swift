@@ -30,6 +30,10 @@ if CommandLine.arguments.dropFirst().first == "explore" {
     try SystemExplore.run(args: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
+if CommandLine.arguments.dropFirst().first == "train" {
+    try TrainBench.run(args: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "system" {
     try SystemBench.run(args: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
