@@ -55,6 +55,8 @@ import Workloads
         #expect(merged.markdown == unsharded.markdown)
         #expect(merged.plots.map(\.svg) == unsharded.plots.map(\.svg))
         #expect(unsharded.markdown.contains("| 1:4 |"))
+        #expect(unsharded.plots.map(\.name) == ["cycles-per-layer.svg", "utilisation.svg", "patterns.svg"])
+        for (name, svg) in unsharded.plots { SVGChartTests.checkWellFormed(svg, name) }
         #expect(unsharded.totals(pattern: "2:4").rtlShare == 0)
 
         // Incomplete or mixed inputs are refused.
