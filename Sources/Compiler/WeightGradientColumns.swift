@@ -101,6 +101,25 @@ struct PregenPlacement: Sendable {
                                    dramAddr: backwardBase + backward.index(rowTile: ci0 / R, word: g) * backward.entryBytes,
                                    dramStride: backward.wordsPerRowTile * backward.entryBytes))
         }
+        return Self.coalesced(out)
+    }
+
+    /// Joins consecutive stores that continue each other in PBUF and in DRAM (the same stride,
+    /// or single words one stride apart) into one: each STORE costs the store unit a request and
+    /// an acknowledgement, and a weight tile's co-groups often land side by side.
+    static func coalesced(_ stores: [PregenStore]) -> [PregenStore] {
+        var out: [PregenStore] = []
+        for s in stores {
+            if let last = out.last, s.entryOffset == last.entryOffset + last.count {
+                let stride = last.count == 1 ? (s.count == 1 ? s.dramAddr - last.dramAddr : s.dramStride) : last.dramStride
+                let strideOK = stride > 0 && (s.count == 1 || s.dramStride == stride)
+                if strideOK, s.dramAddr == last.dramAddr + last.count * stride {
+                    out[out.count - 1] = PregenStore(entryOffset: last.entryOffset, count: last.count + s.count, dramAddr: last.dramAddr, dramStride: stride)
+                    continue
+                }
+            }
+            out.append(s)
+        }
         return out
     }
 }

@@ -30,7 +30,7 @@ enum TrainBench {
         # Whole-network training steps on the RTL (2:8, 16x16)
 
         `Scripts/bench-train`: `hwgen sim train` on a 16x16 sat-system (512-bit memory port, buffers
-        1024,4096,256,256,64), DRAM 64 B/cycle each way, 40 cycles read latency; ResNet-18 on CIFAR-10
+        2048,8192,256,256,64), DRAM 64 B/cycle each way, 40 cycles read latency; ResNet-18 on CIFAR-10
         at batch 4 (every layer on the RTL), the ImageNet networks at batch 1. Every
         co-simulated layer step is checked bit-exact against the golden model and cycle-exact
         against the cycle model; steps beyond the RTL budget come from the cycle model (the share

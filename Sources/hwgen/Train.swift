@@ -19,7 +19,8 @@ struct SimTrain: ParsableCommand {
             cycle model; within --rtl-budget cycles it is co-simulated (tensors bit-exact against the golden model, cycles \
             against the cycle model), beyond it the model's cycles are reported and marked `model`. Progress goes to stderr, \
             the report to stdout. --shard i/n runs every n-th job starting at the i-th and writes one JSON per job to \
-            --jobs-dir; `hwgen report merge` turns any set of shards into the report of the whole run. Exits 1 on a mismatch.
+            --jobs-dir; `hwgen report merge` turns any set of shards into the report of the whole run. Exits 1 on a mismatch. \
+            Defaults here suit a 16x16 array: --mem-width 512, --buffers 2048,8192,256,256,64.
             """)
 
     @Option(help: "The network: \(ModelZoo.names.joined(separator: ", ")).")
@@ -85,7 +86,7 @@ struct SimTrain: ParsableCommand {
         let shape = try pe.map(PEShape.parse)
         var options = knobs.options(shape ?? PEShape(rows: 16, cols: 16))
         options.memWidth = options.memWidth ?? 512
-        options.buffers = options.buffers ?? "1024,4096,256,256,64"
+        options.buffers = options.buffers ?? "2048,8192,256,256,64"
         let main = options.nm ?? "2:8"
         let patterns = [main] + (nmSweep ? sweepPatterns.filter { $0 != main } : [])
         var systems: [String: SATSystemConfig] = [:]
