@@ -60,8 +60,12 @@ public struct GEMMTiling: Sendable, Hashable {
     /// Entries of a block slot in WBUF and XBUF, and the slots each holds (at least two).
     public var aSlotEntries: Int { (aPanelFits ? groups : chunkGroups) * wordsPerGroup }
     public var bSlotEntries: Int { bPanelFits ? groups : chunkGroups }
-    public var aSlots: Int { target.wEntries / aSlotEntries }
-    public var bSlots: Int { target.xEntries / bSlotEntries }
+    public var aSlots: Int { min(Self.maxSlots, target.wEntries / aSlotEntries) }
+    public var bSlots: Int { min(Self.maxSlots, target.xEntries / bSlotEntries) }
+    /// At most this many blocks per buffer: a block loaded ahead holds a load → compute token
+    /// until its GEMM runs, and the hardware's token counters hold 255 (small blocks in a big
+    /// buffer, e.g. a Ci = 3 conv's 4-entry panels in 2048 XBUF entries, would overflow them).
+    public static let maxSlots = 64
 
     /// Bytes of the A region (WBUF words) and the B region (XBUF entries).
     public var aBytes: Int {

@@ -37,10 +37,12 @@ struct PhasePlan {
         let closing = steps.indices.filter { steps[$0].closes }
         tiles = closing.count
         masterLoad = [Int](repeating: -1, count: tiles)
-        var slots = target.oEntries / R
+        // Rings of at most GEMMTiling.maxSlots tiles, for the same reason as the operand slots
+        // (a token per tile in flight, counters of 255).
+        var slots = min(GEMMTiling.maxSlots, target.oEntries / R)
         var masterSlots = 0
         if case .update(_, _, _, let pregen) = spec.output {
-            masterSlots = target.mEntries / R
+            masterSlots = min(GEMMTiling.maxSlots, target.mEntries / R)
             // A tile's MBUF load may only overwrite the slot of tile t - masterSlots once that
             // tile's update has read it, which is known when GEMM t - masterSlots + slots closes
             // (it held an OBUF slot freed by that drain's store). Half the MBUF ring each way

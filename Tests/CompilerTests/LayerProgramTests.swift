@@ -75,6 +75,10 @@ import Testing
         Case(layer: conv(6, 4, 4, 3, k: 2, p: 1), batch: 1, target: target(4, 8, 2, 4, beat: 32, x: 2, w: 4, mb: 8, o: 4, p: 4, decay: nil),
              order: .flattened, sparse: false),
         Case(layer: try! .fullyConnected(inFeatures: 10, outFeatures: 7), batch: 2, target: target(2, 2, 1, 2, beat: 32, decay: nil), sparse: false),
+        // A Ci = 3 first layer in a big XBUF: 7-entry panels, 292 slots, 576 column tiles; without
+        // a slot cap each GEMM's release token waits 292 GEMMs for the load that reuses its slot,
+        // overflowing the 255-token counter.
+        Case(layer: conv(3, 4, 48, 48, k: 3, p: 1), batch: 1, target: target(4, 4, 2, 4, x: 2048), sparse: false, computeInputGradient: false, queueDepth: 64),
     ]
 
     @Test(arguments: cases) func matchesTheGoldenStep(_ c: Case) throws {
