@@ -80,7 +80,8 @@ public enum ModelBuilder {
         let runtimeSeconds = Date().timeIntervalSince(runtimeStart)
         var h = StableHash()
         for part in ["abi\(ShimGenerator.abiVersion)", tc.verilatorVersion, tc.cxx, tc.cxxVersion, options.optimization,
-                     options.trace ? "trace-\(options.format.rawValue)" : "notrace", design.top, design.verilog, design.manifest.json] { h.add(part) }
+                     options.trace ? "trace-\(options.format.rawValue)" : "notrace",
+                     Verilator.modelFlags.joined(separator: " "), design.top, design.verilog, design.manifest.json] { h.add(part) }
         let key = String(h.hex.prefix(24))
         let prefix = "Vhw_" + key.prefix(12)
         let dir = cacheDirectory.appendingPathComponent("model-\(key)")

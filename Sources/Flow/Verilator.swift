@@ -13,7 +13,8 @@ public enum Verilator {
 
     /// `verilator --cc` of `files` into `obj/` with class prefix `prefix`, plus `extra` flags
     /// (tracing, `-G` parameters).
-    public static func modelArguments(files: [String], top: String, prefix: String, extra: [String] = []) -> [String] {
-        ["--cc"] + files + ["--top-module", top, "--prefix", prefix, "-Mdir", "obj"] + modelFlags + extra
+    public static func modelArguments(files: [String], top: String, prefix: String, extra: [String] = [],
+                                      flags: [String] = modelFlags) -> [String] {
+        ["--cc"] + files + ["--top-module", top, "--prefix", prefix, "-Mdir", "obj"] + flags + extra
     }
 }

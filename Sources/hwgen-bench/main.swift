@@ -10,7 +10,8 @@
 // plus cold and cached build times, at -O1 and -O2. Checks every case produces the same outputs.
 // Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift),
 // `hwgen-bench reliability` the fuzz and soak campaign (Reliability.swift), `hwgen-bench system`
-// the training-system benchmark (SystemBench.swift), `hwgen-bench explore` a cycle-model sizing aid.
+// the training-system benchmark (SystemBench.swift), `hwgen-bench explore` a cycle-model sizing aid,
+// `hwgen-bench simspeed` the simulation-build speed of every design (SimSpeed.swift).
 import Flow
 import Cosim
 import Foundation
@@ -36,6 +37,10 @@ if CommandLine.arguments.dropFirst().first == "train" {
 }
 if CommandLine.arguments.dropFirst().first == "system" {
     try SystemBench.run(args: Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "simspeed" {
+    try SimSpeed.run(args: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "reliability" {
