@@ -5,14 +5,14 @@
 public enum VerilogStyle: String, Sendable, CaseIterable, Codable {
     /// The readable, tool-neutral form: what `hwgen emit` writes and synthesis reads.
     case synthesis
-    /// Tuned for Verilator's C++ (what co-simulation builds): the sign extension of a multiplier
-    /// operand is written `(({8'h0, x} ^ 16'h80) - 16'h80)` instead of `{{8{x[7]}}, x}`. The
-    /// value is identical, and C++ compilers turn it into one sign-extending load, where
-    /// Verilator's code for the replication costs three more instructions per operand:
-    /// 1.19 -> 1.46 M cycles/s on the 16x16 osarray at -O1 (Benchmarks/cosim.md). Applied
-    /// only to multiplier operands that are ports or registers: on the accumulator's adder
-    /// operand it made Verilator substitute the product wire into the register update, which
-    /// forces a shadow copy of every register (0.80 instead of 1.10 M cycles/s, measured once).
+    /// Tuned for Verilator's C++ (what co-simulation builds): a signed extension (up to 64 bits)
+    /// is written `(({8'h0, x} ^ 16'h80) - 16'h80)` instead of `{{8{x[7]}}, x}`. The value is
+    /// identical, and C++ compilers turn it into one sign-extending load where Verilator's code
+    /// for the replication costs a shift, negate, shift, mask and or. On the 16x16 SAT core (two
+    /// products summed and widened per PE) that is 18.6k -> 14.0k instructions per cycle, and the
+    /// 16x16 SAT system runs 1.54x faster (Benchmarks/cosim-designs.md). Multiplier operands that
+    /// are wires keep the replication: rewritten, they made Verilator duplicate the SAT index
+    /// multiplexer (4.9 -> 7.3 MB of C++) for less gain.
     case simulation
 }
 
