@@ -8,7 +8,7 @@ import Testing
         #expect(Designs.defaultName == "sat")
         #expect(Designs.all.map(\.name) == ["sat", "sat-system", "osarray"])
         for d in Designs.all {
-            #expect(d.workloads == (d.name == "sat-system" ? [] : ["gemm"]))
+            #expect(d.workloads == (d.name == "sat-system" ? ["layer"] : ["gemm"]))
             #expect(d.parameters.first?.knob == .pe)
         }
     }

@@ -230,7 +230,7 @@ import Testing
         return m
     }
 
-    @Test func multiplierOperandsOfPortsAndRegistersUseTheArithmeticSignExtension() throws {
+    @Test func signExtensionsUseTheArithmeticFormButNotOnMultiplierWires() throws {
         let d = try Design.elaborate(Self.mac(), style: .simulation)
         #expect(d.style == .simulation)
         let text = EmitterTests().body(d.verilog, module: "mac_sim")
@@ -238,14 +238,16 @@ import Testing
         #expect(text.contains("assign p = (({8'h0, q} ^ 16'h80) - 16'h80) * (({8'h0, b} ^ 16'h80) - 16'h80);"))
         // A wire keeps the replication (Verilator would fold a once-read wire into its reader).
         #expect(text.contains("assign pw = {{8{w[7]}}, w} * (({8'h0, b} ^ 16'h80) - 16'h80);"))
-        // Adder operands and products wider than 64 bits keep the replication.
-        #expect(text.contains("assign s = {a[7], a} + {b[7], b};"))
+        // Other signed extensions up to 64 bits (an adder's operands) use it too; products wider
+        // than 64 bits keep the replication.
+        #expect(text.contains("assign s = (({1'h0, a} ^ 9'h80) - 9'h80) + (({1'h0, b} ^ 9'h80) - 9'h80);"))
         #expect(text.contains("assign pwide = {{40{x[39]}}, x} * {{40{x[39]}}, x};"))
     }
 
-    /// The styles share every port, register and wire name and differ in multiplier operands;
-    /// a module whose text differs is named with `_sim`, so a name always determines a text.
-    @Test func stylesShareSignalNamesAndDifferOnlyInMultiplierOperands() throws {
+    /// The styles share every port, register and wire name and differ only in how signed
+    /// extensions are spelled; a module whose text differs is named with `_sim`, so a name always
+    /// determines a text.
+    @Test func stylesShareSignalNamesAndDifferOnlyInSignExtensions() throws {
         let syn = try Design.elaborate(Self.mac())
         let sim = try Design.elaborate(Self.mac(), style: .simulation)
         #expect(syn.style == .synthesis && !syn.verilog.contains("^ 16'h80"))
@@ -254,7 +256,8 @@ import Testing
         let a = syn.verilog.split(separator: "\n"), b = renamed.split(separator: "\n").filter { !$0.hasPrefix("// Style:") }
         #expect(a.count == b.count)
         let differing = zip(a, b).filter { $0 != $1 }.map { String($0.0) }
-        #expect(differing.count == 2 && differing.allSatisfy { $0.contains("*") })
+        #expect(differing.count == 3 && differing.allSatisfy { $0.contains("assign p") || $0.contains("assign s") })
+        #expect(zip(a, b).filter { $0 != $1 }.allSatisfy { $0.1.contains("'h0, ") && $0.1.contains(") - ") })
         #expect(try Design.elaborate(Self.mac(), style: .simulation).verilog == sim.verilog)
         #expect(syn.manifest.ports == sim.manifest.ports)
     }
