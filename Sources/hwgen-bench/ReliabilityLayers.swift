@@ -22,12 +22,14 @@ extension Reliability {
                         pregenEntries: buffers[4])
     }
 
+    /// Valid systems only (M divides R and C; R divides C or C divides R): a configuration error
+    /// would count as a mismatch of every run.
     static let layerConfigs: [LayerSoakConfig] = [
         .init(label: "sat-system 2x2 1:2, 32-bit port, tiny buffers", system: system(2, 2, 1, 2, beat: 32, buffers: [8, 8, 4, 4, 2])),
         .init(label: "sat-system 4x4 2:4, 64-bit port", system: system(4, 4, 2, 4, beat: 64, buffers: [64, 64, 32, 32, 16])),
         .init(label: "sat-system 4x8 1:4, 128-bit port, small buffers", system: system(4, 8, 1, 4, beat: 128, buffers: [16, 16, 8, 8, 4])),
         .init(label: "sat-system 8x8 2:8, 256-bit port", system: system(8, 8, 2, 8, beat: 256, buffers: [128, 256, 64, 64, 32])),
-        .init(label: "sat-system 8x4 4:8, 64-bit port", system: system(8, 4, 4, 8, beat: 64, buffers: [64, 64, 32, 32, 16])),
+        .init(label: "sat-system 8x16 4:8, 64-bit port", system: system(8, 16, 4, 8, beat: 64, buffers: [64, 64, 32, 32, 16])),
     ]
 
     struct LayerSoakRow {

@@ -23,28 +23,17 @@ import Workloads
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
-if CommandLine.arguments.dropFirst().first == "sat" {
-    try SATBench.run()
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "explore" {
-    try SystemExplore.run(args: Array(CommandLine.arguments.dropFirst(2)))
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "train" {
-    try TrainBench.run(args: Array(CommandLine.arguments.dropFirst(2)))
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "system" {
-    try SystemBench.run(args: Array(CommandLine.arguments.dropFirst(2)))
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "simspeed" {
-    try SimSpeed.run(args: Array(CommandLine.arguments.dropFirst(2)))
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "reliability" {
-    try Reliability.run(args: Array(CommandLine.arguments.dropFirst(2)))
+// The other benchmarks, by subcommand (their arguments follow it).
+let subcommands: [String: ([String]) throws -> Void] = [
+    "sat": { _ in try SATBench.run() },
+    "explore": SystemExplore.run,
+    "train": TrainBench.run,
+    "system": SystemBench.run,
+    "simspeed": SimSpeed.run,
+    "reliability": Reliability.run,
+]
+if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
+    try sub(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
 
