@@ -17,9 +17,10 @@ public struct TrainRunner {
         self.systems = systems
     }
 
-    func layerRun(_ job: TrainJob) -> LayerRun {
-        LayerRun(config: systems[job.pattern]!, layer: job.layer, batch: setup.batch, sparse: job.sparse,
-                 computeInputGradient: job.needsInputGradient, seed: job.seed)
+    func layerRun(_ job: TrainJob) throws -> LayerRun {
+        guard let system = systems[job.pattern] else { throw SimulationError(description: "job \(job.key): no system for pattern \(job.pattern)") }
+        return LayerRun(config: system, layer: job.layer, batch: setup.batch, sparse: job.sparse,
+                        computeInputGradient: job.needsInputGradient, seed: job.seed)
     }
 
     /// Runs `jobs` in order, calling `progress` with one-line status texts and `finished` with
