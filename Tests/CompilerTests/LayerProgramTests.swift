@@ -78,6 +78,9 @@ import Testing
         // A Ci = 3 first layer in a big XBUF: 7-entry panels, 292 slots, 576 column tiles; without
         // a slot cap each GEMM's release token waits 292 GEMMs for the load that reuses its slot,
         // overflowing the 255-token counter.
+        // A weight-gradient panel of 4608 contiguous WBUF words: longer than one transfer's
+        // 4095-beat row, so it goes as rows of whole entries, not one request per entry.
+        Case(layer: conv(2, 4, 96, 96, k: 1), batch: 1, target: target(4, 4, 2, 4, x: 8192, w: 16384), sparse: false, computeInputGradient: false),
         Case(layer: conv(3, 4, 48, 48, k: 3, p: 1), batch: 1, target: target(4, 4, 2, 4, x: 2048), sparse: false, computeInputGradient: false, queueDepth: 64),
     ]
 
