@@ -23,7 +23,8 @@ public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     public static let full = PEPipeline(afterMux: true, afterMultiply: true, afterAdderTree: true)
 
     /// Cycles from a beat reaching the PE to its accumulation.
-    public var latency: Int { [afterMux, afterMultiply, afterAdderTree].filter { $0 }.count }
+    // Counted without an array: the system cycle model asks for it every simulated cycle.
+    public var latency: Int { (afterMux ? 1 : 0) + (afterMultiply ? 1 : 0) + (afterAdderTree ? 1 : 0) }
 
     static let names = ["mux", "mul", "sum"]
 

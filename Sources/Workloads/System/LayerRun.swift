@@ -141,18 +141,23 @@ public struct LayerRun {
 
     /// Compiles, runs and checks the step. A run that ends in an error or the watchdog throws a
     /// one-line `SimulationError` naming it.
-    public func run(dram timing: DRAMTiming = DRAMTiming(), options: BuildOptions = BuildOptions(), waveform: String? = nil) throws -> Report {
+    /// `progress` hears the phase running (FF, BP, WU; "done" after the last) and the cycles
+    /// simulated so far, at each phase boundary and every ``SystemRun/progressInterval`` cycles.
+    public func run(dram timing: DRAMTiming = DRAMTiming(), options: BuildOptions = BuildOptions(), waveform: String? = nil,
+                    progress: ((_ phase: String, _ cycle: Int) -> Void)? = nil) throws -> Report {
         let (master, x, dY, training, target) = try inputs()
         let golden = try LayerTraining.step(layer: layer, master: master, x: x, dY: dY, options: training)
         let program = try LayerProgram.compile(layer: layer, master: master, x: x, dY: dY, options: training, target: target)
 
-        let t0 = Date()
         let run = try SystemRun(config: config, options: options)
         let built = Date()
         let capacity = (program.image.size + 4095) / 4096 * 4096
         let memory = try timing.model(capacity: capacity, beatBytes: config.memory.beatBytes)
         try memory.load(program.image.bytes, at: 0)
-        let result = try run.run(program.instructions, dram: memory, waveform: waveform)
+        let names = program.phases.map(\.phase.rawValue)
+        let result = try run.run(program.instructions, dram: memory, waveform: waveform, progress: progress.map { report in
+            { p in report(p.syncs < names.count ? names[p.syncs] : "done", p.cycle) }
+        })
         let simulated = Date()
         guard result.outcome == SystemRun.Outcome.completed else {
             throw SimulationError(description: "\(layer) on \(config.topName): \(result.outcome)")

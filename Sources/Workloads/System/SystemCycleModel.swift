@@ -99,8 +99,14 @@ struct State {
     // Store unit.
     var st = StoreState()
 
+    /// A written beat's data (the model's writes carry no values) and strobes, made once.
+    let zeroBeat: [UInt8]
+    let fullStrobe: [Bool]
+
     init(config: SATSystemConfig, program: [Instruction]) {
         c = config
+        zeroBeat = [UInt8](repeating: 0, count: config.memory.beatBytes)
+        fullStrobe = [Bool](repeating: true, count: config.memory.beatBytes)
         self.program = program
         R = config.core.rows
         cu.sinceBeat = cu.cap(config)
@@ -241,7 +247,7 @@ struct State {
         // Memory handshakes.
         if arFire { dram.acceptReadRequest(address: UInt64(ld.addr), beats: ldN) }
         if awFire { dram.acceptWriteRequest(address: UInt64(st.addr), beats: stN) }
-        if wFire { dram.acceptWriteData([UInt8](repeating: 0, count: c.memory.beatBytes), strobe: [Bool](repeating: true, count: c.memory.beatBytes), last: st.wReqLeft == 1) }
+        if wFire { dram.acceptWriteData(zeroBeat, strobe: fullStrobe, last: st.wReqLeft == 1) }
         if rFire { dram.takeReadBeat() }
         if bFire { dram.takeWriteResponse() }
         dram.endCycle()
@@ -253,7 +259,7 @@ struct State {
             tokens[i] += (gives[i] ? 1 : 0) - (takes[i] ? 1 : 0)
             if tokens[i] > SATSystem.tokenCapacity { overflow = true }
         }
-        tokens = tokens.map { $0 & 0xFF }
+        for i in 0..<4 { tokens[i] &= 0xFF }
 
         // Watchdog.
         let progress = accept || arFire || rFire || awFire || wFire || bFire || cu.present || oWEn || pWEn
@@ -513,7 +519,7 @@ struct ComputeState {
         if closing { doneTimes.append(cycle + c.tileDoneDelay) }
         if doneTimes.first == cycle { doneTimes.removeFirst() }
         // Drain pipeline (registered stages read this cycle's values).
-        let wasReadValid = readValid, wasReadLast = readLast, wasReadRow = readRow
+        let wasReadLast = readLast, wasReadRow = readRow
         let wasDraining = draining, wasRow = row
         let jobNow = job
         updLast = wasReadLast && jobNow.update

@@ -70,15 +70,27 @@ public struct SystemRun {
     /// Runs `program` against `dram` (modified in place: the design's writes land in it); the run
     /// waits for `syncs` SYNCs (by default as many as the program holds).
     public func run(_ program: [Instruction], dram: DRAMModel, syncs: Int? = nil, maxCycles: Int = 50_000_000,
-                    quietCycles: Int = 100_000, waveform: String? = nil) throws -> Result {
+                    quietCycles: Int = 100_000, waveform: String? = nil, progress: ((Progress) -> Void)? = nil) throws -> Result {
         try run(words: try program.map { try $0.encode() }, dram: dram, syncs: syncs ?? program.filter { $0.opcode == .sync }.count,
-                maxCycles: maxCycles, quietCycles: quietCycles, waveform: waveform)
+                maxCycles: maxCycles, quietCycles: quietCycles, waveform: waveform, progress: progress)
     }
+
+    /// Where a running program is: called when a SYNC completes and about every
+    /// ``progressInterval`` cycles in between.
+    public struct Progress: Sendable {
+        /// Cycles simulated so far.
+        public let cycle: Int
+        /// SYNCs completed so far (the program is in its phase number `syncs`).
+        public let syncs: Int
+    }
+
+    /// Cycles between two progress calls within a phase.
+    public static let progressInterval = 1 << 18
 
     /// Runs an encoded program (two 64-bit words per instruction; any bits, so a test can feed
     /// what no encoder produces), waiting for `syncs` SYNCs.
     public func run(words: [[UInt64]], dram: DRAMModel, syncs: Int, maxCycles: Int = 50_000_000,
-                    quietCycles: Int = 100_000, waveform: String? = nil) throws -> Result {
+                    quietCycles: Int = 100_000, waveform: String? = nil, progress: ((Progress) -> Void)? = nil) throws -> Result {
         guard waveform == nil || model.options.trace else {
             throw SimulationError(description: "a waveform needs a model built with tracing (SystemRun(config:options:) with BuildOptions(trace: true))")
         }
@@ -93,6 +105,7 @@ public struct SystemRun {
         try sim.reset(cycles: 2)
         let expected = syncs
         var cycle = 0, quiet = 0
+        progress?(Progress(cycle: 0, syncs: 0))
         let outcome: Outcome
         while true {
             if status.syncCycles.count >= expected && expected > 0 { outcome = .completed; break }
@@ -105,11 +118,15 @@ public struct SystemRun {
                 outcome = .watchdog("nothing moved for \(quietCycles) cycles with \(expected - status.syncCycles.count) SYNC(s) still due (\(fed); a program needs a final SYNC)")
                 break
             }
+            let syncsBefore = status.syncCycles.count
             let before = (feeder.index, dram.stats.readBeats, dram.stats.writeBeats, dram.stats.readRequests, dram.stats.writeRequests, status.beats)
             try sim.cycle([feeder, memory, status] + (monitor.map { [$0] } ?? []))
             cycle += 1
             let after = (feeder.index, dram.stats.readBeats, dram.stats.writeBeats, dram.stats.readRequests, dram.stats.writeRequests, status.beats)
             quiet = before == after ? quiet + 1 : 0
+            if let progress, cycle % Self.progressInterval == 0 || status.syncCycles.count != syncsBefore {
+                progress(Progress(cycle: cycle, syncs: status.syncCycles.count))
+            }
         }
         if let f = dram.faults.first { throw SimulationError(description: "memory fault: \(f)") }
         if let m = monitor {

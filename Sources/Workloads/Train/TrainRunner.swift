@@ -25,7 +25,7 @@ public struct TrainRunner {
 
     /// Runs `jobs` in order, calling `progress` with one-line status texts and `finished` with
     /// each result as it completes (to write it at once: a long run keeps what it has done).
-    public func run(_ jobs: [TrainJob], progress: (String) -> Void, finished: (TrainJobResult) throws -> Void) throws -> [TrainJobResult] {
+    public func run(_ jobs: [TrainJob], progress: @escaping (String) -> Void, finished: (TrainJobResult) throws -> Void) throws -> [TrainJobResult] {
         // Predict every job first: the RTL budget needs it, and so does the time-left estimate.
         var predictions: [LayerRun.Report] = []
         let start = Date()
@@ -42,7 +42,20 @@ public struct TrainRunner {
             let result: TrainJobResult
             if predicted.cycles <= setup.rtlBudget {
                 let t = Date()
-                let report = try layerRun(job).run(dram: setup.dram)
+                // A line per phase and about one per 2 s within a long phase: layer i/n, phase,
+                // cycles/s over the run so far, time left for every RTL job still due.
+                var lastLine = Date.distantPast, lastPhase = ""
+                let report = try layerRun(job).run(dram: setup.dram) { phase, cycle in
+                    let now = Date()
+                    guard phase != lastPhase || now.timeIntervalSince(lastLine) >= 2, phase != "done" else { return }
+                    lastLine = now
+                    lastPhase = phase
+                    let rate = Double(simulated + cycle) / max(simSeconds + now.timeIntervalSince(t), 1e-9)
+                    let left = Double(rtlCycles - simulated - cycle) / max(rate, 1)
+                    progress(String(format: "job %d/%d %@ %@ (%@) %@: cycle %d of ~%d, %.0f cycles/s; about %.0f s left",
+                                    i + 1, jobs.count, job.pattern, job.sparse ? "N:M" : "dense", job.layer.description, phase,
+                                    cycle, predicted.cycles, rate, max(left, 0)))
+                }
                 simSeconds += Date().timeIntervalSince(t)
                 simulated += report.cycles
                 result = TrainJobResult(setup: setup, job: job, source: .rtl, report: report)
