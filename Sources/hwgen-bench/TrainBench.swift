@@ -31,21 +31,21 @@ enum TrainBench {
 
         `Scripts/bench-train`: `hwgen sim train` on a 16x16 sat-system (512-bit memory port, buffers
         2048,8192,256,256,64), DRAM 64 B/cycle each way, 40 cycles read latency; ResNet-18 on CIFAR-10
-        at batch 4 (every layer on the RTL), the ImageNet networks at batch 1. Every
+        at batch 4 (every layer on the RTL), the ImageNet networks at the batch in the table. Every
         co-simulated layer step is checked bit-exact against the golden model and cycle-exact
         against the cycle model; steps beyond the RTL budget come from the cycle model (the share
         of RTL-verified cycles is stated). The first conv and the last FC layer stay dense (the
         step speedup includes them). Reports with per-layer tables and plots: `Benchmarks/train/`.
 
-        | network | input | dense step (cycles) | 2:8 step (cycles) | step speedup | ideal 3/(2N/M+1) | ratio | ideal for the dense phases | ratio | SAT reported | 3x3 conv dense PE util, whole step (min (layer) / mean) | RTL-verified | wall | co-sim cycles/s | checks |
-        |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+        | network | input | batch | dense step (cycles) | 2:8 step (cycles) | step speedup | ideal 3/(2N/M+1) | ratio | ideal for the dense phases | ratio | ideal at full utilisation | ratio | SAT reported | 3x3 conv dense PE util, whole step (min (layer) / mean) | RTL-verified | wall | co-sim cycles/s | checks |
+        |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 
         """
         var targets: [String] = []
         for (name, model, input) in [("resnet18-cifar10", "ResNet-18", "CIFAR-10"), ("resnet18-imagenet", "ResNet-18", "ImageNet"),
                                      ("vgg16-imagenet", "VGG-16", "ImageNet"), ("alexnet-imagenet", "AlexNet", "ImageNet")] {
             guard let rep = try load(name) else {
-                md += "| \(model) | \(input) | not run | | | | | | | | | | | | |\n"
+                md += "| \(model) | \(input) | | not run | | | | | | | | | | | | | | |\n"
                 continue
             }
             let main = rep.results.setup.patterns[0]
@@ -58,20 +58,25 @@ enum TrainBench {
             let rtlCycles = rep.results.jobs.filter { $0.source == .rtl }.map(\.report.cycles).reduce(0, +)
             let simSeconds = rep.results.jobs.filter { $0.source == .rtl }.map(\.report.simulationSeconds).reduce(0, +)
             let wall = times[name].map { String(format: "%.0f s", $0) } ?? "—"
-            md += "| \(model) | \(input) | \(t.denseCycles) | \(t.trainedCycles) | **\(String(format: "%.3f", t.speedup))x** | \(String(format: "%.3f", t.ideal))x | \(String(format: "%.3f", t.ratio)) | \(String(format: "%.3f", t.phaseIdeal))x | \(String(format: "%.3f", t.phaseRatio)) | 1.75x | "
+            md += "| \(model) | \(input) | \(rep.results.setup.batch) | \(t.denseCycles) | \(t.trainedCycles) | **\(String(format: "%.3f", t.speedup))x** | \(String(format: "%.3f", t.ideal))x | \(String(format: "%.3f", t.ratio)) | \(String(format: "%.3f", t.phaseIdeal))x | \(String(format: "%.3f", t.phaseRatio)) | \(String(format: "%.3f", t.macIdeal))x | \(String(format: "%.3f", t.macRatio)) | 1.75x | "
                 + String(format: "%.1f%% (%@) / %.1f%%", 100 * minU, worst, 100 * meanU) + " | " + String(format: "%.1f%%", 100 * t.rtlShare)
                 + " | \(wall) | " + String(format: "%.0f", Double(rtlCycles) / max(simSeconds, 1e-9)) + " | \(t.ok ? "ok" : "MISMATCH") |\n"
-            targets.append("\(model) \(input): speedup \(String(format: "%.3f", t.speedup))x \(t.speedup >= 1.9 ? "≥ 1.9x: met" : "≥ 1.9x: MISSED"), 3x3 conv dense utilisation ≥ 90% \(minU >= 0.9 ? "met" : "MISSED (min \(String(format: "%.1f", 100 * minU))%)")")
+            let reachable = t.macIdeal >= 1.9 ? "" : String(format: " (unreachable under the recipe: full utilisation gives %.3fx)", t.macIdeal)
+            targets.append("\(model) \(input): speedup \(String(format: "%.3f", t.speedup))x \(t.speedup >= 1.9 ? "≥ 1.9x: met" : "≥ 1.9x: MISSED\(reachable)"), 3x3 conv dense utilisation ≥ 90% \(minU >= 0.9 ? "met" : "MISSED (min \(String(format: "%.1f", 100 * minU))%)")")
         }
         md += "\nTargets: " + targets.joined(separator: "; ") + ".\n\n"
         md += """
         Utilisation is of the whole layer step (FF, BP and WU with the update), dense mode, over the
         3x3 convs but the first layer. It falls below 90% where the output has fewer pixels than
-        the array's column tiles hold at batch 1 (ResNet-18's 7x7 layer4: 49 of 64 columns), or
-        where the weight update of a large layer at batch 1 is bound by DRAM (VGG-16's 224x224
-        layers: WU re-reads its panels). VGG-16 and AlexNet at batch 1 spend most cycles in FC
-        layers whose WU (dense in both modes) is a pure weight update, which caps the step speedup
-        ("ideal for the dense phases" ≈ 1.5–1.8x); the hardware reaches that ideal (ratio ≈ 1).
+        the array's column tiles hold (ResNet-18's 7x7 layer4 at batch 1: 49 of 64 columns; batch 4
+        fills 196 of 208), or where a weight update is bound by DRAM: VGG-16's 224x224 layers reduce
+        over 50176 pixels, so WU streams both operand panels (16 dY and 2x16 X bytes per cycle) from
+        DRAM at the port's 64 bytes per cycle, whatever the buffer sizes. FC layers at small batch
+        are DRAM-bound in every phase (each weight is used batch times) and their WU (dense in both
+        modes) reads and writes every master weight, which caps the step speedup ("ideal for the
+        dense phases"); the hardware reaches that cap (ratio ≈ 1). "Ideal at full utilisation"
+        (the dense step's MACs over the N:M step's) is the best the network allows under the recipe:
+        AlexNet's dense 11x11 first conv holds enough of its MACs to keep it below 1.9x at any batch.
 
 
         """
@@ -79,10 +84,10 @@ enum TrainBench {
         if let s = times["resnet18-cifar10-sharded"] { md += String(format: " (%.0f s wall on 2 jobs)", s) }
         md += ".\n\n"
         if let rep = try load("resnet18-cifar10-patterns") {
-            md += "## N:M patterns, ResNet-18 CIFAR-10\n\n| pattern | dense step | N:M step | step speedup | ideal 3/(2N/M+1) | ratio | ideal for the dense phases | ratio | RTL-verified |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+            md += "## N:M patterns, ResNet-18 CIFAR-10\n\n| pattern | dense step | N:M step | step speedup | ideal 3/(2N/M+1) | ratio | ideal for the dense phases | ratio | ideal at full utilisation | ratio | RTL-verified |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             for p in rep.patternsInOrder {
                 let t = rep.totals(pattern: p)
-                md += "| \(p) | \(t.denseCycles) | \(t.trainedCycles) | \(String(format: "%.3f", t.speedup))x | \(String(format: "%.3f", t.ideal))x | \(String(format: "%.3f", t.ratio)) | \(String(format: "%.3f", t.phaseIdeal))x | \(String(format: "%.3f", t.phaseRatio)) | \(String(format: "%.1f%%", 100 * t.rtlShare)) |\n"
+                md += "| \(p) | \(t.denseCycles) | \(t.trainedCycles) | \(String(format: "%.3f", t.speedup))x | \(String(format: "%.3f", t.ideal))x | \(String(format: "%.3f", t.ratio)) | \(String(format: "%.3f", t.phaseIdeal))x | \(String(format: "%.3f", t.phaseRatio)) | \(String(format: "%.3f", t.macIdeal))x | \(String(format: "%.3f", t.macRatio)) | \(String(format: "%.1f%%", 100 * t.rtlShare)) |\n"
             }
             md += "\n"
         }
