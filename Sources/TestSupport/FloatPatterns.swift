@@ -76,6 +76,19 @@ public enum FloatPatterns {
         }
     }
 
+    /// A random finite GEMM operand of `format`: either sign, exponents within ±6 binades of 1.0,
+    /// random fractions; one in 25 is a zero and one in 50 a subnormal (so sums see exact zeros,
+    /// cancellation and tiny terms, but rarely overflow).
+    public static func operand(_ format: FloatFormat, _ rng: inout SplitMix64) -> UInt32 {
+        let sign: UInt32 = rng.below(2) == 0 ? 0 : format.signMask
+        let fraction = UInt32(truncatingIfNeeded: rng.next()) & format.fractionMask
+        switch rng.below(100) {
+        case 0..<4: return sign
+        case 4..<6: return sign | max(fraction, 1)
+        default: return sign | UInt32(format.bias + rng.int(-6...6)) << UInt32(format.fractionBits) | fraction
+        }
+    }
+
     /// A pattern with the given exponent field, a random sign and a fraction of a random shape.
     static func compose(_ format: FloatFormat, _ rng: inout SplitMix64, field: Int) -> UInt32 {
         let fb = UInt32(format.fractionBits)

@@ -13,6 +13,11 @@ import TestSupport
 /// (``SATProgram``: the weight stream in the Formats layout, the dense groups, the beat flags,
 /// the read-out), compared bit-exactly with SparseModel's reference (sparse GEMM from the
 /// compressed form, or dense GEMM) and cycle-exactly (by `tile_done`) with ``SATCycleModel``.
+///
+/// Float numerics (``SparseAccel/SATNumerics/bf16``, ``SparseAccel/SATNumerics/fp16``): W and X
+/// hold random finite patterns (`FloatPatterns.operand`, sign-extended in the Int64 matrices),
+/// pruned by |w| as the top-N-of-M selector ranks float weights (`FloatFormat.magnitudeKey`), and
+/// the references are `FloatGEMM`'s, in the PE's order of operations.
 public struct SATGEMM: Sendable {
     public let config: SATConfig
     public let pattern: NMPattern
@@ -45,12 +50,25 @@ public struct SATGEMM: Sendable {
         var rng = SplitMix64(seed: seed)
         var w: [Matrix<Int64>] = [], x: [Matrix<Int64>] = []
         for _ in 0..<tiles {
-            w.append(rng.matrix(rows: config.rows, cols: k, bits: config.dataWidth))
-            x.append(rng.matrix(rows: k, cols: config.cols, bits: config.dataWidth))
+            if let f = config.numerics.format {
+                w.append(Matrix(rows: config.rows, cols: k) { _, _ in FloatGEMM.signExtended(FloatPatterns.operand(f, &rng), width: f.width) })
+                x.append(Matrix(rows: k, cols: config.cols) { _, _ in FloatGEMM.signExtended(FloatPatterns.operand(f, &rng), width: f.width) })
+            } else {
+                w.append(rng.matrix(rows: config.rows, cols: k, bits: config.dataWidth))
+                x.append(rng.matrix(rows: k, cols: config.cols, bits: config.dataWidth))
+            }
         }
         self.w = w
         self.x = x
-        compressed = sparse ? try w.map { try NMCompressed(compressing: $0, pattern: p) } : []
+        if let f = config.numerics.format, sparse {
+            // Rank float weights by their magnitude keys, as the hardware selector does.
+            compressed = try w.map { m in
+                let keys = Matrix(rows: m.rows, cols: m.cols) { r, c in Int64(f.magnitudeKey(FloatGEMM.pattern(m[r, c]))) }
+                return try NMCompressed(compressing: m, mask: NMPruning.forwardMask(keys, p), pattern: p)
+            }
+        } else {
+            compressed = sparse ? try w.map { try NMCompressed(compressing: $0, pattern: p) } : []
+        }
         let beats = SATCycleModel.groups(k: k, pattern: p, sparse: sparse)
         bubbles = (0..<tiles).map { _ in Self.bubbles(beats: beats, percent: bubblePercent, &rng) }
     }
@@ -69,6 +87,10 @@ public struct SATGEMM: Sendable {
 
     /// The golden results, one per tile: the sparse GEMM on the compressed weights, or the dense GEMM.
     public func references() throws -> [Matrix<Int64>] {
+        if let f = config.numerics.format {
+            if sparse { return try zip(compressed, x).map { try FloatGEMM.sparse($0, $1, format: f, subnormals: config.subnormals) } }
+            return try zip(w, x).map { try FloatGEMM.dense($0, $1, lanes: config.n, format: f, subnormals: config.subnormals) }
+        }
         if sparse { return try zip(compressed, x).map { try referenceSparseGEMM($0, $1, accWidth: config.accWidth) } }
         return zip(w, x).map { referenceGEMM($0, $1, accWidth: config.accWidth) }
     }

@@ -1,0 +1,77 @@
+import Cosim
+import Flow
+import Formats
+import Foundation
+import HWCore
+import SparseAccel
+import SparseModel
+import Testing
+import Workloads
+
+/// Float GEMMs on the SAT array, co-simulated: every output bit-equal to `FloatGEMM` (the PE's
+/// order of operations) and `tile_done` cycle-exact, dense and N:M.
+@Suite(.enabled(if: verilatorEnabled, "needs verilator; run Scripts/setup"))
+struct SATFloatGEMMTests {
+    static let configs: [SATConfig] = [
+        SATConfig(rows: 4, cols: 4, n: 2, m: 8, numerics: .bf16),
+        SATConfig(rows: 3, cols: 2, n: 2, m: 4, numerics: .fp16),
+        SATConfig(rows: 2, cols: 3, n: 4, m: 8, numerics: .bf16, subnormals: .flushToZero),
+        SATConfig(rows: 3, cols: 2, n: 2, m: 8, pipeline: .full, numerics: .bf16),
+    ]
+
+    @Test(arguments: configs)
+    func denseAndSparseBitExact(_ cfg: SATConfig) throws {
+        for sparse in [true, false] {
+            let k = cfg.m * 12
+            let g = try SATGEMM(config: cfg, k: k, sparse: sparse, seed: 21, tiles: 2)
+            let r = try g.run()
+            #expect(r.outputsMatch, "\(cfg.topName) sparse=\(sparse): \(r.mismatch ?? "")")
+            #expect(r.cycles == r.expectedCycles, "\(cfg.topName) sparse=\(sparse)")
+        }
+    }
+
+    /// The float references are not the integer ones: the workload really carries float patterns.
+    @Test func referencesAreFloatSums() throws {
+        let cfg = SATConfig(rows: 2, cols: 2, n: 2, m: 4, numerics: .bf16)
+        let g = try SATGEMM(config: cfg, k: 8, sparse: false, seed: 3)
+        let ref = try g.references()[0]
+        let w = g.w[0], x = g.x[0]
+        // C[0][0] by hand in Swift floats: beat sums (p0 + p1), (p2 + p3), ... accumulated in order.
+        func p(_ k: Int) -> Float {
+            Float(BFloat16(bitPattern: UInt16(truncatingIfNeeded: w[0, k]))) * Float(BFloat16(bitPattern: UInt16(truncatingIfNeeded: x[k, 0])))
+        }
+        let hand = (((p(0) + p(1)) + (p(2) + p(3))) + (p(4) + p(5))) + (p(6) + p(7))
+        #expect(UInt32(truncatingIfNeeded: ref[0, 0]) == hand.bitPattern)
+        #expect(ref[0, 0] != referenceGEMM(w, x)[0, 0])
+    }
+
+    @Test func floatPEPassesTheEDAGates() throws {
+        guard DesignGate.missingTools.isEmpty || DesignGate.toolsRequired else { return }
+        // The bf16 PE on its own, and a whole (1x2) fp16 FTZ pipelined array: yosys takes a while per PE.
+        let pe = SATConfig(rows: 2, cols: 2, n: 2, m: 8, numerics: .bf16)
+        let array = SATConfig(rows: 1, cols: 2, n: 2, m: 4, pipeline: .full, numerics: .fp16, subnormals: .flushToZero)
+        for d in [try Design.elaborate(try SparsePE.build(pe)), try Design.elaborate(try SATArray.build(array), parameters: array.parameters)] {
+            let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
+            #expect(problems.isEmpty, "\(d.top):\n\(problems.joined(separator: "\n"))")
+        }
+    }
+
+    @Test func configNamesAndValidation() throws {
+        let cfg = SATConfig(rows: 4, cols: 4, n: 2, m: 8, numerics: .bf16)
+        #expect(cfg.dataWidth == 16 && cfg.accWidth == 32)
+        #expect(cfg.peName == "sat_pe_n2m8_bf16")
+        #expect(SATConfig(n: 2, m: 8, numerics: .fp16, subnormals: .flushToZero).peName == "sat_pe_n2m8_fp16_ftz")
+        #expect(SATConfig().peName == "sat_pe_n2m8_d8_a32", "integer names unchanged")
+        #expect(SATConfig().parameters["numerics"] == nil, "integer manifests unchanged")
+        let bad = SATConfig(n: 2, m: 8, dataWidth: 8, numerics: .bf16)
+        let e = try #require(throws: ConfigError.self) { try bad.validate() }
+        #expect(e.description.contains("bf16 numerics take 16-bit operands and 32-bit (fp32) accumulators"), "\(e)")
+        #expect(throws: ConfigError.self) { _ = try SATNumerics.parse("fp8") }
+        // Configs written before float numerics decode as integer configs.
+        let old = #"{"rows":4,"cols":4,"n":2,"m":8,"dataWidth":8,"accWidth":32,"pipeline":{"afterMux":false,"afterMultiply":false,"afterAdderTree":false}}"#
+        let decoded = try JSONDecoder().decode(SATConfig.self, from: Data(old.utf8))
+        #expect(decoded == SATConfig(rows: 4, cols: 4, n: 2, m: 8))
+        let round = try JSONDecoder().decode(SATConfig.self, from: JSONEncoder().encode(cfg))
+        #expect(round == cfg)
+    }
+}
