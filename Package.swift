@@ -53,7 +53,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
-        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "Designs", "TestSupport"]),
+        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "HWLib", "Formats", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "Designs", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow"]),
         .testTarget(name: "HWCoreTests", dependencies: ["Flow", "HWCore", "Cosim", "TestSupport"]),
