@@ -11,6 +11,8 @@ import Formats
 /// ``FloatReference/add(_:_:subnormals:)``.
 /// * dense: beat g, lane j multiplies A[i][g·N + j] by B[g·N + j][j'] (K/N beats);
 /// * sparse: beat g, lane j multiplies group g's j-th kept entry of row i by B[g·M + index][j'].
+/// Bubbles need no modelling: the array feeds them as −0 weights, whose sums are −0, the exact
+/// identity of IEEE addition.
 public enum FloatGEMM {
     /// The fp32 sum of `terms` in the hardware's tree order: pairs left to right at each level,
     /// an odd last term passing up unchanged ((t0 + t1) + (t2 + t3), (t0 + t1) + t2).

@@ -60,17 +60,40 @@ public struct SATGEMM: Sendable {
         }
         self.w = w
         self.x = x
-        if let f = config.numerics.format, sparse {
-            // Rank float weights by their magnitude keys, as the hardware selector does.
-            compressed = try w.map { m in
-                let keys = Matrix(rows: m.rows, cols: m.cols) { r, c in Int64(f.magnitudeKey(FloatGEMM.pattern(m[r, c]))) }
-                return try NMCompressed(compressing: m, mask: NMPruning.forwardMask(keys, p), pattern: p)
-            }
-        } else {
-            compressed = sparse ? try w.map { try NMCompressed(compressing: $0, pattern: p) } : []
-        }
+        compressed = sparse ? try w.map { try Self.compress($0, config: config, pattern: p) } : []
         let beats = SATCycleModel.groups(k: k, pattern: p, sparse: sparse)
         bubbles = (0..<tiles).map { _ in Self.bubbles(beats: beats, percent: bubblePercent, &rng) }
+    }
+
+    /// GEMMs on given operands (hand-picked corner cases): `w[t]` is R×K, `x[t]` K×C for every
+    /// tile t; `bubbles` as the stored property (empty: none). Throws on inconsistent shapes.
+    public init(config: SATConfig, w: [Matrix<Int64>], x: [Matrix<Int64>], sparse: Bool, bubbles: [[Int]] = []) throws {
+        try config.validate()
+        let p = try config.pattern
+        guard let k = w.first?.cols, w.count == x.count, (1...64).contains(w.count),
+              w.allSatisfy({ $0.rows == config.rows && $0.cols == k }), x.allSatisfy({ $0.rows == k && $0.cols == config.cols }) else {
+            throw ConfigError("operands: 1...64 tiles of W (\(config.rows)xK) and X (Kx\(config.cols)) of one K")
+        }
+        let unit = sparse ? p.m : p.n
+        guard k % unit == 0 else { throw ConfigError("K must be a positive multiple of \(unit) in \(sparse ? "sparse" : "dense") mode, got \(k)") }
+        guard bubbles.isEmpty || bubbles.count == w.count else { throw ConfigError("bubbles: one list per tile, got \(bubbles.count)") }
+        self.config = config
+        self.pattern = p
+        self.k = k
+        self.sparse = sparse
+        self.seed = 0
+        self.w = w
+        self.x = x
+        compressed = sparse ? try w.map { try Self.compress($0, config: config, pattern: p) } : []
+        self.bubbles = bubbles.isEmpty ? w.map { _ in [] } : bubbles
+    }
+
+    /// N:M compression of a weight tile: integers by |w|, float patterns by their magnitude keys
+    /// (as the hardware's top-N-of-M selector ranks float weights).
+    static func compress(_ m: Matrix<Int64>, config: SATConfig, pattern p: NMPattern) throws -> NMCompressed<Int64> {
+        guard let f = config.numerics.format else { return try NMCompressed(compressing: m, pattern: p) }
+        let keys = Matrix(rows: m.rows, cols: m.cols) { r, c in Int64(f.magnitudeKey(FloatGEMM.pattern(m[r, c]))) }
+        return try NMCompressed(compressing: m, mask: NMPruning.forwardMask(keys, p), pattern: p)
     }
 
     public var groups: Int { SATCycleModel.groups(k: k, pattern: pattern, sparse: sparse) }

@@ -30,6 +30,36 @@ struct SATFloatGEMMTests {
         }
     }
 
+    /// Bubbles (invalid beats) and idle cycles between tiles enter as −0 weights and change
+    /// nothing: the same references hold with 40% of the beats preceded by bubbles.
+    @Test func bubblesAddExactlyNothing() throws {
+        for sparse in [true, false] {
+            let cfg = SATConfig(rows: 3, cols: 2, n: 2, m: 4, numerics: .bf16)
+            let g = try SATGEMM(config: cfg, k: 32, sparse: sparse, seed: 9, tiles: 3, bubblePercent: 40)
+            let r = try g.run()
+            #expect(r.match, "sparse=\(sparse): \(r.mismatch ?? "")")
+        }
+    }
+
+    /// A tile whose sum is exactly −0 (every product −1 × +0) stays −0 through bubbles and the
+    /// idle cycles before the next tile: a +0 bubble weight would make it +0.
+    @Test func negativeZeroSurvivesBubbles() throws {
+        let cfg = SATConfig(rows: 2, cols: 1, n: 2, m: 4, numerics: .bf16)
+        let minusOne = FloatGEMM.signExtended(0xBF80, width: 16), one = FloatGEMM.signExtended(0x3F80, width: 16)
+        let w = Matrix<Int64>(rows: 2, cols: 8) { _, _ in minusOne }
+        let zeros = Matrix<Int64>(rows: 8, cols: 1) { _, _ in 0 }
+        let ones = Matrix<Int64>(rows: 8, cols: 1) { _, _ in one }
+        for sparse in [false, true] {
+            let beats = sparse ? 2 : 4
+            let g = try SATGEMM(config: cfg, w: [w, w, w], x: [zeros, ones, zeros], sparse: sparse,
+                                bubbles: [Array(repeating: 2, count: beats), Array(repeating: 1, count: beats), [3] + Array(repeating: 0, count: beats - 1)])
+            let refs = try g.references()
+            #expect(UInt32(truncatingIfNeeded: refs[0][0, 0]) == 0x8000_0000 && UInt32(truncatingIfNeeded: refs[2][1, 0]) == 0x8000_0000)
+            let r = try g.run()
+            #expect(r.match, "sparse=\(sparse): \(r.mismatch ?? "")")
+        }
+    }
+
     /// The float references are not the integer ones: the workload really carries float patterns.
     @Test func referencesAreFloatSums() throws {
         let cfg = SATConfig(rows: 2, cols: 2, n: 2, m: 4, numerics: .bf16)

@@ -28,6 +28,8 @@ import HWLib
 ///   ``FloatTileAccumulator`` (a tile's first beat loads, later beats add in order); every fp32
 ///   addition rounds to nearest even, NaNs are 0x7FC00000, subnormals per `cfg.subnormals`. The
 ///   float units are combinational, so the PE's latency and the cycle model are the integer PE's.
+///   Bubbles arrive as −0 weights (``SparseIndexUnit``), whose products and sums add exactly
+///   nothing.
 public enum SparsePE {
     /// The PE's ports.
     public struct Ports: Interface {
