@@ -93,6 +93,7 @@ struct SATFloatGEMMTests {
         #expect(SATConfig(n: 2, m: 8, numerics: .fp16, subnormals: .flushToZero).peName == "sat_pe_n2m8_fp16_ftz")
         #expect(SATConfig().peName == "sat_pe_n2m8_d8_a32", "integer names unchanged")
         #expect(SATConfig().parameters["numerics"] == nil, "integer manifests unchanged")
+        #expect(cfg.parameters["numerics"] == .string("bf16") && cfg.parameters["subnormals"] == .string("ieee"))
         let bad = SATConfig(n: 2, m: 8, dataWidth: 8, numerics: .bf16)
         let e = try #require(throws: ConfigError.self) { try bad.validate() }
         #expect(e.description.contains("bf16 numerics take 16-bit operands and 32-bit (fp32) accumulators"), "\(e)")

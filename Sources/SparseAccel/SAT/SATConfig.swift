@@ -109,12 +109,9 @@ public struct SATConfig: Codable, Sendable, Hashable {
     /// Manifest parameters; float configs add `numerics` and `subnormals` (integer manifests are
     /// unchanged).
     public var parameters: [String: ParamValue] {
-        var p: [String: ParamValue] = ["design": .string("sat"), "rows": .int(rows), "cols": .int(cols), "n": .int(n), "m": .int(m),
+        let p: [String: ParamValue] = ["design": .string("sat"), "rows": .int(rows), "cols": .int(cols), "n": .int(n), "m": .int(m),
                                        "dataWidth": .int(dataWidth), "accWidth": .int(accWidth), "pipeline": .string(pipeline.description)]
-        if numerics.isFloat {
-            p["numerics"] = .string(numerics.rawValue)
-            p["subnormals"] = .string(subnormals.rawValue)
-        }
-        return p
+        guard numerics.isFloat else { return p }
+        return p.merging(["numerics": .string(numerics.rawValue), "subnormals": .string(subnormals.rawValue)]) { _, float in float }
     }
 }
