@@ -58,7 +58,10 @@ enum FloatBench {
 
         Two back-to-back tiles of K = 1024 on an 8x8 array, 2:8; outputs checked bit-exactly against the
         golden model and `tile_done` against the cycle model in every run. Cycles/s counts the whole
-        program (reset, both tiles, read-out); build time is the model's first (cold) build.
+        program (reset, both tiles, read-out); build time is the model's build in this run (0.0: it was
+        in the model cache). A float PE evaluates two multipliers and two fp32 adders (tree and
+        accumulator) every cycle, each a few hundred operations in Verilator's C++ where the int8 PE
+        has two small multiplies and adds: expect the float array about 100x slower per cycle.
 
         | numerics | mode | outputs + cycles checked | program cycles | cycles/s | model build s |
         |---|---|---|---:|---:|---:|
