@@ -75,7 +75,7 @@ public struct SATGEMM: Sendable {
             throw ConfigError("operands: 1...64 tiles of W (\(config.rows)xK) and X (Kx\(config.cols)) of one K")
         }
         let unit = sparse ? p.m : p.n
-        guard k % unit == 0 else { throw ConfigError("K must be a positive multiple of \(unit) in \(sparse ? "sparse" : "dense") mode, got \(k)") }
+        guard k >= unit, k % unit == 0 else { throw ConfigError("K must be a positive multiple of \(unit) in \(sparse ? "sparse" : "dense") mode, got \(k)") }
         guard bubbles.isEmpty || bubbles.count == w.count else { throw ConfigError("bubbles: one list per tile, got \(bubbles.count)") }
         self.config = config
         self.pattern = p

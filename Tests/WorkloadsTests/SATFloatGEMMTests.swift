@@ -60,6 +60,19 @@ struct SATFloatGEMMTests {
         }
     }
 
+    @Test func givenOperandsAreChecked() throws {
+        let cfg = SATConfig(rows: 2, cols: 1, n: 2, m: 4, numerics: .fp16)
+        let w = Matrix<Int64>(rows: 2, cols: 8, repeating: 0), x = Matrix<Int64>(rows: 8, cols: 1, repeating: 0)
+        #expect(throws: ConfigError.self) { _ = try SATGEMM(config: cfg, w: [w], x: [Matrix(rows: 4, cols: 1, repeating: 0)], sparse: true) }
+        #expect(throws: ConfigError.self) { _ = try SATGEMM(config: cfg, w: [w], x: [x, x], sparse: true) }
+        #expect(throws: ConfigError.self) { _ = try SATGEMM(config: cfg, w: [], x: [], sparse: false) }
+        #expect(throws: ConfigError.self) { _ = try SATGEMM(config: cfg, w: [Matrix(rows: 2, cols: 0, repeating: 0)], x: [Matrix(rows: 0, cols: 1, repeating: 0)], sparse: false) }
+        #expect(throws: ConfigError.self) { _ = try SATGEMM(config: cfg, w: [w], x: [x], sparse: true, bubbles: [[], []]) }
+        let e = try #require(throws: ConfigError.self) { _ = try SATGEMM(config: cfg, w: [Matrix(rows: 2, cols: 6, repeating: 0)], x: [Matrix(rows: 6, cols: 1, repeating: 0)], sparse: true) }
+        #expect(e.description.contains("K must be a positive multiple of 4 in sparse mode, got 6"))
+        #expect(try SATGEMM(config: cfg, w: [w], x: [x], sparse: true).k == 8)
+    }
+
     /// The float references are not the integer ones: the workload really carries float patterns.
     @Test func referencesAreFloatSums() throws {
         let cfg = SATConfig(rows: 2, cols: 2, n: 2, m: 4, numerics: .bf16)
