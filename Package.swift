@@ -27,7 +27,7 @@ let package = Package(
         // The DSL, IR, elaboration checks and the Verilog emitter. Knows nothing about sparsity.
         .target(name: "HWCore"),
         // Reusable hardware blocks built on HWCore.
-        .target(name: "HWLib", dependencies: ["HWCore"]),
+        .target(name: "HWLib", dependencies: ["HWCore", "Formats"]),
         // The accelerator generators and their config structs.
         .target(name: "SparseAccel", dependencies: ["HWCore", "HWLib", "Formats"]),
         // Golden models, written independently of the RTL (must not import HWCore).
@@ -53,11 +53,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (run by Scripts/bench-cosim): co-simulation speed and build times.
-        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "Designs", "TestSupport"]),
+        .executableTarget(name: "hwgen-bench", dependencies: ["HWCore", "HWLib", "Formats", "SparseAccel", "SparseModel", "Cosim", "Flow", "Workloads", "Designs", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow"]),
         .testTarget(name: "HWCoreTests", dependencies: ["Flow", "HWCore", "Cosim", "TestSupport"]),
-        .testTarget(name: "HWLibTests", dependencies: ["Flow", "HWLib", "HWCore", "Cosim", "SparseModel", "TestSupport"]),
+        .testTarget(name: "HWLibTests", dependencies: ["Flow", "HWLib", "HWCore", "Cosim", "SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "SparseAccelTests", dependencies: ["Flow", "SparseAccel", "HWCore", "Cosim", "Designs", "Compiler", "SparseModel", "TestSupport"]),
         .testTarget(name: "SparseModelTests", dependencies: ["SparseModel", "Formats", "TestSupport"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SparseModel", "Formats", "TestSupport"]),

@@ -5,7 +5,7 @@
 /* verilator lint_off DECLFILENAME */
 
 // Sparse indexing unit: weight stream -> per-row value/index lanes, row r skewed by r cycles.
-// Defined at SparseAccel/SparseIndexUnit.swift:43
+// Defined at SparseAccel/SparseIndexUnit.swift:46
 module sat_index_r16_n2m8_d8 (
   input  wire clk,
   input  wire rst,
@@ -17,1508 +17,1508 @@ module sat_index_r16_n2m8_d8 (
   output wire [15:0] row_first,  // 16 x Bool, element 0 in the low bits
   output wire row_done
 );
-  wire [7:0] row_w_0_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_0_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_1_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_1_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_2_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_2_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_3_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_3_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_4_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_4_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_5_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_5_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_6_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_6_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_7_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_7_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_8_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_8_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_9_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_9_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_10_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_10_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_11_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_11_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_12_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_12_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_13_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_13_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_14_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_14_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_15_0;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [7:0] row_w_15_1;  // SparseAccel/SparseIndexUnit.swift:35
-  wire [2:0] row_idx_0_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_0_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_1_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_1_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_2_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_2_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_3_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_3_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_4_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_4_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_5_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_5_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_6_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_6_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_7_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_7_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_8_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_8_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_9_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_9_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_10_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_10_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_11_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_11_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_12_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_12_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_13_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_13_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_14_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_14_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_15_0;  // SparseAccel/SparseIndexUnit.swift:36
-  wire [2:0] row_idx_15_1;  // SparseAccel/SparseIndexUnit.swift:36
-  wire row_first_0;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_1;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_2;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_3;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_4;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_5;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_6;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_7;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_8;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_9;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_10;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_11;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_12;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_13;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_14;  // SparseAccel/SparseIndexUnit.swift:37
-  wire row_first_15;  // SparseAccel/SparseIndexUnit.swift:37
-  wire closes;  // SparseAccel/SparseIndexUnit.swift:47
-  reg  first_0_0;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_0_0;  // SparseAccel/SparseIndexUnit.swift:54
-  wire [7:0] w_in_0_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  first_1_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_1_1;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_1_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_1_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_2_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_2_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_2_2;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_2_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_2_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_3_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_3_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_3_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_3_3;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_3_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_3_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_4_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_4_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_4_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_4_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_4_4;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_4_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_4_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_5_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_5_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_5_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_5_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_5_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_5_5;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_5_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_5_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_6_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_6_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_6_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_6_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_6_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_6_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_6_6;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_6_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_6_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_7_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_7_7;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_7_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_7_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_8_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_8_8;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_8_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_8_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_9_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_9_9;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_9_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_9_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_10_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_9;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_10_10;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_10_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_10_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_11_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_9;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_10;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_11_11;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_11_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_11_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_12_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_9;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_10;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_11;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_12_12;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_12_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_12_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_13_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_9;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_10;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_11;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_12;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_13_13;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_13_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_13_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_14_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_9;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_10;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_11;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_12;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_13;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_14_14;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_14_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_14_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  first_15_0;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_1;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_2;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_3;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_4;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_5;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_6;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_7;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_8;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_9;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_10;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_11;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_12;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_13;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_14;  // SparseAccel/SparseIndexUnit.swift:49
-  reg  first_15_15;  // SparseAccel/SparseIndexUnit.swift:49
-  wire [7:0] w_in_15_0;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:58
-  wire [7:0] w_in_15_1;  // SparseAccel/SparseIndexUnit.swift:54
-  reg  [7:0] w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [7:0] w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:57
-  reg  [2:0] idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  [2:0] idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:58
-  reg  done_0;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_1;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_2;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_3;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_4;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_5;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_6;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_7;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_8;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_9;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_10;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_11;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_12;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_13;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_14;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_15;  // SparseAccel/SparseIndexUnit.swift:64
-  reg  done_16;  // SparseAccel/SparseIndexUnit.swift:64
-  assign row_w = {row_w_15_1, row_w_15_0, row_w_14_1, row_w_14_0, row_w_13_1, row_w_13_0, row_w_12_1, row_w_12_0, row_w_11_1, row_w_11_0, row_w_10_1, row_w_10_0, row_w_9_1, row_w_9_0, row_w_8_1, row_w_8_0, row_w_7_1, row_w_7_0, row_w_6_1, row_w_6_0, row_w_5_1, row_w_5_0, row_w_4_1, row_w_4_0, row_w_3_1, row_w_3_0, row_w_2_1, row_w_2_0, row_w_1_1, row_w_1_0, row_w_0_1, row_w_0_0};  // SparseAccel/SparseIndexUnit.swift:35
-  assign row_w_0_0 = w_in_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_0_1 = w_in_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_1_0 = w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_1_1 = w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_2_0 = w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_2_1 = w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_3_0 = w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_3_1 = w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_4_0 = w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_4_1 = w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_5_0 = w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_5_1 = w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_6_0 = w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_6_1 = w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_7_0 = w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_7_1 = w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_8_0 = w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_8_1 = w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_9_0 = w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_9_1 = w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_10_0 = w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_10_1 = w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_11_0 = w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_11_1 = w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_12_0 = w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_12_1 = w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_13_0 = w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_13_1 = w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_14_0 = w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_14_1 = w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_15_0 = w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_w_15_1 = w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:57
-  assign row_idx = {row_idx_15_1, row_idx_15_0, row_idx_14_1, row_idx_14_0, row_idx_13_1, row_idx_13_0, row_idx_12_1, row_idx_12_0, row_idx_11_1, row_idx_11_0, row_idx_10_1, row_idx_10_0, row_idx_9_1, row_idx_9_0, row_idx_8_1, row_idx_8_0, row_idx_7_1, row_idx_7_0, row_idx_6_1, row_idx_6_0, row_idx_5_1, row_idx_5_0, row_idx_4_1, row_idx_4_0, row_idx_3_1, row_idx_3_0, row_idx_2_1, row_idx_2_0, row_idx_1_1, row_idx_1_0, row_idx_0_1, row_idx_0_0};  // SparseAccel/SparseIndexUnit.swift:36
-  assign row_idx_0_0 = w_stream[10:8];  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_0_1 = w_stream[21:19];  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_1_0 = idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_1_1 = idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_2_0 = idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_2_1 = idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_3_0 = idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_3_1 = idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_4_0 = idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_4_1 = idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_5_0 = idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_5_1 = idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_6_0 = idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_6_1 = idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_7_0 = idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_7_1 = idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_8_0 = idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_8_1 = idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_9_0 = idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_9_1 = idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_10_0 = idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_10_1 = idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_11_0 = idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_11_1 = idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_12_0 = idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_12_1 = idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_13_0 = idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_13_1 = idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_14_0 = idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_14_1 = idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_15_0 = idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_idx_15_1 = idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:58
-  assign row_first = {row_first_15, row_first_14, row_first_13, row_first_12, row_first_11, row_first_10, row_first_9, row_first_8, row_first_7, row_first_6, row_first_5, row_first_4, row_first_3, row_first_2, row_first_1, row_first_0};  // SparseAccel/SparseIndexUnit.swift:37
-  assign row_first_0 = first_0_0;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_1 = first_1_1;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_2 = first_2_2;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_3 = first_3_3;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_4 = first_4_4;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_5 = first_5_5;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_6 = first_6_6;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_7 = first_7_7;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_8 = first_8_8;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_9 = first_9_9;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_10 = first_10_10;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_11 = first_11_11;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_12 = first_12_12;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_13 = first_13_13;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_14 = first_14_14;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_first_15 = first_15_15;  // SparseAccel/SparseIndexUnit.swift:49
-  assign row_done = done_16;  // SparseAccel/SparseIndexUnit.swift:64
-  assign closes = in_valid & in_last;  // SparseAccel/SparseIndexUnit.swift:47
-  assign w_in_0_0 = in_valid ? w_stream[7:0] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_0_1 = in_valid ? w_stream[18:11] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_1_0 = in_valid ? w_stream[29:22] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_1_1 = in_valid ? w_stream[40:33] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_2_0 = in_valid ? w_stream[51:44] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_2_1 = in_valid ? w_stream[62:55] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_3_0 = in_valid ? w_stream[73:66] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_3_1 = in_valid ? w_stream[84:77] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_4_0 = in_valid ? w_stream[95:88] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_4_1 = in_valid ? w_stream[106:99] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_5_0 = in_valid ? w_stream[117:110] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_5_1 = in_valid ? w_stream[128:121] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_6_0 = in_valid ? w_stream[139:132] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_6_1 = in_valid ? w_stream[150:143] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_7_0 = in_valid ? w_stream[161:154] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_7_1 = in_valid ? w_stream[172:165] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_8_0 = in_valid ? w_stream[183:176] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_8_1 = in_valid ? w_stream[194:187] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_9_0 = in_valid ? w_stream[205:198] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_9_1 = in_valid ? w_stream[216:209] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_10_0 = in_valid ? w_stream[227:220] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_10_1 = in_valid ? w_stream[238:231] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_11_0 = in_valid ? w_stream[249:242] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_11_1 = in_valid ? w_stream[260:253] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_12_0 = in_valid ? w_stream[271:264] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_12_1 = in_valid ? w_stream[282:275] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_13_0 = in_valid ? w_stream[293:286] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_13_1 = in_valid ? w_stream[304:297] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_14_0 = in_valid ? w_stream[315:308] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_14_1 = in_valid ? w_stream[326:319] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_15_0 = in_valid ? w_stream[337:330] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
-  assign w_in_15_1 = in_valid ? w_stream[348:341] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] row_w_0_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_0_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_1_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_1_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_2_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_2_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_3_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_3_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_4_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_4_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_5_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_5_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_6_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_6_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_7_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_7_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_8_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_8_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_9_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_9_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_10_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_10_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_11_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_11_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_12_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_12_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_13_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_13_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_14_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_14_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_15_0;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [7:0] row_w_15_1;  // SparseAccel/SparseIndexUnit.swift:38
+  wire [2:0] row_idx_0_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_0_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_1_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_1_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_2_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_2_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_3_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_3_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_4_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_4_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_5_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_5_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_6_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_6_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_7_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_7_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_8_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_8_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_9_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_9_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_10_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_10_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_11_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_11_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_12_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_12_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_13_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_13_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_14_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_14_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_15_0;  // SparseAccel/SparseIndexUnit.swift:39
+  wire [2:0] row_idx_15_1;  // SparseAccel/SparseIndexUnit.swift:39
+  wire row_first_0;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_1;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_2;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_3;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_4;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_5;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_6;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_7;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_8;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_9;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_10;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_11;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_12;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_13;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_14;  // SparseAccel/SparseIndexUnit.swift:40
+  wire row_first_15;  // SparseAccel/SparseIndexUnit.swift:40
+  wire closes;  // SparseAccel/SparseIndexUnit.swift:52
+  reg  first_0_0;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_0_0;  // SparseAccel/SparseIndexUnit.swift:59
+  wire [7:0] w_in_0_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  first_1_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_1_1;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_1_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_1_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_2_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_2_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_2_2;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_2_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_2_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_3_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_3_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_3_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_3_3;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_3_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_3_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_4_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_4_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_4_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_4_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_4_4;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_4_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_4_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_5_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_5_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_5_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_5_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_5_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_5_5;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_5_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_5_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_6_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_6_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_6_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_6_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_6_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_6_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_6_6;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_6_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_6_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_7_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_7_7;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_7_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_7_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_8_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_8_8;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_8_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_8_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_9_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_9_9;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_9_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_9_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_10_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_9;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_10_10;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_10_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_10_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_11_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_9;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_10;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_11_11;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_11_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_11_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_12_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_9;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_10;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_11;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_12_12;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_12_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_12_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_13_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_9;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_10;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_11;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_12;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_13_13;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_13_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_13_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_14_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_9;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_10;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_11;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_12;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_13;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_14_14;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_14_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_14_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  first_15_0;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_1;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_2;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_3;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_4;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_5;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_6;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_7;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_8;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_9;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_10;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_11;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_12;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_13;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_14;  // SparseAccel/SparseIndexUnit.swift:54
+  reg  first_15_15;  // SparseAccel/SparseIndexUnit.swift:54
+  wire [7:0] w_in_15_0;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:63
+  wire [7:0] w_in_15_1;  // SparseAccel/SparseIndexUnit.swift:59
+  reg  [7:0] w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [7:0] w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:62
+  reg  [2:0] idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  [2:0] idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:63
+  reg  done_0;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_1;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_2;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_3;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_4;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_5;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_6;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_7;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_8;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_9;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_10;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_11;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_12;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_13;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_14;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_15;  // SparseAccel/SparseIndexUnit.swift:69
+  reg  done_16;  // SparseAccel/SparseIndexUnit.swift:69
+  assign row_w = {row_w_15_1, row_w_15_0, row_w_14_1, row_w_14_0, row_w_13_1, row_w_13_0, row_w_12_1, row_w_12_0, row_w_11_1, row_w_11_0, row_w_10_1, row_w_10_0, row_w_9_1, row_w_9_0, row_w_8_1, row_w_8_0, row_w_7_1, row_w_7_0, row_w_6_1, row_w_6_0, row_w_5_1, row_w_5_0, row_w_4_1, row_w_4_0, row_w_3_1, row_w_3_0, row_w_2_1, row_w_2_0, row_w_1_1, row_w_1_0, row_w_0_1, row_w_0_0};  // SparseAccel/SparseIndexUnit.swift:38
+  assign row_w_0_0 = w_in_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_0_1 = w_in_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_1_0 = w_1_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_1_1 = w_1_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_2_0 = w_2_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_2_1 = w_2_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_3_0 = w_3_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_3_1 = w_3_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_4_0 = w_4_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_4_1 = w_4_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_5_0 = w_5_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_5_1 = w_5_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_6_0 = w_6_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_6_1 = w_6_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_7_0 = w_7_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_7_1 = w_7_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_8_0 = w_8_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_8_1 = w_8_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_9_0 = w_9_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_9_1 = w_9_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_10_0 = w_10_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_10_1 = w_10_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_11_0 = w_11_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_11_1 = w_11_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_12_0 = w_12_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_12_1 = w_12_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_13_0 = w_13_0_12;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_13_1 = w_13_1_12;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_14_0 = w_14_0_13;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_14_1 = w_14_1_13;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_15_0 = w_15_0_14;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_w_15_1 = w_15_1_14;  // SparseAccel/SparseIndexUnit.swift:62
+  assign row_idx = {row_idx_15_1, row_idx_15_0, row_idx_14_1, row_idx_14_0, row_idx_13_1, row_idx_13_0, row_idx_12_1, row_idx_12_0, row_idx_11_1, row_idx_11_0, row_idx_10_1, row_idx_10_0, row_idx_9_1, row_idx_9_0, row_idx_8_1, row_idx_8_0, row_idx_7_1, row_idx_7_0, row_idx_6_1, row_idx_6_0, row_idx_5_1, row_idx_5_0, row_idx_4_1, row_idx_4_0, row_idx_3_1, row_idx_3_0, row_idx_2_1, row_idx_2_0, row_idx_1_1, row_idx_1_0, row_idx_0_1, row_idx_0_0};  // SparseAccel/SparseIndexUnit.swift:39
+  assign row_idx_0_0 = w_stream[10:8];  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_0_1 = w_stream[21:19];  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_1_0 = idx_1_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_1_1 = idx_1_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_2_0 = idx_2_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_2_1 = idx_2_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_3_0 = idx_3_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_3_1 = idx_3_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_4_0 = idx_4_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_4_1 = idx_4_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_5_0 = idx_5_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_5_1 = idx_5_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_6_0 = idx_6_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_6_1 = idx_6_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_7_0 = idx_7_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_7_1 = idx_7_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_8_0 = idx_8_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_8_1 = idx_8_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_9_0 = idx_9_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_9_1 = idx_9_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_10_0 = idx_10_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_10_1 = idx_10_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_11_0 = idx_11_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_11_1 = idx_11_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_12_0 = idx_12_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_12_1 = idx_12_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_13_0 = idx_13_0_12;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_13_1 = idx_13_1_12;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_14_0 = idx_14_0_13;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_14_1 = idx_14_1_13;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_15_0 = idx_15_0_14;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_idx_15_1 = idx_15_1_14;  // SparseAccel/SparseIndexUnit.swift:63
+  assign row_first = {row_first_15, row_first_14, row_first_13, row_first_12, row_first_11, row_first_10, row_first_9, row_first_8, row_first_7, row_first_6, row_first_5, row_first_4, row_first_3, row_first_2, row_first_1, row_first_0};  // SparseAccel/SparseIndexUnit.swift:40
+  assign row_first_0 = first_0_0;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_1 = first_1_1;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_2 = first_2_2;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_3 = first_3_3;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_4 = first_4_4;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_5 = first_5_5;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_6 = first_6_6;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_7 = first_7_7;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_8 = first_8_8;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_9 = first_9_9;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_10 = first_10_10;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_11 = first_11_11;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_12 = first_12_12;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_13 = first_13_13;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_14 = first_14_14;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_first_15 = first_15_15;  // SparseAccel/SparseIndexUnit.swift:54
+  assign row_done = done_16;  // SparseAccel/SparseIndexUnit.swift:69
+  assign closes = in_valid & in_last;  // SparseAccel/SparseIndexUnit.swift:52
+  assign w_in_0_0 = in_valid ? w_stream[7:0] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_0_1 = in_valid ? w_stream[18:11] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_1_0 = in_valid ? w_stream[29:22] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_1_1 = in_valid ? w_stream[40:33] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_2_0 = in_valid ? w_stream[51:44] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_2_1 = in_valid ? w_stream[62:55] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_3_0 = in_valid ? w_stream[73:66] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_3_1 = in_valid ? w_stream[84:77] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_4_0 = in_valid ? w_stream[95:88] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_4_1 = in_valid ? w_stream[106:99] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_5_0 = in_valid ? w_stream[117:110] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_5_1 = in_valid ? w_stream[128:121] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_6_0 = in_valid ? w_stream[139:132] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_6_1 = in_valid ? w_stream[150:143] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_7_0 = in_valid ? w_stream[161:154] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_7_1 = in_valid ? w_stream[172:165] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_8_0 = in_valid ? w_stream[183:176] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_8_1 = in_valid ? w_stream[194:187] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_9_0 = in_valid ? w_stream[205:198] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_9_1 = in_valid ? w_stream[216:209] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_10_0 = in_valid ? w_stream[227:220] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_10_1 = in_valid ? w_stream[238:231] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_11_0 = in_valid ? w_stream[249:242] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_11_1 = in_valid ? w_stream[260:253] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_12_0 = in_valid ? w_stream[271:264] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_12_1 = in_valid ? w_stream[282:275] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_13_0 = in_valid ? w_stream[293:286] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_13_1 = in_valid ? w_stream[304:297] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_14_0 = in_valid ? w_stream[315:308] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_14_1 = in_valid ? w_stream[326:319] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_15_0 = in_valid ? w_stream[337:330] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
+  assign w_in_15_1 = in_valid ? w_stream[348:341] : 8'd0;  // SparseAccel/SparseIndexUnit.swift:59
   always @(posedge clk) begin
-    first_0_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    first_1_1 <= rst ? 1'b1 : first_1_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_1_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_1_0_0 <= w_in_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_1_0_0 <= w_stream[32:30];  // SparseAccel/SparseIndexUnit.swift:58
-    w_1_1_0 <= w_in_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_1_1_0 <= w_stream[43:41];  // SparseAccel/SparseIndexUnit.swift:58
-    first_2_2 <= rst ? 1'b1 : first_2_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_2_1 <= rst ? 1'b1 : first_2_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_2_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_2_0_1 <= w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_2_0_0 <= w_in_2_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_2_0_1 <= idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_2_0_0 <= w_stream[54:52];  // SparseAccel/SparseIndexUnit.swift:58
-    w_2_1_1 <= w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_2_1_0 <= w_in_2_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_2_1_1 <= idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_2_1_0 <= w_stream[65:63];  // SparseAccel/SparseIndexUnit.swift:58
-    first_3_3 <= rst ? 1'b1 : first_3_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_3_2 <= rst ? 1'b1 : first_3_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_3_1 <= rst ? 1'b1 : first_3_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_3_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_3_0_2 <= w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_3_0_1 <= w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_3_0_0 <= w_in_3_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_3_0_2 <= idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_3_0_1 <= idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_3_0_0 <= w_stream[76:74];  // SparseAccel/SparseIndexUnit.swift:58
-    w_3_1_2 <= w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_3_1_1 <= w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_3_1_0 <= w_in_3_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_3_1_2 <= idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_3_1_1 <= idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_3_1_0 <= w_stream[87:85];  // SparseAccel/SparseIndexUnit.swift:58
-    first_4_4 <= rst ? 1'b1 : first_4_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_4_3 <= rst ? 1'b1 : first_4_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_4_2 <= rst ? 1'b1 : first_4_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_4_1 <= rst ? 1'b1 : first_4_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_4_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_4_0_3 <= w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_4_0_2 <= w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_4_0_1 <= w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_4_0_0 <= w_in_4_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_4_0_3 <= idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_4_0_2 <= idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_4_0_1 <= idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_4_0_0 <= w_stream[98:96];  // SparseAccel/SparseIndexUnit.swift:58
-    w_4_1_3 <= w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_4_1_2 <= w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_4_1_1 <= w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_4_1_0 <= w_in_4_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_4_1_3 <= idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_4_1_2 <= idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_4_1_1 <= idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_4_1_0 <= w_stream[109:107];  // SparseAccel/SparseIndexUnit.swift:58
-    first_5_5 <= rst ? 1'b1 : first_5_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_5_4 <= rst ? 1'b1 : first_5_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_5_3 <= rst ? 1'b1 : first_5_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_5_2 <= rst ? 1'b1 : first_5_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_5_1 <= rst ? 1'b1 : first_5_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_5_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_5_0_4 <= w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_0_3 <= w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_0_2 <= w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_0_1 <= w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_0_0 <= w_in_5_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_5_0_4 <= idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_0_3 <= idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_0_2 <= idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_0_1 <= idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_0_0 <= w_stream[120:118];  // SparseAccel/SparseIndexUnit.swift:58
-    w_5_1_4 <= w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_1_3 <= w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_1_2 <= w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_1_1 <= w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_5_1_0 <= w_in_5_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_5_1_4 <= idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_1_3 <= idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_1_2 <= idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_1_1 <= idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_5_1_0 <= w_stream[131:129];  // SparseAccel/SparseIndexUnit.swift:58
-    first_6_6 <= rst ? 1'b1 : first_6_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_6_5 <= rst ? 1'b1 : first_6_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_6_4 <= rst ? 1'b1 : first_6_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_6_3 <= rst ? 1'b1 : first_6_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_6_2 <= rst ? 1'b1 : first_6_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_6_1 <= rst ? 1'b1 : first_6_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_6_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_6_0_5 <= w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_0_4 <= w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_0_3 <= w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_0_2 <= w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_0_1 <= w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_0_0 <= w_in_6_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_6_0_5 <= idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_0_4 <= idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_0_3 <= idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_0_2 <= idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_0_1 <= idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_0_0 <= w_stream[142:140];  // SparseAccel/SparseIndexUnit.swift:58
-    w_6_1_5 <= w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_1_4 <= w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_1_3 <= w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_1_2 <= w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_1_1 <= w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_6_1_0 <= w_in_6_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_6_1_5 <= idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_1_4 <= idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_1_3 <= idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_1_2 <= idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_1_1 <= idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_6_1_0 <= w_stream[153:151];  // SparseAccel/SparseIndexUnit.swift:58
-    first_7_7 <= rst ? 1'b1 : first_7_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_6 <= rst ? 1'b1 : first_7_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_5 <= rst ? 1'b1 : first_7_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_4 <= rst ? 1'b1 : first_7_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_3 <= rst ? 1'b1 : first_7_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_2 <= rst ? 1'b1 : first_7_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_1 <= rst ? 1'b1 : first_7_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_7_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_7_0_6 <= w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_0_5 <= w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_0_4 <= w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_0_3 <= w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_0_2 <= w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_0_1 <= w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_0_0 <= w_in_7_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_7_0_6 <= idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_0_5 <= idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_0_4 <= idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_0_3 <= idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_0_2 <= idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_0_1 <= idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_0_0 <= w_stream[164:162];  // SparseAccel/SparseIndexUnit.swift:58
-    w_7_1_6 <= w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_1_5 <= w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_1_4 <= w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_1_3 <= w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_1_2 <= w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_1_1 <= w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_7_1_0 <= w_in_7_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_7_1_6 <= idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_1_5 <= idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_1_4 <= idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_1_3 <= idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_1_2 <= idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_1_1 <= idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_7_1_0 <= w_stream[175:173];  // SparseAccel/SparseIndexUnit.swift:58
-    first_8_8 <= rst ? 1'b1 : first_8_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_7 <= rst ? 1'b1 : first_8_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_6 <= rst ? 1'b1 : first_8_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_5 <= rst ? 1'b1 : first_8_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_4 <= rst ? 1'b1 : first_8_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_3 <= rst ? 1'b1 : first_8_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_2 <= rst ? 1'b1 : first_8_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_1 <= rst ? 1'b1 : first_8_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_8_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_8_0_7 <= w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_6 <= w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_5 <= w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_4 <= w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_3 <= w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_2 <= w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_1 <= w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_0_0 <= w_in_8_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_8_0_7 <= idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_6 <= idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_5 <= idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_4 <= idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_3 <= idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_2 <= idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_1 <= idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_0_0 <= w_stream[186:184];  // SparseAccel/SparseIndexUnit.swift:58
-    w_8_1_7 <= w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_6 <= w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_5 <= w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_4 <= w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_3 <= w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_2 <= w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_1 <= w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_8_1_0 <= w_in_8_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_8_1_7 <= idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_6 <= idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_5 <= idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_4 <= idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_3 <= idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_2 <= idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_1 <= idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_8_1_0 <= w_stream[197:195];  // SparseAccel/SparseIndexUnit.swift:58
-    first_9_9 <= rst ? 1'b1 : first_9_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_8 <= rst ? 1'b1 : first_9_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_7 <= rst ? 1'b1 : first_9_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_6 <= rst ? 1'b1 : first_9_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_5 <= rst ? 1'b1 : first_9_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_4 <= rst ? 1'b1 : first_9_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_3 <= rst ? 1'b1 : first_9_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_2 <= rst ? 1'b1 : first_9_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_1 <= rst ? 1'b1 : first_9_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_9_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_9_0_8 <= w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_7 <= w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_6 <= w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_5 <= w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_4 <= w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_3 <= w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_2 <= w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_1 <= w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_0_0 <= w_in_9_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_9_0_8 <= idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_7 <= idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_6 <= idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_5 <= idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_4 <= idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_3 <= idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_2 <= idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_1 <= idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_0_0 <= w_stream[208:206];  // SparseAccel/SparseIndexUnit.swift:58
-    w_9_1_8 <= w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_7 <= w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_6 <= w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_5 <= w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_4 <= w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_3 <= w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_2 <= w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_1 <= w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_9_1_0 <= w_in_9_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_9_1_8 <= idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_7 <= idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_6 <= idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_5 <= idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_4 <= idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_3 <= idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_2 <= idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_1 <= idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_9_1_0 <= w_stream[219:217];  // SparseAccel/SparseIndexUnit.swift:58
-    first_10_10 <= rst ? 1'b1 : first_10_9;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_9 <= rst ? 1'b1 : first_10_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_8 <= rst ? 1'b1 : first_10_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_7 <= rst ? 1'b1 : first_10_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_6 <= rst ? 1'b1 : first_10_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_5 <= rst ? 1'b1 : first_10_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_4 <= rst ? 1'b1 : first_10_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_3 <= rst ? 1'b1 : first_10_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_2 <= rst ? 1'b1 : first_10_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_1 <= rst ? 1'b1 : first_10_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_10_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_10_0_9 <= w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_8 <= w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_7 <= w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_6 <= w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_5 <= w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_4 <= w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_3 <= w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_2 <= w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_1 <= w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_0_0 <= w_in_10_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_10_0_9 <= idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_8 <= idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_7 <= idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_6 <= idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_5 <= idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_4 <= idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_3 <= idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_2 <= idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_1 <= idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_0_0 <= w_stream[230:228];  // SparseAccel/SparseIndexUnit.swift:58
-    w_10_1_9 <= w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_8 <= w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_7 <= w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_6 <= w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_5 <= w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_4 <= w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_3 <= w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_2 <= w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_1 <= w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_10_1_0 <= w_in_10_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_10_1_9 <= idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_8 <= idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_7 <= idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_6 <= idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_5 <= idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_4 <= idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_3 <= idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_2 <= idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_1 <= idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_10_1_0 <= w_stream[241:239];  // SparseAccel/SparseIndexUnit.swift:58
-    first_11_11 <= rst ? 1'b1 : first_11_10;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_10 <= rst ? 1'b1 : first_11_9;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_9 <= rst ? 1'b1 : first_11_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_8 <= rst ? 1'b1 : first_11_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_7 <= rst ? 1'b1 : first_11_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_6 <= rst ? 1'b1 : first_11_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_5 <= rst ? 1'b1 : first_11_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_4 <= rst ? 1'b1 : first_11_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_3 <= rst ? 1'b1 : first_11_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_2 <= rst ? 1'b1 : first_11_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_1 <= rst ? 1'b1 : first_11_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_11_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_11_0_10 <= w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_9 <= w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_8 <= w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_7 <= w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_6 <= w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_5 <= w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_4 <= w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_3 <= w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_2 <= w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_1 <= w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_0_0 <= w_in_11_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_11_0_10 <= idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_9 <= idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_8 <= idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_7 <= idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_6 <= idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_5 <= idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_4 <= idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_3 <= idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_2 <= idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_1 <= idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_0_0 <= w_stream[252:250];  // SparseAccel/SparseIndexUnit.swift:58
-    w_11_1_10 <= w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_9 <= w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_8 <= w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_7 <= w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_6 <= w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_5 <= w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_4 <= w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_3 <= w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_2 <= w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_1 <= w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_11_1_0 <= w_in_11_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_11_1_10 <= idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_9 <= idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_8 <= idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_7 <= idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_6 <= idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_5 <= idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_4 <= idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_3 <= idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_2 <= idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_1 <= idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_11_1_0 <= w_stream[263:261];  // SparseAccel/SparseIndexUnit.swift:58
-    first_12_12 <= rst ? 1'b1 : first_12_11;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_11 <= rst ? 1'b1 : first_12_10;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_10 <= rst ? 1'b1 : first_12_9;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_9 <= rst ? 1'b1 : first_12_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_8 <= rst ? 1'b1 : first_12_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_7 <= rst ? 1'b1 : first_12_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_6 <= rst ? 1'b1 : first_12_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_5 <= rst ? 1'b1 : first_12_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_4 <= rst ? 1'b1 : first_12_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_3 <= rst ? 1'b1 : first_12_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_2 <= rst ? 1'b1 : first_12_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_1 <= rst ? 1'b1 : first_12_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_12_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_12_0_11 <= w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_10 <= w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_9 <= w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_8 <= w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_7 <= w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_6 <= w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_5 <= w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_4 <= w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_3 <= w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_2 <= w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_1 <= w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_0_0 <= w_in_12_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_12_0_11 <= idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_10 <= idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_9 <= idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_8 <= idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_7 <= idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_6 <= idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_5 <= idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_4 <= idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_3 <= idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_2 <= idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_1 <= idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_0_0 <= w_stream[274:272];  // SparseAccel/SparseIndexUnit.swift:58
-    w_12_1_11 <= w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_10 <= w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_9 <= w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_8 <= w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_7 <= w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_6 <= w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_5 <= w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_4 <= w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_3 <= w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_2 <= w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_1 <= w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_12_1_0 <= w_in_12_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_12_1_11 <= idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_10 <= idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_9 <= idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_8 <= idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_7 <= idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_6 <= idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_5 <= idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_4 <= idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_3 <= idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_2 <= idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_1 <= idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_12_1_0 <= w_stream[285:283];  // SparseAccel/SparseIndexUnit.swift:58
-    first_13_13 <= rst ? 1'b1 : first_13_12;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_12 <= rst ? 1'b1 : first_13_11;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_11 <= rst ? 1'b1 : first_13_10;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_10 <= rst ? 1'b1 : first_13_9;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_9 <= rst ? 1'b1 : first_13_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_8 <= rst ? 1'b1 : first_13_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_7 <= rst ? 1'b1 : first_13_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_6 <= rst ? 1'b1 : first_13_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_5 <= rst ? 1'b1 : first_13_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_4 <= rst ? 1'b1 : first_13_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_3 <= rst ? 1'b1 : first_13_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_2 <= rst ? 1'b1 : first_13_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_1 <= rst ? 1'b1 : first_13_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_13_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_13_0_12 <= w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_11 <= w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_10 <= w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_9 <= w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_8 <= w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_7 <= w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_6 <= w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_5 <= w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_4 <= w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_3 <= w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_2 <= w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_1 <= w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_0_0 <= w_in_13_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_13_0_12 <= idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_11 <= idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_10 <= idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_9 <= idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_8 <= idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_7 <= idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_6 <= idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_5 <= idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_4 <= idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_3 <= idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_2 <= idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_1 <= idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_0_0 <= w_stream[296:294];  // SparseAccel/SparseIndexUnit.swift:58
-    w_13_1_12 <= w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_11 <= w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_10 <= w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_9 <= w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_8 <= w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_7 <= w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_6 <= w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_5 <= w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_4 <= w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_3 <= w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_2 <= w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_1 <= w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_13_1_0 <= w_in_13_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_13_1_12 <= idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_11 <= idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_10 <= idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_9 <= idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_8 <= idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_7 <= idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_6 <= idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_5 <= idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_4 <= idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_3 <= idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_2 <= idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_1 <= idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_13_1_0 <= w_stream[307:305];  // SparseAccel/SparseIndexUnit.swift:58
-    first_14_14 <= rst ? 1'b1 : first_14_13;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_13 <= rst ? 1'b1 : first_14_12;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_12 <= rst ? 1'b1 : first_14_11;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_11 <= rst ? 1'b1 : first_14_10;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_10 <= rst ? 1'b1 : first_14_9;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_9 <= rst ? 1'b1 : first_14_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_8 <= rst ? 1'b1 : first_14_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_7 <= rst ? 1'b1 : first_14_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_6 <= rst ? 1'b1 : first_14_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_5 <= rst ? 1'b1 : first_14_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_4 <= rst ? 1'b1 : first_14_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_3 <= rst ? 1'b1 : first_14_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_2 <= rst ? 1'b1 : first_14_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_1 <= rst ? 1'b1 : first_14_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_14_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_14_0_13 <= w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_12 <= w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_11 <= w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_10 <= w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_9 <= w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_8 <= w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_7 <= w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_6 <= w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_5 <= w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_4 <= w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_3 <= w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_2 <= w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_1 <= w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_0_0 <= w_in_14_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_14_0_13 <= idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_12 <= idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_11 <= idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_10 <= idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_9 <= idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_8 <= idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_7 <= idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_6 <= idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_5 <= idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_4 <= idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_3 <= idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_2 <= idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_1 <= idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_0_0 <= w_stream[318:316];  // SparseAccel/SparseIndexUnit.swift:58
-    w_14_1_13 <= w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_12 <= w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_11 <= w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_10 <= w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_9 <= w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_8 <= w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_7 <= w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_6 <= w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_5 <= w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_4 <= w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_3 <= w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_2 <= w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_1 <= w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_14_1_0 <= w_in_14_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_14_1_13 <= idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_12 <= idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_11 <= idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_10 <= idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_9 <= idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_8 <= idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_7 <= idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_6 <= idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_5 <= idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_4 <= idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_3 <= idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_2 <= idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_1 <= idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_14_1_0 <= w_stream[329:327];  // SparseAccel/SparseIndexUnit.swift:58
-    first_15_15 <= rst ? 1'b1 : first_15_14;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_14 <= rst ? 1'b1 : first_15_13;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_13 <= rst ? 1'b1 : first_15_12;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_12 <= rst ? 1'b1 : first_15_11;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_11 <= rst ? 1'b1 : first_15_10;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_10 <= rst ? 1'b1 : first_15_9;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_9 <= rst ? 1'b1 : first_15_8;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_8 <= rst ? 1'b1 : first_15_7;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_7 <= rst ? 1'b1 : first_15_6;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_6 <= rst ? 1'b1 : first_15_5;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_5 <= rst ? 1'b1 : first_15_4;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_4 <= rst ? 1'b1 : first_15_3;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_3 <= rst ? 1'b1 : first_15_2;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_2 <= rst ? 1'b1 : first_15_1;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_1 <= rst ? 1'b1 : first_15_0;  // SparseAccel/SparseIndexUnit.swift:49
-    first_15_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:49
-    w_15_0_14 <= w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_13 <= w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_12 <= w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_11 <= w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_10 <= w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_9 <= w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_8 <= w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_7 <= w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_6 <= w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_5 <= w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_4 <= w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_3 <= w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_2 <= w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_1 <= w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_0_0 <= w_in_15_0;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_15_0_14 <= idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_13 <= idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_12 <= idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_11 <= idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_10 <= idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_9 <= idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_8 <= idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_7 <= idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_6 <= idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_5 <= idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_4 <= idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_3 <= idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_2 <= idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_1 <= idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_0_0 <= w_stream[340:338];  // SparseAccel/SparseIndexUnit.swift:58
-    w_15_1_14 <= w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_13 <= w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_12 <= w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_11 <= w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_10 <= w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_9 <= w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_8 <= w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_7 <= w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_6 <= w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_5 <= w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_4 <= w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_3 <= w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_2 <= w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_1 <= w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:57
-    w_15_1_0 <= w_in_15_1;  // SparseAccel/SparseIndexUnit.swift:57
-    idx_15_1_14 <= idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_13 <= idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_12 <= idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_11 <= idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_10 <= idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_9 <= idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_8 <= idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_7 <= idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_6 <= idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_5 <= idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_4 <= idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_3 <= idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_2 <= idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_1 <= idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:58
-    idx_15_1_0 <= w_stream[351:349];  // SparseAccel/SparseIndexUnit.swift:58
-    done_16 <= rst ? 1'b0 : done_15;  // SparseAccel/SparseIndexUnit.swift:64
-    done_15 <= rst ? 1'b0 : done_14;  // SparseAccel/SparseIndexUnit.swift:64
-    done_14 <= rst ? 1'b0 : done_13;  // SparseAccel/SparseIndexUnit.swift:64
-    done_13 <= rst ? 1'b0 : done_12;  // SparseAccel/SparseIndexUnit.swift:64
-    done_12 <= rst ? 1'b0 : done_11;  // SparseAccel/SparseIndexUnit.swift:64
-    done_11 <= rst ? 1'b0 : done_10;  // SparseAccel/SparseIndexUnit.swift:64
-    done_10 <= rst ? 1'b0 : done_9;  // SparseAccel/SparseIndexUnit.swift:64
-    done_9 <= rst ? 1'b0 : done_8;  // SparseAccel/SparseIndexUnit.swift:64
-    done_8 <= rst ? 1'b0 : done_7;  // SparseAccel/SparseIndexUnit.swift:64
-    done_7 <= rst ? 1'b0 : done_6;  // SparseAccel/SparseIndexUnit.swift:64
-    done_6 <= rst ? 1'b0 : done_5;  // SparseAccel/SparseIndexUnit.swift:64
-    done_5 <= rst ? 1'b0 : done_4;  // SparseAccel/SparseIndexUnit.swift:64
-    done_4 <= rst ? 1'b0 : done_3;  // SparseAccel/SparseIndexUnit.swift:64
-    done_3 <= rst ? 1'b0 : done_2;  // SparseAccel/SparseIndexUnit.swift:64
-    done_2 <= rst ? 1'b0 : done_1;  // SparseAccel/SparseIndexUnit.swift:64
-    done_1 <= rst ? 1'b0 : done_0;  // SparseAccel/SparseIndexUnit.swift:64
-    done_0 <= rst ? 1'b0 : closes;  // SparseAccel/SparseIndexUnit.swift:64
+    first_0_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    first_1_1 <= rst ? 1'b1 : first_1_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_1_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_1_0_0 <= w_in_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_1_0_0 <= w_stream[32:30];  // SparseAccel/SparseIndexUnit.swift:63
+    w_1_1_0 <= w_in_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_1_1_0 <= w_stream[43:41];  // SparseAccel/SparseIndexUnit.swift:63
+    first_2_2 <= rst ? 1'b1 : first_2_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_2_1 <= rst ? 1'b1 : first_2_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_2_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_2_0_1 <= w_2_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_2_0_0 <= w_in_2_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_2_0_1 <= idx_2_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_2_0_0 <= w_stream[54:52];  // SparseAccel/SparseIndexUnit.swift:63
+    w_2_1_1 <= w_2_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_2_1_0 <= w_in_2_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_2_1_1 <= idx_2_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_2_1_0 <= w_stream[65:63];  // SparseAccel/SparseIndexUnit.swift:63
+    first_3_3 <= rst ? 1'b1 : first_3_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_3_2 <= rst ? 1'b1 : first_3_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_3_1 <= rst ? 1'b1 : first_3_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_3_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_3_0_2 <= w_3_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_3_0_1 <= w_3_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_3_0_0 <= w_in_3_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_3_0_2 <= idx_3_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_3_0_1 <= idx_3_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_3_0_0 <= w_stream[76:74];  // SparseAccel/SparseIndexUnit.swift:63
+    w_3_1_2 <= w_3_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_3_1_1 <= w_3_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_3_1_0 <= w_in_3_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_3_1_2 <= idx_3_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_3_1_1 <= idx_3_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_3_1_0 <= w_stream[87:85];  // SparseAccel/SparseIndexUnit.swift:63
+    first_4_4 <= rst ? 1'b1 : first_4_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_4_3 <= rst ? 1'b1 : first_4_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_4_2 <= rst ? 1'b1 : first_4_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_4_1 <= rst ? 1'b1 : first_4_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_4_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_4_0_3 <= w_4_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_4_0_2 <= w_4_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_4_0_1 <= w_4_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_4_0_0 <= w_in_4_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_4_0_3 <= idx_4_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_4_0_2 <= idx_4_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_4_0_1 <= idx_4_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_4_0_0 <= w_stream[98:96];  // SparseAccel/SparseIndexUnit.swift:63
+    w_4_1_3 <= w_4_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_4_1_2 <= w_4_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_4_1_1 <= w_4_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_4_1_0 <= w_in_4_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_4_1_3 <= idx_4_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_4_1_2 <= idx_4_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_4_1_1 <= idx_4_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_4_1_0 <= w_stream[109:107];  // SparseAccel/SparseIndexUnit.swift:63
+    first_5_5 <= rst ? 1'b1 : first_5_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_5_4 <= rst ? 1'b1 : first_5_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_5_3 <= rst ? 1'b1 : first_5_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_5_2 <= rst ? 1'b1 : first_5_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_5_1 <= rst ? 1'b1 : first_5_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_5_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_5_0_4 <= w_5_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_0_3 <= w_5_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_0_2 <= w_5_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_0_1 <= w_5_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_0_0 <= w_in_5_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_5_0_4 <= idx_5_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_0_3 <= idx_5_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_0_2 <= idx_5_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_0_1 <= idx_5_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_0_0 <= w_stream[120:118];  // SparseAccel/SparseIndexUnit.swift:63
+    w_5_1_4 <= w_5_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_1_3 <= w_5_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_1_2 <= w_5_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_1_1 <= w_5_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_5_1_0 <= w_in_5_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_5_1_4 <= idx_5_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_1_3 <= idx_5_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_1_2 <= idx_5_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_1_1 <= idx_5_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_5_1_0 <= w_stream[131:129];  // SparseAccel/SparseIndexUnit.swift:63
+    first_6_6 <= rst ? 1'b1 : first_6_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_6_5 <= rst ? 1'b1 : first_6_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_6_4 <= rst ? 1'b1 : first_6_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_6_3 <= rst ? 1'b1 : first_6_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_6_2 <= rst ? 1'b1 : first_6_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_6_1 <= rst ? 1'b1 : first_6_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_6_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_6_0_5 <= w_6_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_0_4 <= w_6_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_0_3 <= w_6_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_0_2 <= w_6_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_0_1 <= w_6_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_0_0 <= w_in_6_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_6_0_5 <= idx_6_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_0_4 <= idx_6_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_0_3 <= idx_6_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_0_2 <= idx_6_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_0_1 <= idx_6_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_0_0 <= w_stream[142:140];  // SparseAccel/SparseIndexUnit.swift:63
+    w_6_1_5 <= w_6_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_1_4 <= w_6_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_1_3 <= w_6_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_1_2 <= w_6_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_1_1 <= w_6_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_6_1_0 <= w_in_6_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_6_1_5 <= idx_6_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_1_4 <= idx_6_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_1_3 <= idx_6_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_1_2 <= idx_6_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_1_1 <= idx_6_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_6_1_0 <= w_stream[153:151];  // SparseAccel/SparseIndexUnit.swift:63
+    first_7_7 <= rst ? 1'b1 : first_7_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_6 <= rst ? 1'b1 : first_7_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_5 <= rst ? 1'b1 : first_7_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_4 <= rst ? 1'b1 : first_7_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_3 <= rst ? 1'b1 : first_7_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_2 <= rst ? 1'b1 : first_7_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_1 <= rst ? 1'b1 : first_7_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_7_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_7_0_6 <= w_7_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_0_5 <= w_7_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_0_4 <= w_7_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_0_3 <= w_7_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_0_2 <= w_7_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_0_1 <= w_7_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_0_0 <= w_in_7_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_7_0_6 <= idx_7_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_0_5 <= idx_7_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_0_4 <= idx_7_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_0_3 <= idx_7_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_0_2 <= idx_7_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_0_1 <= idx_7_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_0_0 <= w_stream[164:162];  // SparseAccel/SparseIndexUnit.swift:63
+    w_7_1_6 <= w_7_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_1_5 <= w_7_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_1_4 <= w_7_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_1_3 <= w_7_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_1_2 <= w_7_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_1_1 <= w_7_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_7_1_0 <= w_in_7_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_7_1_6 <= idx_7_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_1_5 <= idx_7_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_1_4 <= idx_7_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_1_3 <= idx_7_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_1_2 <= idx_7_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_1_1 <= idx_7_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_7_1_0 <= w_stream[175:173];  // SparseAccel/SparseIndexUnit.swift:63
+    first_8_8 <= rst ? 1'b1 : first_8_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_7 <= rst ? 1'b1 : first_8_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_6 <= rst ? 1'b1 : first_8_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_5 <= rst ? 1'b1 : first_8_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_4 <= rst ? 1'b1 : first_8_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_3 <= rst ? 1'b1 : first_8_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_2 <= rst ? 1'b1 : first_8_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_1 <= rst ? 1'b1 : first_8_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_8_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_8_0_7 <= w_8_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_6 <= w_8_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_5 <= w_8_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_4 <= w_8_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_3 <= w_8_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_2 <= w_8_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_1 <= w_8_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_0_0 <= w_in_8_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_8_0_7 <= idx_8_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_6 <= idx_8_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_5 <= idx_8_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_4 <= idx_8_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_3 <= idx_8_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_2 <= idx_8_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_1 <= idx_8_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_0_0 <= w_stream[186:184];  // SparseAccel/SparseIndexUnit.swift:63
+    w_8_1_7 <= w_8_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_6 <= w_8_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_5 <= w_8_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_4 <= w_8_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_3 <= w_8_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_2 <= w_8_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_1 <= w_8_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_8_1_0 <= w_in_8_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_8_1_7 <= idx_8_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_6 <= idx_8_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_5 <= idx_8_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_4 <= idx_8_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_3 <= idx_8_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_2 <= idx_8_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_1 <= idx_8_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_8_1_0 <= w_stream[197:195];  // SparseAccel/SparseIndexUnit.swift:63
+    first_9_9 <= rst ? 1'b1 : first_9_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_8 <= rst ? 1'b1 : first_9_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_7 <= rst ? 1'b1 : first_9_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_6 <= rst ? 1'b1 : first_9_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_5 <= rst ? 1'b1 : first_9_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_4 <= rst ? 1'b1 : first_9_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_3 <= rst ? 1'b1 : first_9_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_2 <= rst ? 1'b1 : first_9_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_1 <= rst ? 1'b1 : first_9_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_9_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_9_0_8 <= w_9_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_7 <= w_9_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_6 <= w_9_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_5 <= w_9_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_4 <= w_9_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_3 <= w_9_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_2 <= w_9_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_1 <= w_9_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_0_0 <= w_in_9_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_9_0_8 <= idx_9_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_7 <= idx_9_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_6 <= idx_9_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_5 <= idx_9_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_4 <= idx_9_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_3 <= idx_9_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_2 <= idx_9_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_1 <= idx_9_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_0_0 <= w_stream[208:206];  // SparseAccel/SparseIndexUnit.swift:63
+    w_9_1_8 <= w_9_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_7 <= w_9_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_6 <= w_9_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_5 <= w_9_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_4 <= w_9_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_3 <= w_9_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_2 <= w_9_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_1 <= w_9_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_9_1_0 <= w_in_9_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_9_1_8 <= idx_9_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_7 <= idx_9_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_6 <= idx_9_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_5 <= idx_9_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_4 <= idx_9_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_3 <= idx_9_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_2 <= idx_9_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_1 <= idx_9_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_9_1_0 <= w_stream[219:217];  // SparseAccel/SparseIndexUnit.swift:63
+    first_10_10 <= rst ? 1'b1 : first_10_9;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_9 <= rst ? 1'b1 : first_10_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_8 <= rst ? 1'b1 : first_10_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_7 <= rst ? 1'b1 : first_10_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_6 <= rst ? 1'b1 : first_10_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_5 <= rst ? 1'b1 : first_10_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_4 <= rst ? 1'b1 : first_10_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_3 <= rst ? 1'b1 : first_10_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_2 <= rst ? 1'b1 : first_10_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_1 <= rst ? 1'b1 : first_10_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_10_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_10_0_9 <= w_10_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_8 <= w_10_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_7 <= w_10_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_6 <= w_10_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_5 <= w_10_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_4 <= w_10_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_3 <= w_10_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_2 <= w_10_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_1 <= w_10_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_0_0 <= w_in_10_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_10_0_9 <= idx_10_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_8 <= idx_10_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_7 <= idx_10_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_6 <= idx_10_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_5 <= idx_10_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_4 <= idx_10_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_3 <= idx_10_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_2 <= idx_10_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_1 <= idx_10_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_0_0 <= w_stream[230:228];  // SparseAccel/SparseIndexUnit.swift:63
+    w_10_1_9 <= w_10_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_8 <= w_10_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_7 <= w_10_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_6 <= w_10_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_5 <= w_10_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_4 <= w_10_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_3 <= w_10_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_2 <= w_10_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_1 <= w_10_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_10_1_0 <= w_in_10_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_10_1_9 <= idx_10_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_8 <= idx_10_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_7 <= idx_10_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_6 <= idx_10_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_5 <= idx_10_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_4 <= idx_10_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_3 <= idx_10_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_2 <= idx_10_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_1 <= idx_10_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_10_1_0 <= w_stream[241:239];  // SparseAccel/SparseIndexUnit.swift:63
+    first_11_11 <= rst ? 1'b1 : first_11_10;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_10 <= rst ? 1'b1 : first_11_9;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_9 <= rst ? 1'b1 : first_11_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_8 <= rst ? 1'b1 : first_11_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_7 <= rst ? 1'b1 : first_11_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_6 <= rst ? 1'b1 : first_11_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_5 <= rst ? 1'b1 : first_11_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_4 <= rst ? 1'b1 : first_11_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_3 <= rst ? 1'b1 : first_11_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_2 <= rst ? 1'b1 : first_11_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_1 <= rst ? 1'b1 : first_11_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_11_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_11_0_10 <= w_11_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_9 <= w_11_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_8 <= w_11_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_7 <= w_11_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_6 <= w_11_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_5 <= w_11_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_4 <= w_11_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_3 <= w_11_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_2 <= w_11_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_1 <= w_11_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_0_0 <= w_in_11_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_11_0_10 <= idx_11_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_9 <= idx_11_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_8 <= idx_11_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_7 <= idx_11_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_6 <= idx_11_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_5 <= idx_11_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_4 <= idx_11_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_3 <= idx_11_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_2 <= idx_11_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_1 <= idx_11_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_0_0 <= w_stream[252:250];  // SparseAccel/SparseIndexUnit.swift:63
+    w_11_1_10 <= w_11_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_9 <= w_11_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_8 <= w_11_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_7 <= w_11_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_6 <= w_11_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_5 <= w_11_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_4 <= w_11_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_3 <= w_11_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_2 <= w_11_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_1 <= w_11_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_11_1_0 <= w_in_11_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_11_1_10 <= idx_11_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_9 <= idx_11_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_8 <= idx_11_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_7 <= idx_11_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_6 <= idx_11_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_5 <= idx_11_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_4 <= idx_11_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_3 <= idx_11_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_2 <= idx_11_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_1 <= idx_11_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_11_1_0 <= w_stream[263:261];  // SparseAccel/SparseIndexUnit.swift:63
+    first_12_12 <= rst ? 1'b1 : first_12_11;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_11 <= rst ? 1'b1 : first_12_10;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_10 <= rst ? 1'b1 : first_12_9;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_9 <= rst ? 1'b1 : first_12_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_8 <= rst ? 1'b1 : first_12_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_7 <= rst ? 1'b1 : first_12_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_6 <= rst ? 1'b1 : first_12_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_5 <= rst ? 1'b1 : first_12_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_4 <= rst ? 1'b1 : first_12_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_3 <= rst ? 1'b1 : first_12_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_2 <= rst ? 1'b1 : first_12_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_1 <= rst ? 1'b1 : first_12_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_12_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_12_0_11 <= w_12_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_10 <= w_12_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_9 <= w_12_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_8 <= w_12_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_7 <= w_12_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_6 <= w_12_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_5 <= w_12_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_4 <= w_12_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_3 <= w_12_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_2 <= w_12_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_1 <= w_12_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_0_0 <= w_in_12_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_12_0_11 <= idx_12_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_10 <= idx_12_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_9 <= idx_12_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_8 <= idx_12_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_7 <= idx_12_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_6 <= idx_12_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_5 <= idx_12_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_4 <= idx_12_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_3 <= idx_12_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_2 <= idx_12_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_1 <= idx_12_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_0_0 <= w_stream[274:272];  // SparseAccel/SparseIndexUnit.swift:63
+    w_12_1_11 <= w_12_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_10 <= w_12_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_9 <= w_12_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_8 <= w_12_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_7 <= w_12_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_6 <= w_12_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_5 <= w_12_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_4 <= w_12_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_3 <= w_12_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_2 <= w_12_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_1 <= w_12_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_12_1_0 <= w_in_12_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_12_1_11 <= idx_12_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_10 <= idx_12_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_9 <= idx_12_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_8 <= idx_12_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_7 <= idx_12_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_6 <= idx_12_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_5 <= idx_12_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_4 <= idx_12_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_3 <= idx_12_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_2 <= idx_12_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_1 <= idx_12_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_12_1_0 <= w_stream[285:283];  // SparseAccel/SparseIndexUnit.swift:63
+    first_13_13 <= rst ? 1'b1 : first_13_12;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_12 <= rst ? 1'b1 : first_13_11;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_11 <= rst ? 1'b1 : first_13_10;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_10 <= rst ? 1'b1 : first_13_9;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_9 <= rst ? 1'b1 : first_13_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_8 <= rst ? 1'b1 : first_13_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_7 <= rst ? 1'b1 : first_13_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_6 <= rst ? 1'b1 : first_13_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_5 <= rst ? 1'b1 : first_13_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_4 <= rst ? 1'b1 : first_13_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_3 <= rst ? 1'b1 : first_13_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_2 <= rst ? 1'b1 : first_13_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_1 <= rst ? 1'b1 : first_13_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_13_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_13_0_12 <= w_13_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_11 <= w_13_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_10 <= w_13_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_9 <= w_13_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_8 <= w_13_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_7 <= w_13_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_6 <= w_13_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_5 <= w_13_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_4 <= w_13_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_3 <= w_13_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_2 <= w_13_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_1 <= w_13_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_0_0 <= w_in_13_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_13_0_12 <= idx_13_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_11 <= idx_13_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_10 <= idx_13_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_9 <= idx_13_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_8 <= idx_13_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_7 <= idx_13_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_6 <= idx_13_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_5 <= idx_13_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_4 <= idx_13_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_3 <= idx_13_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_2 <= idx_13_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_1 <= idx_13_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_0_0 <= w_stream[296:294];  // SparseAccel/SparseIndexUnit.swift:63
+    w_13_1_12 <= w_13_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_11 <= w_13_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_10 <= w_13_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_9 <= w_13_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_8 <= w_13_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_7 <= w_13_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_6 <= w_13_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_5 <= w_13_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_4 <= w_13_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_3 <= w_13_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_2 <= w_13_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_1 <= w_13_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_13_1_0 <= w_in_13_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_13_1_12 <= idx_13_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_11 <= idx_13_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_10 <= idx_13_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_9 <= idx_13_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_8 <= idx_13_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_7 <= idx_13_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_6 <= idx_13_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_5 <= idx_13_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_4 <= idx_13_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_3 <= idx_13_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_2 <= idx_13_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_1 <= idx_13_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_13_1_0 <= w_stream[307:305];  // SparseAccel/SparseIndexUnit.swift:63
+    first_14_14 <= rst ? 1'b1 : first_14_13;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_13 <= rst ? 1'b1 : first_14_12;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_12 <= rst ? 1'b1 : first_14_11;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_11 <= rst ? 1'b1 : first_14_10;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_10 <= rst ? 1'b1 : first_14_9;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_9 <= rst ? 1'b1 : first_14_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_8 <= rst ? 1'b1 : first_14_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_7 <= rst ? 1'b1 : first_14_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_6 <= rst ? 1'b1 : first_14_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_5 <= rst ? 1'b1 : first_14_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_4 <= rst ? 1'b1 : first_14_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_3 <= rst ? 1'b1 : first_14_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_2 <= rst ? 1'b1 : first_14_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_1 <= rst ? 1'b1 : first_14_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_14_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_14_0_13 <= w_14_0_12;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_12 <= w_14_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_11 <= w_14_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_10 <= w_14_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_9 <= w_14_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_8 <= w_14_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_7 <= w_14_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_6 <= w_14_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_5 <= w_14_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_4 <= w_14_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_3 <= w_14_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_2 <= w_14_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_1 <= w_14_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_0_0 <= w_in_14_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_14_0_13 <= idx_14_0_12;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_12 <= idx_14_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_11 <= idx_14_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_10 <= idx_14_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_9 <= idx_14_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_8 <= idx_14_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_7 <= idx_14_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_6 <= idx_14_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_5 <= idx_14_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_4 <= idx_14_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_3 <= idx_14_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_2 <= idx_14_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_1 <= idx_14_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_0_0 <= w_stream[318:316];  // SparseAccel/SparseIndexUnit.swift:63
+    w_14_1_13 <= w_14_1_12;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_12 <= w_14_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_11 <= w_14_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_10 <= w_14_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_9 <= w_14_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_8 <= w_14_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_7 <= w_14_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_6 <= w_14_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_5 <= w_14_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_4 <= w_14_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_3 <= w_14_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_2 <= w_14_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_1 <= w_14_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_14_1_0 <= w_in_14_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_14_1_13 <= idx_14_1_12;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_12 <= idx_14_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_11 <= idx_14_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_10 <= idx_14_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_9 <= idx_14_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_8 <= idx_14_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_7 <= idx_14_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_6 <= idx_14_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_5 <= idx_14_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_4 <= idx_14_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_3 <= idx_14_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_2 <= idx_14_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_1 <= idx_14_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_14_1_0 <= w_stream[329:327];  // SparseAccel/SparseIndexUnit.swift:63
+    first_15_15 <= rst ? 1'b1 : first_15_14;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_14 <= rst ? 1'b1 : first_15_13;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_13 <= rst ? 1'b1 : first_15_12;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_12 <= rst ? 1'b1 : first_15_11;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_11 <= rst ? 1'b1 : first_15_10;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_10 <= rst ? 1'b1 : first_15_9;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_9 <= rst ? 1'b1 : first_15_8;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_8 <= rst ? 1'b1 : first_15_7;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_7 <= rst ? 1'b1 : first_15_6;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_6 <= rst ? 1'b1 : first_15_5;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_5 <= rst ? 1'b1 : first_15_4;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_4 <= rst ? 1'b1 : first_15_3;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_3 <= rst ? 1'b1 : first_15_2;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_2 <= rst ? 1'b1 : first_15_1;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_1 <= rst ? 1'b1 : first_15_0;  // SparseAccel/SparseIndexUnit.swift:54
+    first_15_0 <= rst ? 1'b1 : closes;  // SparseAccel/SparseIndexUnit.swift:54
+    w_15_0_14 <= w_15_0_13;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_13 <= w_15_0_12;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_12 <= w_15_0_11;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_11 <= w_15_0_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_10 <= w_15_0_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_9 <= w_15_0_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_8 <= w_15_0_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_7 <= w_15_0_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_6 <= w_15_0_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_5 <= w_15_0_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_4 <= w_15_0_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_3 <= w_15_0_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_2 <= w_15_0_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_1 <= w_15_0_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_0_0 <= w_in_15_0;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_15_0_14 <= idx_15_0_13;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_13 <= idx_15_0_12;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_12 <= idx_15_0_11;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_11 <= idx_15_0_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_10 <= idx_15_0_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_9 <= idx_15_0_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_8 <= idx_15_0_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_7 <= idx_15_0_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_6 <= idx_15_0_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_5 <= idx_15_0_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_4 <= idx_15_0_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_3 <= idx_15_0_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_2 <= idx_15_0_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_1 <= idx_15_0_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_0_0 <= w_stream[340:338];  // SparseAccel/SparseIndexUnit.swift:63
+    w_15_1_14 <= w_15_1_13;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_13 <= w_15_1_12;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_12 <= w_15_1_11;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_11 <= w_15_1_10;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_10 <= w_15_1_9;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_9 <= w_15_1_8;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_8 <= w_15_1_7;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_7 <= w_15_1_6;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_6 <= w_15_1_5;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_5 <= w_15_1_4;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_4 <= w_15_1_3;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_3 <= w_15_1_2;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_2 <= w_15_1_1;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_1 <= w_15_1_0;  // SparseAccel/SparseIndexUnit.swift:62
+    w_15_1_0 <= w_in_15_1;  // SparseAccel/SparseIndexUnit.swift:62
+    idx_15_1_14 <= idx_15_1_13;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_13 <= idx_15_1_12;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_12 <= idx_15_1_11;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_11 <= idx_15_1_10;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_10 <= idx_15_1_9;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_9 <= idx_15_1_8;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_8 <= idx_15_1_7;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_7 <= idx_15_1_6;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_6 <= idx_15_1_5;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_5 <= idx_15_1_4;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_4 <= idx_15_1_3;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_3 <= idx_15_1_2;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_2 <= idx_15_1_1;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_1 <= idx_15_1_0;  // SparseAccel/SparseIndexUnit.swift:63
+    idx_15_1_0 <= w_stream[351:349];  // SparseAccel/SparseIndexUnit.swift:63
+    done_16 <= rst ? 1'b0 : done_15;  // SparseAccel/SparseIndexUnit.swift:69
+    done_15 <= rst ? 1'b0 : done_14;  // SparseAccel/SparseIndexUnit.swift:69
+    done_14 <= rst ? 1'b0 : done_13;  // SparseAccel/SparseIndexUnit.swift:69
+    done_13 <= rst ? 1'b0 : done_12;  // SparseAccel/SparseIndexUnit.swift:69
+    done_12 <= rst ? 1'b0 : done_11;  // SparseAccel/SparseIndexUnit.swift:69
+    done_11 <= rst ? 1'b0 : done_10;  // SparseAccel/SparseIndexUnit.swift:69
+    done_10 <= rst ? 1'b0 : done_9;  // SparseAccel/SparseIndexUnit.swift:69
+    done_9 <= rst ? 1'b0 : done_8;  // SparseAccel/SparseIndexUnit.swift:69
+    done_8 <= rst ? 1'b0 : done_7;  // SparseAccel/SparseIndexUnit.swift:69
+    done_7 <= rst ? 1'b0 : done_6;  // SparseAccel/SparseIndexUnit.swift:69
+    done_6 <= rst ? 1'b0 : done_5;  // SparseAccel/SparseIndexUnit.swift:69
+    done_5 <= rst ? 1'b0 : done_4;  // SparseAccel/SparseIndexUnit.swift:69
+    done_4 <= rst ? 1'b0 : done_3;  // SparseAccel/SparseIndexUnit.swift:69
+    done_3 <= rst ? 1'b0 : done_2;  // SparseAccel/SparseIndexUnit.swift:69
+    done_2 <= rst ? 1'b0 : done_1;  // SparseAccel/SparseIndexUnit.swift:69
+    done_1 <= rst ? 1'b0 : done_0;  // SparseAccel/SparseIndexUnit.swift:69
+    done_0 <= rst ? 1'b0 : closes;  // SparseAccel/SparseIndexUnit.swift:69
   end
 endmodule
 
 // Unified dense/2:8 PE: 2 multipliers fed by 8:1 index multiplexers, an adder tree, an accumulator.
-// Defined at SparseAccel/SparsePE.swift:45
+// Defined at SparseAccel/SparsePE.swift:55
 module sat_pe_n2m8_d8_a32 (
   input  wire clk,
   input  wire rst,
@@ -1530,40 +1530,40 @@ module sat_pe_n2m8_d8_a32 (
   output wire [63:0] out_x,  // 8 x SInt(8), element 0 in the low bits
   output wire [31:0] result
 );
-  wire [7:0] out_x_0;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_1;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_2;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_3;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_4;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_5;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_6;  // SparseAccel/SparsePE.swift:39
-  wire [7:0] out_x_7;  // SparseAccel/SparsePE.swift:39
-  reg  [7:0] x_q_0;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_1;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_2;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_3;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_4;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_5;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_6;  // SparseAccel/SparsePE.swift:50
-  reg  [7:0] x_q_7;  // SparseAccel/SparsePE.swift:50
-  wire [7:0] sel_0;  // SparseAccel/SparsePE.swift:59
-  wire [7:0] sel_1;  // SparseAccel/SparsePE.swift:59
-  wire [15:0] prod_0;  // SparseAccel/SparsePE.swift:63
-  wire [15:0] prod_1;  // SparseAccel/SparsePE.swift:63
-  wire [16:0] sum;  // SparseAccel/SparsePE.swift:65
-  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:66
-  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:66
-  assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:39
-  assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:50
-  assign out_x_1 = x_q_1;  // SparseAccel/SparsePE.swift:50
-  assign out_x_2 = x_q_2;  // SparseAccel/SparsePE.swift:50
-  assign out_x_3 = x_q_3;  // SparseAccel/SparsePE.swift:50
-  assign out_x_4 = x_q_4;  // SparseAccel/SparsePE.swift:50
-  assign out_x_5 = x_q_5;  // SparseAccel/SparsePE.swift:50
-  assign out_x_6 = x_q_6;  // SparseAccel/SparsePE.swift:50
-  assign out_x_7 = x_q_7;  // SparseAccel/SparsePE.swift:50
-  assign result = result_q;  // SparseAccel/SparsePE.swift:66
-  reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:59
+  wire [7:0] out_x_0;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_1;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_2;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_3;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_4;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_5;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_6;  // SparseAccel/SparsePE.swift:49
+  wire [7:0] out_x_7;  // SparseAccel/SparsePE.swift:49
+  reg  [7:0] x_q_0;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_1;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_2;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_3;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_4;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_5;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_6;  // SparseAccel/SparsePE.swift:61
+  reg  [7:0] x_q_7;  // SparseAccel/SparsePE.swift:61
+  wire [7:0] sel_0;  // SparseAccel/SparsePE.swift:70
+  wire [7:0] sel_1;  // SparseAccel/SparsePE.swift:70
+  wire [15:0] prod_0;  // SparseAccel/SparsePE.swift:85
+  wire [15:0] prod_1;  // SparseAccel/SparsePE.swift:85
+  wire [16:0] sum;  // SparseAccel/SparsePE.swift:87
+  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:88
+  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:88
+  assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:49
+  assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:61
+  assign out_x_1 = x_q_1;  // SparseAccel/SparsePE.swift:61
+  assign out_x_2 = x_q_2;  // SparseAccel/SparsePE.swift:61
+  assign out_x_3 = x_q_3;  // SparseAccel/SparsePE.swift:61
+  assign out_x_4 = x_q_4;  // SparseAccel/SparsePE.swift:61
+  assign out_x_5 = x_q_5;  // SparseAccel/SparsePE.swift:61
+  assign out_x_6 = x_q_6;  // SparseAccel/SparsePE.swift:61
+  assign out_x_7 = x_q_7;  // SparseAccel/SparsePE.swift:61
+  assign result = result_q;  // SparseAccel/SparsePE.swift:88
+  reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:70
   always @* begin
     case (in_idx[2:0])
       3'd0: sel_0_t0 = in_x[7:0];
@@ -1576,8 +1576,8 @@ module sat_pe_n2m8_d8_a32 (
       default: sel_0_t0 = in_x[63:56];
     endcase
   end
-  assign sel_0 = mode ? sel_0_t0 : in_x[7:0];  // SparseAccel/SparsePE.swift:59
-  reg [7:0] sel_1_t0;  // SparseAccel/SparsePE.swift:59
+  assign sel_0 = mode ? sel_0_t0 : in_x[7:0];  // SparseAccel/SparsePE.swift:70
+  reg [7:0] sel_1_t0;  // SparseAccel/SparsePE.swift:70
   always @* begin
     case (in_idx[5:3])
       3'd0: sel_1_t0 = in_x[7:0];
@@ -1590,22 +1590,22 @@ module sat_pe_n2m8_d8_a32 (
       default: sel_1_t0 = in_x[63:56];
     endcase
   end
-  assign sel_1 = mode ? sel_1_t0 : in_x[15:8];  // SparseAccel/SparsePE.swift:59
-  assign prod_0 = {{8{in_w[7]}}, in_w[7:0]} * {{8{sel_0[7]}}, sel_0};  // SparseAccel/SparsePE.swift:63
-  assign prod_1 = {{8{in_w[15]}}, in_w[15:8]} * {{8{sel_1[7]}}, sel_1};  // SparseAccel/SparsePE.swift:63
-  assign sum = {prod_0[15], prod_0} + {prod_1[15], prod_1};  // SparseAccel/SparsePE.swift:65
-  wire [31:0] acc_q_t0 = {{15{sum[16]}}, sum};  // SparseAccel/SparsePE.swift:66
+  assign sel_1 = mode ? sel_1_t0 : in_x[15:8];  // SparseAccel/SparsePE.swift:70
+  assign prod_0 = {{8{in_w[7]}}, in_w[7:0]} * {{8{sel_0[7]}}, sel_0};  // SparseAccel/SparsePE.swift:85
+  assign prod_1 = {{8{in_w[15]}}, in_w[15:8]} * {{8{sel_1[7]}}, sel_1};  // SparseAccel/SparsePE.swift:85
+  assign sum = {prod_0[15], prod_0} + {prod_1[15], prod_1};  // SparseAccel/SparsePE.swift:87
+  wire [31:0] acc_q_t0 = {{15{sum[16]}}, sum};  // SparseAccel/SparsePE.swift:88
   always @(posedge clk) begin
-    x_q_0 <= in_x[7:0];  // SparseAccel/SparsePE.swift:50
-    x_q_1 <= in_x[15:8];  // SparseAccel/SparsePE.swift:50
-    x_q_2 <= in_x[23:16];  // SparseAccel/SparsePE.swift:50
-    x_q_3 <= in_x[31:24];  // SparseAccel/SparsePE.swift:50
-    x_q_4 <= in_x[39:32];  // SparseAccel/SparsePE.swift:50
-    x_q_5 <= in_x[47:40];  // SparseAccel/SparsePE.swift:50
-    x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:50
-    x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:50
-    if (in_first) result_q <= acc_q;  // SparseAccel/SparsePE.swift:66
-    acc_q <= rst ? 32'd0 : (in_first ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/SparsePE.swift:66
+    x_q_0 <= in_x[7:0];  // SparseAccel/SparsePE.swift:61
+    x_q_1 <= in_x[15:8];  // SparseAccel/SparsePE.swift:61
+    x_q_2 <= in_x[23:16];  // SparseAccel/SparsePE.swift:61
+    x_q_3 <= in_x[31:24];  // SparseAccel/SparsePE.swift:61
+    x_q_4 <= in_x[39:32];  // SparseAccel/SparsePE.swift:61
+    x_q_5 <= in_x[47:40];  // SparseAccel/SparsePE.swift:61
+    x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:61
+    x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:61
+    if (in_first) result_q <= acc_q;  // SparseAccel/SparsePE.swift:88
+    acc_q <= rst ? 32'd0 : (in_first ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/SparsePE.swift:88
   end
 endmodule
 
@@ -1639,558 +1639,558 @@ module sat_r16_c16_n2m8_d8_a32 (
   wire [31:0] rd_data_13;  // SparseAccel/SATArray.swift:44
   wire [31:0] rd_data_14;  // SparseAccel/SATArray.swift:44
   wire [31:0] rd_data_15;  // SparseAccel/SATArray.swift:44
-  wire [255:0] index_unit_row_w;  // SparseAccel/SATArray.swift:56
-  wire [95:0] index_unit_row_idx;  // SparseAccel/SATArray.swift:56
-  wire [15:0] index_unit_row_first;  // SparseAccel/SATArray.swift:56
-  wire index_unit_row_done;  // SparseAccel/SATArray.swift:56
-  wire [63:0] pe_0_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_0_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_0_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_1_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_1_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_2_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_2_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_3_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_3_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_4_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_4_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_5_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_5_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_6_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_6_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_7_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_7_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_8_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_8_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_9_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_9_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_10_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_10_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_11_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_11_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_12_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_12_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_13_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_13_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_14_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_14_15_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_0_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_0_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_1_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_1_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_2_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_2_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_3_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_3_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_4_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_4_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_5_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_5_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_6_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_6_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_7_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_7_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_8_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_8_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_9_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_9_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_10_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_10_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_11_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_11_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_12_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_12_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_13_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_13_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_14_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_14_result;  // SparseAccel/SATArray.swift:61
-  wire [63:0] pe_15_15_out_x;  // SparseAccel/SATArray.swift:61
-  wire [31:0] pe_15_15_result;  // SparseAccel/SATArray.swift:61
-  reg  mode_q;  // SparseAccel/SATArray.swift:66
-  reg  [31:0] rd_data_q_0;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_1;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_2;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_3;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_4;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_5;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_6;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_7;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_8;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_9;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_10;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_11;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_12;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_13;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_14;  // SparseAccel/SATArray.swift:68
-  reg  [31:0] rd_data_q_15;  // SparseAccel/SATArray.swift:68
+  wire [255:0] index_unit_row_w;  // SparseAccel/SATArray.swift:58
+  wire [95:0] index_unit_row_idx;  // SparseAccel/SATArray.swift:58
+  wire [15:0] index_unit_row_first;  // SparseAccel/SATArray.swift:58
+  wire index_unit_row_done;  // SparseAccel/SATArray.swift:58
+  wire [63:0] pe_0_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_0_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_0_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_1_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_1_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_2_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_2_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_3_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_3_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_4_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_4_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_5_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_5_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_6_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_6_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_7_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_7_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_8_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_8_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_9_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_9_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_10_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_10_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_11_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_11_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_12_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_12_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_13_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_13_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_14_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_14_15_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_0_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_0_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_1_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_1_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_2_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_2_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_3_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_3_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_4_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_4_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_5_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_5_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_6_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_6_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_7_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_7_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_8_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_8_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_9_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_9_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_10_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_10_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_11_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_11_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_12_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_12_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_13_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_13_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_14_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_14_result;  // SparseAccel/SATArray.swift:63
+  wire [63:0] pe_15_15_out_x;  // SparseAccel/SATArray.swift:63
+  wire [31:0] pe_15_15_result;  // SparseAccel/SATArray.swift:63
+  reg  mode_q;  // SparseAccel/SATArray.swift:68
+  reg  [31:0] rd_data_q_0;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_1;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_2;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_3;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_4;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_5;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_6;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_7;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_8;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_9;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_10;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_11;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_12;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_13;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_14;  // SparseAccel/SATArray.swift:70
+  reg  [31:0] rd_data_q_15;  // SparseAccel/SATArray.swift:70
   assign rd_data = {rd_data_15, rd_data_14, rd_data_13, rd_data_12, rd_data_11, rd_data_10, rd_data_9, rd_data_8, rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/SATArray.swift:44
-  assign rd_data_0 = rd_data_q_0;  // SparseAccel/SATArray.swift:68
-  assign rd_data_1 = rd_data_q_1;  // SparseAccel/SATArray.swift:68
-  assign rd_data_2 = rd_data_q_2;  // SparseAccel/SATArray.swift:68
-  assign rd_data_3 = rd_data_q_3;  // SparseAccel/SATArray.swift:68
-  assign rd_data_4 = rd_data_q_4;  // SparseAccel/SATArray.swift:68
-  assign rd_data_5 = rd_data_q_5;  // SparseAccel/SATArray.swift:68
-  assign rd_data_6 = rd_data_q_6;  // SparseAccel/SATArray.swift:68
-  assign rd_data_7 = rd_data_q_7;  // SparseAccel/SATArray.swift:68
-  assign rd_data_8 = rd_data_q_8;  // SparseAccel/SATArray.swift:68
-  assign rd_data_9 = rd_data_q_9;  // SparseAccel/SATArray.swift:68
-  assign rd_data_10 = rd_data_q_10;  // SparseAccel/SATArray.swift:68
-  assign rd_data_11 = rd_data_q_11;  // SparseAccel/SATArray.swift:68
-  assign rd_data_12 = rd_data_q_12;  // SparseAccel/SATArray.swift:68
-  assign rd_data_13 = rd_data_q_13;  // SparseAccel/SATArray.swift:68
-  assign rd_data_14 = rd_data_q_14;  // SparseAccel/SATArray.swift:68
-  assign rd_data_15 = rd_data_q_15;  // SparseAccel/SATArray.swift:68
-  assign tile_done = index_unit_row_done;  // SparseAccel/SATArray.swift:70
-  sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:56
+  assign rd_data_0 = rd_data_q_0;  // SparseAccel/SATArray.swift:70
+  assign rd_data_1 = rd_data_q_1;  // SparseAccel/SATArray.swift:70
+  assign rd_data_2 = rd_data_q_2;  // SparseAccel/SATArray.swift:70
+  assign rd_data_3 = rd_data_q_3;  // SparseAccel/SATArray.swift:70
+  assign rd_data_4 = rd_data_q_4;  // SparseAccel/SATArray.swift:70
+  assign rd_data_5 = rd_data_q_5;  // SparseAccel/SATArray.swift:70
+  assign rd_data_6 = rd_data_q_6;  // SparseAccel/SATArray.swift:70
+  assign rd_data_7 = rd_data_q_7;  // SparseAccel/SATArray.swift:70
+  assign rd_data_8 = rd_data_q_8;  // SparseAccel/SATArray.swift:70
+  assign rd_data_9 = rd_data_q_9;  // SparseAccel/SATArray.swift:70
+  assign rd_data_10 = rd_data_q_10;  // SparseAccel/SATArray.swift:70
+  assign rd_data_11 = rd_data_q_11;  // SparseAccel/SATArray.swift:70
+  assign rd_data_12 = rd_data_q_12;  // SparseAccel/SATArray.swift:70
+  assign rd_data_13 = rd_data_q_13;  // SparseAccel/SATArray.swift:70
+  assign rd_data_14 = rd_data_q_14;  // SparseAccel/SATArray.swift:70
+  assign rd_data_15 = rd_data_q_15;  // SparseAccel/SATArray.swift:70
+  assign tile_done = index_unit_row_done;  // SparseAccel/SATArray.swift:72
+  sat_index_r16_n2m8_d8 index_unit (  // SparseAccel/SATArray.swift:58
     .clk(clk),
     .rst(rst),
     .w_stream(w_stream),
@@ -2201,7 +2201,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .row_first(index_unit_row_first),
     .row_done(index_unit_row_done)
   );
-  sat_pe_n2m8_d8_a32 pe_0_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2212,7 +2212,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_0_out_x),
     .result(pe_0_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2223,7 +2223,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_1_out_x),
     .result(pe_0_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2234,7 +2234,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_2_out_x),
     .result(pe_0_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2245,7 +2245,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_3_out_x),
     .result(pe_0_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2256,7 +2256,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_4_out_x),
     .result(pe_0_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2267,7 +2267,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_5_out_x),
     .result(pe_0_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2278,7 +2278,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_6_out_x),
     .result(pe_0_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2289,7 +2289,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_7_out_x),
     .result(pe_0_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2300,7 +2300,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_8_out_x),
     .result(pe_0_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2311,7 +2311,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_9_out_x),
     .result(pe_0_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2322,7 +2322,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_10_out_x),
     .result(pe_0_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2333,7 +2333,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_11_out_x),
     .result(pe_0_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2344,7 +2344,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_12_out_x),
     .result(pe_0_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2355,7 +2355,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_13_out_x),
     .result(pe_0_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2366,7 +2366,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_14_out_x),
     .result(pe_0_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_0_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_0_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[15:0]),
@@ -2377,7 +2377,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_0_15_out_x),
     .result(pe_0_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2388,7 +2388,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_0_out_x),
     .result(pe_1_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2399,7 +2399,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_1_out_x),
     .result(pe_1_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2410,7 +2410,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_2_out_x),
     .result(pe_1_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2421,7 +2421,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_3_out_x),
     .result(pe_1_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2432,7 +2432,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_4_out_x),
     .result(pe_1_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2443,7 +2443,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_5_out_x),
     .result(pe_1_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2454,7 +2454,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_6_out_x),
     .result(pe_1_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2465,7 +2465,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_7_out_x),
     .result(pe_1_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2476,7 +2476,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_8_out_x),
     .result(pe_1_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2487,7 +2487,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_9_out_x),
     .result(pe_1_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2498,7 +2498,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_10_out_x),
     .result(pe_1_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2509,7 +2509,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_11_out_x),
     .result(pe_1_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2520,7 +2520,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_12_out_x),
     .result(pe_1_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2531,7 +2531,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_13_out_x),
     .result(pe_1_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2542,7 +2542,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_14_out_x),
     .result(pe_1_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_1_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_1_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[31:16]),
@@ -2553,7 +2553,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_1_15_out_x),
     .result(pe_1_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2564,7 +2564,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_0_out_x),
     .result(pe_2_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2575,7 +2575,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_1_out_x),
     .result(pe_2_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2586,7 +2586,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_2_out_x),
     .result(pe_2_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2597,7 +2597,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_3_out_x),
     .result(pe_2_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2608,7 +2608,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_4_out_x),
     .result(pe_2_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2619,7 +2619,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_5_out_x),
     .result(pe_2_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2630,7 +2630,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_6_out_x),
     .result(pe_2_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2641,7 +2641,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_7_out_x),
     .result(pe_2_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2652,7 +2652,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_8_out_x),
     .result(pe_2_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2663,7 +2663,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_9_out_x),
     .result(pe_2_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2674,7 +2674,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_10_out_x),
     .result(pe_2_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2685,7 +2685,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_11_out_x),
     .result(pe_2_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2696,7 +2696,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_12_out_x),
     .result(pe_2_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2707,7 +2707,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_13_out_x),
     .result(pe_2_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2718,7 +2718,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_14_out_x),
     .result(pe_2_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_2_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_2_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[47:32]),
@@ -2729,7 +2729,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_2_15_out_x),
     .result(pe_2_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2740,7 +2740,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_0_out_x),
     .result(pe_3_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2751,7 +2751,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_1_out_x),
     .result(pe_3_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2762,7 +2762,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_2_out_x),
     .result(pe_3_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2773,7 +2773,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_3_out_x),
     .result(pe_3_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2784,7 +2784,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_4_out_x),
     .result(pe_3_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2795,7 +2795,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_5_out_x),
     .result(pe_3_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2806,7 +2806,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_6_out_x),
     .result(pe_3_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2817,7 +2817,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_7_out_x),
     .result(pe_3_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2828,7 +2828,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_8_out_x),
     .result(pe_3_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2839,7 +2839,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_9_out_x),
     .result(pe_3_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2850,7 +2850,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_10_out_x),
     .result(pe_3_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2861,7 +2861,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_11_out_x),
     .result(pe_3_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2872,7 +2872,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_12_out_x),
     .result(pe_3_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2883,7 +2883,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_13_out_x),
     .result(pe_3_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2894,7 +2894,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_14_out_x),
     .result(pe_3_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_3_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_3_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[63:48]),
@@ -2905,7 +2905,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_3_15_out_x),
     .result(pe_3_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2916,7 +2916,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_0_out_x),
     .result(pe_4_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2927,7 +2927,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_1_out_x),
     .result(pe_4_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2938,7 +2938,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_2_out_x),
     .result(pe_4_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2949,7 +2949,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_3_out_x),
     .result(pe_4_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2960,7 +2960,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_4_out_x),
     .result(pe_4_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2971,7 +2971,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_5_out_x),
     .result(pe_4_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2982,7 +2982,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_6_out_x),
     .result(pe_4_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -2993,7 +2993,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_7_out_x),
     .result(pe_4_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3004,7 +3004,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_8_out_x),
     .result(pe_4_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3015,7 +3015,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_9_out_x),
     .result(pe_4_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3026,7 +3026,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_10_out_x),
     .result(pe_4_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3037,7 +3037,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_11_out_x),
     .result(pe_4_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3048,7 +3048,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_12_out_x),
     .result(pe_4_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3059,7 +3059,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_13_out_x),
     .result(pe_4_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3070,7 +3070,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_14_out_x),
     .result(pe_4_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_4_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_4_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[79:64]),
@@ -3081,7 +3081,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_4_15_out_x),
     .result(pe_4_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3092,7 +3092,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_0_out_x),
     .result(pe_5_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3103,7 +3103,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_1_out_x),
     .result(pe_5_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3114,7 +3114,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_2_out_x),
     .result(pe_5_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3125,7 +3125,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_3_out_x),
     .result(pe_5_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3136,7 +3136,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_4_out_x),
     .result(pe_5_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3147,7 +3147,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_5_out_x),
     .result(pe_5_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3158,7 +3158,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_6_out_x),
     .result(pe_5_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3169,7 +3169,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_7_out_x),
     .result(pe_5_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3180,7 +3180,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_8_out_x),
     .result(pe_5_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3191,7 +3191,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_9_out_x),
     .result(pe_5_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3202,7 +3202,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_10_out_x),
     .result(pe_5_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3213,7 +3213,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_11_out_x),
     .result(pe_5_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3224,7 +3224,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_12_out_x),
     .result(pe_5_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3235,7 +3235,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_13_out_x),
     .result(pe_5_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3246,7 +3246,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_14_out_x),
     .result(pe_5_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_5_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_5_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[95:80]),
@@ -3257,7 +3257,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_5_15_out_x),
     .result(pe_5_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3268,7 +3268,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_0_out_x),
     .result(pe_6_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3279,7 +3279,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_1_out_x),
     .result(pe_6_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3290,7 +3290,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_2_out_x),
     .result(pe_6_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3301,7 +3301,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_3_out_x),
     .result(pe_6_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3312,7 +3312,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_4_out_x),
     .result(pe_6_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3323,7 +3323,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_5_out_x),
     .result(pe_6_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3334,7 +3334,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_6_out_x),
     .result(pe_6_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3345,7 +3345,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_7_out_x),
     .result(pe_6_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3356,7 +3356,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_8_out_x),
     .result(pe_6_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3367,7 +3367,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_9_out_x),
     .result(pe_6_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3378,7 +3378,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_10_out_x),
     .result(pe_6_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3389,7 +3389,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_11_out_x),
     .result(pe_6_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3400,7 +3400,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_12_out_x),
     .result(pe_6_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3411,7 +3411,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_13_out_x),
     .result(pe_6_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3422,7 +3422,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_14_out_x),
     .result(pe_6_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_6_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_6_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[111:96]),
@@ -3433,7 +3433,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_6_15_out_x),
     .result(pe_6_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3444,7 +3444,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_0_out_x),
     .result(pe_7_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3455,7 +3455,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_1_out_x),
     .result(pe_7_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3466,7 +3466,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_2_out_x),
     .result(pe_7_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3477,7 +3477,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_3_out_x),
     .result(pe_7_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3488,7 +3488,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_4_out_x),
     .result(pe_7_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3499,7 +3499,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_5_out_x),
     .result(pe_7_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3510,7 +3510,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_6_out_x),
     .result(pe_7_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3521,7 +3521,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_7_out_x),
     .result(pe_7_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3532,7 +3532,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_8_out_x),
     .result(pe_7_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3543,7 +3543,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_9_out_x),
     .result(pe_7_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3554,7 +3554,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_10_out_x),
     .result(pe_7_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3565,7 +3565,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_11_out_x),
     .result(pe_7_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3576,7 +3576,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_12_out_x),
     .result(pe_7_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3587,7 +3587,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_13_out_x),
     .result(pe_7_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3598,7 +3598,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_14_out_x),
     .result(pe_7_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_7_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_7_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[127:112]),
@@ -3609,7 +3609,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_7_15_out_x),
     .result(pe_7_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3620,7 +3620,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_0_out_x),
     .result(pe_8_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3631,7 +3631,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_1_out_x),
     .result(pe_8_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3642,7 +3642,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_2_out_x),
     .result(pe_8_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3653,7 +3653,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_3_out_x),
     .result(pe_8_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3664,7 +3664,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_4_out_x),
     .result(pe_8_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3675,7 +3675,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_5_out_x),
     .result(pe_8_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3686,7 +3686,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_6_out_x),
     .result(pe_8_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3697,7 +3697,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_7_out_x),
     .result(pe_8_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3708,7 +3708,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_8_out_x),
     .result(pe_8_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3719,7 +3719,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_9_out_x),
     .result(pe_8_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3730,7 +3730,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_10_out_x),
     .result(pe_8_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3741,7 +3741,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_11_out_x),
     .result(pe_8_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3752,7 +3752,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_12_out_x),
     .result(pe_8_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3763,7 +3763,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_13_out_x),
     .result(pe_8_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3774,7 +3774,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_14_out_x),
     .result(pe_8_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_8_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_8_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[143:128]),
@@ -3785,7 +3785,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_8_15_out_x),
     .result(pe_8_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3796,7 +3796,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_0_out_x),
     .result(pe_9_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3807,7 +3807,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_1_out_x),
     .result(pe_9_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3818,7 +3818,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_2_out_x),
     .result(pe_9_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3829,7 +3829,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_3_out_x),
     .result(pe_9_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3840,7 +3840,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_4_out_x),
     .result(pe_9_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3851,7 +3851,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_5_out_x),
     .result(pe_9_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3862,7 +3862,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_6_out_x),
     .result(pe_9_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3873,7 +3873,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_7_out_x),
     .result(pe_9_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3884,7 +3884,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_8_out_x),
     .result(pe_9_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3895,7 +3895,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_9_out_x),
     .result(pe_9_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3906,7 +3906,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_10_out_x),
     .result(pe_9_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3917,7 +3917,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_11_out_x),
     .result(pe_9_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3928,7 +3928,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_12_out_x),
     .result(pe_9_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3939,7 +3939,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_13_out_x),
     .result(pe_9_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3950,7 +3950,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_14_out_x),
     .result(pe_9_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_9_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_9_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[159:144]),
@@ -3961,7 +3961,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_9_15_out_x),
     .result(pe_9_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -3972,7 +3972,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_0_out_x),
     .result(pe_10_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -3983,7 +3983,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_1_out_x),
     .result(pe_10_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -3994,7 +3994,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_2_out_x),
     .result(pe_10_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4005,7 +4005,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_3_out_x),
     .result(pe_10_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4016,7 +4016,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_4_out_x),
     .result(pe_10_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4027,7 +4027,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_5_out_x),
     .result(pe_10_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4038,7 +4038,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_6_out_x),
     .result(pe_10_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4049,7 +4049,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_7_out_x),
     .result(pe_10_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4060,7 +4060,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_8_out_x),
     .result(pe_10_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4071,7 +4071,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_9_out_x),
     .result(pe_10_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4082,7 +4082,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_10_out_x),
     .result(pe_10_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4093,7 +4093,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_11_out_x),
     .result(pe_10_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4104,7 +4104,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_12_out_x),
     .result(pe_10_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4115,7 +4115,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_13_out_x),
     .result(pe_10_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4126,7 +4126,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_14_out_x),
     .result(pe_10_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_10_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_10_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[175:160]),
@@ -4137,7 +4137,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_10_15_out_x),
     .result(pe_10_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4148,7 +4148,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_0_out_x),
     .result(pe_11_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4159,7 +4159,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_1_out_x),
     .result(pe_11_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4170,7 +4170,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_2_out_x),
     .result(pe_11_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4181,7 +4181,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_3_out_x),
     .result(pe_11_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4192,7 +4192,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_4_out_x),
     .result(pe_11_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4203,7 +4203,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_5_out_x),
     .result(pe_11_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4214,7 +4214,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_6_out_x),
     .result(pe_11_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4225,7 +4225,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_7_out_x),
     .result(pe_11_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4236,7 +4236,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_8_out_x),
     .result(pe_11_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4247,7 +4247,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_9_out_x),
     .result(pe_11_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4258,7 +4258,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_10_out_x),
     .result(pe_11_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4269,7 +4269,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_11_out_x),
     .result(pe_11_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4280,7 +4280,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_12_out_x),
     .result(pe_11_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4291,7 +4291,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_13_out_x),
     .result(pe_11_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4302,7 +4302,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_14_out_x),
     .result(pe_11_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_11_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_11_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[191:176]),
@@ -4313,7 +4313,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_11_15_out_x),
     .result(pe_11_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4324,7 +4324,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_0_out_x),
     .result(pe_12_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4335,7 +4335,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_1_out_x),
     .result(pe_12_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4346,7 +4346,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_2_out_x),
     .result(pe_12_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4357,7 +4357,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_3_out_x),
     .result(pe_12_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4368,7 +4368,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_4_out_x),
     .result(pe_12_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4379,7 +4379,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_5_out_x),
     .result(pe_12_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4390,7 +4390,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_6_out_x),
     .result(pe_12_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4401,7 +4401,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_7_out_x),
     .result(pe_12_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4412,7 +4412,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_8_out_x),
     .result(pe_12_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4423,7 +4423,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_9_out_x),
     .result(pe_12_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4434,7 +4434,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_10_out_x),
     .result(pe_12_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4445,7 +4445,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_11_out_x),
     .result(pe_12_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4456,7 +4456,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_12_out_x),
     .result(pe_12_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4467,7 +4467,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_13_out_x),
     .result(pe_12_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4478,7 +4478,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_14_out_x),
     .result(pe_12_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_12_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_12_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[207:192]),
@@ -4489,7 +4489,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_12_15_out_x),
     .result(pe_12_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4500,7 +4500,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_0_out_x),
     .result(pe_13_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4511,7 +4511,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_1_out_x),
     .result(pe_13_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4522,7 +4522,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_2_out_x),
     .result(pe_13_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4533,7 +4533,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_3_out_x),
     .result(pe_13_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4544,7 +4544,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_4_out_x),
     .result(pe_13_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4555,7 +4555,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_5_out_x),
     .result(pe_13_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4566,7 +4566,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_6_out_x),
     .result(pe_13_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4577,7 +4577,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_7_out_x),
     .result(pe_13_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4588,7 +4588,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_8_out_x),
     .result(pe_13_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4599,7 +4599,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_9_out_x),
     .result(pe_13_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4610,7 +4610,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_10_out_x),
     .result(pe_13_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4621,7 +4621,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_11_out_x),
     .result(pe_13_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4632,7 +4632,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_12_out_x),
     .result(pe_13_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4643,7 +4643,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_13_out_x),
     .result(pe_13_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4654,7 +4654,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_14_out_x),
     .result(pe_13_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_13_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_13_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[223:208]),
@@ -4665,7 +4665,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_13_15_out_x),
     .result(pe_13_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4676,7 +4676,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_0_out_x),
     .result(pe_14_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4687,7 +4687,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_1_out_x),
     .result(pe_14_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4698,7 +4698,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_2_out_x),
     .result(pe_14_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4709,7 +4709,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_3_out_x),
     .result(pe_14_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4720,7 +4720,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_4_out_x),
     .result(pe_14_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4731,7 +4731,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_5_out_x),
     .result(pe_14_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4742,7 +4742,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_6_out_x),
     .result(pe_14_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4753,7 +4753,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_7_out_x),
     .result(pe_14_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4764,7 +4764,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_8_out_x),
     .result(pe_14_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4775,7 +4775,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_9_out_x),
     .result(pe_14_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4786,7 +4786,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_10_out_x),
     .result(pe_14_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4797,7 +4797,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_11_out_x),
     .result(pe_14_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4808,7 +4808,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_12_out_x),
     .result(pe_14_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4819,7 +4819,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_13_out_x),
     .result(pe_14_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4830,7 +4830,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_14_out_x),
     .result(pe_14_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_14_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_14_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[239:224]),
@@ -4841,7 +4841,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_14_15_out_x),
     .result(pe_14_15_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_0 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_0 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4852,7 +4852,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_0_out_x),
     .result(pe_15_0_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_1 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_1 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4863,7 +4863,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_1_out_x),
     .result(pe_15_1_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_2 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_2 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4874,7 +4874,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_2_out_x),
     .result(pe_15_2_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_3 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_3 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4885,7 +4885,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_3_out_x),
     .result(pe_15_3_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_4 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_4 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4896,7 +4896,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_4_out_x),
     .result(pe_15_4_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_5 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_5 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4907,7 +4907,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_5_out_x),
     .result(pe_15_5_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_6 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_6 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4918,7 +4918,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_6_out_x),
     .result(pe_15_6_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_7 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_7 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4929,7 +4929,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_7_out_x),
     .result(pe_15_7_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_8 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_8 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4940,7 +4940,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_8_out_x),
     .result(pe_15_8_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_9 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_9 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4951,7 +4951,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_9_out_x),
     .result(pe_15_9_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_10 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_10 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4962,7 +4962,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_10_out_x),
     .result(pe_15_10_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_11 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_11 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4973,7 +4973,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_11_out_x),
     .result(pe_15_11_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_12 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_12 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4984,7 +4984,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_12_out_x),
     .result(pe_15_12_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_13 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_13 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -4995,7 +4995,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_13_out_x),
     .result(pe_15_13_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_14 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_14 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -5006,7 +5006,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_14_out_x),
     .result(pe_15_14_result)
   );
-  sat_pe_n2m8_d8_a32 pe_15_15 (  // SparseAccel/SATArray.swift:61
+  sat_pe_n2m8_d8_a32 pe_15_15 (  // SparseAccel/SATArray.swift:63
     .clk(clk),
     .rst(rst),
     .in_w(index_unit_row_w[255:240]),
@@ -5017,7 +5017,7 @@ module sat_r16_c16_n2m8_d8_a32 (
     .out_x(pe_15_15_out_x),
     .result(pe_15_15_result)
   );
-  reg [31:0] rd_data_q_0_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_0_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_0_t0 = pe_0_0_result;
@@ -5038,7 +5038,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_0_t0 = pe_15_0_result;
     endcase
   end
-  reg [31:0] rd_data_q_1_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_1_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_1_t0 = pe_0_1_result;
@@ -5059,7 +5059,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_1_t0 = pe_15_1_result;
     endcase
   end
-  reg [31:0] rd_data_q_2_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_2_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_2_t0 = pe_0_2_result;
@@ -5080,7 +5080,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_2_t0 = pe_15_2_result;
     endcase
   end
-  reg [31:0] rd_data_q_3_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_3_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_3_t0 = pe_0_3_result;
@@ -5101,7 +5101,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_3_t0 = pe_15_3_result;
     endcase
   end
-  reg [31:0] rd_data_q_4_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_4_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_4_t0 = pe_0_4_result;
@@ -5122,7 +5122,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_4_t0 = pe_15_4_result;
     endcase
   end
-  reg [31:0] rd_data_q_5_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_5_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_5_t0 = pe_0_5_result;
@@ -5143,7 +5143,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_5_t0 = pe_15_5_result;
     endcase
   end
-  reg [31:0] rd_data_q_6_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_6_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_6_t0 = pe_0_6_result;
@@ -5164,7 +5164,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_6_t0 = pe_15_6_result;
     endcase
   end
-  reg [31:0] rd_data_q_7_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_7_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_7_t0 = pe_0_7_result;
@@ -5185,7 +5185,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_7_t0 = pe_15_7_result;
     endcase
   end
-  reg [31:0] rd_data_q_8_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_8_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_8_t0 = pe_0_8_result;
@@ -5206,7 +5206,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_8_t0 = pe_15_8_result;
     endcase
   end
-  reg [31:0] rd_data_q_9_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_9_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_9_t0 = pe_0_9_result;
@@ -5227,7 +5227,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_9_t0 = pe_15_9_result;
     endcase
   end
-  reg [31:0] rd_data_q_10_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_10_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_10_t0 = pe_0_10_result;
@@ -5248,7 +5248,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_10_t0 = pe_15_10_result;
     endcase
   end
-  reg [31:0] rd_data_q_11_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_11_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_11_t0 = pe_0_11_result;
@@ -5269,7 +5269,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_11_t0 = pe_15_11_result;
     endcase
   end
-  reg [31:0] rd_data_q_12_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_12_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_12_t0 = pe_0_12_result;
@@ -5290,7 +5290,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_12_t0 = pe_15_12_result;
     endcase
   end
-  reg [31:0] rd_data_q_13_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_13_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_13_t0 = pe_0_13_result;
@@ -5311,7 +5311,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_13_t0 = pe_15_13_result;
     endcase
   end
-  reg [31:0] rd_data_q_14_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_14_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_14_t0 = pe_0_14_result;
@@ -5332,7 +5332,7 @@ module sat_r16_c16_n2m8_d8_a32 (
       default: rd_data_q_14_t0 = pe_15_14_result;
     endcase
   end
-  reg [31:0] rd_data_q_15_t0;  // SparseAccel/SATArray.swift:68
+  reg [31:0] rd_data_q_15_t0;  // SparseAccel/SATArray.swift:70
   always @* begin
     case (rd_row)
       4'd0: rd_data_q_15_t0 = pe_0_15_result;
@@ -5354,23 +5354,23 @@ module sat_r16_c16_n2m8_d8_a32 (
     endcase
   end
   always @(posedge clk) begin
-    mode_q <= mode;  // SparseAccel/SATArray.swift:66
-    rd_data_q_0 <= rd_data_q_0_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_1 <= rd_data_q_1_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_2 <= rd_data_q_2_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_3 <= rd_data_q_3_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_4 <= rd_data_q_4_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_5 <= rd_data_q_5_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_6 <= rd_data_q_6_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_7 <= rd_data_q_7_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_8 <= rd_data_q_8_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_9 <= rd_data_q_9_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_10 <= rd_data_q_10_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_11 <= rd_data_q_11_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_12 <= rd_data_q_12_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/SATArray.swift:68
-    rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/SATArray.swift:68
+    mode_q <= mode;  // SparseAccel/SATArray.swift:68
+    rd_data_q_0 <= rd_data_q_0_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_1 <= rd_data_q_1_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_2 <= rd_data_q_2_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_3 <= rd_data_q_3_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_4 <= rd_data_q_4_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_5 <= rd_data_q_5_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_6 <= rd_data_q_6_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_7 <= rd_data_q_7_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_8 <= rd_data_q_8_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_9 <= rd_data_q_9_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_10 <= rd_data_q_10_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_11 <= rd_data_q_11_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_12 <= rd_data_q_12_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_13 <= rd_data_q_13_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_14 <= rd_data_q_14_t0;  // SparseAccel/SATArray.swift:70
+    rd_data_q_15 <= rd_data_q_15_t0;  // SparseAccel/SATArray.swift:70
   end
   // Bits no logic reads (unconnected outputs, unread port bits), kept lint-clean.
   /* verilator lint_off UNUSED */

@@ -10,6 +10,7 @@ public enum DesignKnob: String, CaseIterable, Sendable {
     case memWidth = "mem-width"
     case buffers
     case axi
+    case numerics
 
     public var flag: String { "--" + rawValue }
 }
@@ -27,9 +28,11 @@ public struct DesignOptions: Sendable, Hashable {
     public var buffers: String?
     /// Wrap the memory port in an AXI4 master.
     public var axi: Bool
+    /// `int8`, `bf16` or `fp16`: the PE's arithmetic.
+    public var numerics: String?
 
     public init(rows: Int? = nil, cols: Int? = nil, nm: String? = nil, dataWidth: Int? = nil, accWidth: Int? = nil,
-                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil, axi: Bool = false) {
+                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil, axi: Bool = false, numerics: String? = nil) {
         self.rows = rows
         self.cols = cols
         self.nm = nm
@@ -39,6 +42,7 @@ public struct DesignOptions: Sendable, Hashable {
         self.memWidth = memWidth
         self.buffers = buffers
         self.axi = axi
+        self.numerics = numerics
     }
 
     /// The knobs that were given.
@@ -52,6 +56,7 @@ public struct DesignOptions: Sendable, Hashable {
         if memWidth != nil { k.append(.memWidth) }
         if buffers != nil { k.append(.buffers) }
         if axi { k.append(.axi) }
+        if numerics != nil { k.append(.numerics) }
         return k
     }
 

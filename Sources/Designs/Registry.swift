@@ -129,14 +129,19 @@ public enum Designs {
                             help: "signed accumulator width, up to 64, at least one cycle's sum of N products"),
             DesignParameter(knob: .pipeline, value: "STAGES", defaultText: "none",
                             help: "PE pipeline registers: none, full, or stages mux, mul, sum joined by +"),
+            DesignParameter(knob: .numerics, value: "int8|bf16|fp16", defaultText: "int8",
+                            help: "PE arithmetic: integers, or bf16/fp16 operands with exact fp32 products and fp32 sums (data width 16, acc width 32)"),
         ],
         workloads: ["gemm"],
         config: { o in
             let nm = try o.nm.map(parseNM)
             let d = SATConfig()
-            return SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
-                             dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth,
-                             pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline)
+            let numerics = try o.numerics.map(SATNumerics.parse) ?? .int8
+            // Widths default per numerics (8/derived for integers, 16/32 for floats).
+            let c = SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
+                              dataWidth: o.dataWidth, accWidth: o.accWidth,
+                              pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline, numerics: numerics)
+            return c
         },
         elaborate: { cfg, style, prefix in
             try Design.elaborate(try SATArray.build(cfg), parameters: cfg.parameters, style: style, modulePrefix: prefix)

@@ -16,7 +16,9 @@ public struct HWLibError: Error, CustomStringConvertible, Sendable, Equatable {
 ///
 /// The network is combinational, M(M-1)/2 magnitude comparators:
 /// * `mag_i = |x_i|`, unsigned and `dataWidth` bits wide, so the most negative value
-///   (-2^(w-1)) has the largest magnitude 2^(w-1) and is compared exactly;
+///   (-2^(w-1)) has the largest magnitude 2^(w-1) and is compared exactly; for float weights
+///   (``Ranking/floatMagnitude``) `mag_i` is the bit pattern with its sign bit cleared, which
+///   orders IEEE values by |x| (see ``Ranking``);
 /// * element j beats element i when `mag_j > mag_i`, or `mag_j == mag_i` and `j < i`; for
 ///   j < i that is `mag_j >= mag_i` (one comparator per pair serves both directions, since
 ///   i beats j exactly when j does not beat i);
@@ -26,6 +28,19 @@ public struct HWLibError: Error, CustomStringConvertible, Sendable, Equatable {
 ///   goes to output slot `pos_i`; slot s is the AND-OR of the kept elements with `pos_i == s`
 ///   (exactly one matches).
 public struct TopNSelector {
+    /// How the selector reads and ranks its values.
+    public enum Ranking: String, Codable, Sendable, Hashable, CaseIterable {
+        /// Two's complement integers, ranked by |x| (the most negative value ranks highest);
+        /// UInt signals inline rank by value.
+        case integer
+        /// IEEE float bit patterns (bf16, fp16, fp32), ranked by |x| = the pattern with its sign
+        /// bit cleared, compared as an unsigned integer (`Formats.FloatFormat.magnitudeKey`).
+        /// That orders every non-NaN value by magnitude (subnormals and ±Inf included; −0 and
+        /// +0 tie, so the lower index wins). NaN rule: a NaN's key exceeds +Inf's, so a NaN ranks
+        /// above every number and is kept first (NaNs among themselves by payload, then index).
+        case floatMagnitude
+    }
+
     /// Configuration of a standalone selector module.
     public struct Config: Codable, Sendable, Hashable {
         /// Values kept per group (N).
@@ -36,12 +51,25 @@ public struct TopNSelector {
         public var dataWidth: Int
         /// Register the outputs: results appear one cycle after their group is presented.
         public var pipelined: Bool
+        /// How values are read and ranked: integers (SInt ports) or float bit patterns (UInt ports).
+        public var ranking: Ranking
 
-        public init(n: Int = 2, m: Int = 8, dataWidth: Int = 8, pipelined: Bool = false) {
+        public init(n: Int = 2, m: Int = 8, dataWidth: Int = 8, pipelined: Bool = false, ranking: Ranking = .integer) {
             self.n = n
             self.m = m
             self.dataWidth = dataWidth
             self.pipelined = pipelined
+            self.ranking = ranking
+        }
+
+        private enum CodingKeys: String, CodingKey { case n, m, dataWidth, pipelined, ranking }
+
+        /// Decodes a config; `ranking` may be absent (configs written before float weights: integer).
+        public init(from decoder: any Decoder) throws {
+            let k = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(n: try k.decode(Int.self, forKey: .n), m: try k.decode(Int.self, forKey: .m),
+                      dataWidth: try k.decode(Int.self, forKey: .dataWidth), pipelined: try k.decode(Bool.self, forKey: .pipelined),
+                      ranking: try k.decodeIfPresent(Ranking.self, forKey: .ranking) ?? .integer)
         }
 
         /// Largest group size accepted (the network has M(M-1)/2 comparators).
@@ -63,6 +91,9 @@ public struct TopNSelector {
             guard (1...Self.maxDataWidth).contains(dataWidth) else {
                 throw HWLibError("top-N-of-M selector: data width must be in 1...\(Self.maxDataWidth), got \(dataWidth)")
             }
+            if ranking == .floatMagnitude, ![16, 32].contains(dataWidth) {
+                throw HWLibError("top-N-of-M selector: float weights are 16 (bf16, fp16) or 32 (fp32) bits wide, got \(dataWidth)")
+            }
         }
 
         /// Width of an output index: ⌈log2 M⌉ (at least 1).
@@ -74,13 +105,14 @@ public struct TopNSelector {
         /// Parameters recorded in the design manifest.
         public var parameters: [String: ParamValue] {
             ["design": .string("topn"), "n": .int(n), "m": .int(m), "dataWidth": .int(dataWidth),
-             "pipelined": .bool(pipelined)]
+             "pipelined": .bool(pipelined), "ranking": .string(ranking.rawValue)]
         }
     }
 
-    /// The emitted module name, e.g. `topn_n2m8_d8`, with `_p` appended when pipelined.
+    /// The emitted module name, e.g. `topn_n2m8_d8` (integers) or `topn_n2m8_f16` (float
+    /// weights), with `_p` appended when pipelined.
     public static func moduleName(_ c: Config) -> String {
-        "topn_n\(c.n)m\(c.m)_d\(c.dataWidth)" + (c.pipelined ? "_p" : "")
+        "topn_n\(c.n)m\(c.m)_\(c.ranking == .floatMagnitude ? "f" : "d")\(c.dataWidth)" + (c.pipelined ? "_p" : "")
     }
 
     /// Width of an index into a group of `m`: ⌈log2 m⌉, at least 1.
@@ -88,8 +120,9 @@ public struct TopNSelector {
 
     /// The standalone selector's ports.
     ///
-    /// * `in_x`: M x SInt(dataWidth), packed, element 0 in the low bits;
-    /// * `out_val`: N x SInt(dataWidth), the kept values in ascending index order;
+    /// * `in_x`: M x SInt(dataWidth), packed, element 0 in the low bits (UInt(dataWidth) bit
+    ///   patterns for float weights);
+    /// * `out_val`: N values of `in_x`'s type, the kept values in ascending index order;
     /// * `out_idx`: N x UInt(⌈log2 M⌉), their indices in the group (ascending);
     /// * `out_keep`: UInt(M), bit i set when element i is kept (exactly N bits set).
     public struct Ports: Interface {
@@ -99,8 +132,9 @@ public struct TopNSelector {
         @Output public var outKeep: Signal
 
         public init(_ c: Config) {
-            _inX = Input(.sint(c.dataWidth), count: c.m)
-            _outVal = Output(.sint(c.dataWidth), count: c.n)
+            let value: BitsType = c.ranking == .floatMagnitude ? .uint(c.dataWidth) : .sint(c.dataWidth)
+            _inX = Input(value, count: c.m)
+            _outVal = Output(value, count: c.n)
             _outIdx = Output(.uint(c.indexWidth), count: c.n)
             _outKeep = Output(.uint(c.m))
         }
@@ -111,11 +145,13 @@ public struct TopNSelector {
     public static func build(_ c: Config, file: String = #fileID, line: Int = #line) throws -> Definition<Ports> {
         try c.validate()
         let mod = Module(moduleName(c), file: file, line: line)
-        mod.doc = "Top-\(c.n)-of-\(c.m) magnitude selector, SInt(\(c.dataWidth)) values: keeps the \(c.n) largest |x| "
+        let values = c.ranking == .floatMagnitude ? "float (\(c.dataWidth)-bit IEEE) values ranked by the pattern without its sign, NaN highest"
+            : "SInt(\(c.dataWidth)) values"
+        mod.doc = "Top-\(c.n)-of-\(c.m) magnitude selector, \(values): keeps the \(c.n) largest |x| "
             + "(ties: lower index wins), kept entries in ascending index order"
             + (c.pipelined ? "; outputs registered (latency 1)." : "; combinational.")
         let io = mod.ports(Ports(c), file: file, line: line)
-        let sel = try select(Array(io.inX), n: c.n, name: "", file: file, line: line)
+        let sel = try select(Array(io.inX), n: c.n, name: "", ranking: c.ranking, file: file, line: line)
         func out(_ name: String, _ v: Signal) -> Signal {
             c.pipelined ? mod.reg(name, next: v, reset: .none, file: file, line: line) : v
         }
@@ -130,8 +166,10 @@ public struct TopNSelector {
     /// Builds the selector network inline, in the module owning `x`, over the group `x[0..<M]`.
     ///
     /// - Parameters:
-    ///   - x: the group (M ≥ 1 signals of one type, from one module): SInt values are ranked by
-    ///     |x| (the most negative value ranks highest), UInt values by their value.
+    ///   - x: the group (M ≥ 1 signals of one type, from one module): with `.integer` ranking
+    ///     SInt values are ranked by |x| (the most negative value ranks highest), UInt values by
+    ///     their value; with `.floatMagnitude` the signals are float bit patterns (≥ 2 bits),
+    ///     ranked by the pattern without its top (sign) bit.
     ///   - n: values kept, 1...M (N = M keeps everything, in order).
     ///   - name: prefix of the named intermediate wires (`<name>_mag_3`, `<name>_rank_3`,
     ///     `<name>_keep_3`, `<name>_pos_3`, `<name>_val_0`, `<name>_idx_0`, `<name>_keep_mask`);
@@ -140,7 +178,7 @@ public struct TopNSelector {
     ///   of UInt(⌈log2 M⌉), at least 1 bit) and `keep` (UInt(M), bit i set when x[i] is kept).
     /// - Throws: ``HWLibError`` for an empty group, mixed element types or modules, or N
     ///   outside 1...M.
-    public static func select(_ x: [Signal], n: Int, name: String,
+    public static func select(_ x: [Signal], n: Int, name: String, ranking: Ranking = .integer,
                               file: String = #fileID, line: Int = #line) throws -> (values: [Signal], indices: [Signal], keep: Signal) {
         guard let first = x.first else {
             throw HWLibError("top-N-of-M selector '\(name)' at \(file):\(line): the group is empty")
@@ -148,6 +186,9 @@ public struct TopNSelector {
         if let i = x.firstIndex(where: { $0.owner !== first.owner || $0.type != first.type }) {
             throw HWLibError("top-N-of-M selector '\(name)' at \(file):\(line): element \(i) is \(x[i].type) of module "
                 + "'\(x[i].owner.name)', element 0 is \(first.type) of module '\(first.owner.name)' (all must match)")
+        }
+        if ranking == .floatMagnitude, first.width < 2 {
+            throw HWLibError("top-N-of-M selector '\(name)' at \(file):\(line): a float weight needs a sign bit and a magnitude, got \(first.type)")
         }
         guard (1...x.count).contains(n) else {
             throw HWLibError("top-N-of-M selector '\(name)' at \(file):\(line): N must be in 1...\(x.count) for a group of \(x.count), got \(n)")
@@ -164,7 +205,11 @@ public struct TopNSelector {
         // every negative x, including -2^(w-1) (its bit pattern is 2^(w-1)).
         let zero = mod.const(0, first.type, file: file, line: line)
         let mag: [Signal] = x.enumerated().map { i, xi in
-            let m = xi.isSigned ? mux(xi.msb, (zero &- xi).asUInt, xi.asUInt) : xi
+            let m: Signal
+            switch ranking {
+            case .integer: m = xi.isSigned ? mux(xi.msb, (zero &- xi).asUInt, xi.asUInt) : xi
+            case .floatMagnitude: m = xi.bits(0...(xi.width - 2), file: file, line: line)
+            }
             return wire("mag_\(i)", m)
         }
 

@@ -13,6 +13,11 @@ import TestSupport
 /// (``SATProgram``: the weight stream in the Formats layout, the dense groups, the beat flags,
 /// the read-out), compared bit-exactly with SparseModel's reference (sparse GEMM from the
 /// compressed form, or dense GEMM) and cycle-exactly (by `tile_done`) with ``SATCycleModel``.
+///
+/// Float numerics (``SparseAccel/SATNumerics/bf16``, ``SparseAccel/SATNumerics/fp16``): W and X
+/// hold random finite patterns (`FloatPatterns.operand`, sign-extended in the Int64 matrices),
+/// pruned by |w| as the top-N-of-M selector ranks float weights (`FloatFormat.magnitudeKey`), and
+/// the references are `FloatGEMM`'s, in the PE's order of operations.
 public struct SATGEMM: Sendable {
     public let config: SATConfig
     public let pattern: NMPattern
@@ -45,14 +50,50 @@ public struct SATGEMM: Sendable {
         var rng = SplitMix64(seed: seed)
         var w: [Matrix<Int64>] = [], x: [Matrix<Int64>] = []
         for _ in 0..<tiles {
-            w.append(rng.matrix(rows: config.rows, cols: k, bits: config.dataWidth))
-            x.append(rng.matrix(rows: k, cols: config.cols, bits: config.dataWidth))
+            if let f = config.numerics.format {
+                w.append(Matrix(rows: config.rows, cols: k) { _, _ in FloatGEMM.signExtended(FloatPatterns.operand(f, &rng), width: f.width) })
+                x.append(Matrix(rows: k, cols: config.cols) { _, _ in FloatGEMM.signExtended(FloatPatterns.operand(f, &rng), width: f.width) })
+            } else {
+                w.append(rng.matrix(rows: config.rows, cols: k, bits: config.dataWidth))
+                x.append(rng.matrix(rows: k, cols: config.cols, bits: config.dataWidth))
+            }
         }
         self.w = w
         self.x = x
-        compressed = sparse ? try w.map { try NMCompressed(compressing: $0, pattern: p) } : []
+        compressed = sparse ? try w.map { try Self.compress($0, config: config, pattern: p) } : []
         let beats = SATCycleModel.groups(k: k, pattern: p, sparse: sparse)
         bubbles = (0..<tiles).map { _ in Self.bubbles(beats: beats, percent: bubblePercent, &rng) }
+    }
+
+    /// GEMMs on given operands (hand-picked corner cases): `w[t]` is R×K, `x[t]` K×C for every
+    /// tile t; `bubbles` as the stored property (empty: none). Throws on inconsistent shapes.
+    public init(config: SATConfig, w: [Matrix<Int64>], x: [Matrix<Int64>], sparse: Bool, bubbles: [[Int]] = []) throws {
+        try config.validate()
+        let p = try config.pattern
+        guard let k = w.first?.cols, w.count == x.count, (1...64).contains(w.count),
+              w.allSatisfy({ $0.rows == config.rows && $0.cols == k }), x.allSatisfy({ $0.rows == k && $0.cols == config.cols }) else {
+            throw ConfigError("operands: 1...64 tiles of W (\(config.rows)xK) and X (Kx\(config.cols)) of one K")
+        }
+        let unit = sparse ? p.m : p.n
+        guard k >= unit, k % unit == 0 else { throw ConfigError("K must be a positive multiple of \(unit) in \(sparse ? "sparse" : "dense") mode, got \(k)") }
+        guard bubbles.isEmpty || bubbles.count == w.count else { throw ConfigError("bubbles: one list per tile, got \(bubbles.count)") }
+        self.config = config
+        self.pattern = p
+        self.k = k
+        self.sparse = sparse
+        self.seed = 0
+        self.w = w
+        self.x = x
+        compressed = sparse ? try w.map { try Self.compress($0, config: config, pattern: p) } : []
+        self.bubbles = bubbles.isEmpty ? w.map { _ in [] } : bubbles
+    }
+
+    /// N:M compression of a weight tile: integers by |w|, float patterns by their magnitude keys
+    /// (as the hardware's top-N-of-M selector ranks float weights).
+    static func compress(_ m: Matrix<Int64>, config: SATConfig, pattern p: NMPattern) throws -> NMCompressed<Int64> {
+        guard let f = config.numerics.format else { return try NMCompressed(compressing: m, pattern: p) }
+        let keys = Matrix(rows: m.rows, cols: m.cols) { r, c in Int64(f.magnitudeKey(FloatGEMM.pattern(m[r, c]))) }
+        return try NMCompressed(compressing: m, mask: NMPruning.forwardMask(keys, p), pattern: p)
     }
 
     public var groups: Int { SATCycleModel.groups(k: k, pattern: pattern, sparse: sparse) }
@@ -69,6 +110,10 @@ public struct SATGEMM: Sendable {
 
     /// The golden results, one per tile: the sparse GEMM on the compressed weights, or the dense GEMM.
     public func references() throws -> [Matrix<Int64>] {
+        if let f = config.numerics.format {
+            if sparse { return try zip(compressed, x).map { try FloatGEMM.sparse($0, $1, format: f, subnormals: config.subnormals) } }
+            return try zip(w, x).map { try FloatGEMM.dense($0, $1, lanes: config.n, format: f, subnormals: config.subnormals) }
+        }
         if sparse { return try zip(compressed, x).map { try referenceSparseGEMM($0, $1, accWidth: config.accWidth) } }
         return zip(w, x).map { referenceGEMM($0, $1, accWidth: config.accWidth) }
     }

@@ -51,7 +51,7 @@ enum SATBench {
         """
         var pes: [(String, Module)] = [("dense osarray PE", OSArrayPE.build(OSArrayConfig()).module)]
         for (n, m) in [(2, 4), (2, 8)] {
-            pes.append(("unified \(n):\(m) PE", SparsePE.build(SATConfig(n: n, m: m)).module))
+            pes.append(("unified \(n):\(m) PE", try SparsePE.build(SATConfig(n: n, m: m)).module))
         }
         for (label, mod) in pes {
             let d = try Design.elaborate(mod)

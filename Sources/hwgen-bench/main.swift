@@ -11,7 +11,8 @@
 // Writes Benchmarks/cosim.md. `hwgen-bench sat` runs the SAT benchmark instead (SATBench.swift),
 // `hwgen-bench reliability` the fuzz and soak campaign (Reliability.swift), `hwgen-bench system`
 // the training-system benchmark (SystemBench.swift), `hwgen-bench explore` a cycle-model sizing aid,
-// `hwgen-bench simspeed` the simulation-build speed of every design (SimSpeed.swift).
+// `hwgen-bench simspeed` the simulation-build speed of every design (SimSpeed.swift), `hwgen-bench float`
+// the float numerics benchmark (FloatBench.swift).
 import Flow
 import Cosim
 import Foundation
@@ -31,6 +32,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "system": SystemBench.run,
     "simspeed": SimSpeed.run,
     "reliability": Reliability.run,
+    "float": FloatBench.run,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
     try sub(Array(CommandLine.arguments.dropFirst(2)))

@@ -99,9 +99,12 @@ struct DesignKnobs: ParsableArguments {
     @Flag(help: "sat-system: put the memory port behind an AXI4 master (m_axi_* pins).")
     var axi = false
 
+    @Option(help: "sat: PE arithmetic, int8 (default), bf16 or fp16 (float: 16-bit operands, fp32 accumulators).")
+    var numerics: String?
+
     func options(_ shape: PEShape?) -> DesignOptions {
         DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline,
-                      memWidth: memWidth, buffers: buffers, axi: axi)
+                      memWidth: memWidth, buffers: buffers, axi: axi, numerics: numerics)
     }
 }
 

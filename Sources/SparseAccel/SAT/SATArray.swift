@@ -47,10 +47,12 @@ public enum SATArray {
 
     public static func build(_ cfg: SATConfig) throws -> Definition<Ports> {
         try cfg.validate()
-        let pe = SparsePE.build(cfg)
+        let pe = try SparsePE.build(cfg)
         let iu = try SparseIndexUnit.build(cfg)
         let mod = Module(cfg.topName)
-        mod.doc = "SAT core: \(cfg.rows)x\(cfg.cols) unified dense/\(cfg.n):\(cfg.m) PEs, SInt(\(cfg.dataWidth)) operands, SInt(\(cfg.accWidth)) accumulators."
+        mod.doc = "SAT core: \(cfg.rows)x\(cfg.cols) unified dense/\(cfg.n):\(cfg.m) PEs, "
+            + (cfg.numerics.isFloat ? "\(cfg.numerics) operands, fp32 adder trees and accumulators (IEEE bit patterns in the SInt ports)."
+                : "SInt(\(cfg.dataWidth)) operands, SInt(\(cfg.accWidth)) accumulators.")
         let io = mod.ports(Ports(cfg))
 
         let index = mod.instance(iu, "index_unit")

@@ -15,16 +15,38 @@ public struct SATConfig: Codable, Sendable, Hashable {
     public var accWidth: Int = 32
     /// Pipeline registers inside each PE.
     public var pipeline: PEPipeline = .none
+    /// The PE's arithmetic: integers (the default) or floats (bf16/fp16 operands, fp32 sums).
+    public var numerics: SATNumerics = .int8
+    /// Subnormal handling of the float PE (ignored by the integer PE).
+    public var subnormals: SubnormalMode = .ieee
 
-    public init(rows: Int = 16, cols: Int = 16, n: Int = 2, m: Int = 8, dataWidth: Int = 8, accWidth: Int? = nil,
-                pipeline: PEPipeline = .none) {
+    /// A configuration; `dataWidth` and `accWidth` default to 16 and 32 for float numerics
+    /// (the only widths they take), to 8 and ``defaultAccWidth(dataWidth:n:)`` for integers.
+    public init(rows: Int = 16, cols: Int = 16, n: Int = 2, m: Int = 8, dataWidth: Int? = nil, accWidth: Int? = nil,
+                pipeline: PEPipeline = .none, numerics: SATNumerics = .int8, subnormals: SubnormalMode = .ieee) {
         self.rows = rows
         self.cols = cols
         self.n = n
         self.m = m
-        self.dataWidth = dataWidth
-        self.accWidth = accWidth ?? Self.defaultAccWidth(dataWidth: dataWidth, n: n)
+        let d = dataWidth ?? numerics.format?.width ?? 8
+        self.dataWidth = d
+        self.accWidth = accWidth ?? (numerics.isFloat ? FloatFormat.fp32.width : Self.defaultAccWidth(dataWidth: d, n: n))
         self.pipeline = pipeline
+        self.numerics = numerics
+        self.subnormals = subnormals
+    }
+
+    private enum CodingKeys: String, CodingKey { case rows, cols, n, m, dataWidth, accWidth, pipeline, numerics, subnormals }
+
+    /// Decodes a config; `numerics` and `subnormals` may be absent (integer configs written before floats).
+    public init(from decoder: any Decoder) throws {
+        let k = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(rows: try k.decode(Int.self, forKey: .rows), cols: try k.decode(Int.self, forKey: .cols),
+                  n: try k.decode(Int.self, forKey: .n), m: try k.decode(Int.self, forKey: .m),
+                  dataWidth: try k.decode(Int.self, forKey: .dataWidth), accWidth: try k.decode(Int.self, forKey: .accWidth),
+                  pipeline: try k.decode(PEPipeline.self, forKey: .pipeline),
+                  numerics: try k.decodeIfPresent(SATNumerics.self, forKey: .numerics) ?? .int8,
+                  subnormals: try k.decodeIfPresent(SubnormalMode.self, forKey: .subnormals) ?? .ieee)
     }
 
     /// The default accumulator: 32 bits while one cycle's sum of N products (2·d + ⌈log2 N⌉ bits)
@@ -45,6 +67,13 @@ public struct SATConfig: Codable, Sendable, Hashable {
         guard m <= 64 else { throw ConfigError("M must be at most 64, got \(n):\(m)") }
         try Check.range(dataWidth, 1...32, "data width")
         try Check.range(accWidth, 1...64, "accumulator width")
+        if let f = numerics.format {
+            guard dataWidth == f.width, accWidth == FloatFormat.fp32.width else {
+                throw ConfigError("\(numerics) numerics take \(f.width)-bit operands and 32-bit (fp32) accumulators, "
+                    + "got data width \(dataWidth) and accumulator width \(accWidth)")
+            }
+            return
+        }
         guard accWidth >= sumWidth else {
             throw ConfigError("accumulator width \(accWidth) is narrower than one cycle's sum of \(n) products (\(sumWidth) bits)")
         }
@@ -69,13 +98,20 @@ public struct SATConfig: Codable, Sendable, Hashable {
     /// Ideal sparse-over-dense speedup M/N.
     public var idealSpeedup: Double { Double(m) / Double(n) }
 
-    var tag: String { "n\(n)m\(m)_d\(dataWidth)_a\(accWidth)" + pipeline.tag }
+    var tag: String {
+        let numbers = numerics.isFloat ? "\(numerics)" + (subnormals == .flushToZero ? "_ftz" : "") : "d\(dataWidth)_a\(accWidth)"
+        return "n\(n)m\(m)_" + numbers + pipeline.tag
+    }
     public var topName: String { "sat_r\(rows)_c\(cols)_\(tag)" }
     public var peName: String { "sat_pe_\(tag)" }
     public var indexUnitName: String { "sat_index_r\(rows)_n\(n)m\(m)_d\(dataWidth)" }
 
+    /// Manifest parameters; float configs add `numerics` and `subnormals` (integer manifests are
+    /// unchanged).
     public var parameters: [String: ParamValue] {
-        ["design": .string("sat"), "rows": .int(rows), "cols": .int(cols), "n": .int(n), "m": .int(m),
-         "dataWidth": .int(dataWidth), "accWidth": .int(accWidth), "pipeline": .string(pipeline.description)]
+        let p: [String: ParamValue] = ["design": .string("sat"), "rows": .int(rows), "cols": .int(cols), "n": .int(n), "m": .int(m),
+                                       "dataWidth": .int(dataWidth), "accWidth": .int(accWidth), "pipeline": .string(pipeline.description)]
+        guard numerics.isFloat else { return p }
+        return p.merging(["numerics": .string(numerics.rawValue), "subnormals": .string(subnormals.rawValue)]) { _, float in float }
     }
 }

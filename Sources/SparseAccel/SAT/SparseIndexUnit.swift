@@ -14,7 +14,10 @@ import HWLib
 /// (R bits): "the previous beat at this row's accumulators closed a tile" — the beat's
 /// `in_valid && in_last` delayed by r + 1 + the PE's pipeline latency, so it meets the next
 /// beat's sum at the accumulator. An invalid beat's values are zeroed at the entry, so a bubble
-/// adds nothing and no PE needs a valid flag. The weight delay lines have no reset, so synthesis
+/// adds nothing and no PE needs a valid flag. Float numerics zero them as −0, IEEE's additive
+/// identity: a bubble's products are (−0) × (+0) = −0 (its dense elements are +0), their sum −0,
+/// and acc + (−0) = acc for every acc, ±0 included (+0 would turn an accumulated −0 into +0).
+/// So a float tile's sum does not depend on bubbles or idle cycles before its first beat. The weight delay lines have no reset, so synthesis
 /// maps them to shift-register LUTs; `row_first`'s lines reset to 1 instead, so each row's
 /// accumulators start fresh on every cycle until the first beat (with defined weights and dense
 /// elements) reaches them: no unknown value from an unfilled line is ever accumulated.
@@ -44,6 +47,8 @@ public enum SparseIndexUnit {
         mod.doc = "Sparse indexing unit: weight stream -> per-row value/index lanes, row r skewed by r cycles."
         let io = mod.ports(Ports(cfg))
         let value = layout.valueField, index = layout.indexField
+        // The weight of an invalid beat: 0, or −0 (the sign bit alone) for float numerics.
+        let bubbleWeight = cfg.numerics.isFloat ? -(1 << (cfg.dataWidth - 1)) : 0
         let closes = mod.wire("closes", io.inValid && io.inLast)
         for r in 0..<cfg.rows {
             io.rowFirst[r].assign(ShiftRegister.delay(closes, stages: r + 1 + cfg.pipeline.latency, name: "first_\(r)", reset: 1))
@@ -51,7 +56,7 @@ public enum SparseIndexUnit {
                 let base = layout.entryOffset(group: r, slot: j)
                 let field = io.wStream.bits(base + value.lowerBound...base + value.upperBound - 1).asSInt
                 // Bubbles: an invalid beat's weights enter as zeros.
-                let v = mod.wire("w_in_\(r)_\(j)", mux(io.inValid, field, 0))
+                let v = mod.wire("w_in_\(r)_\(j)", mux(io.inValid, field, bubbleWeight))
                 let i = io.wStream.bits(base + index.lowerBound...base + index.upperBound - 1)
                 // Row r meets the dense operand r cycles after it entered the array.
                 io.rowW[r][j].assign(ShiftRegister.delay(v, stages: r, name: "w_\(r)_\(j)", reset: .none))

@@ -1,3 +1,4 @@
+import Formats
 import HWCore
 import HWLib
 
@@ -20,6 +21,15 @@ import HWLib
 /// * ``PEPipeline`` registers between multiplexers, multipliers, adder tree and accumulator add
 ///   `pipeline.latency` cycles between a beat's arrival and its accumulation (no reset: data
 ///   only).
+/// * Float numerics (``SATNumerics/bf16``, ``SATNumerics/fp16``): the SInt(16) operand ports and the
+///   SInt(32) result carry IEEE bit patterns. Lane j's product is an exact bf16/fp16 × → fp32
+///   ``HWLib/FloatMultiplier``; the N products are summed by a ``HWLib/FloatAdderTree`` (pairs left
+///   to right per level: (p0 + p1) + (p2 + p3) ...), and the beat's sum by a
+///   ``FloatTileAccumulator`` (a tile's first beat loads, later beats add in order); every fp32
+///   addition rounds to nearest even, NaNs are 0x7FC00000, subnormals per `cfg.subnormals`. The
+///   float units are combinational, so the PE's latency and the cycle model are the integer PE's.
+///   Bubbles arrive as −0 weights (``SparseIndexUnit``), whose products and sums add exactly
+///   nothing.
 public enum SparsePE {
     /// The PE's ports.
     public struct Ports: Interface {
@@ -41,9 +51,10 @@ public enum SparsePE {
         }
     }
 
-    public static func build(_ cfg: SATConfig) -> Definition<Ports> {
+    public static func build(_ cfg: SATConfig) throws -> Definition<Ports> {
         let mod = Module(cfg.peName)
-        mod.doc = "Unified dense/\(cfg.n):\(cfg.m) PE: \(cfg.n) multipliers fed by \(cfg.m):1 index multiplexers, an adder tree, an accumulator"
+        let numbers = cfg.numerics.format.map { "\($0) x \($0) -> fp32 multipliers (\(cfg.subnormals) subnormals)" } ?? "multipliers"
+        mod.doc = "Unified dense/\(cfg.n):\(cfg.m) PE: \(cfg.n) \(numbers) fed by \(cfg.m):1 index multiplexers, an adder tree, an accumulator"
             + (cfg.pipeline.latency == 0 ? "." : "; pipeline registers: \(cfg.pipeline).")
         let io = mod.ports(Ports(cfg))
         for i in 0..<cfg.m {
@@ -60,6 +71,17 @@ public enum SparsePE {
         // The mux stage registers the weights with the selected elements.
         let operands = stage(cfg.pipeline.afterMux, "op", Array(io.inW) + selected)
         let w = Array(operands[0..<cfg.n]), picked = Array(operands[cfg.n...])
+        if let format = cfg.numerics.format {
+            let mul = FloatMultiplier.Config(format: format, subnormals: cfg.subnormals)
+            let add = FloatAdder.Config(subnormals: cfg.subnormals)
+            var products = try (0..<cfg.n).map { j in
+                mod.wire("prod_\(j)", try FloatMultiplier.multiply(w[j].asUInt, picked[j].asUInt, mul, name: "mul_\(j)"))
+            }
+            products = stage(cfg.pipeline.afterMultiply, "prod", products)
+            let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", try FloatAdderTree.sum(products, config: add, name: "tree"))])[0]
+            io.result.assign(try FloatTileAccumulator(in: mod, contribution: sum, first: io.inFirst, subnormals: cfg.subnormals).result.asSInt)
+            return Definition(mod, io)
+        }
         var products = (0..<cfg.n).map { j in mod.wire("prod_\(j)", w[j] * picked[j]) }
         products = stage(cfg.pipeline.afterMultiply, "prod", products)
         let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", AdderTree.sum(products)!)])[0]

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+/// `--numerics`: the float SAT PE from the command line; bad values are one-line errors.
+@Suite struct NumericsCLITests {
+    @Test func emitsAFloatArray() throws {
+        let r = try CLITests.run(["emit", "--pe", "2x2", "--numerics", "bf16"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("module sat_pe_n2m8_bf16") && r.stdout.contains("module sat_r2_c2_n2m8_bf16"))
+        #expect(r.stdout.contains("mul_1_prepare_sig") && r.stdout.contains("acc_add_swap"))
+        let int8 = try CLITests.run(["emit", "--pe", "2x2", "--numerics", "int8"])
+        #expect(int8.status == 0 && int8.stdout.contains("module sat_pe_n2m8_d8_a32"))
+    }
+
+    @Test(arguments: [
+        (["emit", "--numerics", "fp8"], "--numerics expects int8, bf16 or fp16, got 'fp8'"),
+        (["emit", "--numerics", "bf16", "--data-width", "8"], "bf16 numerics take 16-bit operands"),
+        (["emit", "--design", "osarray", "--numerics", "bf16"], "--numerics does not apply to design 'osarray'"),
+        (["emit", "--design", "sat-system", "--numerics", "fp16"], "--numerics does not apply to design 'sat-system'"),
+    ])
+    func badValuesAreOneLineErrors(_ args: [String], _ fragment: String) throws {
+        let r = try CLITests.run(args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(fragment), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+
+    @Test func simulatesAFloatGEMM() throws {
+        for mode in ["sparse", "dense"] {
+            let r = try CLITests.run(["sim", "gemm", "--pe", "2x3", "--nm", "2:4", "--numerics", "fp16", "--k", "16", "--mode", mode, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            #expect(obj?["match"] as? Bool == true, "\(mode): \(r.stdout)")
+        }
+    }
+}
