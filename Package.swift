@@ -45,7 +45,7 @@ let package = Package(
         // executed and compared by Cosim.
         .target(name: "Workloads", dependencies: ["HWCore", "SparseAccel", "SparseModel", "Formats", "Compiler", "Cosim", "TestSupport"]),
         // The one design registry: name, knobs and defaults, typed config, builder, workloads.
-        .target(name: "Designs", dependencies: ["HWCore", "SparseAccel", "Workloads", "Cosim"]),
+        .target(name: "Designs", dependencies: ["HWCore", "Formats", "SparseAccel", "Workloads", "Cosim"]),
         .executableTarget(
             name: "hwgen",
             dependencies: [

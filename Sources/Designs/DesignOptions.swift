@@ -1,3 +1,4 @@
+import Formats
 import SparseAccel
 
 /// A knob of a design, as the command line spells it.
@@ -11,6 +12,7 @@ public enum DesignKnob: String, CaseIterable, Sendable {
     case buffers
     case axi
     case numerics
+    case subnormals
 
     public var flag: String { "--" + rawValue }
 }
@@ -30,9 +32,12 @@ public struct DesignOptions: Sendable, Hashable {
     public var axi: Bool
     /// `int8`, `bf16` or `fp16`: the PE's arithmetic.
     public var numerics: String?
+    /// `ieee` or `ftz`: subnormal handling of a float PE.
+    public var subnormals: String?
 
     public init(rows: Int? = nil, cols: Int? = nil, nm: String? = nil, dataWidth: Int? = nil, accWidth: Int? = nil,
-                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil, axi: Bool = false, numerics: String? = nil) {
+                pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil, axi: Bool = false, numerics: String? = nil,
+                subnormals: String? = nil) {
         self.rows = rows
         self.cols = cols
         self.nm = nm
@@ -43,6 +48,7 @@ public struct DesignOptions: Sendable, Hashable {
         self.buffers = buffers
         self.axi = axi
         self.numerics = numerics
+        self.subnormals = subnormals
     }
 
     /// The knobs that were given.
@@ -57,6 +63,7 @@ public struct DesignOptions: Sendable, Hashable {
         if buffers != nil { k.append(.buffers) }
         if axi { k.append(.axi) }
         if numerics != nil { k.append(.numerics) }
+        if subnormals != nil { k.append(.subnormals) }
         return k
     }
 
@@ -94,4 +101,12 @@ func parseBuffers(_ text: String) throws -> [Int] {
         throw ConfigError("--buffers expects five entry counts X,W,M,O,P (e.g. 512,512,64,64,16), got '\(text)'")
     }
     return parts.map { $0! }
+}
+
+/// Parses `--subnormals`: `ieee` or `ftz` (case-insensitive).
+func parseSubnormals(_ text: String) throws -> SubnormalMode {
+    guard let mode = SubnormalMode(rawValue: text.lowercased()) else {
+        throw ConfigError("--subnormals expects ieee or ftz, got '\(text)'")
+    }
+    return mode
 }

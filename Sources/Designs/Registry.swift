@@ -131,16 +131,24 @@ public enum Designs {
                             help: "PE pipeline registers: none, full, or stages mux, mul, sum joined by +"),
             DesignParameter(knob: .numerics, value: "int8|bf16|fp16", defaultText: "int8",
                             help: "PE arithmetic: integers, or bf16/fp16 operands with exact fp32 products and fp32 sums (data width 16, acc width 32)"),
+            DesignParameter(knob: .subnormals, value: "ieee|ftz", defaultText: "ieee",
+                            help: "float PE subnormals: IEEE, or flushed to zero on inputs and results (only with --numerics bf16|fp16)"),
         ],
         workloads: ["gemm"],
         config: { o in
             let nm = try o.nm.map(parseNM)
             let d = SATConfig()
             let numerics = try o.numerics.map(SATNumerics.parse) ?? .int8
+            let subnormals = try o.subnormals.map(parseSubnormals) ?? .ieee
+            // The integer PE has no subnormals: a knob that would change nothing is an error.
+            if o.subnormals != nil, !numerics.isFloat {
+                throw ConfigError("--subnormals applies only with a float --numerics (bf16 or fp16), not \(numerics)")
+            }
             // Widths default per numerics (8/derived for integers, 16/32 for floats).
             let c = SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
                               dataWidth: o.dataWidth, accWidth: o.accWidth,
-                              pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline, numerics: numerics)
+                              pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline, numerics: numerics,
+                              subnormals: subnormals)
             return c
         },
         elaborate: { cfg, style, prefix in

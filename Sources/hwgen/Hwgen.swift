@@ -102,9 +102,12 @@ struct DesignKnobs: ParsableArguments {
     @Option(help: "sat: PE arithmetic, int8 (default), bf16 or fp16 (float: 16-bit operands, fp32 accumulators).")
     var numerics: String?
 
+    @Option(help: "sat: float PE subnormals, ieee (default) or ftz (flushed to zero on inputs and results); only with --numerics bf16|fp16.")
+    var subnormals: String?
+
     func options(_ shape: PEShape?) -> DesignOptions {
         DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline,
-                      memWidth: memWidth, buffers: buffers, axi: axi, numerics: numerics)
+                      memWidth: memWidth, buffers: buffers, axi: axi, numerics: numerics, subnormals: subnormals)
     }
 }
 

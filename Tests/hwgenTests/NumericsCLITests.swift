@@ -12,11 +12,39 @@ import Testing
         #expect(int8.status == 0 && int8.stdout.contains("module sat_pe_n2m8_d8_a32"))
     }
 
+    /// `--subnormals ftz` builds the flush-to-zero PE (its own module name and FTZ units), the
+    /// default and `ieee` the IEEE one; the manifest records the mode.
+    @Test func subnormalsKnobSelectsThePE() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-subnormals-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = dir.appendingPathComponent("ftz.json").path
+        let ftz = try CLITests.run(["emit", "--pe", "2x2", "--numerics", "fp16", "--subnormals", "FTZ", "--manifest", manifest])
+        #expect(ftz.status == 0, "\(ftz.stderr)")
+        #expect(ftz.stdout.contains("module sat_pe_n2m8_fp16_ftz") && ftz.stdout.contains("module sat_r2_c2_n2m8_fp16_ftz"))
+        let json = try String(contentsOfFile: manifest, encoding: .utf8)
+        #expect(json.contains("\"subnormals\"") && json.contains("\"ftz\""), "\(json)")
+        for args in [["--subnormals", "ieee"], []] {
+            let ieee = try CLITests.run(["emit", "--pe", "2x2", "--numerics", "fp16"] + args)
+            #expect(ieee.status == 0, "\(ieee.stderr)")
+            #expect(ieee.stdout.contains("module sat_pe_n2m8_fp16\n") || ieee.stdout.contains("module sat_pe_n2m8_fp16 "), "\(args)")
+            #expect(!ieee.stdout.contains("_ftz"), "\(args)")
+        }
+        // The two modes are different hardware, not just different names.
+        let strip = { (v: String) in v.replacingOccurrences(of: "_ftz", with: "") }
+        let ieee = try CLITests.run(["emit", "--pe", "2x2", "--numerics", "fp16"])
+        #expect(strip(ftz.stdout) != strip(ieee.stdout))
+    }
+
     @Test(arguments: [
         (["emit", "--numerics", "fp8"], "--numerics expects int8, bf16 or fp16, got 'fp8'"),
         (["emit", "--numerics", "bf16", "--data-width", "8"], "bf16 numerics take 16-bit operands"),
         (["emit", "--design", "osarray", "--numerics", "bf16"], "--numerics does not apply to design 'osarray'"),
         (["emit", "--design", "sat-system", "--numerics", "fp16"], "--numerics does not apply to design 'sat-system'"),
+        (["emit", "--numerics", "bf16", "--subnormals", "daz"], "--subnormals expects ieee or ftz, got 'daz'"),
+        (["emit", "--subnormals", "ftz"], "--subnormals applies only with a float --numerics (bf16 or fp16), not int8"),
+        (["emit", "--numerics", "int8", "--subnormals", "ieee"], "--subnormals applies only with a float --numerics"),
+        (["emit", "--design", "osarray", "--subnormals", "ftz"], "--subnormals does not apply to design 'osarray'"),
     ])
     func badValuesAreOneLineErrors(_ args: [String], _ fragment: String) throws {
         let r = try CLITests.run(args)
