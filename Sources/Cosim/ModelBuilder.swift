@@ -78,10 +78,12 @@ public enum ModelBuilder {
         let runtimeStart = Date()
         let runtime = try runtimeArchive(tc)
         let runtimeSeconds = Date().timeIntervalSince(runtimeStart)
+        let floatDatapath = design.manifest.parameters["numerics"].map { $0 != .string("int8") } ?? false
+        let flags = Verilator.modelFlags + (floatDatapath ? Verilator.splitFunctionFlags : [])
         var h = StableHash()
         for part in ["abi\(ShimGenerator.abiVersion)", tc.verilatorVersion, tc.cxx, tc.cxxVersion, options.optimization,
                      options.trace ? "trace-\(options.format.rawValue)" : "notrace",
-                     Verilator.modelFlags.joined(separator: " "), design.top, design.verilog, design.manifest.json] { h.add(part) }
+                     flags.joined(separator: " "), design.top, design.verilog, design.manifest.json] { h.add(part) }
         let key = String(h.hex.prefix(24))
         let prefix = "Vhw_" + key.prefix(12)
         let dir = cacheDirectory.appendingPathComponent("model-\(key)")
@@ -92,7 +94,7 @@ public enum ModelBuilder {
         let start = Date()
         let hit = try withLock(key: "model-\(key)") { () -> Bool in
             if FileManager.default.fileExists(atPath: lib.path) { return true }
-            try buildModel(design, tc: tc, runtime: runtime, fstRuntime: fstRuntime, options: options, prefix: prefix, into: dir)
+            try buildModel(design, tc: tc, runtime: runtime, fstRuntime: fstRuntime, options: options, flags: flags, prefix: prefix, into: dir)
             return false
         }
         // A cached archive costs a stat (well under 10 ms); report the build only when it happened.
@@ -145,14 +147,14 @@ public enum ModelBuilder {
         return archive
     }
 
-    static func buildModel(_ design: Design, tc: Toolchain, runtime: URL, fstRuntime: URL?, options: BuildOptions, prefix: String, into dir: URL) throws {
+    static func buildModel(_ design: Design, tc: Toolchain, runtime: URL, fstRuntime: URL?, options: BuildOptions, flags: [String], prefix: String, into dir: URL) throws {
         let tmp = try temporaryDirectory(near: dir)
         defer { try? FileManager.default.removeItem(at: tmp) }
         try design.verilog.write(to: tmp.appendingPathComponent("design.v"), atomically: false, encoding: .utf8)
         try ShimGenerator.generate(manifest: design.manifest, prefix: prefix, trace: options.trace ? options.format : nil)
             .write(to: tmp.appendingPathComponent("shim.cpp"), atomically: false, encoding: .utf8)
         let trace = options.trace ? [options.fst ? "--trace-fst" : "--trace"] : []
-        let v = try EDATools.run("verilator", Verilator.modelArguments(files: ["design.v"], top: design.top, prefix: prefix, extra: trace), in: tmp)
+        let v = try EDATools.run("verilator", Verilator.modelArguments(files: ["design.v"], top: design.top, prefix: prefix, extra: trace, flags: flags), in: tmp)
         guard v.succeeded else { throw BuildError(description: "verilator failed:\n\(v.output)") }
         // One unity translation unit: every generated .cpp plus the shim (fastest on 2 cores).
         let obj = tmp.appendingPathComponent("obj")

@@ -11,6 +11,14 @@ public enum Verilator {
     /// findings are the lint gate's business, so a simulation build warns but proceeds.
     public static let modelFlags = ["-Wno-fatal", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert"]
 
+    /// Added for designs with float datapaths: Verilator inlines every PE into the top and
+    /// schedules the array's combinational logic into a handful of C++ functions; the 8x8 bf16
+    /// SAT array became ~15 MB of C++ in a few functions with thousands of locals each, which the
+    /// compiler optimises in time superlinear in a function's size (~3 minutes). Functions of at
+    /// most ~500 statements compile in ~42 s (Benchmarks/float.md). Integer designs keep whole
+    /// functions: their builds take seconds and splitting adds calls to the per-cycle path.
+    public static let splitFunctionFlags = ["--output-split-cfuncs", "500"]
+
     /// `verilator --cc` of `files` into `obj/` with class prefix `prefix`, plus `extra` flags
     /// (tracing, `-G` parameters).
     public static func modelArguments(files: [String], top: String, prefix: String, extra: [String] = [],
