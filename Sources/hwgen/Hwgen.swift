@@ -13,7 +13,7 @@ struct Hwgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hwgen",
         abstract: "Generate sparse DNN-training accelerators as Verilog.",
-        subcommands: [Emit.self, List.self, Sim.self, Report.self, ISA.self])
+        subcommands: [Emit.self, List.self, Sim.self, Synth.self, Report.self, ISA.self])
 
     /// Runs the command; every failure is one line on stderr and a non-zero exit.
     static func main() {
@@ -37,6 +37,8 @@ struct Hwgen: ParsableCommand {
             case let e as ElaborationError: text = e.description
             case let e as ConfigError: text = e.message
             case let e as CLIError: text = e.message
+            case let e as SynthError: text = e.message
+            case let e as EDAToolError: text = e.description
             default: text = message(for: error)
             }
             let oneLine = text.split(separator: "\n").first.map(String.init) ?? "failed"
