@@ -31,6 +31,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "system": SystemBench.run,
     "simspeed": SimSpeed.run,
     "reliability": Reliability.run,
+    "synth": SynthBench.run,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
     try sub(Array(CommandLine.arguments.dropFirst(2)))

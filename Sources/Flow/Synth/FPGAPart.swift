@@ -11,6 +11,9 @@ public struct FPGAPart: Codable, Sendable, Hashable {
     public let package: String
     /// Speed grade (ECP5: 6, the slowest and nextpnr's default, 7 or 8); nil where nextpnr has none.
     public let speed: Int?
+    /// User I/O pins of the package; nil where the flow places out of context (ECP5), so pins
+    /// do not limit. nextpnr's chip database counts the die's pads, not the package's.
+    public let pins: Int?
 
     /// The name with its speed grade when it has one: `LFE5UM-85F-6`.
     public var fullName: String { speed.map { "\(name)-\($0)" } ?? name }
@@ -26,15 +29,15 @@ public struct FPGAPart: Codable, Sendable, Hashable {
         ("LFE5U-25F", "--25k"), ("LFE5U-45F", "--45k"), ("LFE5U-85F", "--85k"),
         ("LFE5UM-25F", "--um-25k"), ("LFE5UM-45F", "--um-45k"), ("LFE5UM-85F", "--um-85k"),
         ("LFE5UM5G-25F", "--um5g-25k"), ("LFE5UM5G-45F", "--um5g-45k"), ("LFE5UM5G-85F", "--um5g-85k"),
-    ].map { FPGAPart(name: $0.0, target: .ecp5, deviceFlag: $0.1, package: "CABGA381", speed: $0.0.contains("5G") ? 8 : 6) }
+    ].map { FPGAPart(name: $0.0, target: .ecp5, deviceFlag: $0.1, package: "CABGA381", speed: $0.0.contains("5G") ? 8 : 6, pins: nil) }
 
     /// iCE40 parts, each in a package with many pins (nextpnr-ice40 has no out-of-context mode,
     /// so every port of the design needs a pin).
     public static let ice40: [FPGAPart] = [
-        FPGAPart(name: "iCE40HX1K", target: .ice40, deviceFlag: "--hx1k", package: "tq144", speed: nil),
-        FPGAPart(name: "iCE40HX8K", target: .ice40, deviceFlag: "--hx8k", package: "ct256", speed: nil),
-        FPGAPart(name: "iCE40LP8K", target: .ice40, deviceFlag: "--lp8k", package: "cm81", speed: nil),
-        FPGAPart(name: "iCE40UP5K", target: .ice40, deviceFlag: "--up5k", package: "sg48", speed: nil),
+        FPGAPart(name: "iCE40HX1K", target: .ice40, deviceFlag: "--hx1k", package: "tq144", speed: nil, pins: 96),
+        FPGAPart(name: "iCE40HX8K", target: .ice40, deviceFlag: "--hx8k", package: "ct256", speed: nil, pins: 206),
+        FPGAPart(name: "iCE40LP8K", target: .ice40, deviceFlag: "--lp8k", package: "cm81", speed: nil, pins: 63),
+        FPGAPart(name: "iCE40UP5K", target: .ice40, deviceFlag: "--up5k", package: "sg48", speed: nil, pins: 39),
     ]
 
     /// Parses `--part` for `target`: a listed name (case-insensitive), on ECP5 optionally with a
@@ -58,6 +61,6 @@ public struct FPGAPart: Codable, Sendable, Hashable {
         guard allowed.contains(s) else {
             throw SynthError("\(part.name) has speed grades \(allowed.map(String.init).joined(separator: ", ")), not \(s)")
         }
-        return FPGAPart(name: part.name, target: part.target, deviceFlag: part.deviceFlag, package: part.package, speed: s)
+        return FPGAPart(name: part.name, target: part.target, deviceFlag: part.deviceFlag, package: part.package, speed: s, pins: part.pins)
     }
 }

@@ -43,7 +43,9 @@ public struct NextpnrReport: Sendable {
         }.sorted { $0.resource < $1.resource }
         // The clock whose path is longest: the first path report of the slowest clock.
         let paths = (root["critical_paths"] as? [[String: Any]]) ?? []
-        let worst = paths.map { criticalPath($0["path"] as? [[String: Any]] ?? []) }.compactMap { $0 }.max { $0.delayNs < $1.delayNs }
+        // Register-to-register paths only: `<async>` ends are the design's ports.
+        let clocked = paths.filter { ($0["from"] as? String) != "<async>" && ($0["to"] as? String) != "<async>" }
+        let worst = clocked.map { criticalPath($0["path"] as? [[String: Any]] ?? []) }.compactMap { $0 }.max { $0.delayNs < $1.delayNs }
         return NextpnrReport(fmaxMHz: fmax, utilisation: util, criticalPath: worst)
     }
 

@@ -74,6 +74,12 @@ extension EDATools {
                                stage: "yosys \(synth.split(separator: " ")[0]) (flattened, for nextpnr)", progress: progress)
         guard ys.succeeded else { throw SynthError("yosys failed (\(firstError(ys.output) ?? "exit \(ys.exitCode)")); log: \(directory.path)/yosys-\(t)-flat.log") }
         let synthSeconds = Date().timeIntervalSince(start)
+        if let pins = part.pins {
+            let needed = try portBits(netlist: directory.appendingPathComponent(json), top: top)
+            if needed > pins {
+                throw SynthError("design does not fit \(part.fullName) (\(part.package)): it needs \(needed) I/O pins (one per port bit) but the package has \(pins)")
+            }
+        }
 
         let outOfContext = target == .ecp5
         let report = "nextpnr-\(t).json"
@@ -98,6 +104,14 @@ extension EDATools {
                          fmaxMHz: parsed.fmaxMHz, outOfContext: outOfContext, seed: 1,
                          utilisation: parsed.utilisation.filter { $0.used > 0 }, criticalPath: parsed.criticalPath,
                          synthSeconds: synthSeconds, pnrSeconds: pnrSeconds)
+    }
+
+    /// Port bits of `top` in a yosys JSON netlist: the pins it needs in context.
+    static func portBits(netlist: URL, top: String) throws -> Int {
+        let root = try JSONSerialization.jsonObject(with: try Data(contentsOf: netlist)) as? [String: Any]
+        let module = (root?["modules"] as? [String: Any])?[top] as? [String: Any]
+        let ports = (module?["ports"] as? [String: Any]) ?? [:]
+        return ports.values.compactMap { (($0 as? [String: Any])?["bits"] as? [Any])?.count }.reduce(0, +)
     }
 
     /// nextpnr's phase from the end of its log.
