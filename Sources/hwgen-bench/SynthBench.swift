@@ -73,6 +73,7 @@ enum SynthBench {
         let sizes = option(args, "--sizes", "4,8,16").split(separator: ",").compactMap { Int($0) }
         let designs = ["osarray", "sat 1:4", "sat 2:4", "sat 2:8", "sat 4:8"]
         // size:pipeline pairs placed and routed on ECP5 (SAT 2:8).
+        // Rows of earlier runs for other size:pipeline pairs are kept (see `merged`).
         let pnrList = option(args, "--pnr", "8:full,8:none,4:none,4:mul,4:mux+mul,4:full")
         let pnr = (pnrList == "none" ? [] : pnrList.split(separator: ",")).map { p -> (Int, String) in
             let parts = p.split(separator: ":")
@@ -81,14 +82,22 @@ enum SynthBench {
         let clock = Double(option(args, "--clock-mhz", "150"))!
         let jobs = Int(option(args, "--jobs", "2"))!
         let out = URL(fileURLWithPath: option(args, "--out", "Benchmarks/synth"))
-        let keep = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-bench-synth")
-        try? FileManager.default.removeItem(at: keep)
+        // Tool logs of this run (each run its own directory: runs may overlap).
+        let keep = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-bench-synth-\(getpid())")
         try FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
+        FileHandle.standardError.write(Data("logs in \(keep.path)\n".utf8))
         let yosys = (try? EDATools.run("yosys", ["-V"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "?"
 
         // Synthesis: one job per (target, design, size), run `jobs` at a time.
+        // Smaller sizes first, so an interrupted run has every target's small cores.
         var work: [(SynthTarget, String, Int)] = []
-        for t in targets { for s in sizes { for d in designs { work.append((t, d, s)) } } }
+        for s in sizes { for t in targets { for d in designs { work.append((t, d, s)) } } }
+        let sink = Sink(out: out, yosys: yosys, clock: clock)
+        // `--import FILE.json`: a `hwgen synth --pnr --json` summary of a SAT core (the same flow
+        // and settings as the rows below, run on its own) becomes a row.
+        if let file = args.firstIndex(of: "--import").map({ args[$0 + 1] }) {
+            try sink.add(placed: try imported(URL(fileURLWithPath: file)))
+        }
         let resources = try parallel(work, jobs: jobs) { t, d, s -> ResourceRow in
             let entry = try Designs.named(d.hasPrefix("sat") ? "sat" : d)
             let design = try entry.elaborate(options(design: d, size: s, pipeline: nil))
@@ -98,7 +107,9 @@ enum SynthBench {
             let pe = table.modules.first { $0.instances == s * s }?.perInstance ?? ResourceCount()
             let pipeline = design.manifest.parameters["pipeline"]?.description ?? "-"
             FileHandle.standardError.write(Data("synth \(t.rawValue) \(d) \(s)x\(s): \(table.total[.lut]) LUT, \(Int(table.seconds)) s\n".utf8))
-            return ResourceRow(design: d, size: s, target: t.rawValue, pipeline: pipeline, total: table.total, pe: pe, seconds: table.seconds)
+            let row = ResourceRow(design: d, size: s, target: t.rawValue, pipeline: pipeline, total: table.total, pe: pe, seconds: table.seconds)
+            try sink.add(resource: row)
+            return row
         }
 
         let part = SynthTarget.ecp5.defaultPart!
@@ -112,17 +123,78 @@ enum SynthBench {
             let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: .ecp5, in: dir)
             let r = try EDATools.placeAndRoute(verilog: design.verilog, top: design.top, part: part, clockMHz: clock, in: dir)
             FileHandle.standardError.write(Data("pnr sat 2:8 \(size)x\(size) \(pipeline): \(String(format: "%.1f", r.fmaxMHz)) MHz\n".utf8))
-            return PnRRow(design: "sat 2:8", size: size, pipeline: cfg.pipeline.description, part: r.part, clockMHz: clock, fmaxMHz: r.fmaxMHz,
+            let row = PnRRow(design: "sat 2:8", size: size, pipeline: cfg.pipeline.description, part: r.part, clockMHz: clock, fmaxMHz: r.fmaxMHz,
                           luts: table.total[.lut], ffs: table.total[.ff], dsps: table.total[.dsp],
                           criticalStart: r.criticalPath?.start ?? "?", criticalEnd: r.criticalPath?.end ?? "?",
                           criticalThrough: r.criticalPath?.through ?? [],
                           sparseCycles: try cycles(cfg, sparse: true), denseCycles: try cycles(cfg, sparse: false),
                           seconds: Date().timeIntervalSince(start))
+            try sink.add(placed: row)
+            return row
         }
-        let previous = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap { try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }
-        try SynthBenchReport(resources: targets.isEmpty ? previous?.resources ?? [] : resources,
-                             placed: pnr.isEmpty ? previous?.placed ?? [] : placed, yosys: yosys,
-                             clock: pnr.isEmpty ? previous?.clock ?? clock : clock).write(to: out)
+        _ = (resources, placed)
+    }
+
+    /// Writes the report after every finished job (a long run that is stopped keeps what it
+    /// measured), merged with the previous Benchmarks/synth.json: a row replaces the earlier row
+    /// of the same target, design and size (or size and pipeline); other rows stay.
+    final class Sink: @unchecked Sendable {
+        private let lock = NSLock()
+        private var report: SynthBenchReport
+        private let out: URL
+
+        init(out: URL, yosys: String, clock: Double) {
+            self.out = out
+            let previous = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap { try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }
+            report = SynthBenchReport(resources: previous?.resources ?? [], placed: previous?.placed ?? [], yosys: yosys,
+                                      clock: previous?.clock ?? clock)
+        }
+
+        func add(resource row: ResourceRow) throws {
+            try lock.withLock {
+                let key = { (r: ResourceRow) in "\(r.target) \(r.design) \(r.size)" }
+                let targets = SynthTarget.allCases.map(\.rawValue)
+                let rows = report.resources.filter { key($0) != key(row) } + [row]
+                report = SynthBenchReport(resources: rows.sorted {
+                    (targets.firstIndex(of: $0.target)!, $0.design, $0.size) < (targets.firstIndex(of: $1.target)!, $1.design, $1.size)
+                }, placed: report.placed, yosys: report.yosys, clock: report.clock)
+                try report.write(to: out)
+            }
+        }
+
+        func add(placed row: PnRRow) throws {
+            try lock.withLock {
+                report = SynthBenchReport(resources: report.resources, placed: SynthBench.merged(report.placed, [row]), yosys: report.yosys,
+                                          clock: row.clockMHz)
+                try report.write(to: out)
+            }
+        }
+    }
+
+    static func imported(_ file: URL) throws -> PnRRow {
+        let summary = try JSONDecoder().decode(SynthSummary.self, from: try Data(contentsOf: file))
+        guard summary.design == "sat", let pnr = summary.pnr, let cp = pnr.criticalPath else {
+            throw SynthError("\(file.path) is not a `hwgen synth --pnr` report of the sat design")
+        }
+        let p = summary.parameters
+        let opts = DesignOptions(rows: Int(p["rows"] ?? ""), cols: Int(p["cols"] ?? ""), nm: "\(p["n"] ?? "?"):\(p["m"] ?? "?")",
+                                 pipeline: p["pipeline"])
+        let cfg = try Designs.named("sat").config(opts) as! SATConfig
+        let t = summary.resources.total
+        return PnRRow(design: "sat \(cfg.n):\(cfg.m)", size: cfg.rows, pipeline: cfg.pipeline.description, part: pnr.part, clockMHz: pnr.clockMHz,
+                      fmaxMHz: pnr.fmaxMHz, luts: t[.lut], ffs: t[.ff], dsps: t[.dsp], criticalStart: cp.start, criticalEnd: cp.end,
+                      criticalThrough: cp.through, sparseCycles: try cycles(cfg, sparse: true), denseCycles: try cycles(cfg, sparse: false),
+                      seconds: summary.resources.seconds + pnr.synthSeconds + pnr.pnrSeconds)
+    }
+
+    /// The previous place-and-route rows with this run's replacing those of the same size and
+    /// pipeline, ordered by size, then latency (none first).
+    static func merged(_ old: [PnRRow], _ new: [PnRRow]) -> [PnRRow] {
+        let keys = Set(new.map { "\($0.size) \($0.pipeline)" })
+        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum"]
+        return (old.filter { !keys.contains("\($0.size) \($0.pipeline)") } + new).sorted {
+            ($0.size, order.firstIndex(of: $0.pipeline) ?? 99) < ($1.size, order.firstIndex(of: $1.pipeline) ?? 99)
+        }
     }
 
     /// Runs `body` over `items` on `jobs` threads; results in the items' order.

@@ -13,11 +13,12 @@ public struct SATConfig: Codable, Sendable, Hashable {
     public var dataWidth: Int = 8
     /// Accumulator width; by default ``defaultAccWidth(dataWidth:n:)``.
     public var accWidth: Int = 32
-    /// Pipeline registers inside each PE.
-    public var pipeline: PEPipeline = .none
+    /// Pipeline registers inside each PE; by default every stage (``PEPipeline/full``), chosen
+    /// by measured throughput after place and route (README, Benchmarks/synth.md).
+    public var pipeline: PEPipeline = .full
 
     public init(rows: Int = 16, cols: Int = 16, n: Int = 2, m: Int = 8, dataWidth: Int = 8, accWidth: Int? = nil,
-                pipeline: PEPipeline = .none) {
+                pipeline: PEPipeline = .full) {
         self.rows = rows
         self.cols = cols
         self.n = n
