@@ -112,12 +112,12 @@ enum SynthBench {
             return row
         }
 
-        let part = SynthTarget.ecp5.defaultPart!
+        let part = try args.firstIndex(of: "--part").map { try FPGAPart.parse(args[$0 + 1], target: .ecp5) } ?? SynthTarget.ecp5.defaultPart!
         let placed = try parallel(pnr, jobs: jobs) { size, pipeline -> PnRRow in
             let opts = options(design: "sat 2:8", size: size, pipeline: pipeline)
             let cfg = try Designs.named("sat").config(opts) as! SATConfig
             let design = try Designs.named("sat").elaborate(opts)
-            let dir = keep.appendingPathComponent("pnr-\(size)-\(pipeline.replacingOccurrences(of: "+", with: "_"))")
+            let dir = keep.appendingPathComponent("pnr-\(size)-\(pipeline.replacingOccurrences(of: "+", with: "_"))-\(part.fullName)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let start = Date()
             let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: .ecp5, in: dir)
@@ -150,8 +150,16 @@ enum SynthBench {
                                       clock: previous?.clock ?? clock)
         }
 
+        /// Rows another run wrote since (several runs may share the file: synthesis and place
+        /// and route measured side by side).
+        private func reload() {
+            guard let disk = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap({ try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }) else { return }
+            report = SynthBenchReport(resources: disk.resources, placed: disk.placed, yosys: report.yosys, clock: disk.clock)
+        }
+
         func add(resource row: ResourceRow) throws {
             try lock.withLock {
+                reload()
                 let key = { (r: ResourceRow) in "\(r.target) \(r.design) \(r.size)" }
                 let targets = SynthTarget.allCases.map(\.rawValue)
                 let rows = report.resources.filter { key($0) != key(row) } + [row]
@@ -164,6 +172,7 @@ enum SynthBench {
 
         func add(placed row: PnRRow) throws {
             try lock.withLock {
+                reload()
                 report = SynthBenchReport(resources: report.resources, placed: SynthBench.merged(report.placed, [row]), yosys: report.yosys,
                                           clock: row.clockMHz)
                 try report.write(to: out)
@@ -190,10 +199,10 @@ enum SynthBench {
     /// The previous place-and-route rows with this run's replacing those of the same size and
     /// pipeline, ordered by size, then latency (none first).
     static func merged(_ old: [PnRRow], _ new: [PnRRow]) -> [PnRRow] {
-        let keys = Set(new.map { "\($0.size) \($0.pipeline)" })
+        let keys = Set(new.map { "\($0.size) \($0.pipeline) \($0.part)" })
         let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum"]
-        return (old.filter { !keys.contains("\($0.size) \($0.pipeline)") } + new).sorted {
-            ($0.size, order.firstIndex(of: $0.pipeline) ?? 99) < ($1.size, order.firstIndex(of: $1.pipeline) ?? 99)
+        return (old.filter { !keys.contains("\($0.size) \($0.pipeline) \($0.part)") } + new).sorted {
+            ($0.part, $0.size, order.firstIndex(of: $0.pipeline) ?? 99) < ($1.part, $1.size, order.firstIndex(of: $1.pipeline) ?? 99)
         }
     }
 

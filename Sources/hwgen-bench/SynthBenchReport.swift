@@ -69,22 +69,22 @@ struct SynthBenchReport: Codable {
         guard !placed.isEmpty else { return "" }
         let g = SynthBench.gemm
         var s = "## PE pipelining: Fmax after place and route, and GEMM throughput\n\n"
-        s += "SAT 2:8, nextpnr-ecp5 on \(placed[0].part) (CABGA381, out of context, seed 1, asked for \(Self.f(clock, 0)) MHz). "
+        s += "SAT 2:8, nextpnr-ecp5 on the part of each row (CABGA381, out of context, seed 1, asked for \(Self.f(clock, 0)) MHz; speed grade 6 is nextpnr's default and the slowest). "
         s += "Cycles: the fixed GEMM Y (\(g.rows)x\(g.cols)) = W (\(g.rows)x\(g.k)) · X (\(g.k)x\(g.cols)) on the core, tiles back to back, "
         s += "from `SATCycleModel` (which the co-simulation tests hold the RTL to). Throughput = dense-equivalent MACs "
         s += "(\(Int(Self.macs))) per second at Fmax; *dense* is the same core in dense mode (same hardware, so the same Fmax: "
         s += "`mode` is an input). LUT = LUT4 cells after synthesis.\n\n"
-        s += "| core | pipeline | Fmax MHz | LUT | FF | DSP | cycles 2:8 | cycles dense | GMAC/s 2:8 | GMAC/s dense | kMAC/s per LUT (2:8) | critical path (start → end) | P&R s |\n"
-        s += "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|\n"
+        s += "| part | core | pipeline | Fmax MHz | LUT | FF | DSP | cycles 2:8 | cycles dense | GMAC/s 2:8 | GMAC/s dense | kMAC/s per LUT (2:8) | critical path (start → end) | P&R s |\n"
+        s += "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|\n"
         for r in placed {
             let sparse = Self.throughput(cycles: r.sparseCycles, fmaxMHz: r.fmaxMHz)
             let dense = Self.throughput(cycles: r.denseCycles, fmaxMHz: r.fmaxMHz)
-            s += "| \(r.size)x\(r.size) | \(r.pipeline) | \(Self.f(r.fmaxMHz)) | \(r.luts) | \(r.ffs) | \(r.dsps) | \(r.sparseCycles) | \(r.denseCycles) | "
+            s += "| \(r.part) | \(r.size)x\(r.size) | \(r.pipeline) | \(Self.f(r.fmaxMHz)) | \(r.luts) | \(r.ffs) | \(r.dsps) | \(r.sparseCycles) | \(r.denseCycles) | "
             s += "\(Self.f(sparse / 1e9, 2)) | \(Self.f(dense / 1e9, 2)) | \(Self.f(sparse / Double(max(1, r.luts)) / 1e3, 1)) | "
             s += "`\(r.criticalStart)` → `\(r.criticalEnd)` | \(Self.f(r.seconds, 0)) |\n"
         }
         s += "\nCritical paths in full:\n\n"
-        for r in placed { s += "* \(r.size)x\(r.size) \(r.pipeline): " + r.criticalThrough.map { "`\($0)`" }.joined(separator: " → ") + "\n" }
+        for r in placed { s += "* \(r.part) \(r.size)x\(r.size) \(r.pipeline): " + r.criticalThrough.map { "`\($0)`" }.joined(separator: " → ") + "\n" }
         return s
     }
 }
