@@ -27,7 +27,7 @@ public struct SynthSummary: Codable, Sendable {
         let r = resources
         let kinds = ResourceKind.allCases
         var s = "## \(r.top) on \(r.target.rawValue)\n\n"
-        let params = parameters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let params = parameters.filter { $0.key != "design" }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         s += "Design `\(design)` (\(params)); yosys `\(r.target.yosysCommand(top: r.top, flatten: false))`, \(String(format: "%.1f", r.seconds)) s.\n"
         s += "Module rows count one instance's own cells (submodules excluded); the total expands every instance.\n\n"
         s += "| module | instances | " + kinds.map(\.title).joined(separator: " | ") + " |\n"
