@@ -190,7 +190,9 @@ enum SynthBench {
                                  pipeline: p["pipeline"])
         let cfg = try Designs.named("sat").config(opts) as! SATConfig
         let t = summary.resources.total
-        return PnRRow(design: "sat \(cfg.n):\(cfg.m)", size: cfg.rows, pipeline: cfg.pipeline.description, part: pnr.part, clockMHz: pnr.clockMHz,
+        let extra = (pnr.extraArguments ?? []).joined(separator: " ")
+        return PnRRow(design: "sat \(cfg.n):\(cfg.m)", size: cfg.rows, pipeline: cfg.pipeline.description,
+                      part: pnr.part + (extra.isEmpty ? "" : " (\(extra))"), clockMHz: pnr.clockMHz,
                       fmaxMHz: pnr.fmaxMHz, luts: t[.lut], ffs: t[.ff], dsps: t[.dsp], criticalStart: cp.start, criticalEnd: cp.end,
                       criticalThrough: cp.through, sparseCycles: try cycles(cfg, sparse: true), denseCycles: try cycles(cfg, sparse: false),
                       seconds: summary.resources.seconds + pnr.synthSeconds + pnr.pnrSeconds)

@@ -15,6 +15,9 @@ public struct PnRResult: Codable, Sendable, Hashable {
     /// pins still places (its ports become unconstrained nets).
     public let outOfContext: Bool
     public let seed: Int
+    /// Extra nextpnr arguments from `$HWGEN_NEXTPNR_ARGS` (e.g. `--router router2`), recorded
+    /// because they change the result.
+    public let extraArguments: [String]?
     /// Resources in use (others omitted).
     public let utilisation: [Utilisation]
     public let criticalPath: CriticalPath?
@@ -86,6 +89,9 @@ extension EDATools {
         var args = part.nextpnrArguments + ["--json", json, "--freq", String(format: "%g", clockMHz), "--seed", "1",
                                             "--timing-allow-fail", "--report", report]
         if outOfContext { args.append("--out-of-context") }
+        // Experiments (another router, placer options) without a flag per nextpnr option.
+        let extra = (ProcessInfo.processInfo.environment["HWGEN_NEXTPNR_ARGS"] ?? "").split(separator: " ").map(String.init)
+        args += extra
         // nextpnr-ice40 places unconstrained pins itself; there is no board here to constrain them to.
         if target == .ice40 { args.append("--pcf-allow-unconstrained") }
         let logURL = directory.appendingPathComponent("nextpnr-\(t).log")
@@ -101,7 +107,7 @@ extension EDATools {
         }
         let parsed = try NextpnrReport.parse(try Data(contentsOf: directory.appendingPathComponent(report)))
         return PnRResult(part: part.fullName, package: part.package, tool: URL(fileURLWithPath: tool).lastPathComponent, clockMHz: clockMHz,
-                         fmaxMHz: parsed.fmaxMHz, outOfContext: outOfContext, seed: 1,
+                         fmaxMHz: parsed.fmaxMHz, outOfContext: outOfContext, seed: 1, extraArguments: extra,
                          utilisation: parsed.utilisation.filter { $0.used > 0 }, criticalPath: parsed.criticalPath,
                          synthSeconds: synthSeconds, pnrSeconds: pnrSeconds)
     }

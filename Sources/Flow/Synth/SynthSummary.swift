@@ -46,7 +46,7 @@ public struct SynthSummary: Codable, Sendable {
     }
 
     static func markdown(_ p: PnRResult) -> String {
-        var s = "### Place and route: \(p.part), \(p.package)\(p.outOfContext ? ", out of context" : ""); \(p.tool), seed \(p.seed)\n\n"
+        var s = "### Place and route: \(p.part), \(p.package)\(p.outOfContext ? ", out of context" : ""); \(p.tool), seed \(p.seed)\((p.extraArguments ?? []).isEmpty ? "" : ", " + (p.extraArguments ?? []).joined(separator: " "))\n\n"
         let verdict = p.met ? "met" : "not met"
         s += "**Fmax \(String(format: "%.1f", p.fmaxMHz)) MHz** (asked for \(String(format: "%g", p.clockMHz)) MHz: \(verdict)); "
         s += "synthesis \(String(format: "%.0f", p.synthSeconds)) s, place and route \(String(format: "%.0f", p.pnrSeconds)) s.\n\n"
