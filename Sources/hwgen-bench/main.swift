@@ -33,6 +33,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "simspeed": SimSpeed.run,
     "reliability": Reliability.run,
     "float": FloatBench.run,
+    "synth": SynthBench.run,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
     try sub(Array(CommandLine.arguments.dropFirst(2)))

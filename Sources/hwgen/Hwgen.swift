@@ -13,7 +13,7 @@ struct Hwgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hwgen",
         abstract: "Generate sparse DNN-training accelerators as Verilog.",
-        subcommands: [Emit.self, List.self, Sim.self, Report.self, ISA.self])
+        subcommands: [Emit.self, List.self, Sim.self, Synth.self, Report.self, ISA.self])
 
     /// Runs the command; every failure is one line on stderr and a non-zero exit.
     static func main() {
@@ -37,6 +37,8 @@ struct Hwgen: ParsableCommand {
             case let e as ElaborationError: text = e.description
             case let e as ConfigError: text = e.message
             case let e as CLIError: text = e.message
+            case let e as SynthError: text = e.message
+            case let e as EDAToolError: text = e.description
             default: text = message(for: error)
             }
             let oneLine = text.split(separator: "\n").first.map(String.init) ?? "failed"
@@ -87,7 +89,7 @@ struct DesignKnobs: ParsableArguments {
         discussion: "Default: 32, or 64 when one cycle's sum (2 x data width + log2 N bits) leaves less than 8 bits of headroom."))
     var accWidth: Int?
 
-    @Option(help: "SAT PE pipeline registers: none (default), full, or stages mux, mul, sum joined by +.")
+    @Option(help: "SAT PE pipeline registers: full (the default: every stage), none, or stages mux, mul, sum joined by +.")
     var pipeline: String?
 
     @Option(name: .customLong("mem-width"), help: "sat-system: memory port data width in bits, a power of two in 32...1024 (default 128).")

@@ -24,7 +24,8 @@ import Testing
     @Test func derivedValues() throws {
         let c = SATConfig()
         #expect(c.indexBits == 3 && c.entryBits == 11 && c.streamWidth == 16 * 2 * 11)
-        #expect(c.topName == "sat_r16_c16_n2m8_d8_a32" && c.peName == "sat_pe_n2m8_d8_a32")
+        #expect(c.topName == "sat_r16_c16_n2m8_d8_a32_pmxs" && c.peName == "sat_pe_n2m8_d8_a32_pmxs" && c.pipeline == .full)
+        #expect(SATConfig(pipeline: .none).peName == "sat_pe_n2m8_d8_a32")
         #expect(SATConfig(n: 2, m: 16).indexBits == 4)
         #expect(c.idealSpeedup == 4)
         #expect(SATConfig(dataWidth: 16).accWidth == 64 && SATConfig(n: 4, m: 8, dataWidth: 11).accWidth == 32)
@@ -37,9 +38,9 @@ import Testing
     @Test func satIsTheDefaultDesign() throws {
         #expect(Designs.defaultName == "sat")
         let d = try Designs.named("sat").elaborate(DesignOptions(rows: 4, cols: 4, nm: "2:4"))
-        #expect(d.top == "sat_r4_c4_n2m4_d8_a32")
-        #expect(d.moduleNames == ["sat_index_r4_n2m4_d8", "sat_pe_n2m4_d8_a32", "sat_r4_c4_n2m4_d8_a32"])
-        #expect(d.manifest.modules.first { $0.name == "sat_pe_n2m4_d8_a32" }?.instances == 16)
+        #expect(d.top == "sat_r4_c4_n2m4_d8_a32_pmxs")
+        #expect(d.moduleNames == ["sat_index_r4_n2m4_d8", "sat_pe_n2m4_d8_a32_pmxs", "sat_r4_c4_n2m4_d8_a32_pmxs"])
+        #expect(d.manifest.modules.first { $0.name == "sat_pe_n2m4_d8_a32_pmxs" }?.instances == 16)
         let x = try #require(d.manifest.ports.first { $0.name == "in_x" })
         #expect(x.packing?.dims == [4, 4] && x.width == 4 * 4 * 8)
     }

@@ -22,7 +22,8 @@ struct SATGEMMTests {
                 let r = try g.run()
                 #expect(r.outputsMatch, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed): \(r.mismatch ?? "")")
                 #expect(r.cycles == r.expectedCycles, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed)")
-                #expect(r.expectedCycles == (sparse ? k / nm.1 : k / nm.0) + side)
+                // G + R + the PE pipeline's latency (3 with the default, full pipeline).
+                #expect(r.expectedCycles == (sparse ? k / nm.1 : k / nm.0) + side + cfg.pipeline.latency)
             }
         }
     }
@@ -55,7 +56,7 @@ struct SATGEMMTests {
         let r = try g.run()
         #expect(r.match, "\(r.mismatch ?? "")")
         let step = max(k / 8, SATCycleModel.minLastBeatGap(rows: side))
-        #expect(r.doneCycles == (0..<3).map { $0 * step + k / 8 + side })
+        #expect(r.doneCycles == (0..<3).map { $0 * step + k / 8 + side + cfg.pipeline.latency })
     }
 
     /// Bubbles inside and between tiles (a stalled feeder) change nothing but timing, with and
@@ -93,7 +94,7 @@ struct SATGEMMTests {
         let cfg = SATConfig(rows: 7, cols: 1, n: 2, m: 4, dataWidth: 2, accWidth: 5)
         let r = try SATGEMM(config: cfg, k: 88, sparse: true, seed: 1839240949503468304).run()
         #expect(r.match, "\(r.mismatch ?? "")")
-        #expect(r.cycles == 88 / 4 + 7)
+        #expect(r.cycles == 88 / 4 + 7 + cfg.pipeline.latency)
     }
 
     @Test func streamFormatIsTheGoldenPacking() throws {

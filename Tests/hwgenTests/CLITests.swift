@@ -49,7 +49,7 @@ import Testing
         let r = try Self.run(["emit", "--pe", "4x4"])
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
-        #expect(r.stdout.contains("module sat_r4_c4_n2m8_d8_a32 ("))
+        #expect(r.stdout.contains("module sat_r4_c4_n2m8_d8_a32_pmxs ("))
         #expect(r.stdout.hasSuffix("endmodule\n"))
     }
 
@@ -96,7 +96,7 @@ import Testing
         let text = try String(contentsOf: v, encoding: .utf8)
         #expect(text == (try Self.run(["emit", "--pe", "2x2"])).stdout)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: j)) as? [String: Any]
-        #expect(manifest?["top"] as? String == "sat_r2_c2_n2m8_d8_a32")
+        #expect(manifest?["top"] as? String == "sat_r2_c2_n2m8_d8_a32_pmxs")
 
         let bad = dir.appendingPathComponent("b.v")
         let r = try Self.run(["emit", "--pe", "0x2", "-o", bad.path, "--manifest", dir.appendingPathComponent("b.json").path])
@@ -190,7 +190,7 @@ import Testing
         #expect(r.stdout.contains("osarray"))
         // Every knob with its default.
         #expect(r.stdout.contains("--nm N:M") && r.stdout.contains("default 2:8"))
-        #expect(r.stdout.contains("--pipeline STAGES") && r.stdout.contains("default none"))
+        #expect(r.stdout.contains("--pipeline STAGES") && r.stdout.contains("default full"))
         #expect(r.stdout.contains("--acc-width W") && r.stdout.contains("default 32, or 64 when"))
     }
 
@@ -303,26 +303,26 @@ struct IntegrationCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         for pe in ["2x2", "3x5"] { #expect(try CLITests.run(["emit", "--pe", pe, "--split", dir.path]).status == 0) }
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names.filter { $0 == "sat_pe_n2m8_d8_a32.v" }.count == 1)
-        #expect(names.contains("sat_r2_c2_n2m8_d8_a32.f") && names.contains("sat_r3_c5_n2m8_d8_a32.f"))
-        let list = try String(contentsOf: dir.appendingPathComponent("sat_r3_c5_n2m8_d8_a32.f"), encoding: .utf8)
-        #expect(list == "sat_index_r3_n2m8_d8.v\nsat_pe_n2m8_d8_a32.v\nsat_r3_c5_n2m8_d8_a32.v\n")
-        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32", "sat_r3_c5_n2m8_d8_a32"])
+        #expect(names.filter { $0 == "sat_pe_n2m8_d8_a32_pmxs.v" }.count == 1)
+        #expect(names.contains("sat_r2_c2_n2m8_d8_a32_pmxs.f") && names.contains("sat_r3_c5_n2m8_d8_a32_pmxs.f"))
+        let list = try String(contentsOf: dir.appendingPathComponent("sat_r3_c5_n2m8_d8_a32_pmxs.f"), encoding: .utf8)
+        #expect(list == "sat_index_r3_n2m8_d8.v\nsat_pe_n2m8_d8_a32_pmxs.v\nsat_r3_c5_n2m8_d8_a32_pmxs.v\n")
+        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32_pmxs", "sat_r3_c5_n2m8_d8_a32_pmxs"])
         // The simulation style's modules are other files (their names carry _sim).
         #expect(try CLITests.run(["emit", "--pe", "2x2", "--style", "simulation", "--split", dir.path]).status == 0)
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sat_pe_n2m8_d8_a32_sim.v").path))
-        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32", "sat_r2_c2_n2m8_d8_a32_sim"])
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sat_pe_n2m8_d8_a32_pmxs_sim.v").path))
+        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32_pmxs", "sat_r2_c2_n2m8_d8_a32_pmxs_sim"])
     }
 
     @Test func aDifferentModuleUnderAnExistingNameIsRefused() throws {
         let dir = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try CLITests.run(["emit", "--pe", "2x2", "--split", dir.path]).status == 0)
-        let pe = dir.appendingPathComponent("sat_pe_n2m8_d8_a32.v")
+        let pe = dir.appendingPathComponent("sat_pe_n2m8_d8_a32_pmxs.v")
         try (try String(contentsOf: pe, encoding: .utf8) + "// edited\n").write(to: pe, atomically: true, encoding: .utf8)
         let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         let r = try CLITests.run(["emit", "--pe", "3x5", "--split", dir.path])
-        #expect(r.status != 0 && r.stderr.contains("holds another module 'sat_pe_n2m8_d8_a32'"), "\(r.stderr)")
+        #expect(r.status != 0 && r.stderr.contains("holds another module 'sat_pe_n2m8_d8_a32_pmxs'"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == before)
     }
 
@@ -332,7 +332,7 @@ struct IntegrationCLITests {
         for (prefix, pe) in [("a_", "2x2"), ("b_", "3x5")] {
             #expect(try CLITests.run(["emit", "--pe", pe, "--module-prefix", prefix, "-o", dir.appendingPathComponent("\(prefix)design.v").path]).status == 0)
         }
-        try Self.expectOneProject(dir, tops: ["a_sat_r2_c2_n2m8_d8_a32", "b_sat_r3_c5_n2m8_d8_a32"])
+        try Self.expectOneProject(dir, tops: ["a_sat_r2_c2_n2m8_d8_a32_pmxs", "b_sat_r3_c5_n2m8_d8_a32_pmxs"])
         #expect(try CLITests.run(["emit", "--module-prefix", "9x"]).status != 0)
     }
 }

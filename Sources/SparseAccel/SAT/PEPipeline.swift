@@ -1,8 +1,10 @@
 /// Pipeline registers inside the SAT PE, between its stages: index multiplexer → multipliers →
 /// adder tree → accumulator. Each register adds one cycle of latency to every beat and shortens
 /// the PE's longest combinational path; the cycle model and the tile-done flag account for it,
-/// so co-simulation stays cycle-exact for every setting. (The default is chosen by measured Fmax
-/// in the FPGA flow.)
+/// so co-simulation stays cycle-exact for every setting. The default (``SATConfig``) is ``full``:
+/// on ECP5 it raises Fmax the most (an unregistered MULT18X18D sits between the index
+/// multiplexer and the adder tree otherwise) for 3 cycles per GEMM and flip-flops only, so it
+/// gives the most MAC/s and MAC/s per LUT (Benchmarks/synth.md, `hwgen synth`).
 public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     /// A register after the index multiplexers (the selected dense operands).
     public var afterMux: Bool

@@ -13,8 +13,9 @@ public struct SATConfig: Codable, Sendable, Hashable {
     public var dataWidth: Int = 8
     /// Accumulator width; by default ``defaultAccWidth(dataWidth:n:)``.
     public var accWidth: Int = 32
-    /// Pipeline registers inside each PE.
-    public var pipeline: PEPipeline = .none
+    /// Pipeline registers inside each PE; by default every stage (``PEPipeline/full``), chosen
+    /// by measured throughput after place and route (README, Benchmarks/synth.md).
+    public var pipeline: PEPipeline = .full
     /// The PE's arithmetic: integers (the default) or floats (bf16/fp16 operands, fp32 sums).
     public var numerics: SATNumerics = .int8
     /// Subnormal handling of the float PE (ignored by the integer PE).
@@ -23,7 +24,7 @@ public struct SATConfig: Codable, Sendable, Hashable {
     /// A configuration; `dataWidth` and `accWidth` default to 16 and 32 for float numerics
     /// (the only widths they take), to 8 and ``defaultAccWidth(dataWidth:n:)`` for integers.
     public init(rows: Int = 16, cols: Int = 16, n: Int = 2, m: Int = 8, dataWidth: Int? = nil, accWidth: Int? = nil,
-                pipeline: PEPipeline = .none, numerics: SATNumerics = .int8, subnormals: SubnormalMode = .ieee) {
+                pipeline: PEPipeline = .full, numerics: SATNumerics = .int8, subnormals: SubnormalMode = .ieee) {
         self.rows = rows
         self.cols = cols
         self.n = n
