@@ -100,11 +100,12 @@ struct SATFloatGEMMTests {
     }
 
     @Test func configNamesAndValidation() throws {
-        let cfg = SATConfig(rows: 4, cols: 4, n: 2, m: 8, numerics: .bf16)
+        let cfg = SATConfig(rows: 4, cols: 4, n: 2, m: 8, pipeline: .none, numerics: .bf16)
         #expect(cfg.dataWidth == 16 && cfg.accWidth == 32)
         #expect(cfg.peName == "sat_pe_n2m8_bf16")
-        #expect(SATConfig(n: 2, m: 8, numerics: .fp16, subnormals: .flushToZero).peName == "sat_pe_n2m8_fp16_ftz")
-        #expect(SATConfig().peName == "sat_pe_n2m8_d8_a32", "integer names unchanged")
+        #expect(SATConfig(n: 2, m: 8, pipeline: .none, numerics: .fp16, subnormals: .flushToZero).peName == "sat_pe_n2m8_fp16_ftz")
+        #expect(SATConfig(numerics: .bf16).peName == "sat_pe_n2m8_bf16_pmxs", "the pipeline tag follows the numerics")
+        #expect(SATConfig(pipeline: .none).peName == "sat_pe_n2m8_d8_a32", "integer names unchanged")
         #expect(SATConfig().parameters["numerics"] == nil, "integer manifests unchanged")
         #expect(cfg.parameters["numerics"] == .string("bf16") && cfg.parameters["subnormals"] == .string("ieee"))
         let bad = SATConfig(n: 2, m: 8, dataWidth: 8, numerics: .bf16)
@@ -114,7 +115,7 @@ struct SATFloatGEMMTests {
         // Configs written before float numerics decode as integer configs.
         let old = #"{"rows":4,"cols":4,"n":2,"m":8,"dataWidth":8,"accWidth":32,"pipeline":{"afterMux":false,"afterMultiply":false,"afterAdderTree":false}}"#
         let decoded = try JSONDecoder().decode(SATConfig.self, from: Data(old.utf8))
-        #expect(decoded == SATConfig(rows: 4, cols: 4, n: 2, m: 8))
+        #expect(decoded == SATConfig(rows: 4, cols: 4, n: 2, m: 8, pipeline: .none))
         let round = try JSONDecoder().decode(SATConfig.self, from: JSONEncoder().encode(cfg))
         #expect(round == cfg)
     }
