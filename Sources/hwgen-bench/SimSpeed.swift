@@ -218,8 +218,16 @@ enum SimSpeed {
     PE, the SAT PE's product sum), while multiplier operands that are wires keep the replication
     (there the idiom lets Verilator fold the wire into each reader: the SAT index multiplexer
     duplicated, 7.3 MB of C++). Instructions per cycle (callgrind, 2000 cycles): osarray 6122 ->
-    5815, sat 18606 -> 13971. Names, hardware and outputs are unchanged (compared above); the
-    synthesis style is untouched.
+    5815, sat 18606 -> 13971, both with the PE pipeline of the time (none). With today's default,
+    `full` (chosen by the FPGA flow's measurements), the SAT PE's multiplier operands come from
+    registers and nothing of the array is left in Verilator's input-combinational region; sat at
+    16x16 then takes 315.6 M -> 290.5 M instructions for 20000 cycles with start-up, yet runs
+    slower (table above): cachegrind's branch simulation counts 1.12 M -> 3.02 M mispredicted
+    branches (8.7% -> 18.3%), about 95 more per cycle, while I1 and D1 misses stay equal. Which
+    branch clang makes data-dependent in the "after" C++ is not found yet, so the emission is
+    unchanged; the gains measured with the unregistered PE (sat 1.24x, sat-system 1.54x) shrink
+    or vanish with the registered default (table above). Names, hardware and outputs
+    are unchanged (compared above); the synthesis style is untouched.
     """
 
     static func write(table: [(String, [(Double, BuildStats, Bool)])], variants: [Variant], cycles: Int, rounds: Int,
