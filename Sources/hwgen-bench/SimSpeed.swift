@@ -223,9 +223,13 @@ enum SimSpeed {
     registers and nothing of the array is left in Verilator's input-combinational region; sat at
     16x16 then takes 315.6 M -> 290.5 M instructions for 20000 cycles with start-up, yet runs
     slower (table above): cachegrind's branch simulation counts 1.12 M -> 3.02 M mispredicted
-    branches (8.7% -> 18.3%), about 95 more per cycle, while I1 and D1 misses stay equal. Which
-    branch clang makes data-dependent in the "after" C++ is not found yet, so the emission is
-    unchanged; the gains measured with the unregistered PE (sat 1.24x, sat-system 1.54x) shrink
+    branches (8.7% -> 18.3%), about 95 more per cycle, while I1 and D1 misses stay equal. They sit
+    in the index multiplexers: Verilator merges a row's multiplexers (one weight index per row)
+    into `if` trees on the index bits, which random indices mispredict half the time, and writes
+    the rest as `?:` chains that compile branch-free; the "after" text leads it to 48 such trees
+    at 16x16 where "before" has 17 (`-fno-merge-cond` is far slower: 0.09 M cycles/s). Steering
+    that choice is not done, so the emission is unchanged; the gains measured with the
+    unregistered PE (sat 1.24x, sat-system 1.54x) shrink
     or vanish with the registered default (table above). Names, hardware and outputs
     are unchanged (compared above); the synthesis style is untouched.
     """
