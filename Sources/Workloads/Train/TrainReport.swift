@@ -77,9 +77,8 @@ public struct TrainReport {
             guard !r.layer.dense else { return Double(r.dense.report.cycles) }
             return r.dense.report.phases.map { Double($0.cycles) * ($0.name == "weightGradient" ? 1 : frac) }.reduce(0, +)
         }.reduce(0, +)
-        // MACs in units of R·C·N (a full cycle's worth): utilisation x cycles per phase.
-        func macs(_ r: LayerRun.Report) -> Double { r.phases.map { $0.utilisation * Double($0.cycles) }.reduce(0, +) }
-        let denseMACs = rows.map { macs($0.dense.report) }.reduce(0, +), trainedMACs = rows.map { macs($0.trained.report) }.reduce(0, +)
+        let denseMACs = rows.map { Self.issuedMACs($0.dense.report) }.reduce(0, +)
+        let trainedMACs = rows.map { Self.issuedMACs($0.trained.report) }.reduce(0, +)
         return Totals(pattern: pattern, denseCycles: d, trainedCycles: t, speedup: Double(d) / Double(max(1, t)), ideal: ideal,
                       phaseIdeal: Double(d) / max(1, phaseIdealCycles), macIdeal: denseMACs / max(1e-9, trainedMACs),
                       rtlShare: Double(rtl) / Double(max(1, all.map(\.report.cycles).reduce(0, +))), ok: all.allSatisfy(\.ok))
@@ -87,8 +86,13 @@ public struct TrainReport {
 
     /// The step's PE utilisation: MACs issued over R·C·N·cycles, over all phases.
     public static func utilisation(_ r: LayerRun.Report) -> Double {
-        let c = r.phases.map(\.cycles).reduce(0, +)
-        return r.phases.map { $0.utilisation * Double($0.cycles) }.reduce(0, +) / Double(max(1, c))
+        issuedMACs(r) / Double(max(1, r.phases.map(\.cycles).reduce(0, +)))
+    }
+
+    /// The step's MACs in units of R·C·N (one fully busy cycle's worth): utilisation x cycles,
+    /// summed over the phases.
+    static func issuedMACs(_ r: LayerRun.Report) -> Double {
+        r.phases.map { $0.utilisation * Double($0.cycles) }.reduce(0, +)
     }
 
     /// A step is memory-bound when moving its DRAM bytes at the stated bandwidth (each way, at
