@@ -33,6 +33,14 @@ public struct Design: Sendable {
     public let style: VerilogStyle
     /// Every module's text on its own (leaves first): the split layout writes one file each.
     public let modules: [EmittedModule]
+    /// Technology -> the technology-specific modules of the design, one Verilog text
+    /// (``Module/implement(for:_:)``).
+    let technologyModules: [String: String]
+
+    /// The modules of this design that have an implementation specific to `technology` (say
+    /// `ecp5`), as one Verilog text under their emitted names, or nil if none has. A synthesis
+    /// flow for that technology reads it after ``verilog``, replacing those modules.
+    public func technologyLibrary(_ technology: String) -> String? { technologyModules[technology] }
 
     /// Elaborates the module of `top` (see ``elaborate(_:parameters:style:)-(Module,_,_)``).
     public static func elaborate<I: Interface>(_ top: Definition<I>, parameters: [String: ParamValue] = [:],
@@ -108,6 +116,7 @@ public struct Design: Sendable {
         var emitted: [EmittedModule] = []
         var emittedNames: Set<String> = []
         var counts: [String: Int] = [:]
+        var technologyModules: [String: String] = [:]
         for m in order {
             let id = ObjectIdentifier(m)
             func emit(_ style: VerilogStyle, _ names: [ObjectIdentifier: String]) -> (String, String) {
@@ -135,6 +144,9 @@ public struct Design: Sendable {
             counts[name, default: 0] += instanceCount[id] ?? 0
             if emittedNames.insert(name).inserted {
                 emitted.append(EmittedModule(name: name, text: text.0 + name + text.1))
+                for tech in m.technologyVariants.keys.sorted() {
+                    technologyModules[tech, default: ""] += m.technologyVariants[tech]!(name)
+                }
             }
         }
         let topName = emittedName[ObjectIdentifier(top)]!
@@ -170,7 +182,7 @@ public struct Design: Sendable {
         let manifest = Manifest(generator: "hwgen", top: topName, parameters: parameters, ports: ports,
                                 modules: emitted.map { .init(name: $0.name, instances: counts[$0.name] ?? 0) })
         return Design(top: topName, verilog: verilog, manifest: manifest, moduleNames: emitted.map(\.name), style: style,
-                      modules: emitted)
+                      modules: emitted, technologyModules: technologyModules)
     }
 }
 

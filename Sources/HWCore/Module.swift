@@ -51,6 +51,8 @@ public final class Module {
     var chainSerial = 0
     /// Cache of constant nodes keyed by (type, value).
     var constCache: [ConstKey: NodeID] = [:]
+    /// Technology-specific bodies of this module, by technology (see ``implement(for:_:)``).
+    var technologyVariants: [String: @Sendable (String) -> String] = [:]
 
     struct ConstKey: Hashable { let type: BitsType; let words: [UInt64] }
 
@@ -66,6 +68,16 @@ public final class Module {
     init(unbound description: String) {
         name = "<\(description)>"
         loc = SourceLoc(fileID: "", line: 0)
+    }
+
+    /// Gives the module a technology-specific implementation: `verilog(name)` returns a whole
+    /// module named `name` with exactly this module's ports (`clk` first when it has state), for
+    /// a synthesis flow targeting `technology` (e.g. `ecp5`) to read in place of the generic
+    /// text (``Design/technologyLibrary(_:)``). The generic text stays the design's meaning —
+    /// what simulation and every other tool read — so the variant must behave identically cycle
+    /// for cycle; the block that defines one owns the test that shows it.
+    public func implement(for technology: String, _ verilog: @escaping @Sendable (_ name: String) -> String) {
+        technologyVariants[technology] = verilog
     }
 
     // MARK: - Node construction

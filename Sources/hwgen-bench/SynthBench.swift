@@ -74,10 +74,12 @@ enum SynthBench {
         let designs = ["osarray", "sat 1:4", "sat 2:4", "sat 2:8", "sat 4:8"]
         // size:pipeline pairs placed and routed on ECP5 (SAT 2:8).
         // Rows of earlier runs for other size:pipeline pairs are kept (see `merged`).
-        let pnrList = option(args, "--pnr", "8:full,8:none,4:none,4:mul,4:mux+mul,4:full")
-        let pnr = (pnrList == "none" ? [] : pnrList.split(separator: ",")).map { p -> (Int, String) in
+        // A third field `generic` synthesises the generic Verilog only (`hwgen synth
+        // --generic-modules`: multipliers as yosys infers them, registers in the fabric).
+        let pnrList = option(args, "--pnr", "8:full,4:full,4:mux+mul+sum,4:none,4:mul,4:mux+mul")
+        let pnr = (pnrList == "none" ? [] : pnrList.split(separator: ",")).map { p -> (Int, String, Bool) in
             let parts = p.split(separator: ":")
-            return (Int(parts[0])!, String(parts[1]))
+            return (Int(parts[0])!, String(parts[1]), parts.count > 2 && parts[2] == "generic")
         }
         let clock = Double(option(args, "--clock-mhz", "150"))!
         let jobs = Int(option(args, "--jobs", "2"))!
@@ -103,7 +105,8 @@ enum SynthBench {
             let design = try entry.elaborate(options(design: d, size: s, pipeline: nil))
             let dir = keep.appendingPathComponent("\(t.rawValue)-\(d.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: ":", with: "_"))-\(s)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: t, in: dir)
+            let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: t,
+                                                         library: design.technologyLibrary(t.rawValue), in: dir)
             let pe = table.modules.first { $0.instances == s * s }?.perInstance ?? ResourceCount()
             let pipeline = design.manifest.parameters["pipeline"]?.description ?? "-"
             FileHandle.standardError.write(Data("synth \(t.rawValue) \(d) \(s)x\(s): \(table.total[.lut]) LUT, \(Int(table.seconds)) s\n".utf8))
@@ -113,17 +116,20 @@ enum SynthBench {
         }
 
         let part = try args.firstIndex(of: "--part").map { try FPGAPart.parse(args[$0 + 1], target: .ecp5) } ?? SynthTarget.ecp5.defaultPart!
-        let placed = try parallel(pnr, jobs: jobs) { size, pipeline -> PnRRow in
+        let placed = try parallel(pnr, jobs: jobs) { size, pipeline, generic -> PnRRow in
             let opts = options(design: "sat 2:8", size: size, pipeline: pipeline)
             let cfg = try Designs.named("sat").config(opts) as! SATConfig
             let design = try Designs.named("sat").elaborate(opts)
-            let dir = keep.appendingPathComponent("pnr-\(size)-\(pipeline.replacingOccurrences(of: "+", with: "_"))-\(part.fullName)")
+            let dir = keep.appendingPathComponent("pnr-\(size)-\(pipeline.replacingOccurrences(of: "+", with: "_"))-\(part.fullName)\(generic ? "-generic" : "")")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let start = Date()
-            let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: .ecp5, in: dir)
-            let r = try EDATools.placeAndRoute(verilog: design.verilog, top: design.top, part: part, clockMHz: clock, in: dir)
-            FileHandle.standardError.write(Data("pnr sat 2:8 \(size)x\(size) \(pipeline): \(String(format: "%.1f", r.fmaxMHz)) MHz\n".utf8))
-            let row = PnRRow(design: "sat 2:8", size: size, pipeline: cfg.pipeline.description, part: r.part, clockMHz: clock, fmaxMHz: r.fmaxMHz,
+            let library = generic ? nil : design.technologyLibrary("ecp5")
+            let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: .ecp5, library: library, in: dir)
+            let r = try EDATools.placeAndRoute(verilog: design.verilog, top: design.top, part: part, clockMHz: clock, library: library, in: dir)
+            FileHandle.standardError.write(Data("pnr sat 2:8 \(size)x\(size) \(pipeline)\(generic ? " generic" : ""): \(String(format: "%.1f", r.fmaxMHz)) MHz\n".utf8))
+            // Rows are keyed by part: a generic run of a pipeline that has DSP registers says so.
+            let label = r.part + (generic && library == nil && design.technologyLibrary("ecp5") != nil ? ", generic multipliers" : "")
+            let row = PnRRow(design: "sat 2:8", size: size, pipeline: cfg.pipeline.description, part: label, clockMHz: clock, fmaxMHz: r.fmaxMHz,
                           luts: table.total[.lut], ffs: table.total[.ff], dsps: table.total[.dsp],
                           criticalStart: r.criticalPath?.start ?? "?", criticalEnd: r.criticalPath?.end ?? "?",
                           criticalThrough: r.criticalPath?.through ?? [],
@@ -202,7 +208,7 @@ enum SynthBench {
     /// pipeline, ordered by size, then latency (none first).
     static func merged(_ old: [PnRRow], _ new: [PnRRow]) -> [PnRRow] {
         let keys = Set(new.map { "\($0.size) \($0.pipeline) \($0.part)" })
-        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum"]
+        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum", "in+mul", "mux+in+mul", "mux+in+mul+sum"]
         return (old.filter { !keys.contains("\($0.size) \($0.pipeline) \($0.part)") } + new).sorted {
             ($0.part, $0.size, order.firstIndex(of: $0.pipeline) ?? 99) < ($1.part, $1.size, order.firstIndex(of: $1.pipeline) ?? 99)
         }

@@ -38,6 +38,9 @@ struct Synth: ParsableCommand {
     @Option(help: "Keep the Verilog, the tool logs, the netlist and the reports in DIR (created when missing).")
     var report: String?
 
+    @Flag(name: .customLong("generic-modules"), help: "Synthesise the generic Verilog only: no technology-specific modules (e.g. the ECP5 MULT18X18D with its internal registers in place of a pipelined multiplier).")
+    var genericModules = false
+
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
@@ -71,9 +74,13 @@ struct Synth: ParsableCommand {
         defer { line?.finish() }
         var progress: (@Sendable (FlowProgress) -> Void)?
         if let line { progress = { line.show($0) } }
-        let resources = try EDATools.synthesizeResources(verilog: elaborated.verilog, top: elaborated.top, target: target, in: dir, progress: progress)
+        // The design's modules specific to the target (DSP primitives with their registers).
+        let library = genericModules ? nil : elaborated.technologyLibrary(target.rawValue)
+        let resources = try EDATools.synthesizeResources(verilog: elaborated.verilog, top: elaborated.top, target: target, library: library,
+                                                         in: dir, progress: progress)
         let placed = try fpga.map {
-            try EDATools.placeAndRoute(verilog: elaborated.verilog, top: elaborated.top, part: $0, clockMHz: clock, in: dir, progress: progress)
+            try EDATools.placeAndRoute(verilog: elaborated.verilog, top: elaborated.top, part: $0, clockMHz: clock, library: library,
+                                       in: dir, progress: progress)
         }
         line?.finish()
         let summary = SynthSummary(design: design, parameters: elaborated.manifest.parameters.mapValues(\.description),

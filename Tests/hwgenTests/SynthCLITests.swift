@@ -48,6 +48,29 @@ import Testing
         #expect(res["target"] as? String == target)
     }
 
+    /// On ECP5 the SAT PE's pipelined multipliers become MULT18X18D blocks with their own
+    /// registers (the design's technology library); `--generic-modules` keeps yosys's mapping.
+    @Test(.enabled(if: yosys, "needs yosys"))
+    func ecp5MapsPipelinedMultipliersIntoRegisteredDSPs() throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func row(_ extra: [String]) throws -> (String, String) {
+            let report = dir.appendingPathComponent("r\(extra.count)")
+            let r = try CLITests.run(["synth", "--pe", "2x2", "--target", "ecp5", "--quiet", "--report", report.path] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("| pipelined_mul_s8_s8 |") }.map(String.init) ?? "none"
+            let lib = (try? String(contentsOf: report.appendingPathComponent("technology-ecp5.v"), encoding: .utf8)) ?? ""
+            return (line, lib)
+        }
+        // 2x2 PEs x 2 lanes; one DSP and no fabric flip-flop per multiplier.
+        let (mapped, lib) = try row([])
+        #expect(mapped == "| pipelined_mul_s8_s8 | 8 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 |", "\(mapped)")
+        #expect(lib.contains("MULT18X18D #("))
+        let (generic, noLib) = try row(["--generic-modules"])
+        #expect(generic.hasPrefix("| pipelined_mul_s8_s8 | 8 |") && generic != mapped, "\(generic)")
+        #expect(noLib.isEmpty)
+    }
+
     @Test(.enabled(if: ice40, "needs yosys and nextpnr-ice40"))
     func tinyPlaceAndRouteOnICE40() throws {
         let dir = try CLITests.tempDir()

@@ -61,7 +61,9 @@ extension EDATools {
     /// repeatable), in `directory`: `design.v`, `design-<target>.json`, `yosys-<target>-flat.log`,
     /// `nextpnr-<target>.log` and `nextpnr-<target>.json` (the report) stay there. Throws a
     /// ``SynthError`` naming the resource when the design does not fit the part.
-    public static func placeAndRoute(verilog: String, top: String, part: FPGAPart, clockMHz: Double, in directory: URL,
+    /// `library`: technology-specific modules read over the generic ones (see
+    /// ``synthesizeResources(verilog:top:target:library:in:progress:)``).
+    public static func placeAndRoute(verilog: String, top: String, part: FPGAPart, clockMHz: Double, library: String? = nil, in directory: URL,
                                      progress: (@Sendable (FlowProgress) -> Void)? = nil) throws -> PnRResult {
         let target = part.target
         let t = target.rawValue
@@ -72,7 +74,8 @@ extension EDATools {
         let json = "design-\(t).json"
         let synth = target.yosysCommand(top: top, flatten: true)
         let start = Date()
-        let ys = try runLogged("yosys", ["-p", "read_verilog design.v; \(synth); check -assert; write_json \(json)"], in: directory,
+        let read = try readDesign(library: library, target: target, in: directory)
+        let ys = try runLogged("yosys", ["-p", "\(read) \(synth); check -assert; write_json \(json)"], in: directory,
                                log: directory.appendingPathComponent("yosys-\(t)-flat.log"),
                                stage: "yosys \(synth.split(separator: " ")[0]) (flattened, for nextpnr)", progress: progress)
         guard ys.succeeded else { throw SynthError("yosys failed (\(firstError(ys.output) ?? "exit \(ys.exitCode)")); log: \(directory.path)/yosys-\(t)-flat.log") }

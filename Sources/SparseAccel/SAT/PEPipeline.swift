@@ -6,33 +6,54 @@
 /// multiplexer and the adder tree otherwise) for 3 cycles per GEMM and flip-flops only, so it
 /// gives the most MAC/s and MAC/s per LUT (Benchmarks/synth.md, `hwgen synth`).
 public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
-    /// A register after the index multiplexers (the selected dense operands).
+    /// A register after the index multiplexers (the weights and the selected dense operands).
     public var afterMux: Bool
+    /// A register on the multipliers' operands, in front of the multipliers: with
+    /// ``afterMultiply`` it makes each lane a ``HWLib/PipelinedMultiplier``, whose operand and
+    /// product registers an ECP5 flow maps into the MULT18X18D itself.
+    public var beforeMultiply: Bool
     /// A register after the multipliers (the products).
     public var afterMultiply: Bool
     /// A register after the adder tree (the beat's sum).
     public var afterAdderTree: Bool
 
-    public init(afterMux: Bool = false, afterMultiply: Bool = false, afterAdderTree: Bool = false) {
+    public init(afterMux: Bool = false, beforeMultiply: Bool = false, afterMultiply: Bool = false, afterAdderTree: Bool = false) {
         self.afterMux = afterMux
+        self.beforeMultiply = beforeMultiply
         self.afterMultiply = afterMultiply
         self.afterAdderTree = afterAdderTree
+    }
+
+    private enum CodingKeys: String, CodingKey { case afterMux, beforeMultiply, afterMultiply, afterAdderTree }
+
+    /// Decodes configs written before the operand register existed (no `beforeMultiply`: off).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        afterMux = try c.decode(Bool.self, forKey: .afterMux)
+        beforeMultiply = try c.decodeIfPresent(Bool.self, forKey: .beforeMultiply) ?? false
+        afterMultiply = try c.decode(Bool.self, forKey: .afterMultiply)
+        afterAdderTree = try c.decode(Bool.self, forKey: .afterAdderTree)
     }
 
     /// No pipeline registers: a beat is accumulated in the cycle it reaches the PE.
     public static let none = PEPipeline()
     /// Every stage registered.
-    public static let full = PEPipeline(afterMux: true, afterMultiply: true, afterAdderTree: true)
+    public static let full = PEPipeline(afterMux: true, beforeMultiply: true, afterMultiply: true, afterAdderTree: true)
+
+    /// Whether each lane's multiplier is a ``HWLib/PipelinedMultiplier`` (operand and product
+    /// registers around it).
+    public var pipelinedMultiplier: Bool { beforeMultiply && afterMultiply }
 
     /// Cycles from a beat reaching the PE to its accumulation.
     // Counted without an array: the system cycle model asks for it every simulated cycle.
-    public var latency: Int { (afterMux ? 1 : 0) + (afterMultiply ? 1 : 0) + (afterAdderTree ? 1 : 0) }
+    public var latency: Int { (afterMux ? 1 : 0) + (beforeMultiply ? 1 : 0) + (afterMultiply ? 1 : 0) + (afterAdderTree ? 1 : 0) }
 
-    static let names = ["mux", "mul", "sum"]
+    static let names = ["mux", "in", "mul", "sum"]
+    var stages: [Bool] { [afterMux, beforeMultiply, afterMultiply, afterAdderTree] }
 
-    /// `none`, or the registered stages joined by `+`: `mux`, `mul`, `sum` (e.g. `mul+sum`).
+    /// `none`, or the registered stages joined by `+`: `mux`, `in`, `mul`, `sum` (e.g. `mul+sum`).
     public var description: String {
-        let on = zip(Self.names, [afterMux, afterMultiply, afterAdderTree]).filter { $0.1 }.map { $0.0 }
+        let on = zip(Self.names, stages).filter { $0.1 }.map { $0.0 }
         return on.isEmpty ? "none" : on.joined(separator: "+")
     }
 
@@ -45,17 +66,19 @@ public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
         for part in t.split(whereSeparator: { $0 == "+" || $0 == "," }) {
             switch part {
             case "mux": p.afterMux = true
+            case "in": p.beforeMultiply = true
             case "mul": p.afterMultiply = true
             case "sum": p.afterAdderTree = true
-            default: throw ConfigError("pipeline '\(text)': unknown stage '\(part)' (stages: mux, mul, sum; or none, full)")
+            default: throw ConfigError("pipeline '\(text)': unknown stage '\(part)' (stages: mux, in, mul, sum; or none, full)")
             }
         }
-        if t.isEmpty { throw ConfigError("pipeline is empty (stages: mux, mul, sum; or none, full)") }
+        if t.isEmpty { throw ConfigError("pipeline is empty (stages: mux, in, mul, sum; or none, full)") }
         return p
     }
 
-    /// Module-name tag: empty for no registers, else `_p` and the stage letters (`_pms`).
+    /// Module-name tag: empty for no registers, else `_p` and the stage letters (`_pms`; `i` for
+    /// the operand register).
     var tag: String {
-        latency == 0 ? "" : "_p" + zip(["m", "x", "s"], [afterMux, afterMultiply, afterAdderTree]).filter { $0.1 }.map { $0.0 }.joined()
+        latency == 0 ? "" : "_p" + zip(["m", "i", "x", "s"], stages).filter { $0.1 }.map { $0.0 }.joined()
     }
 }

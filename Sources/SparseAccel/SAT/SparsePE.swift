@@ -20,7 +20,9 @@ import HWLib
 ///   `result`.
 /// * ``PEPipeline`` registers between multiplexers, multipliers, adder tree and accumulator add
 ///   `pipeline.latency` cycles between a beat's arrival and its accumulation (no reset: data
-///   only).
+///   only). With the operand and product registers (`in` and `mul`; `full`, the default, has every
+///   stage), each lane is one ``HWLib/PipelinedMultiplier`` (`mul_j`: `a_q`, `b_q`, `p_q`), which
+///   ECP5 synthesis maps to a MULT18X18D with its internal registers.
 /// * Float numerics (``SATNumerics/bf16``, ``SATNumerics/fp16``): the SInt(16) operand ports and the
 ///   SInt(32) result carry IEEE bit patterns. Lane j's product is an exact bf16/fp16 × → fp32
 ///   ``HWLib/FloatMultiplier``; the N products are summed by a ``HWLib/FloatAdderTree`` (pairs left
@@ -68,10 +70,11 @@ public enum SparsePE {
         }
         // Sparse: the kept entry's index picks its dense element; dense: identity.
         let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(io.mode, io.inX[io.inIdx[j]], io.inX[j])) }
-        // The mux stage registers the weights with the selected elements.
+        // The mux stage registers the weights with the selected elements (fabric flip-flops).
         let operands = stage(cfg.pipeline.afterMux, "op", Array(io.inW) + selected)
-        let w = Array(operands[0..<cfg.n]), picked = Array(operands[cfg.n...])
         if let format = cfg.numerics.format {
+            let inputs = stage(cfg.pipeline.beforeMultiply, "in", operands)
+            let w = Array(inputs[0..<cfg.n]), picked = Array(inputs[cfg.n...])
             let mul = FloatMultiplier.Config(format: format, subnormals: cfg.subnormals)
             let add = FloatAdder.Config(subnormals: cfg.subnormals)
             var products = try (0..<cfg.n).map { j in
@@ -82,8 +85,25 @@ public enum SparsePE {
             io.result.assign(try FloatTileAccumulator(in: mod, contribution: sum, first: io.inFirst, subnormals: cfg.subnormals).result.asSInt)
             return Definition(mod, io)
         }
-        var products = (0..<cfg.n).map { j in mod.wire("prod_\(j)", w[j] * picked[j]) }
-        products = stage(cfg.pipeline.afterMultiply, "prod", products)
+        var products: [Signal]
+        if cfg.pipeline.pipelinedMultiplier {
+            // Operand and product registers around the multiplier: one PipelinedMultiplier per
+            // lane, which an ECP5 flow maps to a MULT18X18D with its own registers. Its operand
+            // registers are per PE (the mux stage's are merged along a row by synthesis: the
+            // weights are broadcast, so every PE's copy has the same input).
+            let mul = try PipelinedMultiplier.build(a: .sint(cfg.dataWidth), b: .sint(cfg.dataWidth))
+            products = (0..<cfg.n).map { j in
+                let unit = mod.instance(mul, "mul_\(j)")
+                unit.a.assign(operands[j])
+                unit.b.assign(operands[cfg.n + j])
+                return unit.p
+            }
+        } else {
+            let inputs = stage(cfg.pipeline.beforeMultiply, "in", operands)
+            let w = Array(inputs[0..<cfg.n]), picked = Array(inputs[cfg.n...])
+            products = (0..<cfg.n).map { j in mod.wire("prod_\(j)", w[j] * picked[j]) }
+            products = stage(cfg.pipeline.afterMultiply, "prod", products)
+        }
         let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", AdderTree.sum(products)!)])[0]
         io.result.assign(TileAccumulator(in: mod, contribution: sum, first: io.inFirst, accWidth: cfg.accWidth).result)
         return Definition(mod, io)

@@ -80,6 +80,24 @@ import Testing
         #expect(json.contains("\"lutram\" : 0"))
     }
 
+    /// yosys prints a nested module's count per instance of its parent.
+    @Test func nestedHierarchyCountsMultiplyThroughEveryParent() {
+        let stat = """
+        === design hierarchy ===
+
+           top                               1
+             sat_index                       1
+             sat_pe                         16
+               mul                           2
+             edge_pe                         4
+               mul                           1
+
+           Number of wires:               5955
+        """
+        let counts = ResourceTable.parseHierarchy(stat, top: "top")
+        #expect(counts == ["top": 1, "sat_index": 1, "sat_pe": 16, "edge_pe": 4, "mul": 36])
+    }
+
     static let report = """
     {"critical_paths": [
       {"from": "<async>", "to": "posedge clk", "path": [{"delay": 9.0, "type": "routing", "net": "in_x[3]",
