@@ -208,7 +208,7 @@ enum SynthBench {
     /// pipeline, ordered by size, then latency (none first).
     static func merged(_ old: [PnRRow], _ new: [PnRRow]) -> [PnRRow] {
         let keys = Set(new.map { "\($0.size) \($0.pipeline) \($0.part)" })
-        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum", "in+mul", "mux+in+mul", "mux+in+mul+sum"]
+        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum", "in+mul", "mux+in+mul", "mux+in+mul+sum", "entry+mux+in+mul+sum"]
         return (old.filter { !keys.contains("\($0.size) \($0.pipeline) \($0.part)") } + new).sorted {
             ($0.part, $0.size, order.firstIndex(of: $0.pipeline) ?? 99) < ($1.part, $1.size, order.firstIndex(of: $1.pipeline) ?? 99)
         }

@@ -24,15 +24,15 @@ import Testing
     @Test func derivedValues() throws {
         let c = SATConfig()
         #expect(c.indexBits == 3 && c.entryBits == 11 && c.streamWidth == 16 * 2 * 11)
-        #expect(c.topName == "sat_r16_c16_n2m8_d8_a32_pmixs" && c.peName == "sat_pe_n2m8_d8_a32_pmixs" && c.pipeline == .full)
+        #expect(c.topName == "sat_r16_c16_n2m8_d8_a32_pemixs" && c.peName == "sat_pe_n2m8_d8_a32_pemixs" && c.pipeline == .full)
         #expect(SATConfig(pipeline: .none).peName == "sat_pe_n2m8_d8_a32")
         #expect(SATConfig(n: 2, m: 16).indexBits == 4)
         #expect(c.idealSpeedup == 4)
         #expect(SATConfig(dataWidth: 16).accWidth == 64 && SATConfig(n: 4, m: 8, dataWidth: 11).accWidth == 32)
-        #expect(SATConfig(pipeline: .full).peName == "sat_pe_n2m8_d8_a32_pmixs")
+        #expect(SATConfig(pipeline: .full).peName == "sat_pe_n2m8_d8_a32_pemixs")
         #expect(try PEPipeline.parse("mul+sum") == PEPipeline(afterMultiply: true, afterAdderTree: true))
-        #expect(PEPipeline.full.latency == 4 && PEPipeline.none.description == "none")
-        #expect(PEPipeline.full.description == "mux+in+mul+sum" && PEPipeline.full.pipelinedMultiplier)
+        #expect(PEPipeline.full.latency == 5 && PEPipeline.none.description == "none")
+        #expect(PEPipeline.full.description == "entry+mux+in+mul+sum" && PEPipeline.full.pipelinedMultiplier)
         #expect(try PEPipeline.parse("in+mul") == PEPipeline(beforeMultiply: true, afterMultiply: true))
         #expect(throws: ConfigError.self) { try PEPipeline.parse("mux+fast") }
     }
@@ -40,9 +40,9 @@ import Testing
     @Test func satIsTheDefaultDesign() throws {
         #expect(Designs.defaultName == "sat")
         let d = try Designs.named("sat").elaborate(DesignOptions(rows: 4, cols: 4, nm: "2:4"))
-        #expect(d.top == "sat_r4_c4_n2m4_d8_a32_pmixs")
-        #expect(d.moduleNames == ["sat_index_r4_n2m4_d8", "pipelined_mul_s8_s8", "sat_pe_n2m4_d8_a32_pmixs", "sat_r4_c4_n2m4_d8_a32_pmixs"])
-        #expect(d.manifest.modules.first { $0.name == "sat_pe_n2m4_d8_a32_pmixs" }?.instances == 16)
+        #expect(d.top == "sat_r4_c4_n2m4_d8_a32_pemixs")
+        #expect(d.moduleNames == ["sat_index_r4_n2m4_d8", "pipelined_mul_s8_s8", "sat_pe_n2m4_d8_a32_pemixs", "sat_r4_c4_n2m4_d8_a32_pemixs"])
+        #expect(d.manifest.modules.first { $0.name == "sat_pe_n2m4_d8_a32_pemixs" }?.instances == 16)
         let x = try #require(d.manifest.ports.first { $0.name == "in_x" })
         #expect(x.packing?.dims == [4, 4] && x.width == 4 * 4 * 8)
     }
@@ -56,7 +56,7 @@ import Testing
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
-    @Test(arguments: [PEPipeline.full, PEPipeline(afterMux: true), PEPipeline(afterAdderTree: true)])
+    @Test(arguments: [PEPipeline.full, PEPipeline(afterMux: true), PEPipeline(afterAdderTree: true), PEPipeline(atEntry: true)])
     func pipelinedPEsAreClean(_ p: PEPipeline) throws {
         let d = try Design.elaborate(try SATArray.build(SATConfig(rows: 3, cols: 2, n: 2, m: 8, pipeline: p)))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)

@@ -22,7 +22,7 @@ struct SATGEMMTests {
                 let r = try g.run()
                 #expect(r.outputsMatch, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed): \(r.mismatch ?? "")")
                 #expect(r.cycles == r.expectedCycles, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed)")
-                // G + R + the PE pipeline's latency (4 with the default, full pipeline).
+                // G + R + the PE pipeline's latency (5 with the default, full pipeline).
                 #expect(r.expectedCycles == (sparse ? k / nm.1 : k / nm.0) + side + cfg.pipeline.latency)
             }
         }
@@ -35,7 +35,7 @@ struct SATGEMMTests {
 
     /// Every pipeline setting co-simulates bit- and cycle-exact: the latency moves `tile_done`
     /// by exactly the number of registered stages.
-    @Test(arguments: ["mux", "mul", "sum", "mul+sum", "in", "in+mul", "mux+mul+sum", "full"])
+    @Test(arguments: ["entry", "mux", "mul", "sum", "mul+sum", "in", "in+mul", "entry+mul", "mux+mul+sum", "full"])
     func pipelinedPEs(_ stages: String) throws {
         let p = try PEPipeline.parse(stages)
         for sparse in [true, false] {

@@ -87,7 +87,7 @@ import Testing
         // Named by the design's signals: the PE's registers, not yosys's $auto$ names.
         #expect((path["end"] as? String)?.hasPrefix("pe_0_0.") == true, "\(path)")
         let files = try FileManager.default.contentsOfDirectory(atPath: report.path)
-        for f in ["design.v", "yosys-ice40.log", "yosys-ice40-flat.log", "nextpnr-ice40.log", "nextpnr-ice40.json", "summary.md", "summary.json"] {
+        for f in ["design.v", "yosys-ice40.log", "yosys-ice40-pnr.log", "nextpnr-ice40.log", "nextpnr-ice40.json", "summary.md", "summary.json"] {
             #expect(files.contains(f), "\(files)")
         }
     }

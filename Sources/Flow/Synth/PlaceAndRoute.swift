@@ -21,7 +21,7 @@ public struct PnRResult: Codable, Sendable, Hashable {
     /// Resources in use (others omitted).
     public let utilisation: [Utilisation]
     public let criticalPath: CriticalPath?
-    /// Wall time of the flattened synthesis and of nextpnr.
+    /// Wall time of the synthesis for nextpnr and of nextpnr.
     public let synthSeconds: Double
     public let pnrSeconds: Double
 }
@@ -57,8 +57,8 @@ extension EDATools {
         return nil
     }
 
-    /// Flattened synthesis for `part`'s family, then nextpnr at `clockMHz` (seed 1, so a run is
-    /// repeatable), in `directory`: `design.v`, `design-<target>.json`, `yosys-<target>-flat.log`,
+    /// Synthesis for `part`'s family, then nextpnr at `clockMHz` (seed 1, so a run is
+    /// repeatable), in `directory`: `design.v`, `design-<target>.json`, `yosys-<target>-pnr.log`,
     /// `nextpnr-<target>.log` and `nextpnr-<target>.json` (the report) stay there. Throws a
     /// ``SynthError`` naming the resource when the design does not fit the part.
     /// `library`: technology-specific modules read over the generic ones (see
@@ -72,13 +72,17 @@ extension EDATools {
         }
         try verilog.write(to: directory.appendingPathComponent("design.v"), atomically: true, encoding: .utf8)
         let json = "design-\(t).json"
-        let synth = target.yosysCommand(top: top, flatten: true)
+        // The hierarchy is kept (nextpnr flattens the netlist as it reads it): flattened, yosys
+        // merges registers with identical inputs across modules, so the per-PE copies of a
+        // row's broadcast weights and indices (the PE's entry register) would become one
+        // register fanning out across the die again (SAT 8x8: 11.3 ns of routing).
+        let synth = target.yosysCommand(top: top, flatten: false)
         let start = Date()
         let read = try readDesign(library: library, target: target, in: directory)
         let ys = try runLogged("yosys", ["-p", "\(read) \(synth); check -assert; write_json \(json)"], in: directory,
-                               log: directory.appendingPathComponent("yosys-\(t)-flat.log"),
-                               stage: "yosys \(synth.split(separator: " ")[0]) (flattened, for nextpnr)", progress: progress)
-        guard ys.succeeded else { throw SynthError("yosys failed (\(firstError(ys.output) ?? "exit \(ys.exitCode)")); log: \(directory.path)/yosys-\(t)-flat.log") }
+                               log: directory.appendingPathComponent("yosys-\(t)-pnr.log"),
+                               stage: "yosys \(synth.split(separator: " ")[0]) (for nextpnr)", progress: progress)
+        guard ys.succeeded else { throw SynthError("yosys failed (\(firstError(ys.output) ?? "exit \(ys.exitCode)")); log: \(directory.path)/yosys-\(t)-pnr.log") }
         let synthSeconds = Date().timeIntervalSince(start)
         if let pins = part.pins {
             let needed = try portBits(netlist: directory.appendingPathComponent(json), top: top)

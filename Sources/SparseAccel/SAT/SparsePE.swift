@@ -59,19 +59,23 @@ public enum SparsePE {
         mod.doc = "Unified dense/\(cfg.n):\(cfg.m) PE: \(cfg.n) \(numbers) fed by \(cfg.m):1 index multiplexers, an adder tree, an accumulator"
             + (cfg.pipeline.latency == 0 ? "." : "; pipeline registers: \(cfg.pipeline).")
         let io = mod.ports(Ports(cfg))
-        for i in 0..<cfg.m {
-            io.outX[i].assign(mod.reg("x_q_\(i)", next: io.inX[i], reset: .none))
-        }
+        let xq = (0..<cfg.m).map { i in mod.reg("x_q_\(i)", next: io.inX[i], reset: .none) }
+        for i in 0..<cfg.m { io.outX[i].assign(xq[i]) }
 
         // A pipeline stage: registers (data only, no reset) or wires.
         func stage(_ on: Bool, _ name: String, _ values: [Signal]) -> [Signal] {
             guard on else { return values }
             return values.enumerated().map { j, v in mod.reg("\(name)_q_\(j)", next: v, reset: .none) }
         }
+        // The entry stage: this PE's own copy of the row's weights and indices; the dense
+        // operand is then the PE's x_q, which holds the same beat's elements one cycle later.
+        let weights = stage(cfg.pipeline.atEntry, "w", Array(io.inW))
+        let indices = stage(cfg.pipeline.atEntry, "idx", Array(io.inIdx))
+        let x = cfg.pipeline.atEntry ? Vec(xq) : io.inX
         // Sparse: the kept entry's index picks its dense element; dense: identity.
-        let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(io.mode, io.inX[io.inIdx[j]], io.inX[j])) }
+        let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(io.mode, x[indices[j]], x[j])) }
         // The mux stage registers the weights with the selected elements (fabric flip-flops).
-        let operands = stage(cfg.pipeline.afterMux, "op", Array(io.inW) + selected)
+        let operands = stage(cfg.pipeline.afterMux, "op", weights + selected)
         if let format = cfg.numerics.format {
             let inputs = stage(cfg.pipeline.beforeMultiply, "in", operands)
             let w = Array(inputs[0..<cfg.n]), picked = Array(inputs[cfg.n...])
