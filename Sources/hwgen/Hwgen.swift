@@ -13,7 +13,7 @@ struct Hwgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hwgen",
         abstract: "Generate sparse DNN-training accelerators as Verilog.",
-        subcommands: [Emit.self, List.self, Sim.self, Synth.self, Report.self, ISA.self])
+        subcommands: [Emit.self, List.self, Sim.self, Synth.self, Report.self, ISA.self, FormatsCommand.self])
 
     /// Runs the command; every failure is one line on stderr and a non-zero exit.
     static func main() {
