@@ -21,7 +21,11 @@ public struct SPSConvRun {
         self.scheme = scheme
     }
 
-    public func run(options: BuildOptions = BuildOptions(), waveform: String? = nil) throws -> SPSConvReport {
+    /// - Parameters:
+    ///   - reference: the expected output [co][oh][ow] (the golden conv unless a test substitutes one).
+    ///   - expectedTileCycles: the `tile_done` cycle after each `start` (the model unless a test substitutes it).
+    public func run(options: BuildOptions = BuildOptions(), waveform: String? = nil, reference substitute: [Int64]? = nil,
+                    expectedTileCycles substituteCycles: Int? = nil) throws -> SPSConvReport {
         let cfg = testCase.config, prog = testCase.program, layer = testCase.layer
         let def = try SPSCore.build(cfg)
         let design = try Design.elaborate(def, parameters: cfg.parameters, style: .simulation)
@@ -55,7 +59,10 @@ public struct SPSConvRun {
         sim.poke(width, UInt64(layer.inWidth))
         sim.poke(plane, UInt64(layer.inHeight * layer.inWidth))
 
-        let reference = try testCase.reference()
+        let reference = try substitute ?? testCase.reference()
+        guard reference.count == layer.outChannels * layer.outHeight * layer.outWidth else {
+            throw SimulationError(description: "the reference holds \(reference.count) outputs, the layer has \(layer.outChannels * layer.outHeight * layer.outWidth)")
+        }
         let (ho, wo) = (layer.outHeight, layer.outWidth)
         let zeroCols = [Int64](repeating: 0, count: cols)
         var firstMismatch: String?
@@ -86,7 +93,7 @@ public struct SPSConvRun {
                 sim.poke(rowY0, words: PortWords.pack(pixels.map { Int64($0.y0) }, elementWidth: cfg.dimBits + 1))
                 sim.poke(rowX0, words: PortWords.pack(pixels.map { Int64($0.x0) }, elementWidth: cfg.dimBits + 1))
                 sim.poke(rowBase, words: PortWords.pack(pixels.map { Int64($0.base) }, elementWidth: cfg.actAddrBits + 1))
-                let expectedDone = testCase.expectedTileCycles
+                let expectedDone = substituteCycles ?? testCase.expectedTileCycles
                 var actWords = PortWords.pack([Int64](repeating: 0, count: rows), elementWidth: d)
                 var wWords = PortWords.pack(zeroCols, elementWidth: d)
                 var t = 0

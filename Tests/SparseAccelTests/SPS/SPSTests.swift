@@ -57,7 +57,10 @@ import Testing
 
 @Suite(.enabled(if: DesignGate.missingTools.isEmpty || DesignGate.toolsRequired, "needs verilator, iverilog and yosys"))
 struct SPSEDATests {
-    @Test(arguments: [(1, 1, 4, 8), (3, 5, 4, 8), (4, 4, 2, 3), (2, 3, 9, 1), (8, 8, 4, 8)])
+    /// Odd shapes, several n and P, the dense configuration; `HWGEN_SPS_EDA_LARGE=1` adds the
+    /// default 8x8 and a 16x16 (a minute of yosys each on a loaded 2-core machine).
+    @Test(arguments: [(1, 1, 4, 8), (3, 5, 2, 3), (2, 3, 9, 1)]
+          + (ProcessInfo.processInfo.environment["HWGEN_SPS_EDA_LARGE"] == "1" ? [(8, 8, 4, 8), (16, 16, 4, 8)] : []))
     func lintCompileSynthesise(_ rows: Int, _ cols: Int, _ n: Int, _ p: Int) throws {
         let d = try Designs.named("sps").elaborate(DesignOptions(rows: rows, cols: cols, patternNNZ: n, period: p))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)

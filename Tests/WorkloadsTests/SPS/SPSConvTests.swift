@@ -32,8 +32,22 @@ struct SPSConvTests {
     }
 
     @Test func pSConvAssignment() throws {
-        let r = try Self.run("conv:ci=9,co=10,h=5,w=4,k=3,p=1", rows: 4, cols: 2, scheme: .psconv, seed: 4)
+        // The same core as the first case above (a cached model).
+        let r = try Self.run("conv:ci=9,co=10,h=5,w=4,k=3,p=1", rows: 3, cols: 4, scheme: .psconv, seed: 4)
         #expect(r.match, "\(r.mismatch ?? "")")
+    }
+
+    /// The comparison can fail: one wrong expected output, or a tile cycle off by one, is reported.
+    @Test func aWrongExpectationIsReported() throws {
+        let c = try SPSConvCase(config: SPSConfig(rows: 3, cols: 4), layer: try LayerSpec.parse("conv:ci=5,co=11,h=7,w=6,k=3,p=1"), seed: 1)
+        var ref = try c.reference()
+        let px = 2 * c.layer.outWidth + 3
+        ref[(6 * c.layer.outHeight * c.layer.outWidth) + px] &+= 1
+        let bad = try SPSConvRun(c, scheme: .magnitude).run(reference: ref)
+        #expect(!bad.outputsMatch && bad.cyclesMatch)
+        #expect(bad.mismatch?.hasPrefix("filter 6, output pixel (2, 3)") == true, "\(bad.mismatch ?? "")")
+        let late = try SPSConvRun(c, scheme: .magnitude).run(expectedTileCycles: c.expectedTileCycles + 1)
+        #expect(late.outputsMatch && !late.cyclesMatch && !late.match)
     }
 
     @Test func randomLayers() throws {
