@@ -31,6 +31,22 @@ import Testing
         #expect(lines.count == 1 && lines[0].hasPrefix("hwgen: error: "), "\(args): \(r.stderr)")
     }
 
+    static var hasVerilator: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/verilator")
+        }
+    }
+
+    @Test(.enabled(if: hasVerilator, "needs verilator"))
+    func simConvJSON() throws {
+        let r = try CLITests.run(["sim", "conv", "--design", "sps", "--layer", "conv:ci=5,co=11,h=7,w=6,k=3,p=1", "--pe", "3x4", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["match"] as? Bool == true)
+        #expect(obj?["layerCycles"] as? Int != nil && obj?["layerCycles"] as? Int == obj?["expectedLayerCycles"] as? Int)
+        #expect(obj?["indexMemoryBits"] as? Int == 8 * 4 * 2 * 2)
+    }
+
     @Test func formatsTableOnResNet18() throws {
         let r = try CLITests.run(["formats", "--model", "resnet18", "--input", "cifar10", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
