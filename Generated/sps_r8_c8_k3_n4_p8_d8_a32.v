@@ -1478,7 +1478,7 @@ module osarray_r8_c8_d8_a32 (
 endmodule
 
 // SPS conv core: 8x8 dense OS array fed by a mod-8 pattern indexing unit (4 of 9 kernel positions) and an im2col address generator.
-// Defined at SparseAccel/SPSCore.swift:77
+// Defined at SparseAccel/SPSCore.swift:85
 module sps_r8_c8_k3_n4_p8_d8_a32 (
   input  wire clk,
   input  wire rst,
@@ -1502,203 +1502,211 @@ module sps_r8_c8_k3_n4_p8_d8_a32 (
   input  wire [2:0] rd_row,
   output wire [255:0] rd_data,  // 8 x SInt(32), element 0 in the low bits
   output wire tile_done,
+  output wire ready,
   output wire busy,
   output wire [31:0] cycle_count
 );
-  wire [19:0] act_addr_0;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_1;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_2;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_3;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_4;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_5;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_6;  // SparseAccel/SPSCore.swift:62
-  wire [19:0] act_addr_7;  // SparseAccel/SPSCore.swift:62
-  wire [31:0] rd_data_0;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_1;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_2;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_3;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_4;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_5;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_6;  // SparseAccel/SPSCore.swift:67
-  wire [31:0] rd_data_7;  // SparseAccel/SPSCore.swift:67
-  reg  busy_q;  // SparseAccel/SPSCore.swift:81
-  wire launch;  // SparseAccel/SPSCore.swift:82
-  wire index_unit_issue;  // SparseAccel/SPSCore.swift:84
-  wire index_unit_last;  // SparseAccel/SPSCore.swift:84
-  wire [1:0] index_unit_kh;  // SparseAccel/SPSCore.swift:84
-  wire [1:0] index_unit_kw;  // SparseAccel/SPSCore.swift:84
-  wire [19:0] index_unit_kernel_offset;  // SparseAccel/SPSCore.swift:84
-  wire [159:0] im2col_act_addr;  // SparseAccel/SPSCore.swift:94
-  wire [7:0] im2col_in_window;  // SparseAccel/SPSCore.swift:94
-  reg  [19:0] w_ptr;  // SparseAccel/SPSCore.swift:107
-  reg  [19:0] w_addr_q;  // SparseAccel/SPSCore.swift:109
-  reg  valid_d_0;  // SparseAccel/SPSCore.swift:112
-  reg  valid_d_1;  // SparseAccel/SPSCore.swift:112
-  reg  last_d_0;  // SparseAccel/SPSCore.swift:113
-  reg  last_d_1;  // SparseAccel/SPSCore.swift:113
-  reg  inside_d_0;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_1;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_2;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_3;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_4;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_5;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_6;  // SparseAccel/SPSCore.swift:114
-  reg  inside_d_7;  // SparseAccel/SPSCore.swift:114
-  wire [7:0] act_0;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_1;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_2;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_3;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_4;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_5;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_6;  // SparseAccel/SPSCore.swift:116
-  wire [7:0] act_7;  // SparseAccel/SPSCore.swift:116
-  wire [255:0] array_rd_data;  // SparseAccel/SPSCore.swift:120
-  wire array_tile_done;  // SparseAccel/SPSCore.swift:120
-  reg  [7:0] row_skew_1_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_2_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_2_1;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_3_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_3_1;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_3_2;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_4_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_4_1;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_4_2;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_4_3;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_5_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_5_1;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_5_2;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_5_3;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_5_4;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_6_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_6_1;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_6_2;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_6_3;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_6_4;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_6_5;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_0;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_1;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_2;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_3;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_4;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_5;  // SparseAccel/SPSCore.swift:121
-  reg  [7:0] row_skew_7_6;  // SparseAccel/SPSCore.swift:121
-  reg  valid_skew_1_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_2_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_2_1;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_3_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_3_1;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_3_2;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_4_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_4_1;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_4_2;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_4_3;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_5_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_5_1;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_5_2;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_5_3;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_5_4;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_6_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_6_1;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_6_2;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_6_3;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_6_4;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_6_5;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_0;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_1;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_2;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_3;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_4;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_5;  // SparseAccel/SPSCore.swift:122
-  reg  valid_skew_7_6;  // SparseAccel/SPSCore.swift:122
-  reg  last_skew_1_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_2_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_2_1;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_3_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_3_1;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_3_2;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_4_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_4_1;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_4_2;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_4_3;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_5_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_5_1;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_5_2;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_5_3;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_5_4;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_6_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_6_1;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_6_2;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_6_3;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_6_4;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_6_5;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_0;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_1;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_2;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_3;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_4;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_5;  // SparseAccel/SPSCore.swift:123
-  reg  last_skew_7_6;  // SparseAccel/SPSCore.swift:123
-  reg  [7:0] col_skew_1_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_2_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_2_1;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_3_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_3_1;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_3_2;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_4_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_4_1;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_4_2;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_4_3;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_5_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_5_1;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_5_2;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_5_3;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_5_4;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_6_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_6_1;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_6_2;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_6_3;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_6_4;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_6_5;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_0;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_1;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_2;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_3;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_4;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_5;  // SparseAccel/SPSCore.swift:124
-  reg  [7:0] col_skew_7_6;  // SparseAccel/SPSCore.swift:124
-  reg  [31:0] cycle_count_q;  // SparseAccel/SPSCore.swift:133
-  assign act_addr = {act_addr_7, act_addr_6, act_addr_5, act_addr_4, act_addr_3, act_addr_2, act_addr_1, act_addr_0};  // SparseAccel/SPSCore.swift:62
-  assign act_addr_0 = im2col_act_addr[19:0];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_1 = im2col_act_addr[39:20];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_2 = im2col_act_addr[59:40];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_3 = im2col_act_addr[79:60];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_4 = im2col_act_addr[99:80];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_5 = im2col_act_addr[119:100];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_6 = im2col_act_addr[139:120];  // SparseAccel/SPSCore.swift:104
-  assign act_addr_7 = im2col_act_addr[159:140];  // SparseAccel/SPSCore.swift:104
-  assign w_addr = w_addr_q;  // SparseAccel/SPSCore.swift:109
-  assign rd_data = {rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/SPSCore.swift:67
-  assign rd_data_0 = array_rd_data[31:0];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_1 = array_rd_data[63:32];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_2 = array_rd_data[95:64];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_3 = array_rd_data[127:96];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_4 = array_rd_data[159:128];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_5 = array_rd_data[191:160];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_6 = array_rd_data[223:192];  // SparseAccel/SPSCore.swift:126
-  assign rd_data_7 = array_rd_data[255:224];  // SparseAccel/SPSCore.swift:126
-  assign tile_done = array_tile_done;  // SparseAccel/SPSCore.swift:128
-  assign busy = busy_q;  // SparseAccel/SPSCore.swift:131
-  assign cycle_count = cycle_count_q;  // SparseAccel/SPSCore.swift:135
-  assign launch = start & ~busy_q;  // SparseAccel/SPSCore.swift:82
-  assign act_0 = inside_d_0 ? act_data[7:0] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_1 = inside_d_1 ? act_data[15:8] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_2 = inside_d_2 ? act_data[23:16] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_3 = inside_d_3 ? act_data[31:24] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_4 = inside_d_4 ? act_data[39:32] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_5 = inside_d_5 ? act_data[47:40] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_6 = inside_d_6 ? act_data[55:48] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  assign act_7 = inside_d_7 ? act_data[63:56] : 8'd0;  // SparseAccel/SPSCore.swift:116
-  sps_index_k3_n4_p8 index_unit (  // SparseAccel/SPSCore.swift:84
+  wire [19:0] act_addr_0;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_1;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_2;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_3;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_4;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_5;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_6;  // SparseAccel/SPSCore.swift:70
+  wire [19:0] act_addr_7;  // SparseAccel/SPSCore.swift:70
+  wire [31:0] rd_data_0;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_1;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_2;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_3;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_4;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_5;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_6;  // SparseAccel/SPSCore.swift:75
+  wire [31:0] rd_data_7;  // SparseAccel/SPSCore.swift:75
+  wire index_unit_issue;  // SparseAccel/SPSCore.swift:89
+  wire index_unit_last;  // SparseAccel/SPSCore.swift:89
+  wire [1:0] index_unit_kh;  // SparseAccel/SPSCore.swift:89
+  wire [1:0] index_unit_kw;  // SparseAccel/SPSCore.swift:89
+  wire [19:0] index_unit_kernel_offset;  // SparseAccel/SPSCore.swift:89
+  wire ready_w;  // SparseAccel/SPSCore.swift:92
+  wire launch;  // SparseAccel/SPSCore.swift:93
+  wire [159:0] im2col_act_addr;  // SparseAccel/SPSCore.swift:104
+  wire [7:0] im2col_in_window;  // SparseAccel/SPSCore.swift:104
+  reg  [19:0] w_ptr;  // SparseAccel/SPSCore.swift:117
+  reg  [19:0] w_addr_q;  // SparseAccel/SPSCore.swift:119
+  reg  valid_d_0;  // SparseAccel/SPSCore.swift:122
+  reg  valid_d_1;  // SparseAccel/SPSCore.swift:122
+  reg  last_d_0;  // SparseAccel/SPSCore.swift:123
+  reg  last_d_1;  // SparseAccel/SPSCore.swift:123
+  reg  inside_d_0;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_1;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_2;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_3;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_4;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_5;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_6;  // SparseAccel/SPSCore.swift:124
+  reg  inside_d_7;  // SparseAccel/SPSCore.swift:124
+  wire [7:0] act_0;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_1;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_2;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_3;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_4;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_5;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_6;  // SparseAccel/SPSCore.swift:126
+  wire [7:0] act_7;  // SparseAccel/SPSCore.swift:126
+  wire [255:0] array_rd_data;  // SparseAccel/SPSCore.swift:130
+  wire array_tile_done;  // SparseAccel/SPSCore.swift:130
+  reg  [7:0] row_skew_1_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_2_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_2_1;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_3_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_3_1;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_3_2;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_4_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_4_1;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_4_2;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_4_3;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_5_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_5_1;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_5_2;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_5_3;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_5_4;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_6_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_6_1;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_6_2;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_6_3;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_6_4;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_6_5;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_0;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_1;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_2;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_3;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_4;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_5;  // SparseAccel/SPSCore.swift:131
+  reg  [7:0] row_skew_7_6;  // SparseAccel/SPSCore.swift:131
+  reg  valid_skew_1_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_2_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_2_1;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_3_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_3_1;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_3_2;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_4_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_4_1;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_4_2;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_4_3;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_5_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_5_1;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_5_2;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_5_3;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_5_4;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_6_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_6_1;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_6_2;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_6_3;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_6_4;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_6_5;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_0;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_1;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_2;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_3;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_4;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_5;  // SparseAccel/SPSCore.swift:132
+  reg  valid_skew_7_6;  // SparseAccel/SPSCore.swift:132
+  reg  last_skew_1_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_2_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_2_1;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_3_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_3_1;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_3_2;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_4_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_4_1;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_4_2;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_4_3;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_5_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_5_1;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_5_2;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_5_3;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_5_4;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_6_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_6_1;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_6_2;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_6_3;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_6_4;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_6_5;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_0;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_1;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_2;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_3;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_4;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_5;  // SparseAccel/SPSCore.swift:133
+  reg  last_skew_7_6;  // SparseAccel/SPSCore.swift:133
+  reg  [7:0] col_skew_1_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_2_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_2_1;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_3_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_3_1;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_3_2;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_4_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_4_1;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_4_2;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_4_3;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_5_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_5_1;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_5_2;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_5_3;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_5_4;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_6_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_6_1;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_6_2;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_6_3;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_6_4;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_6_5;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_0;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_1;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_2;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_3;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_4;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_5;  // SparseAccel/SPSCore.swift:134
+  reg  [7:0] col_skew_7_6;  // SparseAccel/SPSCore.swift:134
+  reg  [4:0] inflight_q;  // SparseAccel/SPSCore.swift:141
+  wire idle;  // SparseAccel/SPSCore.swift:143
+  reg  [31:0] cycle_count_q;  // SparseAccel/SPSCore.swift:149
+  wire finishing;  // SparseAccel/SPSCore.swift:150
+  assign act_addr = {act_addr_7, act_addr_6, act_addr_5, act_addr_4, act_addr_3, act_addr_2, act_addr_1, act_addr_0};  // SparseAccel/SPSCore.swift:70
+  assign act_addr_0 = im2col_act_addr[19:0];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_1 = im2col_act_addr[39:20];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_2 = im2col_act_addr[59:40];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_3 = im2col_act_addr[79:60];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_4 = im2col_act_addr[99:80];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_5 = im2col_act_addr[119:100];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_6 = im2col_act_addr[139:120];  // SparseAccel/SPSCore.swift:114
+  assign act_addr_7 = im2col_act_addr[159:140];  // SparseAccel/SPSCore.swift:114
+  assign w_addr = w_addr_q;  // SparseAccel/SPSCore.swift:119
+  assign rd_data = {rd_data_7, rd_data_6, rd_data_5, rd_data_4, rd_data_3, rd_data_2, rd_data_1, rd_data_0};  // SparseAccel/SPSCore.swift:75
+  assign rd_data_0 = array_rd_data[31:0];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_1 = array_rd_data[63:32];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_2 = array_rd_data[95:64];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_3 = array_rd_data[127:96];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_4 = array_rd_data[159:128];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_5 = array_rd_data[191:160];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_6 = array_rd_data[223:192];  // SparseAccel/SPSCore.swift:136
+  assign rd_data_7 = array_rd_data[255:224];  // SparseAccel/SPSCore.swift:136
+  assign tile_done = array_tile_done;  // SparseAccel/SPSCore.swift:138
+  assign ready = ready_w;  // SparseAccel/SPSCore.swift:94
+  assign busy = ~idle;  // SparseAccel/SPSCore.swift:144
+  assign cycle_count = cycle_count_q;  // SparseAccel/SPSCore.swift:152
+  assign ready_w = ~index_unit_issue;  // SparseAccel/SPSCore.swift:92
+  assign launch = start & ready_w;  // SparseAccel/SPSCore.swift:93
+  assign act_0 = inside_d_0 ? act_data[7:0] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_1 = inside_d_1 ? act_data[15:8] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_2 = inside_d_2 ? act_data[23:16] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_3 = inside_d_3 ? act_data[31:24] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_4 = inside_d_4 ? act_data[39:32] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_5 = inside_d_5 ? act_data[47:40] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_6 = inside_d_6 ? act_data[55:48] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign act_7 = inside_d_7 ? act_data[63:56] : 8'd0;  // SparseAccel/SPSCore.swift:126
+  assign idle = inflight_q == {4'd0, 1'b0};  // SparseAccel/SPSCore.swift:143
+  assign finishing = (array_tile_done & (inflight_q == {4'd0, 1'b1})) & ~launch;  // SparseAccel/SPSCore.swift:150
+  sps_index_k3_n4_p8 index_unit (  // SparseAccel/SPSCore.swift:89
     .clk(clk),
     .rst(rst),
     .start(launch),
@@ -1715,7 +1723,7 @@ module sps_r8_c8_k3_n4_p8_d8_a32 (
     .kw(index_unit_kw),
     .kernel_offset(index_unit_kernel_offset)
   );
-  sps_im2col_r8_k3_a20_d12 im2col (  // SparseAccel/SPSCore.swift:94
+  sps_im2col_r8_k3_a20_d12 im2col (  // SparseAccel/SPSCore.swift:104
     .clk(clk),
     .rst(rst),
     .issue(index_unit_issue),
@@ -1730,7 +1738,7 @@ module sps_r8_c8_k3_n4_p8_d8_a32 (
     .act_addr(im2col_act_addr),
     .in_window(im2col_in_window)
   );
-  osarray_r8_c8_d8_a32 array (  // SparseAccel/SPSCore.swift:120
+  osarray_r8_c8_d8_a32 array (  // SparseAccel/SPSCore.swift:130
     .clk(clk),
     .rst(rst),
     .in_row({row_skew_7_6, row_skew_6_5, row_skew_5_4, row_skew_4_3, row_skew_3_2, row_skew_2_1, row_skew_1_0, act_0}),
@@ -1742,139 +1750,139 @@ module sps_r8_c8_k3_n4_p8_d8_a32 (
     .tile_done(array_tile_done)
   );
   always @(posedge clk) begin
-    w_addr_q <= rst ? 20'd0 : w_ptr;  // SparseAccel/SPSCore.swift:109
-    if (rst) w_ptr <= 20'd0;  // SparseAccel/SPSCore.swift:108
-    else if (launch) w_ptr <= w_base;  // SparseAccel/SPSCore.swift:108
-    else if (index_unit_issue) w_ptr <= w_ptr + 20'd1;  // SparseAccel/SPSCore.swift:108
-    inside_d_0 <= rst ? 1'b0 : im2col_in_window[0];  // SparseAccel/SPSCore.swift:114
-    row_skew_1_0 <= rst ? 8'd0 : act_1;  // SparseAccel/SPSCore.swift:121
-    inside_d_1 <= rst ? 1'b0 : im2col_in_window[1];  // SparseAccel/SPSCore.swift:114
-    row_skew_2_1 <= rst ? 8'd0 : row_skew_2_0;  // SparseAccel/SPSCore.swift:121
-    row_skew_2_0 <= rst ? 8'd0 : act_2;  // SparseAccel/SPSCore.swift:121
-    inside_d_2 <= rst ? 1'b0 : im2col_in_window[2];  // SparseAccel/SPSCore.swift:114
-    row_skew_3_2 <= rst ? 8'd0 : row_skew_3_1;  // SparseAccel/SPSCore.swift:121
-    row_skew_3_1 <= rst ? 8'd0 : row_skew_3_0;  // SparseAccel/SPSCore.swift:121
-    row_skew_3_0 <= rst ? 8'd0 : act_3;  // SparseAccel/SPSCore.swift:121
-    inside_d_3 <= rst ? 1'b0 : im2col_in_window[3];  // SparseAccel/SPSCore.swift:114
-    row_skew_4_3 <= rst ? 8'd0 : row_skew_4_2;  // SparseAccel/SPSCore.swift:121
-    row_skew_4_2 <= rst ? 8'd0 : row_skew_4_1;  // SparseAccel/SPSCore.swift:121
-    row_skew_4_1 <= rst ? 8'd0 : row_skew_4_0;  // SparseAccel/SPSCore.swift:121
-    row_skew_4_0 <= rst ? 8'd0 : act_4;  // SparseAccel/SPSCore.swift:121
-    inside_d_4 <= rst ? 1'b0 : im2col_in_window[4];  // SparseAccel/SPSCore.swift:114
-    row_skew_5_4 <= rst ? 8'd0 : row_skew_5_3;  // SparseAccel/SPSCore.swift:121
-    row_skew_5_3 <= rst ? 8'd0 : row_skew_5_2;  // SparseAccel/SPSCore.swift:121
-    row_skew_5_2 <= rst ? 8'd0 : row_skew_5_1;  // SparseAccel/SPSCore.swift:121
-    row_skew_5_1 <= rst ? 8'd0 : row_skew_5_0;  // SparseAccel/SPSCore.swift:121
-    row_skew_5_0 <= rst ? 8'd0 : act_5;  // SparseAccel/SPSCore.swift:121
-    inside_d_5 <= rst ? 1'b0 : im2col_in_window[5];  // SparseAccel/SPSCore.swift:114
-    row_skew_6_5 <= rst ? 8'd0 : row_skew_6_4;  // SparseAccel/SPSCore.swift:121
-    row_skew_6_4 <= rst ? 8'd0 : row_skew_6_3;  // SparseAccel/SPSCore.swift:121
-    row_skew_6_3 <= rst ? 8'd0 : row_skew_6_2;  // SparseAccel/SPSCore.swift:121
-    row_skew_6_2 <= rst ? 8'd0 : row_skew_6_1;  // SparseAccel/SPSCore.swift:121
-    row_skew_6_1 <= rst ? 8'd0 : row_skew_6_0;  // SparseAccel/SPSCore.swift:121
-    row_skew_6_0 <= rst ? 8'd0 : act_6;  // SparseAccel/SPSCore.swift:121
-    inside_d_6 <= rst ? 1'b0 : im2col_in_window[6];  // SparseAccel/SPSCore.swift:114
-    row_skew_7_6 <= rst ? 8'd0 : row_skew_7_5;  // SparseAccel/SPSCore.swift:121
-    row_skew_7_5 <= rst ? 8'd0 : row_skew_7_4;  // SparseAccel/SPSCore.swift:121
-    row_skew_7_4 <= rst ? 8'd0 : row_skew_7_3;  // SparseAccel/SPSCore.swift:121
-    row_skew_7_3 <= rst ? 8'd0 : row_skew_7_2;  // SparseAccel/SPSCore.swift:121
-    row_skew_7_2 <= rst ? 8'd0 : row_skew_7_1;  // SparseAccel/SPSCore.swift:121
-    row_skew_7_1 <= rst ? 8'd0 : row_skew_7_0;  // SparseAccel/SPSCore.swift:121
-    row_skew_7_0 <= rst ? 8'd0 : act_7;  // SparseAccel/SPSCore.swift:121
-    inside_d_7 <= rst ? 1'b0 : im2col_in_window[7];  // SparseAccel/SPSCore.swift:114
-    valid_skew_1_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_2_1 <= rst ? 1'b0 : valid_skew_2_0;  // SparseAccel/SPSCore.swift:122
-    valid_skew_2_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_3_2 <= rst ? 1'b0 : valid_skew_3_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_3_1 <= rst ? 1'b0 : valid_skew_3_0;  // SparseAccel/SPSCore.swift:122
-    valid_skew_3_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_4_3 <= rst ? 1'b0 : valid_skew_4_2;  // SparseAccel/SPSCore.swift:122
-    valid_skew_4_2 <= rst ? 1'b0 : valid_skew_4_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_4_1 <= rst ? 1'b0 : valid_skew_4_0;  // SparseAccel/SPSCore.swift:122
-    valid_skew_4_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_5_4 <= rst ? 1'b0 : valid_skew_5_3;  // SparseAccel/SPSCore.swift:122
-    valid_skew_5_3 <= rst ? 1'b0 : valid_skew_5_2;  // SparseAccel/SPSCore.swift:122
-    valid_skew_5_2 <= rst ? 1'b0 : valid_skew_5_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_5_1 <= rst ? 1'b0 : valid_skew_5_0;  // SparseAccel/SPSCore.swift:122
-    valid_skew_5_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_6_5 <= rst ? 1'b0 : valid_skew_6_4;  // SparseAccel/SPSCore.swift:122
-    valid_skew_6_4 <= rst ? 1'b0 : valid_skew_6_3;  // SparseAccel/SPSCore.swift:122
-    valid_skew_6_3 <= rst ? 1'b0 : valid_skew_6_2;  // SparseAccel/SPSCore.swift:122
-    valid_skew_6_2 <= rst ? 1'b0 : valid_skew_6_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_6_1 <= rst ? 1'b0 : valid_skew_6_0;  // SparseAccel/SPSCore.swift:122
-    valid_skew_6_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_6 <= rst ? 1'b0 : valid_skew_7_5;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_5 <= rst ? 1'b0 : valid_skew_7_4;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_4 <= rst ? 1'b0 : valid_skew_7_3;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_3 <= rst ? 1'b0 : valid_skew_7_2;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_2 <= rst ? 1'b0 : valid_skew_7_1;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_1 <= rst ? 1'b0 : valid_skew_7_0;  // SparseAccel/SPSCore.swift:122
-    valid_skew_7_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:122
-    valid_d_1 <= rst ? 1'b0 : valid_d_0;  // SparseAccel/SPSCore.swift:112
-    valid_d_0 <= rst ? 1'b0 : index_unit_issue;  // SparseAccel/SPSCore.swift:112
-    last_skew_1_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_2_1 <= rst ? 1'b0 : last_skew_2_0;  // SparseAccel/SPSCore.swift:123
-    last_skew_2_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_3_2 <= rst ? 1'b0 : last_skew_3_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_3_1 <= rst ? 1'b0 : last_skew_3_0;  // SparseAccel/SPSCore.swift:123
-    last_skew_3_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_4_3 <= rst ? 1'b0 : last_skew_4_2;  // SparseAccel/SPSCore.swift:123
-    last_skew_4_2 <= rst ? 1'b0 : last_skew_4_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_4_1 <= rst ? 1'b0 : last_skew_4_0;  // SparseAccel/SPSCore.swift:123
-    last_skew_4_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_5_4 <= rst ? 1'b0 : last_skew_5_3;  // SparseAccel/SPSCore.swift:123
-    last_skew_5_3 <= rst ? 1'b0 : last_skew_5_2;  // SparseAccel/SPSCore.swift:123
-    last_skew_5_2 <= rst ? 1'b0 : last_skew_5_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_5_1 <= rst ? 1'b0 : last_skew_5_0;  // SparseAccel/SPSCore.swift:123
-    last_skew_5_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_6_5 <= rst ? 1'b0 : last_skew_6_4;  // SparseAccel/SPSCore.swift:123
-    last_skew_6_4 <= rst ? 1'b0 : last_skew_6_3;  // SparseAccel/SPSCore.swift:123
-    last_skew_6_3 <= rst ? 1'b0 : last_skew_6_2;  // SparseAccel/SPSCore.swift:123
-    last_skew_6_2 <= rst ? 1'b0 : last_skew_6_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_6_1 <= rst ? 1'b0 : last_skew_6_0;  // SparseAccel/SPSCore.swift:123
-    last_skew_6_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_6 <= rst ? 1'b0 : last_skew_7_5;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_5 <= rst ? 1'b0 : last_skew_7_4;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_4 <= rst ? 1'b0 : last_skew_7_3;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_3 <= rst ? 1'b0 : last_skew_7_2;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_2 <= rst ? 1'b0 : last_skew_7_1;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_1 <= rst ? 1'b0 : last_skew_7_0;  // SparseAccel/SPSCore.swift:123
-    last_skew_7_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:123
-    last_d_1 <= rst ? 1'b0 : last_d_0;  // SparseAccel/SPSCore.swift:113
-    last_d_0 <= rst ? 1'b0 : index_unit_last;  // SparseAccel/SPSCore.swift:113
-    col_skew_1_0 <= rst ? 8'd0 : w_data[15:8];  // SparseAccel/SPSCore.swift:124
-    col_skew_2_1 <= rst ? 8'd0 : col_skew_2_0;  // SparseAccel/SPSCore.swift:124
-    col_skew_2_0 <= rst ? 8'd0 : w_data[23:16];  // SparseAccel/SPSCore.swift:124
-    col_skew_3_2 <= rst ? 8'd0 : col_skew_3_1;  // SparseAccel/SPSCore.swift:124
-    col_skew_3_1 <= rst ? 8'd0 : col_skew_3_0;  // SparseAccel/SPSCore.swift:124
-    col_skew_3_0 <= rst ? 8'd0 : w_data[31:24];  // SparseAccel/SPSCore.swift:124
-    col_skew_4_3 <= rst ? 8'd0 : col_skew_4_2;  // SparseAccel/SPSCore.swift:124
-    col_skew_4_2 <= rst ? 8'd0 : col_skew_4_1;  // SparseAccel/SPSCore.swift:124
-    col_skew_4_1 <= rst ? 8'd0 : col_skew_4_0;  // SparseAccel/SPSCore.swift:124
-    col_skew_4_0 <= rst ? 8'd0 : w_data[39:32];  // SparseAccel/SPSCore.swift:124
-    col_skew_5_4 <= rst ? 8'd0 : col_skew_5_3;  // SparseAccel/SPSCore.swift:124
-    col_skew_5_3 <= rst ? 8'd0 : col_skew_5_2;  // SparseAccel/SPSCore.swift:124
-    col_skew_5_2 <= rst ? 8'd0 : col_skew_5_1;  // SparseAccel/SPSCore.swift:124
-    col_skew_5_1 <= rst ? 8'd0 : col_skew_5_0;  // SparseAccel/SPSCore.swift:124
-    col_skew_5_0 <= rst ? 8'd0 : w_data[47:40];  // SparseAccel/SPSCore.swift:124
-    col_skew_6_5 <= rst ? 8'd0 : col_skew_6_4;  // SparseAccel/SPSCore.swift:124
-    col_skew_6_4 <= rst ? 8'd0 : col_skew_6_3;  // SparseAccel/SPSCore.swift:124
-    col_skew_6_3 <= rst ? 8'd0 : col_skew_6_2;  // SparseAccel/SPSCore.swift:124
-    col_skew_6_2 <= rst ? 8'd0 : col_skew_6_1;  // SparseAccel/SPSCore.swift:124
-    col_skew_6_1 <= rst ? 8'd0 : col_skew_6_0;  // SparseAccel/SPSCore.swift:124
-    col_skew_6_0 <= rst ? 8'd0 : w_data[55:48];  // SparseAccel/SPSCore.swift:124
-    col_skew_7_6 <= rst ? 8'd0 : col_skew_7_5;  // SparseAccel/SPSCore.swift:124
-    col_skew_7_5 <= rst ? 8'd0 : col_skew_7_4;  // SparseAccel/SPSCore.swift:124
-    col_skew_7_4 <= rst ? 8'd0 : col_skew_7_3;  // SparseAccel/SPSCore.swift:124
-    col_skew_7_3 <= rst ? 8'd0 : col_skew_7_2;  // SparseAccel/SPSCore.swift:124
-    col_skew_7_2 <= rst ? 8'd0 : col_skew_7_1;  // SparseAccel/SPSCore.swift:124
-    col_skew_7_1 <= rst ? 8'd0 : col_skew_7_0;  // SparseAccel/SPSCore.swift:124
-    col_skew_7_0 <= rst ? 8'd0 : w_data[63:56];  // SparseAccel/SPSCore.swift:124
-    if (rst) cycle_count_q <= 32'd0;  // SparseAccel/SPSCore.swift:134
-    else if (launch) cycle_count_q <= 32'd1;  // SparseAccel/SPSCore.swift:134
-    else if (busy_q & ~array_tile_done) cycle_count_q <= cycle_count_q + 32'd1;  // SparseAccel/SPSCore.swift:134
-    if (rst) busy_q <= 1'b0;  // SparseAccel/SPSCore.swift:130
-    else if (launch) busy_q <= 1'b1;  // SparseAccel/SPSCore.swift:130
-    else if (array_tile_done) busy_q <= 1'b0;  // SparseAccel/SPSCore.swift:130
+    w_addr_q <= rst ? 20'd0 : w_ptr;  // SparseAccel/SPSCore.swift:119
+    if (rst) w_ptr <= 20'd0;  // SparseAccel/SPSCore.swift:118
+    else if (launch) w_ptr <= w_base;  // SparseAccel/SPSCore.swift:118
+    else if (index_unit_issue) w_ptr <= w_ptr + 20'd1;  // SparseAccel/SPSCore.swift:118
+    inside_d_0 <= rst ? 1'b0 : im2col_in_window[0];  // SparseAccel/SPSCore.swift:124
+    row_skew_1_0 <= rst ? 8'd0 : act_1;  // SparseAccel/SPSCore.swift:131
+    inside_d_1 <= rst ? 1'b0 : im2col_in_window[1];  // SparseAccel/SPSCore.swift:124
+    row_skew_2_1 <= rst ? 8'd0 : row_skew_2_0;  // SparseAccel/SPSCore.swift:131
+    row_skew_2_0 <= rst ? 8'd0 : act_2;  // SparseAccel/SPSCore.swift:131
+    inside_d_2 <= rst ? 1'b0 : im2col_in_window[2];  // SparseAccel/SPSCore.swift:124
+    row_skew_3_2 <= rst ? 8'd0 : row_skew_3_1;  // SparseAccel/SPSCore.swift:131
+    row_skew_3_1 <= rst ? 8'd0 : row_skew_3_0;  // SparseAccel/SPSCore.swift:131
+    row_skew_3_0 <= rst ? 8'd0 : act_3;  // SparseAccel/SPSCore.swift:131
+    inside_d_3 <= rst ? 1'b0 : im2col_in_window[3];  // SparseAccel/SPSCore.swift:124
+    row_skew_4_3 <= rst ? 8'd0 : row_skew_4_2;  // SparseAccel/SPSCore.swift:131
+    row_skew_4_2 <= rst ? 8'd0 : row_skew_4_1;  // SparseAccel/SPSCore.swift:131
+    row_skew_4_1 <= rst ? 8'd0 : row_skew_4_0;  // SparseAccel/SPSCore.swift:131
+    row_skew_4_0 <= rst ? 8'd0 : act_4;  // SparseAccel/SPSCore.swift:131
+    inside_d_4 <= rst ? 1'b0 : im2col_in_window[4];  // SparseAccel/SPSCore.swift:124
+    row_skew_5_4 <= rst ? 8'd0 : row_skew_5_3;  // SparseAccel/SPSCore.swift:131
+    row_skew_5_3 <= rst ? 8'd0 : row_skew_5_2;  // SparseAccel/SPSCore.swift:131
+    row_skew_5_2 <= rst ? 8'd0 : row_skew_5_1;  // SparseAccel/SPSCore.swift:131
+    row_skew_5_1 <= rst ? 8'd0 : row_skew_5_0;  // SparseAccel/SPSCore.swift:131
+    row_skew_5_0 <= rst ? 8'd0 : act_5;  // SparseAccel/SPSCore.swift:131
+    inside_d_5 <= rst ? 1'b0 : im2col_in_window[5];  // SparseAccel/SPSCore.swift:124
+    row_skew_6_5 <= rst ? 8'd0 : row_skew_6_4;  // SparseAccel/SPSCore.swift:131
+    row_skew_6_4 <= rst ? 8'd0 : row_skew_6_3;  // SparseAccel/SPSCore.swift:131
+    row_skew_6_3 <= rst ? 8'd0 : row_skew_6_2;  // SparseAccel/SPSCore.swift:131
+    row_skew_6_2 <= rst ? 8'd0 : row_skew_6_1;  // SparseAccel/SPSCore.swift:131
+    row_skew_6_1 <= rst ? 8'd0 : row_skew_6_0;  // SparseAccel/SPSCore.swift:131
+    row_skew_6_0 <= rst ? 8'd0 : act_6;  // SparseAccel/SPSCore.swift:131
+    inside_d_6 <= rst ? 1'b0 : im2col_in_window[6];  // SparseAccel/SPSCore.swift:124
+    row_skew_7_6 <= rst ? 8'd0 : row_skew_7_5;  // SparseAccel/SPSCore.swift:131
+    row_skew_7_5 <= rst ? 8'd0 : row_skew_7_4;  // SparseAccel/SPSCore.swift:131
+    row_skew_7_4 <= rst ? 8'd0 : row_skew_7_3;  // SparseAccel/SPSCore.swift:131
+    row_skew_7_3 <= rst ? 8'd0 : row_skew_7_2;  // SparseAccel/SPSCore.swift:131
+    row_skew_7_2 <= rst ? 8'd0 : row_skew_7_1;  // SparseAccel/SPSCore.swift:131
+    row_skew_7_1 <= rst ? 8'd0 : row_skew_7_0;  // SparseAccel/SPSCore.swift:131
+    row_skew_7_0 <= rst ? 8'd0 : act_7;  // SparseAccel/SPSCore.swift:131
+    inside_d_7 <= rst ? 1'b0 : im2col_in_window[7];  // SparseAccel/SPSCore.swift:124
+    valid_skew_1_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_2_1 <= rst ? 1'b0 : valid_skew_2_0;  // SparseAccel/SPSCore.swift:132
+    valid_skew_2_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_3_2 <= rst ? 1'b0 : valid_skew_3_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_3_1 <= rst ? 1'b0 : valid_skew_3_0;  // SparseAccel/SPSCore.swift:132
+    valid_skew_3_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_4_3 <= rst ? 1'b0 : valid_skew_4_2;  // SparseAccel/SPSCore.swift:132
+    valid_skew_4_2 <= rst ? 1'b0 : valid_skew_4_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_4_1 <= rst ? 1'b0 : valid_skew_4_0;  // SparseAccel/SPSCore.swift:132
+    valid_skew_4_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_5_4 <= rst ? 1'b0 : valid_skew_5_3;  // SparseAccel/SPSCore.swift:132
+    valid_skew_5_3 <= rst ? 1'b0 : valid_skew_5_2;  // SparseAccel/SPSCore.swift:132
+    valid_skew_5_2 <= rst ? 1'b0 : valid_skew_5_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_5_1 <= rst ? 1'b0 : valid_skew_5_0;  // SparseAccel/SPSCore.swift:132
+    valid_skew_5_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_6_5 <= rst ? 1'b0 : valid_skew_6_4;  // SparseAccel/SPSCore.swift:132
+    valid_skew_6_4 <= rst ? 1'b0 : valid_skew_6_3;  // SparseAccel/SPSCore.swift:132
+    valid_skew_6_3 <= rst ? 1'b0 : valid_skew_6_2;  // SparseAccel/SPSCore.swift:132
+    valid_skew_6_2 <= rst ? 1'b0 : valid_skew_6_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_6_1 <= rst ? 1'b0 : valid_skew_6_0;  // SparseAccel/SPSCore.swift:132
+    valid_skew_6_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_6 <= rst ? 1'b0 : valid_skew_7_5;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_5 <= rst ? 1'b0 : valid_skew_7_4;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_4 <= rst ? 1'b0 : valid_skew_7_3;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_3 <= rst ? 1'b0 : valid_skew_7_2;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_2 <= rst ? 1'b0 : valid_skew_7_1;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_1 <= rst ? 1'b0 : valid_skew_7_0;  // SparseAccel/SPSCore.swift:132
+    valid_skew_7_0 <= rst ? 1'b0 : valid_d_1;  // SparseAccel/SPSCore.swift:132
+    valid_d_1 <= rst ? 1'b0 : valid_d_0;  // SparseAccel/SPSCore.swift:122
+    valid_d_0 <= rst ? 1'b0 : index_unit_issue;  // SparseAccel/SPSCore.swift:122
+    last_skew_1_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_2_1 <= rst ? 1'b0 : last_skew_2_0;  // SparseAccel/SPSCore.swift:133
+    last_skew_2_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_3_2 <= rst ? 1'b0 : last_skew_3_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_3_1 <= rst ? 1'b0 : last_skew_3_0;  // SparseAccel/SPSCore.swift:133
+    last_skew_3_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_4_3 <= rst ? 1'b0 : last_skew_4_2;  // SparseAccel/SPSCore.swift:133
+    last_skew_4_2 <= rst ? 1'b0 : last_skew_4_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_4_1 <= rst ? 1'b0 : last_skew_4_0;  // SparseAccel/SPSCore.swift:133
+    last_skew_4_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_5_4 <= rst ? 1'b0 : last_skew_5_3;  // SparseAccel/SPSCore.swift:133
+    last_skew_5_3 <= rst ? 1'b0 : last_skew_5_2;  // SparseAccel/SPSCore.swift:133
+    last_skew_5_2 <= rst ? 1'b0 : last_skew_5_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_5_1 <= rst ? 1'b0 : last_skew_5_0;  // SparseAccel/SPSCore.swift:133
+    last_skew_5_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_6_5 <= rst ? 1'b0 : last_skew_6_4;  // SparseAccel/SPSCore.swift:133
+    last_skew_6_4 <= rst ? 1'b0 : last_skew_6_3;  // SparseAccel/SPSCore.swift:133
+    last_skew_6_3 <= rst ? 1'b0 : last_skew_6_2;  // SparseAccel/SPSCore.swift:133
+    last_skew_6_2 <= rst ? 1'b0 : last_skew_6_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_6_1 <= rst ? 1'b0 : last_skew_6_0;  // SparseAccel/SPSCore.swift:133
+    last_skew_6_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_6 <= rst ? 1'b0 : last_skew_7_5;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_5 <= rst ? 1'b0 : last_skew_7_4;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_4 <= rst ? 1'b0 : last_skew_7_3;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_3 <= rst ? 1'b0 : last_skew_7_2;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_2 <= rst ? 1'b0 : last_skew_7_1;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_1 <= rst ? 1'b0 : last_skew_7_0;  // SparseAccel/SPSCore.swift:133
+    last_skew_7_0 <= rst ? 1'b0 : last_d_1;  // SparseAccel/SPSCore.swift:133
+    last_d_1 <= rst ? 1'b0 : last_d_0;  // SparseAccel/SPSCore.swift:123
+    last_d_0 <= rst ? 1'b0 : index_unit_last;  // SparseAccel/SPSCore.swift:123
+    col_skew_1_0 <= rst ? 8'd0 : w_data[15:8];  // SparseAccel/SPSCore.swift:134
+    col_skew_2_1 <= rst ? 8'd0 : col_skew_2_0;  // SparseAccel/SPSCore.swift:134
+    col_skew_2_0 <= rst ? 8'd0 : w_data[23:16];  // SparseAccel/SPSCore.swift:134
+    col_skew_3_2 <= rst ? 8'd0 : col_skew_3_1;  // SparseAccel/SPSCore.swift:134
+    col_skew_3_1 <= rst ? 8'd0 : col_skew_3_0;  // SparseAccel/SPSCore.swift:134
+    col_skew_3_0 <= rst ? 8'd0 : w_data[31:24];  // SparseAccel/SPSCore.swift:134
+    col_skew_4_3 <= rst ? 8'd0 : col_skew_4_2;  // SparseAccel/SPSCore.swift:134
+    col_skew_4_2 <= rst ? 8'd0 : col_skew_4_1;  // SparseAccel/SPSCore.swift:134
+    col_skew_4_1 <= rst ? 8'd0 : col_skew_4_0;  // SparseAccel/SPSCore.swift:134
+    col_skew_4_0 <= rst ? 8'd0 : w_data[39:32];  // SparseAccel/SPSCore.swift:134
+    col_skew_5_4 <= rst ? 8'd0 : col_skew_5_3;  // SparseAccel/SPSCore.swift:134
+    col_skew_5_3 <= rst ? 8'd0 : col_skew_5_2;  // SparseAccel/SPSCore.swift:134
+    col_skew_5_2 <= rst ? 8'd0 : col_skew_5_1;  // SparseAccel/SPSCore.swift:134
+    col_skew_5_1 <= rst ? 8'd0 : col_skew_5_0;  // SparseAccel/SPSCore.swift:134
+    col_skew_5_0 <= rst ? 8'd0 : w_data[47:40];  // SparseAccel/SPSCore.swift:134
+    col_skew_6_5 <= rst ? 8'd0 : col_skew_6_4;  // SparseAccel/SPSCore.swift:134
+    col_skew_6_4 <= rst ? 8'd0 : col_skew_6_3;  // SparseAccel/SPSCore.swift:134
+    col_skew_6_3 <= rst ? 8'd0 : col_skew_6_2;  // SparseAccel/SPSCore.swift:134
+    col_skew_6_2 <= rst ? 8'd0 : col_skew_6_1;  // SparseAccel/SPSCore.swift:134
+    col_skew_6_1 <= rst ? 8'd0 : col_skew_6_0;  // SparseAccel/SPSCore.swift:134
+    col_skew_6_0 <= rst ? 8'd0 : w_data[55:48];  // SparseAccel/SPSCore.swift:134
+    col_skew_7_6 <= rst ? 8'd0 : col_skew_7_5;  // SparseAccel/SPSCore.swift:134
+    col_skew_7_5 <= rst ? 8'd0 : col_skew_7_4;  // SparseAccel/SPSCore.swift:134
+    col_skew_7_4 <= rst ? 8'd0 : col_skew_7_3;  // SparseAccel/SPSCore.swift:134
+    col_skew_7_3 <= rst ? 8'd0 : col_skew_7_2;  // SparseAccel/SPSCore.swift:134
+    col_skew_7_2 <= rst ? 8'd0 : col_skew_7_1;  // SparseAccel/SPSCore.swift:134
+    col_skew_7_1 <= rst ? 8'd0 : col_skew_7_0;  // SparseAccel/SPSCore.swift:134
+    col_skew_7_0 <= rst ? 8'd0 : w_data[63:56];  // SparseAccel/SPSCore.swift:134
+    if (rst) cycle_count_q <= 32'd0;  // SparseAccel/SPSCore.swift:151
+    else if (launch & idle) cycle_count_q <= 32'd1;  // SparseAccel/SPSCore.swift:151
+    else if (~idle & ~finishing) cycle_count_q <= cycle_count_q + 32'd1;  // SparseAccel/SPSCore.swift:151
+    if (rst) inflight_q <= 5'd0;  // SparseAccel/SPSCore.swift:142
+    else if (launch & ~array_tile_done) inflight_q <= inflight_q + 5'd1;  // SparseAccel/SPSCore.swift:142
+    else if (array_tile_done & ~launch) inflight_q <= inflight_q - 5'd1;  // SparseAccel/SPSCore.swift:142
   end
 endmodule

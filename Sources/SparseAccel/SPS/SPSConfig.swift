@@ -80,6 +80,8 @@ public struct SPSConfig: Codable, Sendable, Hashable {
     public var coordBits: Int { max(1, ceilLog2(kernelSize)) }
     /// Width of `rd_row`.
     public var rowSelWidth: Int { max(1, ceilLog2(rows)) }
+    /// Width of the tiles-in-flight counter: bounds ⌈(R + C + 3)/(G + 1)⌉ + 1 ≤ R + C + 4 tiles.
+    public var inflightBits: Int { max(2, ceilLog2(rows + cols + 5)) }
     /// Width of the cycle counter.
     public static let cycleCounterBits = 32
 

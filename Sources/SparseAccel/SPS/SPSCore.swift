@@ -8,18 +8,25 @@ import HWLib
 /// Contract (one clock, synchronous active-high reset):
 /// * Per layer: write the pattern table through `pt_we`/`pt_addr`/`pt_data`; hold `height`,
 ///   `width`, `plane` = H·W and `channels` = Ci.
-/// * Per tile: hold `phase` (the residue class of the tile's C filters), `w_base` (the tile's
-///   first beat in the weight buffer), `row_y0`/`row_x0`/`row_base` (each PE row's window origin)
-///   and pulse `start` while `busy` is 0. `busy` rises the next cycle and falls after `tile_done`.
+/// * Per tile: present `phase` (the residue class of the tile's C filters), `w_base` (the tile's
+///   first beat in the weight buffer) and `row_y0`/`row_x0`/`row_base` (each PE row's window
+///   origin) with `start`, in a cycle where `ready` is 1; they are used in that cycle (`phase`,
+///   `w_base`) and while the tile issues (the row origins: hold them for its G issue cycles).
+///   `ready` is 0 while the indexing unit issues a tile, so the next tile may start the cycle after
+///   the previous one's last issue (G + 1 cycles after its start) and stream in while the array
+///   drains it. `busy` is 1 while any started tile has not shown `tile_done`.
 /// * Buffers (the system's, outside the core): `act_addr[r]` and `w_addr` are registered; the
 ///   buffers answer on `act_data[r]` and `w_data` (C weights, beat-major packed stream) in the
 ///   next cycle, as a block RAM with a registered read does.
 /// * Beat b of the tile enters the array at start + 3 + b (issue, address register, buffer read);
 ///   activations outside the input (padding) enter as 0. `tile_done` is high in the cycle the
 ///   last PE shows the tile, start + G + R + C + 2 (G = max(channels, 1)·n, ``SPSCycleModel``),
-///   and `rd_row`/`rd_data` read the results (the read-out overlaps the next tile).
-/// * `cycle_count` (32 bits) counts the cycles from `start` to `tile_done` and holds the count
-///   from `tile_done` until the next start: the core's own measure of a tile.
+///   and `rd_row`/`rd_data` read the results until the next tile's last beat replaces them: a
+///   tile started G + 1 cycles after this one leaves R + 1 read-out cycles after `tile_done` when
+///   G ≥ R + C (else start the next tile after this one's read-out).
+/// * `cycle_count` (32 bits): restarts at a start that finds no tile in flight, counts while
+///   tiles are in flight and holds from the `tile_done` that leaves none: the cycles from a run's
+///   first start to its last `tile_done` (one tile: that tile's), the core's own measure.
 public enum SPSCore {
     public struct Ports: Interface {
         @Input(.bool) public var start: Signal
@@ -42,6 +49,7 @@ public enum SPSCore {
         @Input public var rdRow: Signal
         @Output public var rdData: Vec
         @Output(.bool) public var tileDone: Signal
+        @Output(.bool) public var ready: Signal
         @Output(.bool) public var busy: Signal
         @Output public var cycleCount: Signal
 
@@ -78,10 +86,12 @@ public enum SPSCore {
         m.doc = "SPS conv core: \(cfg.rows)x\(cfg.cols) dense OS array fed by a mod-\(cfg.period) pattern indexing unit (\(cfg.patternNNZ) of \(cfg.kernelSize * cfg.kernelSize) kernel positions) and an im2col address generator."
         let io = m.ports(try Ports(cfg))
 
-        let busy = m.reg("busy_q", .bool, reset: 0)
-        let launch = m.wire("launch", io.start && !busy)
-
         let iu = m.instance(iuDef, "index_unit")
+        // A tile may start as soon as the indexing unit has issued the previous one's last beat:
+        // the array drains that tile while the next one streams in behind it.
+        let ready = m.wire("ready_w", !iu.issue)
+        let launch = m.wire("launch", io.start && ready)
+        io.ready.assign(ready)
         iu.start.assign(launch)
         iu.channels.assign(io.channels)
         iu.phase.assign(io.phase)
@@ -127,11 +137,18 @@ public enum SPSCore {
         let done = arr.tileDone
         io.tileDone.assign(done)
 
-        m.when(launch) { busy.assign(1) }.elseWhen(done) { busy.assign(0) }
-        io.busy.assign(busy)
+        // Tiles in flight (started, not yet done): at most ⌈(R + C + 3)/(G + 1)⌉ + 1.
+        let inflight = m.reg("inflight_q", .uint(cfg.inflightBits), reset: 0)
+        m.when(launch && !done) { inflight.assign(inflight &+ 1) }.elseWhen(done && !launch) { inflight.assign(inflight &- 1) }
+        let idle = m.wire("idle", inflight == 0)
+        io.busy.assign(!idle)
 
+        // The run's clock: restarts at a start that finds the core idle, counts while tiles are in
+        // flight, and stops at the tile_done that leaves none (so after a run it holds the cycles
+        // from its first start to its last tile_done; with one tile, that tile's cycles).
         let count = m.reg("cycle_count_q", .uint(SPSConfig.cycleCounterBits), reset: 0)
-        m.when(launch) { count.assign(1) }.elseWhen(busy && !done) { count.assign(count &+ 1) }
+        let finishing = m.wire("finishing", done && inflight == 1 && !launch)
+        m.when(launch && idle) { count.assign(1) }.elseWhen(!idle && !finishing) { count.assign(count &+ 1) }
         io.cycleCount.assign(count)
         return Definition(m, io)
     }

@@ -10,12 +10,20 @@
 ///
 ///     tile = G + R + C + 2 cycles from `start` to `tile_done` (G = Ci·n)
 ///
-/// The next tile's `start` is accepted the cycle after `tile_done` (its read-out overlaps the next
-/// tile), so a layer of T tiles takes T·(tile + 1) cycles. The same array run dense is n = K².
+/// Tiles overlap: the next tile may start the cycle after this one's last issue (G + 1 cycles after
+/// its start) and streams in while the array drains this one. Its last beat then replaces this
+/// tile's results, so the host reads them in the R + 1 cycles after `tile_done`, which the overlap
+/// leaves only when G ≥ R + C; otherwise the next tile starts the cycle after this one's read-out
+/// would begin, `tile_done` + 1 (no overlap). A layer of T tiles takes, from its first start to its
+/// last `tile_done` inclusive:
+///
+///     layer = (T − 1)·interval + tile + 1,  interval = G + 1 if G ≥ R + C, else tile + 1.
+///
+/// The same array run dense is n = K².
 public enum SPSCycleModel {
     /// Cycles from the start cycle to the tile-done cycle.
     public static func tileCycles(channels: Int, slots: Int, rows: Int, cols: Int) -> Int {
-        channels * slots + rows + cols + 2
+        max(channels, 1) * slots + rows + cols + 2
     }
 
     /// Output tiles of a layer: ⌈pixels / R⌉ pixel tiles × the column tiles (filters grouped by
@@ -30,8 +38,16 @@ public enum SPSCycleModel {
         return ((pixels + rows - 1) / rows) * colTiles
     }
 
-    /// Cycles of a whole layer: T·(tile + 1).
+    /// Cycles from one tile's start to the next one's.
+    public static func tileInterval(channels: Int, slots: Int, rows: Int, cols: Int) -> Int {
+        let g = max(channels, 1) * slots
+        return g >= rows + cols ? g + 1 : tileCycles(channels: channels, slots: slots, rows: rows, cols: cols) + 1
+    }
+
+    /// Cycles of a whole layer, first start to last `tile_done` inclusive.
     public static func layerCycles(layer: LayerSpec, slots: Int, period: Int, rows: Int, cols: Int) -> Int {
-        tiles(layer: layer, period: period, rows: rows, cols: cols) * (tileCycles(channels: layer.inChannels, slots: slots, rows: rows, cols: cols) + 1)
+        let t = tiles(layer: layer, period: period, rows: rows, cols: cols)
+        let c = layer.inChannels
+        return (t - 1) * tileInterval(channels: c, slots: slots, rows: rows, cols: cols) + tileCycles(channels: c, slots: slots, rows: rows, cols: cols) + 1
     }
 }

@@ -8,8 +8,8 @@ import SparseModel
 
 /// Runs an ``SPSConvCase`` on the Verilated SPS core, cycle by cycle: Swift models the system's
 /// activation and weight buffers (a registered read: the word addressed in one cycle shows in the
-/// next), loads the pattern table, starts the tiles back to back (each the cycle after the
-/// previous `tile_done`), reads each tile's results while the next one runs, and compares every
+/// next), loads the pattern table, starts each tile as early as the core allows (overlapping the
+/// previous tile's drain when G ≥ R + C), reads each tile's results after its `tile_done`, and compares every
 /// output with the golden conv and every tile's `tile_done` cycle and `cycle_count` with
 /// ``SPSCycleModel``.
 public struct SPSConvRun {
@@ -68,11 +68,7 @@ public struct SPSConvRun {
         var firstMismatch: String?
         var outputsOK = true, cyclesOK = true
         var tileCycles = -1
-        // Results of the previous tile, read while the current one runs.
-        var pendingRead: (col: SPSProgram.ColumnTile, pixels: [SPSProgram.RowOrigin])?
-        var cycle = 0, firstStart = -1, lastDone = -1
         let begin = Date()
-
         func check(_ col: SPSProgram.ColumnTile, _ pixels: [SPSProgram.RowOrigin], row r: Int, _ values: [Int64]) {
             guard let px = pixels[r].pixel else { return }
             for (c, f) in col.filters.enumerated() {
@@ -86,73 +82,85 @@ public struct SPSConvRun {
             }
         }
 
-        for col in prog.columnTiles {
-            for pixels in prog.pixelTiles {
-                sim.poke(phase, UInt64(col.phase))
-                sim.poke(wBase, UInt64(col.weightBase))
-                sim.poke(rowY0, words: PortWords.pack(pixels.map { Int64($0.y0) }, elementWidth: cfg.dimBits + 1))
-                sim.poke(rowX0, words: PortWords.pack(pixels.map { Int64($0.x0) }, elementWidth: cfg.dimBits + 1))
-                sim.poke(rowBase, words: PortWords.pack(pixels.map { Int64($0.base) }, elementWidth: cfg.actAddrBits + 1))
-                let expectedDone = substituteCycles ?? testCase.expectedTileCycles
-                var actWords = PortWords.pack([Int64](repeating: 0, count: rows), elementWidth: d)
-                var wWords = PortWords.pack(zeroCols, elementWidth: d)
-                var t = 0
-                while true {
-                    // Drive: start in the tile's first cycle; the buffers' answers to last cycle's addresses.
-                    sim.poke(start, t == 0 ? 1 : 0)
-                    sim.poke(actData, words: actWords)
-                    sim.poke(wData, words: wWords)
-                    if pendingRead != nil, t < rows { sim.poke(rdRow, UInt64(t)) }
-                    try sim.settle()
-                    if let p = pendingRead, t >= 1, t <= rows {
-                        check(p.col, p.pixels, row: t - 1, PortWords.unpack(sim.peekWords(rdData), count: cols, elementWidth: cfg.accWidth, signed: true))
-                    }
-                    // The buffers: read the addresses the core shows this cycle.
-                    let addrs = PortWords.unpack(sim.peekWords(actAddr), count: rows, elementWidth: cfg.actAddrBits, signed: false)
-                    var acts: [Int64] = []
-                    for a in addrs {
-                        guard a >= 0, Int(a) < testCase.input.count else {
-                            throw SimulationError(description: "act_addr \(a) is outside the \(testCase.input.count)-word activation buffer")
-                        }
-                        acts.append(testCase.input[Int(a)])
-                    }
-                    actWords = PortWords.pack(acts, elementWidth: d)
-                    let wa = Int(sim.peek(wAddr))
-                    wWords = PortWords.pack(wa < prog.weightStream.count ? prog.weightStream[wa] : zeroCols, elementWidth: d)
-                    let done = sim.peek(tileDone) != 0
-                    if t == 0 && firstStart < 0 { firstStart = cycle }
-                    if done {
-                        let counted = Int(sim.peek(cycleCount))
-                        if tileCycles < 0 { tileCycles = counted }
-                        if t != expectedDone || counted != expectedDone {
-                            cyclesOK = false
-                            if firstMismatch == nil {
-                                firstMismatch = "tile_done at cycle \(t) after start with cycle_count \(counted), model \(expectedDone)"
-                            }
-                        }
-                        lastDone = cycle
-                    }
-                    try sim.edge()
-                    cycle += 1
-                    t += 1
-                    if done { break }
-                    if t > expectedDone + 4 * (rows + cols) + 64 {
-                        throw SimulationError(description: "\(design.top): tile_done not seen \(t) cycles after start (model \(expectedDone))")
+        // The tiles in run order (column tile outer), each started as early as the core's
+        // protocol allows: G + 1 cycles after the previous start when the read-out fits (G ≥ R + C),
+        // else the cycle after the previous tile_done.
+        let tiles = prog.columnTiles.flatMap { col in prog.pixelTiles.map { (col: col, pixels: $0) } }
+        let tileLength = substituteCycles ?? testCase.expectedTileCycles
+        let g = max(layer.inChannels, 1) * cfg.patternNNZ
+        let overlap = g >= rows + cols
+        var next = 0, nextStart = 0
+        var inflight: [(index: Int, start: Int)] = []
+        var readouts: [(index: Int, done: Int)] = []
+        var runStart = 0, firstStart = -1, lastDone = -1
+        var actWords = PortWords.pack([Int64](repeating: 0, count: rows), elementWidth: d)
+        var wWords = PortWords.pack(zeroCols, elementWidth: d)
+        let limit = testCase.expectedLayerCycles + 4 * (rows + cols) + 64
+        var t = 0
+        while next < tiles.count || !inflight.isEmpty || !readouts.isEmpty {
+            // Drive: a start with its tile's parameters; the buffers' answers to last cycle's addresses; the read-out row.
+            let starting = next < tiles.count && t == nextStart
+            if starting {
+                let tile = tiles[next]
+                sim.poke(phase, UInt64(tile.col.phase))
+                sim.poke(wBase, UInt64(tile.col.weightBase))
+                sim.poke(rowY0, words: PortWords.pack(tile.pixels.map { Int64($0.y0) }, elementWidth: cfg.dimBits + 1))
+                sim.poke(rowX0, words: PortWords.pack(tile.pixels.map { Int64($0.x0) }, elementWidth: cfg.dimBits + 1))
+                sim.poke(rowBase, words: PortWords.pack(tile.pixels.map { Int64($0.base) }, elementWidth: cfg.actAddrBits + 1))
+                if inflight.isEmpty { runStart = t }
+                if firstStart < 0 { firstStart = t }
+                inflight.append((next, t))
+                next += 1
+                nextStart = overlap ? t + g + 1 : -1
+            }
+            sim.poke(start, starting ? 1 : 0)
+            sim.poke(actData, words: actWords)
+            sim.poke(wData, words: wWords)
+            if let r = readouts.first, t > r.done, t <= r.done + rows { sim.poke(rdRow, UInt64(t - r.done - 1)) }
+            try sim.settle()
+            if let r = readouts.first, t >= r.done + 2 {
+                let tile = tiles[r.index]
+                check(tile.col, tile.pixels, row: t - r.done - 2,
+                      PortWords.unpack(sim.peekWords(rdData), count: cols, elementWidth: cfg.accWidth, signed: true))
+                if t == r.done + rows + 1 { readouts.removeFirst() }
+            }
+            // The buffers: read the addresses the core shows this cycle.
+            let addrs = PortWords.unpack(sim.peekWords(actAddr), count: rows, elementWidth: cfg.actAddrBits, signed: false)
+            var acts: [Int64] = []
+            for a in addrs {
+                guard a >= 0, Int(a) < testCase.input.count else {
+                    throw SimulationError(description: "act_addr \(a) is outside the \(testCase.input.count)-word activation buffer")
+                }
+                acts.append(testCase.input[Int(a)])
+            }
+            actWords = PortWords.pack(acts, elementWidth: d)
+            let wa = Int(sim.peek(wAddr))
+            wWords = PortWords.pack(wa < prog.weightStream.count ? prog.weightStream[wa] : zeroCols, elementWidth: d)
+            if sim.peek(tileDone) != 0 {
+                let counted = Int(sim.peek(cycleCount))
+                guard let oldest = inflight.first else {
+                    throw SimulationError(description: "\(design.top): tile_done at cycle \(t) with no tile in flight")
+                }
+                inflight.removeFirst()
+                if tileCycles < 0 { tileCycles = t - oldest.start }
+                if t - oldest.start != tileLength || counted != t - runStart {
+                    cyclesOK = false
+                    if firstMismatch == nil {
+                        firstMismatch = "tile \(oldest.index): tile_done \(t - oldest.start) cycles after its start with cycle_count \(counted); "
+                            + "model \(tileLength), cycle_count \(t - runStart)"
                     }
                 }
-                pendingRead = (col, pixels)
+                readouts.append((oldest.index, t))
+                lastDone = t
+                if !overlap { nextStart = t + 1 }
+            }
+            try sim.edge()
+            t += 1
+            if t > limit {
+                throw SimulationError(description: "\(design.top): the layer is not done after \(t) cycles (model \(testCase.expectedLayerCycles))")
             }
         }
-        // The last tile's results: R + 1 read-out cycles after the last tile_done.
-        if let p = pendingRead {
-            for t in 0...rows {
-                if t < rows { sim.poke(rdRow, UInt64(t)) }
-                try sim.settle()
-                if t >= 1 { check(p.col, p.pixels, row: t - 1, PortWords.unpack(sim.peekWords(rdData), count: cols, elementWidth: cfg.accWidth, signed: true)) }
-                try sim.edge()
-                cycle += 1
-            }
-        }
+        let cycle = t
         let seconds = Date().timeIntervalSince(begin)
         let layerCycles = lastDone - firstStart + 1
         if layerCycles != testCase.expectedLayerCycles {

@@ -99,5 +99,11 @@ import Testing
         let colTiles = perClass.map { ($0 + 2) / 3 }.reduce(0, +)
         #expect(SPSCycleModel.tiles(layer: layer, period: 8, rows: 4, cols: 3) == colTiles * ((25 + 3) / 4))
         #expect(SPSCycleModel.tileCycles(channels: 4, slots: 4, rows: 4, cols: 3) == 16 + 4 + 3 + 2)
+        // G = 16 ≥ R + C = 7: the next tile starts G + 1 cycles after the previous one.
+        #expect(SPSCycleModel.tileInterval(channels: 4, slots: 4, rows: 4, cols: 3) == 17)
+        // G = 4 < R + C = 7: it waits for the previous tile_done (tile + 1).
+        #expect(SPSCycleModel.tileInterval(channels: 1, slots: 4, rows: 4, cols: 3) == (4 + 4 + 3 + 2) + 1)
+        let t = SPSCycleModel.tiles(layer: layer, period: 8, rows: 4, cols: 3)
+        #expect(SPSCycleModel.layerCycles(layer: layer, slots: 4, period: 8, rows: 4, cols: 3) == (t - 1) * 17 + 25 + 1)
     }
 }
