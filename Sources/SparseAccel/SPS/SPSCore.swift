@@ -23,7 +23,7 @@ import HWLib
 ///   last PE shows the tile, start + G + R + C + 2 (G = max(channels, 1)·n, ``SPSCycleModel``),
 ///   and `rd_row`/`rd_data` read the results until the next tile's last beat replaces them: a
 ///   tile started G + 1 cycles after this one leaves R + 1 read-out cycles after `tile_done` when
-///   G ≥ R + C (else start the next tile after this one's read-out).
+///   G ≥ R + C (else start the next tile the cycle after `tile_done`; the read-out overlaps it).
 /// * `cycle_count` (32 bits): restarts at a start that finds no tile in flight, counts while
 ///   tiles are in flight and holds from the `tile_done` that leaves none: the cycles from a run's
 ///   first start to its last `tile_done` (one tile: that tile's), the core's own measure.

@@ -13,8 +13,8 @@
 /// Tiles overlap: the next tile may start the cycle after this one's last issue (G + 1 cycles after
 /// its start) and streams in while the array drains this one. Its last beat then replaces this
 /// tile's results, so the host reads them in the R + 1 cycles after `tile_done`, which the overlap
-/// leaves only when G ≥ R + C; otherwise the next tile starts the cycle after this one's read-out
-/// would begin, `tile_done` + 1 (no overlap). A layer of T tiles takes, from its first start to its
+/// leaves only when G ≥ R + C; otherwise the next tile starts the cycle after this one's
+/// `tile_done` (the read-out then overlaps the next tile's first beats). A layer of T tiles takes, from its first start to its
 /// last `tile_done` inclusive:
 ///
 ///     layer = (T − 1)·interval + tile + 1,  interval = G + 1 if G ≥ R + C, else tile + 1.
