@@ -13,6 +13,8 @@ public enum DesignKnob: String, CaseIterable, Sendable {
     case axi
     case numerics
     case subnormals
+    case patternNNZ = "pattern-nnz"
+    case period
 
     public var flag: String { "--" + rawValue }
 }
@@ -34,10 +36,14 @@ public struct DesignOptions: Sendable, Hashable {
     public var numerics: String?
     /// `ieee` or `ftz`: subnormal handling of a float PE.
     public var subnormals: String?
+    /// SPS: weights kept per kernel (n of the pattern).
+    public var patternNNZ: Int?
+    /// SPS: the period P of the pattern assignment.
+    public var period: Int?
 
     public init(rows: Int? = nil, cols: Int? = nil, nm: String? = nil, dataWidth: Int? = nil, accWidth: Int? = nil,
                 pipeline: String? = nil, memWidth: Int? = nil, buffers: String? = nil, axi: Bool = false, numerics: String? = nil,
-                subnormals: String? = nil) {
+                subnormals: String? = nil, patternNNZ: Int? = nil, period: Int? = nil) {
         self.rows = rows
         self.cols = cols
         self.nm = nm
@@ -49,6 +55,8 @@ public struct DesignOptions: Sendable, Hashable {
         self.axi = axi
         self.numerics = numerics
         self.subnormals = subnormals
+        self.patternNNZ = patternNNZ
+        self.period = period
     }
 
     /// The knobs that were given.
@@ -64,6 +72,8 @@ public struct DesignOptions: Sendable, Hashable {
         if axi { k.append(.axi) }
         if numerics != nil { k.append(.numerics) }
         if subnormals != nil { k.append(.subnormals) }
+        if patternNNZ != nil { k.append(.patternNNZ) }
+        if period != nil { k.append(.period) }
         return k
     }
 

@@ -13,7 +13,7 @@ struct Hwgen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hwgen",
         abstract: "Generate sparse DNN-training accelerators as Verilog.",
-        subcommands: [Emit.self, List.self, Sim.self, Synth.self, Report.self, ISA.self])
+        subcommands: [Emit.self, List.self, Sim.self, Synth.self, Report.self, ISA.self, FormatsCommand.self])
 
     /// Runs the command; every failure is one line on stderr and a non-zero exit.
     static func main() {
@@ -107,9 +107,16 @@ struct DesignKnobs: ParsableArguments {
     @Option(help: "sat: float PE subnormals, ieee (default) or ftz (flushed to zero on inputs and results); only with --numerics bf16|fp16.")
     var subnormals: String?
 
+    @Option(name: .customLong("pattern-nnz"), help: "sps: weights kept per 3x3 kernel by every pattern (default 4).")
+    var patternNNZ: Int?
+
+    @Option(help: "sps: period P of the pattern assignment, pattern(i, j) = table[(i + j) mod P] (default 8).")
+    var period: Int?
+
     func options(_ shape: PEShape?) -> DesignOptions {
         DesignOptions(rows: shape?.rows, cols: shape?.cols, nm: nm, dataWidth: dataWidth, accWidth: accWidth, pipeline: pipeline,
-                      memWidth: memWidth, buffers: buffers, axi: axi, numerics: numerics, subnormals: subnormals)
+                      memWidth: memWidth, buffers: buffers, axi: axi, numerics: numerics, subnormals: subnormals,
+                      patternNNZ: patternNNZ, period: period)
     }
 }
 

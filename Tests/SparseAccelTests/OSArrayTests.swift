@@ -123,7 +123,7 @@ let edaNote: Comment = "needs verilator, iverilog and yosys (missing: \(DesignGa
 @Suite struct GeneratedFilesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test(arguments: [("osarray", 16, 16), ("sat", 16, 16)])
+    @Test(arguments: [("osarray", 16, 16), ("sat", 16, 16), ("sps", 8, 8)])
     func referenceFilesAreCurrent(_ design: String, _ rows: Int, _ cols: Int) throws {
         let d = try Designs.named(design).elaborate(DesignOptions(rows: rows, cols: cols))
         let dir = Self.root.appendingPathComponent("Generated")
