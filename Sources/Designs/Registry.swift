@@ -102,13 +102,14 @@ public protocol DesignConfig: Codable, Sendable {
 extension SATConfig: DesignConfig {}
 extension SATSystemConfig: DesignConfig {}
 extension OSArrayConfig: DesignConfig {}
+extension SparseTrainConfig: DesignConfig {}
 
 /// The registry.
 public enum Designs {
     /// The default design of `hwgen emit`.
     public static let defaultName = "sat"
 
-    public static let all: [DesignEntry] = [sat, satSystem, osarray]
+    public static let all: [DesignEntry] = [sat, satSystem, osarray, sparseTrain]
 
     /// The design called `name`, or a ``ConfigError`` listing the designs.
     public static func named(_ name: String) throws -> DesignEntry {
