@@ -12,7 +12,7 @@ import Workloads
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Co-simulate a workload on the Verilated design against the golden model.",
-        subcommands: [SimGEMM.self, SimLayer.self, SimTrain.self])
+        subcommands: [SimGEMM.self, SimLayer.self, SimTrain.self, SimConv.self])
 }
 
 struct SimGEMM: ParsableCommand {
