@@ -17,7 +17,7 @@ public struct SparseTrainPrunerConfig: Codable, Sendable, Hashable {
         try Check.range(gradientWidth, 2...24, "gradient width")
     }
 
-    public static let coefficientWidth = 24
+    public static let coefficientWidth = 32
     public static let sumWidth = 40
     public var name: String { "sparsetrain_prune_l\(lanes)_g\(gradientWidth)" }
 }
@@ -27,16 +27,17 @@ public struct SparseTrainPrunerConfig: Codable, Sendable, Hashable {
 ///
 /// Contract (one clock, synchronous active-high reset):
 /// * `seed_load` loads lane l's LFSR with ``SparseTrainLFSR/seed(base:lane:)`` of `seed_base`
-///   and zeroes `sum_abs`.
+///   and zeroes `sum_abs`; `sum_clear` (with a batch's first beat) restarts `sum_abs` at that beat.
 /// * A beat: `in_valid[l]` marks lane l's gradient `in_grad[l]`. A valid lane draws r (16 LFSR
 ///   steps, low 16 bits) and outputs, one cycle later on `out_grad[l]` with `out_valid[l]`:
 ///   g if |g| ≥ `tau`, else sign(g)·τ if r·τ < |g|·2^16, else 0. Invalid lanes hold their LFSR.
 /// * `sum_abs` accumulates |g| of every valid gradient (wrapping at 40 bits); `tau_next` =
-///   (sum_abs · `tau_coef`) >> 16, saturated to 2^(gw−1) − 1: the threshold of the next batch.
+///   (sum_abs · `tau_coef`) >> 32, saturated to 2^(gw−1) − 1: the threshold of the next batch.
 public enum SparseTrainPruner {
     public struct Ports: Interface {
         @Input(.bool) public var seedLoad: Signal
         @Input public var seedBase: Signal
+        @Input(.bool) public var sumClear: Signal
         @Input public var tau: Signal
         @Input public var tauCoef: Signal
         @Input public var inValid: Vec
@@ -92,9 +93,12 @@ public enum SparseTrainPruner {
         }
         let sum = m.reg("sum_abs_q", .uint(sw), reset: 0)
         let beat = absTerms.dropFirst().reduce(absTerms[0]) { $0 &+ $1 }
-        m.when(io.seedLoad) { sum.assign(0) }.otherwise { sum.assign(sum &+ beat) }
+        // A batch's first beat comes with sum_clear: the sum restarts with that beat.
+        m.when(io.seedLoad) { sum.assign(0) }
+            .elseWhen(io.sumClear) { sum.assign(beat) }
+            .otherwise { sum.assign(sum &+ beat) }
         io.sumAbs.assign(sum)
-        let scaled = m.wire("tau_scaled", (sum * io.tauCoef) >> 16)
+        let scaled = m.wire("tau_scaled", (sum * io.tauCoef) >> 32)
         let maxTau = (1 << (gw - 1)) - 1
         io.tauNext.assign(mux(scaled > maxTau, m.const(maxTau, .uint(gw - 1)), scaled.resized(to: gw - 1)))
         return Definition(m, io)

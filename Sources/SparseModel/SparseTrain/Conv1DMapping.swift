@@ -25,6 +25,13 @@ public struct RowEntry: Sendable, Hashable {
     public let offset: Int
     public let kernel: [Int64]
     public let stored: [Bool]
+
+    public init(value: Int64, offset: Int, kernel: [Int64], stored: [Bool]) {
+        self.value = value
+        self.offset = offset
+        self.kernel = kernel
+        self.stored = stored
+    }
 }
 
 /// The work of one PE in one run: P output accumulators (which output element each computes,
@@ -37,6 +44,13 @@ public struct WorkItem: Sendable {
     public var entries: [RowEntry]
     /// log2 of the output stride of the PE's index relation x = (o − t) >> strideLog2.
     public var strideLog2: Int
+
+    public init(outputIndex: [Int?], mask: [Bool], entries: [RowEntry], strideLog2: Int) {
+        self.outputIndex = outputIndex
+        self.mask = mask
+        self.entries = entries
+        self.strideLog2 = strideLog2
+    }
 
     /// The pairs the PE issues for `e` (one MAC each): stored tap t with o ≥ t, (o − t) a
     /// multiple of the stride, x = (o − t) >> strideLog2 < P and mask[x].

@@ -16,8 +16,8 @@ import Formats
 ///   ⌈|g|·2^16/τ⌉ / 2^16, within 2^−16 of |g|/τ (never below it);
 /// * gradient i of a stream goes to lane i mod L (L = lanes, one per PE column);
 /// * **σ̂ is streaming**: the unit accumulates Σ|g| of the gradients it prunes, and the τ for
-///   the *next* batch at this layer is τ' = (Σ|g| · c) >> 16 (saturated), with the coefficient
-///   c = round(2^16 · sqrt(π/2) · Φ⁻¹((1+p)/2) / n) for n gradients per batch (a per-layer
+///   the *next* batch at this layer is τ' = (Σ|g| · c) >> 32 (saturated), with the coefficient
+///   c = round(2^32 · sqrt(π/2) · Φ⁻¹((1+p)/2) / n) for n gradients per batch (a per-layer
 ///   constant computed when the layer is compiled). The first batch runs with τ = 0 (keeps all).
 public struct GradientPruner: Sendable {
     /// Gradient width gw.
@@ -62,12 +62,13 @@ public struct GradientPruner: Sendable {
         (Double.pi / 2).squareRoot() * inverseNormalCDF((1 + p) / 2)
     }
 
-    /// The Q16 coefficient c of τ' = (Σ|g|·c) >> 16 for `count` gradients per batch at rate `p`.
-    /// Throws unless 0 ≤ p < 1 and count ≥ 1, or when c does not fit 24 bits (the unit's width).
+    /// The Q32 coefficient c of τ' = (Σ|g|·c) >> 32 for `count` gradients per batch at rate `p`
+    /// (32 fraction bits: at n = 50 000 gradients a Q16 coefficient would be off by 11 %).
+    /// Throws unless 0 ≤ p < 1 and count ≥ 1, or when c does not fit 32 bits (the unit's width).
     public static func tauCoefficient(pruneRate p: Double, count: Int) throws -> UInt64 {
         guard p >= 0, p < 1 else { throw SparseModelError("prune rate must be in [0, 1), got \(p)") }
         guard count >= 1 else { throw SparseModelError("gradient count must be at least 1") }
-        let c = (65536 * tauScale(pruneRate: p) / Double(count)).rounded()
+        let c = (4_294_967_296 * tauScale(pruneRate: p) / Double(count)).rounded()
         guard c < Double(1 << coefficientWidth) else {
             throw SparseModelError("τ coefficient \(c) exceeds \(coefficientWidth) bits (too few gradients per batch: \(count))")
         }
@@ -75,16 +76,16 @@ public struct GradientPruner: Sendable {
     }
 
     /// Width of the τ coefficient, and of the Σ|g| accumulator, in the pruning unit.
-    public static let coefficientWidth = 24
+    public static let coefficientWidth = 32
     public static let sumWidth = 40
 
-    /// τ' = (Σ|g| · c) >> 16, saturated to `maxTau` (Σ|g| wraps at ``sumWidth`` bits, as the unit's accumulator does).
+    /// τ' = (Σ|g| · c) >> 32, saturated to `maxTau` (Σ|g| wraps at ``sumWidth`` bits, as the unit's accumulator does).
     public func nextTau(sumAbs: UInt64, coefficient: UInt64) -> Int64 {
         let s = sumAbs & ((1 << UInt64(Self.sumWidth)) - 1)
-        let t = (s.multipliedFullWidth(by: coefficient))
-        // (high, low) >> 16: high is nonzero only for products ≥ 2^64, far above any τ.
-        if t.high != 0 { return maxTau }
-        return min(Int64(t.low >> 16), maxTau)
+        let t = s.multipliedFullWidth(by: coefficient & 0xFFFF_FFFF)
+        // (high, low) >> 32 = high · 2^32 + low >> 32; any high ≥ 2^31 is far above any τ.
+        if t.high >= 1 << 31 { return maxTau }
+        return min(Int64(t.high << 32 | t.low >> 32), maxTau)
     }
 
     /// Float pruning for the training loop: the same rule with u = draw / 2^16 (substitute iff
