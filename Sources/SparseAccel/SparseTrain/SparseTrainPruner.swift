@@ -87,8 +87,8 @@ public enum SparseTrainPruner {
             let keep = a >= tauU
             let substitute = m.wire("substitute_\(l)", r * tauU < (a << 16))
             let pruned = mux(keep, g, mux(substitute, mux(g.msb, negTau, tauS), m.const(0, .sint(gw))))
-            io.outGrad[l].assign(m.reg("out_grad_\(l)", next: pruned, reset: 0))
-            io.outValid[l].assign(m.reg("out_valid_\(l)", next: io.inValid[l], reset: 0))
+            io.outGrad[l].assign(m.reg("out_grad_q_\(l)", next: pruned, reset: 0))
+            io.outValid[l].assign(m.reg("out_valid_q_\(l)", next: io.inValid[l], reset: 0))
             absTerms.append(mux(io.inValid[l], a, m.const(0, .uint(gw))).extended(to: sw))
         }
         let sum = m.reg("sum_abs_q", .uint(sw), reset: 0)
