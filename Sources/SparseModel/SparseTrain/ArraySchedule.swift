@@ -25,15 +25,21 @@ public enum SparseTrainCycleModel {
 
     /// Cycles of one run whose PEs got `items` (the counter's value at done): the slowest PE's
     /// fetchLatency + stream cycles, or 1 when no PE has an entry.
-    public static func runCycles(_ items: [WorkItem]) -> Int {
-        items.reduce(1) { m, it in it.entries.isEmpty ? m : max(m, fetchLatency + it.streamCycles) }
+    public static func runCycles(_ items: [WorkItem]) -> Int { runCycles(items.map(\.cost)) }
+
+    /// The same from the items' costs.
+    public static func runCycles(_ costs: [ItemCost]) -> Int {
+        costs.reduce(1) { m, c in c.entries == 0 ? m : max(m, fetchLatency + c.streamCycles) }
     }
 
     /// The runs of `items` on `pes` PEs under `mapping` (indices into `items`).
-    public static func runs(_ items: [WorkItem], pes: Int, mapping: ArrayMapping) -> [[Int]] {
-        var order = Array(items.indices)
+    public static func runs(_ items: [WorkItem], pes: Int, mapping: ArrayMapping) -> [[Int]] { runs(items.map(\.cost), pes: pes, mapping: mapping) }
+
+    /// The same from the items' costs.
+    public static func runs(_ costs: [ItemCost], pes: Int, mapping: ArrayMapping) -> [[Int]] {
+        var order = Array(costs.indices)
         if mapping == .balanced {
-            let cost = items.map(\.streamCycles)
+            let cost = costs.map(\.streamCycles)
             order.sort { cost[$0] != cost[$1] ? cost[$0] > cost[$1] : $0 < $1 }
         }
         return stride(from: 0, to: order.count, by: max(1, pes)).map { Array(order[$0..<min(order.count, $0 + pes)]) }
@@ -57,20 +63,15 @@ public struct PhaseCycles: Sendable, Hashable, Codable {
     public var utilisation: Double { cycles == 0 ? 0 : Double(pairs) / Double(cycles * pes) }
 
     /// Summarises `items` on `pes` PEs.
-    public init(_ items: [WorkItem], pes: Int, mapping: ArrayMapping) {
-        let runs = SparseTrainCycleModel.runs(items, pes: pes, mapping: mapping)
-        cycles = runs.reduce(0) { $0 + SparseTrainCycleModel.runCycles($1.map { items[$0] }) }
+    public init(_ items: [WorkItem], pes: Int, mapping: ArrayMapping) { self.init(costs: items.map(\.cost), pes: pes, mapping: mapping) }
+
+    /// Summarises items of `costs` on `pes` PEs.
+    public init(costs: [ItemCost], pes: Int, mapping: ArrayMapping) {
+        let runs = SparseTrainCycleModel.runs(costs, pes: pes, mapping: mapping)
+        cycles = runs.reduce(0) { $0 + SparseTrainCycleModel.runCycles($1.map { costs[$0] }) }
         self.runs = runs.count
-        var pairs = 0, idle = 0
-        for it in items {
-            for e in it.entries {
-                let n = it.validPairs(e)
-                pairs += n
-                if n == 0 { idle += 1 }
-            }
-        }
-        self.pairs = pairs
-        idleEntries = idle
+        pairs = costs.reduce(0) { $0 + $1.pairs }
+        idleEntries = costs.reduce(0) { $0 + $1.streamCycles - $1.pairs }
         self.pes = pes
     }
 }

@@ -65,11 +65,35 @@ public struct WorkItem: Sendable {
         return n
     }
 
+    /// The item's cost summary.
+    public var cost: ItemCost {
+        var pairs = 0, cycles = 0
+        for e in entries {
+            let n = validPairs(e)
+            pairs += n
+            cycles += max(1, n)
+        }
+        return ItemCost(pairs: pairs, streamCycles: cycles, entries: entries.count)
+    }
+
     /// MACs issued: Σ valid pairs.
     public var pairs: Int { entries.reduce(0) { $0 + validPairs($1) } }
     /// Cycles the PE spends on its stream: an entry takes one cycle per valid pair, and one
     /// cycle when it has none (the PE cannot look past an entry it has not yet examined).
     public var streamCycles: Int { entries.reduce(0) { $0 + max(1, validPairs($1)) } }
+}
+
+/// What the cycle model needs of a work item.
+public struct ItemCost: Sendable, Hashable {
+    public let pairs: Int
+    public let streamCycles: Int
+    public let entries: Int
+
+    public init(pairs: Int, streamCycles: Int, entries: Int) {
+        self.pairs = pairs
+        self.streamCycles = streamCycles
+        self.entries = entries
+    }
 }
 
 /// How the three phases of a convolution become 1-D row × kernel-row work on the PEs (the
@@ -98,6 +122,28 @@ public enum Conv1DMapping {
     public static func items(_ phase: ConvPhase, layer: LayerSpec, geometry g: Conv1DGeometry, dense: Bool,
                              x: ChannelTensor<Int64>? = nil, dy: ChannelTensor<Int64>? = nil, w: ConvWeights<Int64>? = nil,
                              mask: ChannelTensor<Bool>? = nil) throws -> [WorkItem] {
+        var items: [WorkItem] = []
+        try forEachItem(phase, layer: layer, geometry: g, dense: dense, x: x, dy: dy, w: w, mask: mask) { items.append($0) }
+        return items
+    }
+
+    /// The costs of the items of `phase` (as ``items(_:layer:geometry:dense:x:dy:w:mask:)``
+    /// without keeping the entries: for layers too large to hold).
+    public static func costs(_ phase: ConvPhase, layer: LayerSpec, geometry g: Conv1DGeometry, dense: Bool,
+                             x: ChannelTensor<Int64>? = nil, dy: ChannelTensor<Int64>? = nil, w: ConvWeights<Int64>? = nil,
+                             mask: ChannelTensor<Bool>? = nil) throws -> [ItemCost] {
+        var costs: [ItemCost] = []
+        try forEachItem(phase, layer: layer, geometry: g, dense: dense, x: x, dy: dy, w: w, mask: mask) { costs.append($0.cost) }
+        return costs
+    }
+
+    /// Calls `body` with each item in order. Entries with no valid pair are left out of the
+    /// stream: the layout knows the mask and both bitmaps, so it never makes the PE spend a cycle
+    /// on an entry that issues nothing (in dense mode these are the entries whose taps all fall
+    /// off the output row).
+    public static func forEachItem(_ phase: ConvPhase, layer: LayerSpec, geometry g: Conv1DGeometry, dense: Bool,
+                                   x: ChannelTensor<Int64>? = nil, dy: ChannelTensor<Int64>? = nil, w: ConvWeights<Int64>? = nil,
+                                   mask: ChannelTensor<Bool>? = nil, _ body: (WorkItem) throws -> Void) throws {
         let (k, s, p, kt, pp) = (layer.kernelSize, layer.stride, layer.padding, g.taps, g.outputs)
         guard layer.kind == .conv else { throw SparseModelError("SparseTrain maps convolutions, not \(layer.kind.rawValue) layers") }
         guard k <= kt else { throw SparseModelError("kernel \(k) is wider than the PE's \(kt) kernel-row taps") }
@@ -125,7 +171,11 @@ public enum Conv1DMapping {
             let v = taps + [Int64](repeating: 0, count: kt - taps.count)
             return (v, (0..<kt).map { t in dense ? t < taps.count : v[t] != 0 })
         }
-        var items: [WorkItem] = []
+        func emit(_ item: WorkItem) throws {
+            var it = item
+            it.entries = it.entries.filter { it.validPairs($0) > 0 }
+            try body(it)
+        }
         switch phase {
         case .ff:
             let x = try need(x, "activations X", layer.inChannels, hi, wi), w = try weights()
@@ -143,7 +193,7 @@ public enum Conv1DMapping {
                         item.entries.append(RowEntry(value: v, offset: o, kernel: kr.values, stored: kr.stored))
                     }
                 } }
-                items.append(item)
+                try emit(item)
             } } }
         case .bp:
             let dy = try need(dy, "gradients dY", layer.outChannels, ho, wo), w = try weights()
@@ -165,7 +215,7 @@ public enum Conv1DMapping {
                         item.entries.append(RowEntry(value: v, offset: o, kernel: kr.values, stored: kr.stored))
                     }
                 } }
-                items.append(item)
+                try emit(item)
             } } }
         case .wu:
             let x = try need(x, "activations X", layer.inChannels, hi, wi)
@@ -193,9 +243,8 @@ public enum Conv1DMapping {
                     }
                 }
                 if !dense && item.entries.isEmpty { continue }
-                items.append(item)
+                try emit(item)
             } } }
         }
-        return items
     }
 }
