@@ -34,6 +34,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "reliability": Reliability.run,
     "float": FloatBench.run,
     "synth": SynthBench.run,
+    "sparsetrain": SparseTrainBench.run,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
     try sub(Array(CommandLine.arguments.dropFirst(2)))

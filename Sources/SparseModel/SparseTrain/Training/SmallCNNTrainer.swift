@@ -23,6 +23,13 @@ public struct TrainingSparsity: Sendable, Codable {
     public var dzNatural: Double
     /// dZ after stochastic pruning.
     public var dzPruned: Double
+
+    public init(name: String, x: Double, dzNatural: Double, dzPruned: Double) {
+        self.name = name
+        self.x = x
+        self.dzNatural = dzNatural
+        self.dzPruned = dzPruned
+    }
 }
 
 /// Float training of the model zoo's small CNN (conv 3x3/1 p1 → ReLU → 2x2/2 max pool, three
