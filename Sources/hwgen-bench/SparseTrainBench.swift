@@ -119,7 +119,7 @@ enum SparseTrainBench {
         md += "Zero rates taken from the small CNN (section 1, pruned run): input activations \(pct(xRate)) (mean of conv2 and conv3; the image is dense), "
         md += "output gradients \(pct(gRate)) after pruning (mean of the three convs; natural \(pct(gNat))), both as independent random masks, the BP mask = X > 0. "
         md += "Cycles from the exact cycle model (equal to the RTL's counter on every run in section 2 and in the tests), on a sample of each layer: "
-        md += "FF the first 8 output channels, BP the first 8 input channels, WU the first 4x4 (output, input) channel pairs — all rows and columns. "
+        md += "FF the first 32 output channels, BP the first 32 input channels, WU the first 16x16 (output, input) channel pairs — all rows and columns. "
         md += "4x4 PEs, 16 accumulators, 8-tap kernel rows (12 for AlexNet, whose first kernel is 11x11).\n\n"
         var big: [Row] = []
         for (name, taps) in [("alexnet", 12), ("resnet18", 8)] {
@@ -212,9 +212,9 @@ enum SparseTrainBench {
             return t
         }
         var rows: [Row] = []
-        let cases: [(ConvPhase, LayerSpec)] = [(.ff, try sample(ci: full.inChannels, co: min(8, full.outChannels))),
-                                               (.bp, try sample(ci: min(8, full.inChannels), co: full.outChannels)),
-                                               (.wu, try sample(ci: min(4, full.inChannels), co: min(4, full.outChannels)))]
+        let cases: [(ConvPhase, LayerSpec)] = [(.ff, try sample(ci: full.inChannels, co: min(32, full.outChannels))),
+                                               (.bp, try sample(ci: min(32, full.inChannels), co: full.outChannels)),
+                                               (.wu, try sample(ci: min(16, full.inChannels), co: min(16, full.outChannels)))]
         for (phase, l) in cases where !(phase == .bp && first) {
             var x = tensor(l.inChannels, l.inHeight, l.inWidth, zero: first ? 0 : xRate, &rng)
             if phase != .ff { for i in x.values.indices { x.values[i] = abs(x.values[i]) } }
