@@ -26,13 +26,13 @@ import Testing
 
 @Suite(.enabled(if: edaEnabled, edaNote)) struct SparseTrainEDATests {
     @Test func arrayLintsCompilesAndSynthesises() throws {
-        let d = try Design.elaborate(try SparseTrainArray.build(SparseTrainConfig(rows: 2, cols: 2, taps: 5, outputs: 8, depth: 64)))
+        let d = try Design.elaborate(try SparseTrainArray.build(SparseTrainConfig(rows: 1, cols: 2, taps: 3, outputs: 4, depth: 16)))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
     @Test func prunerLintsCompilesAndSynthesises() throws {
-        let d = try Design.elaborate(try SparseTrainPruner.build(SparseTrainPrunerConfig(lanes: 2)))
+        let d = try Design.elaborate(try SparseTrainPruner.build(SparseTrainPrunerConfig(lanes: 1)))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
