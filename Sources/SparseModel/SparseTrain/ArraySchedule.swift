@@ -51,6 +51,8 @@ public struct PhaseCycles: Sendable, Hashable, Codable {
     /// Array cycles (Σ over runs).
     public let cycles: Int
     public let runs: Int
+    /// Work items.
+    public let items: Int
     /// MACs issued (non-zero, unmasked pairs).
     public let pairs: Int
     /// Entry cycles that issue no MAC (an entry without a valid pair).
@@ -70,6 +72,7 @@ public struct PhaseCycles: Sendable, Hashable, Codable {
         let runs = SparseTrainCycleModel.runs(costs, pes: pes, mapping: mapping)
         cycles = runs.reduce(0) { $0 + SparseTrainCycleModel.runCycles($1.map { costs[$0] }) }
         self.runs = runs.count
+        items = costs.count
         pairs = costs.reduce(0) { $0 + $1.pairs }
         idleEntries = costs.reduce(0) { $0 + $1.streamCycles - $1.pairs }
         self.pes = pes

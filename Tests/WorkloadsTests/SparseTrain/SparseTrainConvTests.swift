@@ -103,6 +103,7 @@ struct SparseTrainConvTests {
         let run = try SparseTrainPruneRun(config: SparseTrainPrunerConfig(lanes: 4, gradientWidth: 16), pruneRate: 0.9,
                                           batchSize: batch, batches: max(2, total / batch), seed: 5)
         let r = try run.run()
+        #expect(r.gradients == max(2, total / batch) * batch)
         #expect(r.ok, "\(r.firstMismatch ?? "")")
         #expect(r.taus[0] == 0 && r.taus.dropFirst().allSatisfy { $0 > 0 })
         #expect(r.sparsity.dropFirst().allSatisfy { $0 > r.sparsity[0] })
