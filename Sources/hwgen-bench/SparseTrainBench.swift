@@ -89,8 +89,8 @@ enum SparseTrainBench {
                 let r = try SparseTrainConv.run(phase, ops, runner: runner, mapping: .balanced)
                 if !r.ok { rtlFailures.append("\(snap.name) \(phase.rawValue): \(r.text)") }
                 let mask = phase == .bp ? ops.reluMask : nil
-                let sc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: false, x: ops.x, dy: ops.dy, w: ops.w, mask: mask)
-                let dc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: true, x: ops.x, dy: ops.dy, w: ops.w, mask: mask)
+                let sc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: false, x: ops.x, dy: ops.dy, w: ops.w, mask: mask, maxEntries: cfg.depth)
+                let dc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: true, x: ops.x, dy: ops.dy, w: ops.w, mask: mask, maxEntries: cfg.depth)
                 let s = PhaseCycles(costs: sc, pes: runner.pes, mapping: .balanced)
                 let d = PhaseCycles(costs: dc, pes: runner.pes, mapping: .balanced)
                 guard s.cycles == r.sparse.rtlCycles, d.cycles == r.dense!.rtlCycles else {
@@ -123,7 +123,7 @@ enum SparseTrainBench {
         md += "output gradients \(pct(gRate)) after pruning (mean of the three convs; natural \(pct(gNat))), both as independent random masks, the BP mask = X > 0. "
         md += "Cycles from the exact cycle model (equal to the RTL's counter on every run in section 2 and in the tests), on a sample of each layer: "
         md += "FF the first 32 output channels, BP the first 32 input channels, WU the first 16x16 (output, input) channel pairs — all rows and columns. "
-        md += "4x4 PEs, 16 accumulators, 8-tap kernel rows (12 for AlexNet, whose first kernel is 11x11).\n\n"
+        md += "4x4 PEs, 16 accumulators, 2048-entry operand memories (a longer item is cut into several, adding partial sums), 8-tap kernel rows (12 for AlexNet, whose first kernel is 11x11).\n\n"
         var big: [Row] = []
         for (name, taps) in [("alexnet", 12), ("resnet18", 8)] {
             let net = try ModelZoo.network(name, input: .imagenet)
@@ -233,8 +233,8 @@ enum SparseTrainBench {
             let dy = tensor(l.outChannels, l.outHeight, l.outWidth, zero: gRate, &rng)
             var mask = ChannelTensor<Bool>(channels: x.channels, height: x.height, width: x.width, fill: false)
             for i in x.values.indices { mask.values[i] = x.values[i] > 0 }
-            let sc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: false, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil)
-            let dc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: true, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil)
+            let sc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: false, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: 2048)
+            let dc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: true, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: 2048)
             let sp = phase == .ff ? "X \(pct(x.sparsity))" : phase == .bp ? "dY \(pct(gNat)) / \(pct(dy.sparsity)), mask off \(pct(x.sparsity))"
                 : "X \(pct(x.sparsity)), dY \(pct(gNat)) / \(pct(dy.sparsity))"
             rows.append(Row(network: net, layer: name, phase: phase.rawValue, sparsity: sp, sparse: PhaseCycles(costs: sc, pes: pes, mapping: .balanced),

@@ -121,9 +121,9 @@ public enum Conv1DMapping {
     /// 2^maxStrideLog2, or missing or mis-shaped operands.
     public static func items(_ phase: ConvPhase, layer: LayerSpec, geometry g: Conv1DGeometry, dense: Bool,
                              x: ChannelTensor<Int64>? = nil, dy: ChannelTensor<Int64>? = nil, w: ConvWeights<Int64>? = nil,
-                             mask: ChannelTensor<Bool>? = nil) throws -> [WorkItem] {
+                             mask: ChannelTensor<Bool>? = nil, maxEntries: Int? = nil) throws -> [WorkItem] {
         var items: [WorkItem] = []
-        try forEachItem(phase, layer: layer, geometry: g, dense: dense, x: x, dy: dy, w: w, mask: mask) { items.append($0) }
+        try forEachItem(phase, layer: layer, geometry: g, dense: dense, x: x, dy: dy, w: w, mask: mask, maxEntries: maxEntries) { items.append($0) }
         return items
     }
 
@@ -131,19 +131,22 @@ public enum Conv1DMapping {
     /// without keeping the entries: for layers too large to hold).
     public static func costs(_ phase: ConvPhase, layer: LayerSpec, geometry g: Conv1DGeometry, dense: Bool,
                              x: ChannelTensor<Int64>? = nil, dy: ChannelTensor<Int64>? = nil, w: ConvWeights<Int64>? = nil,
-                             mask: ChannelTensor<Bool>? = nil) throws -> [ItemCost] {
+                             mask: ChannelTensor<Bool>? = nil, maxEntries: Int? = nil) throws -> [ItemCost] {
         var costs: [ItemCost] = []
-        try forEachItem(phase, layer: layer, geometry: g, dense: dense, x: x, dy: dy, w: w, mask: mask) { costs.append($0.cost) }
+        try forEachItem(phase, layer: layer, geometry: g, dense: dense, x: x, dy: dy, w: w, mask: mask, maxEntries: maxEntries) { costs.append($0.cost) }
         return costs
     }
 
     /// Calls `body` with each item in order. Entries with no valid pair are left out of the
     /// stream: the layout knows the mask and both bitmaps, so it never makes the PE spend a cycle
     /// on an entry that issues nothing (in dense mode these are the entries whose taps all fall
-    /// off the output row).
+    /// off the output row). With `maxEntries` (a PE's operand memory), an item with more entries
+    /// is cut into consecutive items of at most that many, each computing partial sums of the
+    /// same outputs (the host adds them).
     public static func forEachItem(_ phase: ConvPhase, layer: LayerSpec, geometry g: Conv1DGeometry, dense: Bool,
                                    x: ChannelTensor<Int64>? = nil, dy: ChannelTensor<Int64>? = nil, w: ConvWeights<Int64>? = nil,
-                                   mask: ChannelTensor<Bool>? = nil, _ body: (WorkItem) throws -> Void) throws {
+                                   mask: ChannelTensor<Bool>? = nil, maxEntries: Int? = nil, _ body: (WorkItem) throws -> Void) throws {
+        if let m = maxEntries, m < 1 { throw SparseModelError("maxEntries must be at least 1, got \(m)") }
         let (k, s, p, kt, pp) = (layer.kernelSize, layer.stride, layer.padding, g.taps, g.outputs)
         guard layer.kind == .conv else { throw SparseModelError("SparseTrain maps convolutions, not \(layer.kind.rawValue) layers") }
         guard k <= kt else { throw SparseModelError("kernel \(k) is wider than the PE's \(kt) kernel-row taps") }
@@ -174,7 +177,12 @@ public enum Conv1DMapping {
         func emit(_ item: WorkItem) throws {
             var it = item
             it.entries = it.entries.filter { it.validPairs($0) > 0 }
-            try body(it)
+            guard let m = maxEntries, it.entries.count > m else { return try body(it) }
+            for start in stride(from: 0, to: it.entries.count, by: m) {
+                var part = it
+                part.entries = Array(it.entries[start..<min(it.entries.count, start + m)])
+                try body(part)
+            }
         }
         switch phase {
         case .ff:

@@ -53,7 +53,7 @@ public final class SparseTrainArrayRunner {
             let item = pe < items.count ? items[pe] : nil
             let entries = item?.entries ?? []
             guard entries.count <= config.depth else {
-                throw SimulationError(description: "a work item has \(entries.count) entries; the PE memory holds \(config.depth) (use a larger depth or smaller tiles)")
+                throw SimulationError(description: "a work item has \(entries.count) entries; the PE memory holds \(config.depth) (cut items with Conv1DMapping maxEntries)")
             }
             sim.poke(p.ldPe, UInt64(pe))
             for (a, e) in entries.enumerated() {

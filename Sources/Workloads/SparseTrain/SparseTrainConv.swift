@@ -73,7 +73,7 @@ public enum SparseTrainConv {
         var modes: [ModeResult] = []
         for isDense in dense ? [false, true] : [false] {
             let items = try Conv1DMapping.items(phase, layer: layer, geometry: geometry, dense: isDense, x: ops.x, dy: ops.dy, w: ops.w,
-                                                mask: phase == .bp ? ops.reluMask : nil)
+                                                mask: phase == .bp ? ops.reluMask : nil, maxEntries: cfg.depth)
             let reference: [Int64]
             switch phase {
             case .ff: reference = ConvReference.forward(layer, x: ops.x, w: ops.w, accWidth: cfg.accWidth).values
@@ -88,7 +88,8 @@ public enum SparseTrainConv {
                 rtl += run.cycles
                 model += run.modelCycles
                 if run.cycles != run.modelCycles { cycleBad += 1 }
-                for (i, v) in outputs { got[i] = v }
+                // Items cut to fit a PE's memory give partial sums of one output: add them.
+                for (i, v) in outputs { got[i] = ConvReference.wrap(got[i] &+ v, cfg.accWidth) }
             }
             var bad = 0
             var first: String?

@@ -52,6 +52,11 @@ import Testing
             #expect(Self.execute(bp, count: x.values.count) == ConvReference.backward(layer, dy: dy, w: w, mask: dense ? nil : mask, accWidth: 64).values)
             let wu = try Conv1DMapping.items(.wu, layer: layer, geometry: Self.geometry, dense: dense, x: x, dy: dy)
             #expect(Self.execute(wu, count: layer.weightCount) == ConvReference.weightGradient(layer, x: x, dy: dy, accWidth: 64).storage)
+            // Cutting items to a small memory changes no result and no MAC count.
+            let cut = try Conv1DMapping.items(.bp, layer: layer, geometry: Self.geometry, dense: dense, dy: dy, w: w, mask: mask, maxEntries: 5)
+            #expect(cut.allSatisfy { $0.entries.count <= 5 })
+            #expect(Self.execute(cut, count: x.values.count) == Self.execute(bp, count: x.values.count))
+            #expect(cut.reduce(0) { $0 + $1.pairs } == bp.reduce(0) { $0 + $1.pairs })
             if !dense {
                 // Sparse mode streams only non-zero values and issues only non-zero pairs.
                 for it in ff + bp + wu { #expect(it.entries.allSatisfy { $0.value != 0 }) }

@@ -88,6 +88,14 @@ struct SparseTrainConvTests {
                                      dy: { c, h, w in (c + h + w) % 3 == 1 ? 0 : Int64((c + 2 * h + w) % 9) - 4 }))
     }
 
+    /// Dense FF items here hold 24·3·8 = 576 entries, more than the 512-entry memories: they are
+    /// cut into items whose partial sums the host adds.
+    @Test func itemsLongerThanTheMemoryAreCut() throws {
+        let l = try Self.layer(24, 2, 4, 8, 3, 1, 1)
+        let ops = Self.operands(l, x: { c, h, w in Int64((c * 3 + h + w) % 7) - 2 }, dy: { c, h, w in Int64((c + h + w) % 5) - 2 })
+        try Self.check(ops, [.ff, .bp])
+    }
+
     @Test func randomPrunedLayer() throws {
         let l = try Self.layer(3, 4, 8, 8, 3, 1, 1)
         let ops = try SparseTrainOperands.random(layer: l, seed: 7, prune: 0.9, lanes: Self.config.cols)
