@@ -103,13 +103,14 @@ extension SATConfig: DesignConfig {}
 extension SATSystemConfig: DesignConfig {}
 extension OSArrayConfig: DesignConfig {}
 extension SPSConfig: DesignConfig {}
+extension SparseTrainConfig: DesignConfig {}
 
 /// The registry.
 public enum Designs {
     /// The default design of `hwgen emit`.
     public static let defaultName = "sat"
 
-    public static let all: [DesignEntry] = [sat, satSystem, osarray, sps]
+    public static let all: [DesignEntry] = [sat, satSystem, osarray, sps, sparseTrain]
 
     /// The design called `name`, or a ``ConfigError`` listing the designs.
     public static func named(_ name: String) throws -> DesignEntry {

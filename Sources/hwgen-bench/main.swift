@@ -35,6 +35,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "float": FloatBench.run,
     "synth": SynthBench.run,
     "sps": SPSBench.run,
+    "sparsetrain": SparseTrainBench.run,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
     try sub(Array(CommandLine.arguments.dropFirst(2)))

@@ -1,0 +1,246 @@
+// SparseTrain benchmark (Scripts/bench-sparsetrain, issue 12): trains the zoo's small CNN on the
+// procedural shapes set (with and without stochastic pruning at p = 0.9), takes the last step's
+// tensors of every conv, runs FF/BP/WU of each on the Verilated 4x4 SparseTrain array in sparse and
+// dense mode (results bit-exact, cycles equal to the cycle model), then evaluates AlexNet and
+// ResNet-18 (ImageNet shapes) with the exact cycle model on tensors whose zero rates are the small
+// CNN's measured ones. Writes Benchmarks/sparsetrain.md.
+import Foundation
+import SparseAccel
+import SparseModel
+import TestSupport
+import Workloads
+
+enum SparseTrainBench {
+    struct Row {
+        let network: String, layer: String, phase: String
+        let sparsity: String
+        let sparse: PhaseCycles, dense: PhaseCycles
+        let inOrderUtilisation: Double
+        let rtl: Bool
+        var speedup: Double { Double(dense.cycles) / Double(max(1, sparse.cycles)) }
+        var overIdeal: Double { sparse.ideal > 0 ? Double(sparse.cycles) / sparse.ideal : 1 }
+    }
+
+    static func pct(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+    static func floatZeros(_ v: [Float]) -> Double { Double(v.filter { $0 == 0 }.count) / Double(max(1, v.count)) }
+
+    static func run(_ args: [String]) throws {
+        let steps = args.first.flatMap(Int.init) ?? 200
+        let batchSize = 16, rate = 0.9
+        let data = ShapesDataset(seed: 2020)
+        var md = "# SparseTrain: stochastic gradient pruning and the zero-skipping 1-D convolution array\n\n"
+        md += "Written by `Scripts/bench-sparsetrain` (`hwgen-bench sparsetrain \(steps)`); every number below is computed by that run.\n\n"
+
+        // 1. Training.
+        func train(_ prune: Double?) throws -> (losses: [Float], acc: [Double], last: SmallCNNTrainer.StepResult, stats: [TrainingSparsity]) {
+            let t = try SmallCNNTrainer(pruneRate: prune, seed: 7, learningRate: 0.02)
+            var losses: [Float] = [], acc: [Double] = []
+            var last: SmallCNNTrainer.StepResult?
+            var sums: [TrainingSparsity] = []
+            let window = max(1, steps / 10)
+            for s in 0..<steps {
+                let batch = (0..<batchSize).map { data.sample(s * batchSize + $0) }
+                let r = t.step(batch, capture: s == steps - 1)
+                losses.append(r.loss)
+                acc.append(Double(r.correct) / Double(batchSize))
+                if s >= steps - window {
+                    if sums.isEmpty { sums = r.sparsity.map { TrainingSparsity(name: $0.name, x: 0, dzNatural: 0, dzPruned: 0) } }
+                    for i in sums.indices {
+                        sums[i].x += r.sparsity[i].x / Double(window)
+                        sums[i].dzNatural += r.sparsity[i].dzNatural / Double(window)
+                        sums[i].dzPruned += r.sparsity[i].dzPruned / Double(window)
+                    }
+                }
+                last = r
+            }
+            return (losses, acc, last!, sums)
+        }
+        let t0 = Date()
+        let pruned = try train(rate)
+        let plain = try train(nil)
+        let trainSeconds = Date().timeIntervalSince(t0)
+        md += "## 1. Training the small CNN (float, golden model)\n\n"
+        md += "`small-cnn` from the model zoo (conv 3→16→32→64, 3x3/1 p1, each with ReLU and a 2x2/2 max pool, FC 1024→10), "
+        md += "SGD with momentum 0.9, learning rate 0.02, batch \(batchSize), \(steps) steps on `ShapesDataset(seed: 2020)` (10 procedurally drawn shape classes, "
+        md += "3x32x32, a fresh batch every step). Pruned run: stochastic pruning of every conv's output gradient dZ at p = \(rate), τ from the previous step's Σ|dZ| "
+        md += "(streaming). Both runs took \(String(format: "%.0f", trainSeconds)) s together.\n\n"
+        md += "| steps | loss, pruned p=0.9 | loss, no pruning | batch accuracy, pruned | batch accuracy, no pruning |\n|---|---|---|---|---|\n"
+        let chunk = max(1, steps / 10)
+        for s in stride(from: 0, to: steps, by: chunk) {
+            let e = min(steps, s + chunk)
+            func mean<T: BinaryFloatingPoint>(_ xs: ArraySlice<T>) -> Double { xs.reduce(0.0) { $0 + Double($1) } / Double(xs.count) }
+            md += "| \(s)–\(e - 1) | \(String(format: "%.3f", mean(pruned.losses[s..<e]))) | \(String(format: "%.3f", mean(plain.losses[s..<e]))) | "
+            md += "\(pct(mean(pruned.acc[s..<e]))) | \(pct(mean(plain.acc[s..<e]))) |\n"
+        }
+        md += "\nMeasured zero fractions (pruned run, mean over the last \(chunk) steps, whole batches, float tensors):\n\n"
+        md += "| layer | X (input activations) | dZ natural (ReLU mask + max-pool routing) | dZ after pruning |\n|---|---|---|---|\n"
+        for s in pruned.stats { md += "| \(s.name) | \(pct(s.x)) | \(pct(s.dzNatural)) | \(pct(s.dzPruned)) |\n" }
+
+        // 2. The small CNN's last step on the RTL.
+        let cfg = SparseTrainConfig(rows: 4, cols: 4)
+        let runner = try SparseTrainArrayRunner(config: cfg)
+        let geometry = Conv1DGeometry(taps: cfg.taps, outputs: cfg.outputs, maxStrideLog2: cfg.maxStrideLog2)
+        var rows: [Row] = []
+        var rtlFailures: [String] = []
+        let snapshot = pruned.last.snapshot!
+        for (i, snap) in snapshot.enumerated() {
+            let ops = try quantize(snap)
+            for phase in ConvPhase.allCases where !(phase == .bp && i == 0) {
+                let r = try SparseTrainConv.run(phase, ops, runner: runner, mapping: .balanced)
+                if !r.ok { rtlFailures.append("\(snap.name) \(phase.rawValue): \(r.text)") }
+                let mask = phase == .bp ? ops.reluMask : nil
+                let sc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: false, x: ops.x, dy: ops.dy, w: ops.w, mask: mask, maxEntries: cfg.depth)
+                let dc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: true, x: ops.x, dy: ops.dy, w: ops.w, mask: mask, maxEntries: cfg.depth)
+                let s = PhaseCycles(costs: sc, pes: runner.pes, mapping: .balanced)
+                let d = PhaseCycles(costs: dc, pes: runner.pes, mapping: .balanced)
+                guard s.cycles == r.sparse.rtlCycles, d.cycles == r.dense!.rtlCycles else {
+                    throw SparseModelError("\(snap.name) \(phase.rawValue): RTL cycles \(r.sparse.rtlCycles)/\(r.dense!.rtlCycles) differ from the model \(s.cycles)/\(d.cycles)")
+                }
+                let inOrder = PhaseCycles(costs: sc, pes: runner.pes, mapping: .inOrder)
+                // Natural zeros counted on the float tensors (int16 quantisation adds zeros of its own).
+                let nat = floatZeros(snap.dzNatural), xf = floatZeros(snap.x)
+                let sp = phase == .ff ? "X \(pct(xf)) (int16 \(pct(ops.x.sparsity)))" : phase == .bp
+                    ? "dY \(pct(nat)) / \(pct(ops.dy.sparsity)), mask off \(pct(1 - Double(ops.reluMask.values.filter { $0 }.count) / Double(ops.x.values.count)))"
+                    : "X \(pct(xf)), dY \(pct(nat)) / \(pct(ops.dy.sparsity))"
+                rows.append(Row(network: "small-cnn", layer: snap.name, phase: phase.rawValue, sparsity: sp, sparse: s, dense: d,
+                                inOrderUtilisation: inOrder.utilisation, rtl: true))
+            }
+        }
+        md += "\n## 2. Small CNN, last training step, on the RTL (4x4 PEs)\n\n"
+        md += "Image 0 of the last step of the pruned run, every tensor quantised to int16 by its own max |value| (X, W, dZ; dZ natural and pruned share one scale), "
+        md += "run on the Verilated `sparsetrain_r4_c4_d16_a48_k8_p16` (8-tap kernel rows, 16 accumulators per PE) in sparse and dense mode: "
+        md += rtlFailures.isEmpty ? "every result bit-exact with the direct convolution and every run's cycle counter equal to the cycle model.\n\n"
+            : "**FAILURES**: \(rtlFailures.joined(separator: "; "))\n\n"
+        md += table(rows)
+        md += speedups(rows, "small-cnn")
+
+        // 3. AlexNet and ResNet-18 shapes at the small CNN's measured sparsity (cycle model).
+        let xRate = pruned.stats.dropFirst().map(\.x).reduce(0, +) / Double(max(1, pruned.stats.count - 1))
+        let gRate = pruned.stats.map(\.dzPruned).reduce(0, +) / Double(pruned.stats.count)
+        let gNat = pruned.stats.map(\.dzNatural).reduce(0, +) / Double(pruned.stats.count)
+        md += "\n## 3. AlexNet and ResNet-18 (ImageNet shapes) at the small CNN's measured sparsity\n\n"
+        md += "Zero rates taken from the small CNN (section 1, pruned run): input activations \(pct(xRate)) (mean of conv2 and conv3; the image is dense), "
+        md += "output gradients \(pct(gRate)) after pruning (mean of the three convs; natural \(pct(gNat))), both as independent random masks, the BP mask = X > 0. "
+        md += "Cycles from the exact cycle model (equal to the RTL's counter on every run in section 2 and in the tests), on a sample of each layer: "
+        md += "FF the first 32 output channels, BP the first 32 input channels, WU the first 16x16 (output, input) channel pairs — all rows and columns. "
+        md += "4x4 PEs, 16 accumulators, 2048-entry operand memories (a longer item is cut into several, adding partial sums), 8-tap kernel rows (12 for AlexNet, whose first kernel is 11x11).\n\n"
+        var big: [Row] = []
+        for (name, taps) in [("alexnet", 12), ("resnet18", 8)] {
+            let net = try ModelZoo.network(name, input: .imagenet)
+            let g = Conv1DGeometry(taps: taps, outputs: 16, maxStrideLog2: 2)
+            var rng = SplitMix64(seed: 12)
+            for (li, l) in net.layers.enumerated() where l.spec.kind == .conv {
+                big += try modelRows(name, l.name, l.spec, first: li == 0, xRate: xRate, gRate: gRate, gNat: gNat, geometry: g, pes: 16, rng: &rng)
+            }
+        }
+        md += table(big)
+        md += speedups(big, "alexnet") + speedups(big, "resnet18")
+        md += "\nSparseTrain's paper reports about 2.7x average training speedup over the same hardware without sparsity (AlexNet, ResNet).\n"
+        md += notes
+        let out = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Benchmarks/sparsetrain.md")
+        try md.write(to: out, atomically: true, encoding: .utf8)
+        print(md)
+        if !rtlFailures.isEmpty { throw SparseModelError("RTL mismatches: \(rtlFailures.count)") }
+    }
+
+    static let notes = """
+
+        ## How the cycles come about
+
+        * A PE spends one cycle per valid pair (non-zero row value × stored non-zero tap, output in the row and not ReLU-masked); the layout leaves out
+          entries with no valid pair. A run costs its slowest PE's pairs plus 2 cycles (memory read, accept); "ideal" is pairs / PEs.
+        * **Mapping.** Work items are output-row tiles (FF: an output row of one channel; BP: an input-gradient row; WU: one kernel row of dW). The
+          *balanced* mapping sorts them by their data-dependent cycle count before cutting them into runs of 16, so each run's items cost about the
+          same: this is what keeps cycles near the ideal bound. The *in-order* column shows the utilisation of the plain geometric order (neighbouring
+          rows and channels share a run) on the same items, for comparison.
+        * **Where cycles exceed the ideal bound.** A run ends when its slowest PE ends, and costs 2 cycles more than its longest item. With
+          90-98 % zero gradients the BP and WU work items hold few MACs (see MACs / item), so those 2 cycles and the granularity of one item
+          per PE per run are a visible fraction: this is what puts BP/WU of the small CNN and of the 14x14 and 7x7 ResNet-18 layers above
+          1.10 x ideal. The fix (not built) is to give each PE a queue of several items per run, draining its accumulators between items,
+          so the run overhead is paid once and items can be balanced across PEs at finer grain.
+        * Loading the operand memories is not counted (a production array double-buffers them); the dense baseline is the same RTL streaming every
+          value and every tap (zeros included) without the ReLU mask.
+        """
+
+    static func table(_ rows: [Row]) -> String {
+        var s = "| network | layer | phase | zero fraction (natural / pruned) | items | MACs / item | sparse cycles | dense cycles | speedup | ideal | cycles / ideal | utilisation (balanced) | utilisation (in-order) |\n"
+        s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for r in rows {
+            s += "| \(r.network) | \(r.layer) | \(r.phase) | \(r.sparsity) | \(r.sparse.items) | \(String(format: "%.1f", Double(r.sparse.pairs) / Double(max(1, r.sparse.items)))) | \(r.sparse.cycles) | \(r.dense.cycles) | \(String(format: "%.2fx", r.speedup)) | "
+            s += "\(String(format: "%.0f", r.sparse.ideal)) | \(String(format: "%.3f", r.overIdeal)) | \(pct(r.sparse.utilisation)) | \(pct(r.inOrderUtilisation)) |\n"
+        }
+        return s
+    }
+
+    static func speedups(_ rows: [Row], _ net: String) -> String {
+        let rs = rows.filter { $0.network == net }
+        var s = "\n**\(net)** whole step (FF + BP + WU of every conv, BP not on the first): "
+        let sp = rs.reduce(0) { $0 + $1.sparse.cycles }, dn = rs.reduce(0) { $0 + $1.dense.cycles }
+        s += "\(dn) dense / \(sp) sparse cycles = **\(String(format: "%.2fx", Double(dn) / Double(max(1, sp))))**"
+        for p in ["ff", "bp", "wu"] {
+            let q = rs.filter { $0.phase == p }
+            let a = q.reduce(0) { $0 + $1.sparse.cycles }, b = q.reduce(0) { $0 + $1.dense.cycles }
+            s += "; \(p) \(String(format: "%.2fx", Double(b) / Double(max(1, a))))"
+        }
+        let worst = rs.map(\.overIdeal).max() ?? 1
+        s += "; worst cycles / ideal \(String(format: "%.3f", worst)) (\(rs.filter { $0.overIdeal > 1.1 }.count) of \(rs.count) layer-phases above 1.10).\n"
+        return s
+    }
+
+    /// int16 operands of one snapshot: each tensor scaled by its own max |value|.
+    static func quantize(_ s: LayerSnapshot) throws -> SparseTrainOperands {
+        let l = s.layer
+        func q(_ v: [Float], _ scaleFrom: [Float]) -> [Int64] {
+            let m = scaleFrom.map { abs($0) }.max() ?? 0
+            let k: Float = m > 0 ? 32767 / m : 0
+            return v.map { Int64(max(-32767, min(32767, ($0 * k).rounded()))) }
+        }
+        let x = try ChannelTensor(channels: l.inChannels, height: l.inHeight, width: l.inWidth, values: q(s.x, s.x))
+        let nat = try ChannelTensor(channels: l.outChannels, height: l.outHeight, width: l.outWidth, values: q(s.dzNatural, s.dzNatural))
+        let dy = try ChannelTensor(channels: l.outChannels, height: l.outHeight, width: l.outWidth, values: q(s.dzPruned, s.dzNatural))
+        var w = l.zeroWeights()
+        let wq = q(s.w, s.w)
+        for co in 0..<l.outChannels { for ci in 0..<l.inChannels { for a in 0..<l.kernelSize { for b in 0..<l.kernelSize {
+            w[co, ci, a, b] = wq[((co * l.inChannels + ci) * l.kernelSize + a) * l.kernelSize + b]
+        } } } }
+        let m = s.dzNatural.map { abs($0) }.max() ?? 0
+        return SparseTrainOperands(layer: l, x: x, w: w, dyNatural: nat, dy: dy, tau: m > 0 ? Int64((s.tau * 32767 / m).rounded()) : nil)
+    }
+
+    /// Cycle-model rows of one large layer on a channel sample with random masks at the given rates.
+    static func modelRows(_ net: String, _ name: String, _ full: LayerSpec, first: Bool, xRate: Double, gRate: Double, gNat: Double,
+                          geometry: Conv1DGeometry, pes: Int, rng: inout SplitMix64) throws -> [Row] {
+        func sample(ci: Int, co: Int) throws -> LayerSpec {
+            try LayerSpec.conv(inChannels: ci, outChannels: co, height: full.inHeight, width: full.inWidth, kernelSize: full.kernelSize,
+                               stride: full.stride, padding: full.padding)
+        }
+        func tensor(_ c: Int, _ h: Int, _ w: Int, zero: Double, _ rng: inout SplitMix64) -> ChannelTensor<Int64> {
+            var t = ChannelTensor<Int64>(channels: c, height: h, width: w, fill: 0)
+            for i in t.values.indices where Double(rng.below(1 << 20)) / Double(1 << 20) >= zero { t.values[i] = rng.next(in: 1...1000) * (rng.below(2) == 0 ? 1 : -1) }
+            return t
+        }
+        var rows: [Row] = []
+        let cases: [(ConvPhase, LayerSpec)] = [(.ff, try sample(ci: full.inChannels, co: min(32, full.outChannels))),
+                                               (.bp, try sample(ci: min(32, full.inChannels), co: full.outChannels)),
+                                               (.wu, try sample(ci: min(16, full.inChannels), co: min(16, full.outChannels)))]
+        for (phase, l) in cases where !(phase == .bp && first) {
+            var x = tensor(l.inChannels, l.inHeight, l.inWidth, zero: first ? 0 : xRate, &rng)
+            if phase != .ff { for i in x.values.indices { x.values[i] = abs(x.values[i]) } }
+            var w = l.zeroWeights()
+            for co in 0..<l.outChannels { for ci in 0..<l.inChannels { for a in 0..<l.kernelSize { for b in 0..<l.kernelSize {
+                w[co, ci, a, b] = rng.next(in: -1000...1000) | 1
+            } } } }
+            let dy = tensor(l.outChannels, l.outHeight, l.outWidth, zero: gRate, &rng)
+            var mask = ChannelTensor<Bool>(channels: x.channels, height: x.height, width: x.width, fill: false)
+            for i in x.values.indices { mask.values[i] = x.values[i] > 0 }
+            let sc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: false, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: 2048)
+            let dc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: true, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: 2048)
+            let sp = phase == .ff ? "X \(pct(x.sparsity))" : phase == .bp ? "dY \(pct(gNat)) / \(pct(dy.sparsity)), mask off \(pct(x.sparsity))"
+                : "X \(pct(x.sparsity)), dY \(pct(gNat)) / \(pct(dy.sparsity))"
+            rows.append(Row(network: net, layer: name, phase: phase.rawValue, sparsity: sp, sparse: PhaseCycles(costs: sc, pes: pes, mapping: .balanced),
+                            dense: PhaseCycles(costs: dc, pes: pes, mapping: .balanced),
+                            inOrderUtilisation: PhaseCycles(costs: sc, pes: pes, mapping: .inOrder).utilisation, rtl: false))
+        }
+        return rows
+    }
+}
