@@ -29,7 +29,10 @@ struct SynthBenchReport: Codable {
         # FPGA synthesis and place and route
 
         Written by `Scripts/bench-synth` (`hwgen-bench synth`), the same flow as `hwgen synth`: \(yosys), hierarchy kept
-        for the resource tables (each unique module mapped once), flattened for nextpnr. int8 operands, int32 accumulators.
+        (each unique module mapped once; nextpnr flattens as it reads), ECP5 with the design's technology library (pipelined
+        multipliers as MULT18X18D with their own registers). int8 operands, int32 accumulators. Rows measured before a flow
+        change keep their numbers: the place-and-route rows up to `mux+in+mul+sum` were synthesised flattened for nextpnr
+        (the `mux+mul+sum` rows and earlier also without the technology library, which their pipelines do not use).
 
 
         """
