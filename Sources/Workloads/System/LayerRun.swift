@@ -15,7 +15,8 @@ extension SATSystemConfig {
                              peLatency: core.pipeline.latency, beatBits: memory.dataBits, maxBeats: memory.maxBeats,
                              xEntries: denseEntries, wEntries: sparseEntries, mEntries: masterEntries, oEntries: outputEntries,
                              pEntries: pregenEntries, masterBits: weights.masterBits, fracBits: weights.fracBits, lrShift: weights.lrShift,
-                             decayShift: weights.decayShift, backwardFromForward: weights.backwardFromForward, addressBits: memory.addrBits)
+                             decayShift: weights.decayShift, backwardFromForward: weights.backwardFromForward, addressBits: memory.addrBits,
+                             floatFormat: core.numerics.format, subnormals: core.subnormals)
         }
     }
 }
@@ -118,6 +119,19 @@ public struct LayerRun {
         let target = try config.compilerTarget
         let training = target.trainingOptions(sparse: sparse, reductionOrder: order, computeInputGradient: computeInputGradient)
         var rng = SplitMix64(seed: seed)
+        if let f = training.float {
+            // Float: random finite bf16 operands and fp32 masters (zeros of both signs and
+            // subnormals among them, FloatPatterns.operand), as sign-extended patterns.
+            let cf = f.update.computeFormat
+            let master = try ConvWeights<Int64>(outChannels: layer.outChannels, inChannels: layer.inChannels, kernelSize: layer.kernelSize) { _, _, _, _ in
+                FloatGEMM.signExtended(FloatPatterns.operand(.fp32, &rng), width: 32)
+            }
+            func tensor(_ shape: TensorShape) throws -> Tensor4 {
+                try Tensor4(shape: shape) { _, _, _, _ in FloatGEMM.signExtended(FloatPatterns.operand(cf, &rng), width: cf.width) }
+            }
+            let x = try tensor(layer.inputShape(batch: batch)), dY = try tensor(layer.outputShape(batch: batch))
+            return (master, x, dY, training, target)
+        }
         let format = training.update.format
         let half = Int64(1) << Int64(format.masterBits - 2)
         let master = try ConvWeights<Int64>(outChannels: layer.outChannels, inChannels: layer.inChannels, kernelSize: layer.kernelSize) { _, _, _, _ in
