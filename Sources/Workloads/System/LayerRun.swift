@@ -160,10 +160,28 @@ public struct LayerRun {
     public func run(dram timing: DRAMTiming = DRAMTiming(), options: BuildOptions = BuildOptions(), waveform: String? = nil,
                     progress: ((_ phase: String, _ cycle: Int) -> Void)? = nil) throws -> Report {
         let (master, x, dY, training, target) = try inputs()
+        let run = try SystemRun(config: config, options: options)
+        return try execute(master: master, x: x, dY: dY, training: training, target: target, on: run, dram: timing, waveform: waveform,
+                           progress: progress).report
+    }
+
+    /// Runs the step on given inputs (X, dY and the master in the numerics of `config`; the
+    /// layer, batch and mode of `self`) on an elaborated system `run`, checked as ``run(dram:options:waveform:progress:)``
+    /// checks a seeded step, and returns the outputs the RTL computed (decoded from its DRAM) with
+    /// the report.
+    public func run(master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4, on run: SystemRun, dram timing: DRAMTiming = DRAMTiming())
+        throws -> (report: Report, outputs: LayerStepOutputs) {
+        let target = try config.compilerTarget
+        let training = target.trainingOptions(sparse: sparse, reductionOrder: order, computeInputGradient: computeInputGradient)
+        return try execute(master: master, x: x, dY: dY, training: training, target: target, on: run, dram: timing, waveform: nil, progress: nil)
+    }
+
+    func execute(master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4, training: LayerTrainingOptions, target: SystemTarget, on run: SystemRun,
+                 dram timing: DRAMTiming, waveform: String?, progress: ((_ phase: String, _ cycle: Int) -> Void)?)
+        throws -> (report: Report, outputs: LayerStepOutputs) {
         let golden = try LayerTraining.step(layer: layer, master: master, x: x, dY: dY, options: training)
         let program = try LayerProgram.compile(layer: layer, master: master, x: x, dY: dY, options: training, target: target)
 
-        let run = try SystemRun(config: config, options: options)
         let built = Date()
         let capacity = (program.image.size + 4095) / 4096 * 4096
         let memory = try timing.model(capacity: capacity, beatBytes: config.memory.beatBytes)
@@ -193,12 +211,13 @@ public struct LayerRun {
         let sameEnd: Bool = predicted.outcome == result.outcome && predicted.syncCycles == result.syncCycles
         let sameCounts: Bool = predicted.beats == result.beats && predicted.readBeats == result.readBeats && predicted.writeBeats == result.writeBeats
         let modelAgrees = sameEnd && sameCounts
-        return Report(config: config.topName, layer: layer.description, batch: batch, mode: sparse ? "\(config.core.n):\(config.core.m)" : "dense",
-                      phases: phases, cycles: result.syncCycles.last.map { $0 + 1 } ?? result.cycles, instructions: program.instructions.count,
-                      bitExact: mismatches.isEmpty, mismatches: mismatches, cyclesMatchModel: modelAgrees,
-                      modelSyncCycles: predicted.syncCycles, rtlSyncCycles: result.syncCycles,
-                      elaborationSeconds: run.elaborationSeconds, modelBuildSeconds: run.model.buildSeconds,
-                      simulationSeconds: simulated.timeIntervalSince(built))
+        let report = Report(config: config.topName, layer: layer.description, batch: batch, mode: sparse ? "\(config.core.n):\(config.core.m)" : "dense",
+                            phases: phases, cycles: result.syncCycles.last.map { $0 + 1 } ?? result.cycles, instructions: program.instructions.count,
+                            bitExact: mismatches.isEmpty, mismatches: mismatches, cyclesMatchModel: modelAgrees,
+                            modelSyncCycles: predicted.syncCycles, rtlSyncCycles: result.syncCycles,
+                            elaborationSeconds: run.elaborationSeconds, modelBuildSeconds: run.model.buildSeconds,
+                            simulationSeconds: simulated.timeIntervalSince(built))
+        return (report, out)
     }
 
     /// Per-phase cycles (between SYNCs), beats, utilisation and traffic.
