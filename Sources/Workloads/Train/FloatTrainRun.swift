@@ -1,4 +1,5 @@
 import Cosim
+import Formats
 import Foundation
 import SparseAccel
 import SparseModel
