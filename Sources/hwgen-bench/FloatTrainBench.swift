@@ -4,6 +4,7 @@
 // "## Float training" of Benchmarks/float.md (appended when absent), so FloatBench's tables stay.
 // Arguments: [steps] [batch].
 import Foundation
+import HWLib
 import SparseAccel
 import SparseModel
 import Workloads

@@ -1,4 +1,5 @@
 import Cosim
+import HWLib
 import SparseAccel
 import SparseModel
 import Testing
