@@ -48,6 +48,13 @@ enum FloatTrainBench {
                                 + "model build %.1f s; %.0f s wall for the whole run, golden model included).\n",
                             r.weightsEqual ? "bit-equal" : "DIFFERENT", r.lossFalls ? "falls" : "does NOT fall", r.cyclesPerSecond,
                             r.simulationSeconds, r.elaborationSeconds, r.modelBuildSeconds, wall)
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        md += "Measured with a \(build) build of hwgen-bench (the Swift harness and golden model; the Verilator model is built -O1 "
+            + "either way) on a shared 2-core machine.\n"
         let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Benchmarks/float.md")
         var text = (try? String(contentsOf: url, encoding: .utf8)) ?? "# Float numerics benchmark\n"
         if let range = text.range(of: "\n" + heading) {
