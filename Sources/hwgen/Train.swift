@@ -67,7 +67,7 @@ struct SimTrain: ParsableCommand {
     @Option(help: "With --numerics bf16: training steps on one seeded batch, losses from the RTL's outputs (default 3).")
     var steps: Int?
 
-    @Option(name: .customLong("lr-shift"), help: "With --numerics bf16: learning rate 2^-SHIFT of the fp32 SR-STE update, 0...62 (default 4).")
+    @Option(name: .customLong("lr-shift"), help: "With --numerics bf16: learning rate 2^-SHIFT of the fp32 SR-STE update, 0...62 (default 5).")
     var lrShift: Int?
 
     func run() throws {

@@ -29,7 +29,7 @@ extension SimTrain {
         guard var config = try Designs.named("sat-system").config(options) as? SATSystemConfig else {
             throw CLIError("internal: sat-system has no system config")
         }
-        config.weights.lrShift = lrShift ?? 4
+        config.weights.lrShift = lrShift ?? 5
         try config.validate()
         let run = FloatTrainRun(config: config, network: network, batch: batch, steps: steps,
                                 dram: DRAMTiming(bytesPerCycle: dramBytesPerCycle, readLatency: dramLatency, writeLatency: max(1, dramLatency / 2)))
