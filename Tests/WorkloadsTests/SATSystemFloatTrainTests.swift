@@ -1,4 +1,5 @@
 import Cosim
+import Foundation
 import HWLib
 import SparseAccel
 import SparseModel
@@ -52,6 +53,19 @@ struct SATSystemFloatTrainTests {
         #expect(r.ok, "\(r.text)")
         #expect(r.lossFalls, "\(r.steps.map(\.loss))")
         #expect(r.steps.allSatisfy { $0.stepCycles > 0 && $0.simulatedCycles > $0.stepCycles })
+    }
+
+    /// Flush-to-zero numerics (a second Verilator model, so with HWGEN_LONG_TESTS=1): a 1:2 step
+    /// on a 2x2 system, bit- and cycle-exact.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1", "HWGEN_LONG_TESTS=1"))
+    func flushToZeroStep() throws {
+        let c = SATSystemConfig(core: SATConfig(rows: 2, cols: 2, n: 1, m: 2, numerics: .bf16, subnormals: .flushToZero),
+                                memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 8), denseEntries: 64, sparseEntries: 64,
+                                masterEntries: 32, outputEntries: 32, pregenEntries: 16, weights: .float())
+        let layer = try LayerSpec.conv(inChannels: 4, outChannels: 4, height: 4, width: 4, kernelSize: 3, stride: 1, padding: 1)
+        let r = try LayerRun(config: c, layer: layer, batch: 2, sparse: true, seed: 8).run(dram: DRAMTiming(readLatency: 6, writeLatency: 3))
+        #expect(r.bitExact, "\(r.mismatches)")
+        #expect(r.cyclesMatchModel, "model \(r.modelSyncCycles), RTL \(r.rtlSyncCycles)")
     }
 
     /// Networks the host loop cannot train are one-line errors.
