@@ -43,16 +43,31 @@ import Testing
 }
 
 @Suite(.enabled(if: edaEnabled, edaNote)) struct SATSystemFloatEDATests {
-    /// verilator --lint-only -Wall (no warnings), iverilog -g2005 and a latch-free yosys
-    /// synthesis of a bf16 system: a 2x2 1:2 one with IEEE subnormals by default (the float
-    /// units make synthesis slow), a 4x4 2:4 one with flush-to-zero as well with HWGEN_LONG_TESTS=1.
-    @Test func lintCompileSynthesise() throws {
-        var configs = [(2, 1, 2, SubnormalMode.ieee)]
-        if ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1" { configs += [(4, 2, 4, .ieee), (4, 2, 4, .flushToZero)] }
-        for (side, n, m, subnormals) in configs {
-            let c = SATSystemConfig(core: SATConfig(rows: side, cols: side, n: n, m: m, numerics: .bf16, subnormals: subnormals),
-                                    memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 8), denseEntries: 32, sparseEntries: 32,
-                                    masterEntries: 16, outputEntries: 16, pregenEntries: 8, weights: .float())
+    static func system(_ side: Int, _ n: Int, _ m: Int, _ subnormals: SubnormalMode) -> SATSystemConfig {
+        SATSystemConfig(core: SATConfig(rows: side, cols: side, n: n, m: m, numerics: .bf16, subnormals: subnormals),
+                        memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 8), denseEntries: 32, sparseEntries: 32,
+                        masterEntries: 16, outputEntries: 16, pregenEntries: 8, weights: .float())
+    }
+
+    /// verilator --lint-only -Wall with zero warnings and iverilog -g2005 on a 2x2 1:2 bf16
+    /// system, IEEE and flush-to-zero (seconds; yosys is the slow gate, below).
+    @Test(arguments: [SubnormalMode.ieee, .flushToZero])
+    func lintAndCompile(_ subnormals: SubnormalMode) throws {
+        let c = Self.system(2, 1, 2, subnormals)
+        try c.validate()
+        let d = try Design.elaborate(try SATSystem.build(c), parameters: c.parameters)
+        let lint = try EDATools.verilatorLint(d.verilog, top: d.top)
+        #expect(lint.succeeded && !lint.output.contains("%Warning"), "\(d.top): \(lint.output)")
+        let iv = try EDATools.iverilogCompile(d.verilog, top: d.top)
+        #expect(iv.succeeded && iv.output.isEmpty, "\(d.top): \(iv.output)")
+    }
+
+    /// The whole design gate (lint, iverilog, latch-free yosys synthesis) of bf16 systems: 2x2 1:2
+    /// IEEE, 4x4 2:4 IEEE and FTZ. Synthesising the fp32 update datapath takes minutes on a
+    /// loaded 2-core machine, so with HWGEN_LONG_TESTS=1.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1", "HWGEN_LONG_TESTS=1"))
+    func lintCompileSynthesise() throws {
+        for c in [Self.system(2, 1, 2, .ieee), Self.system(4, 2, 4, .ieee), Self.system(4, 2, 4, .flushToZero)] {
             try c.validate()
             let d = try Design.elaborate(try SATSystem.build(c), parameters: c.parameters)
             let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
