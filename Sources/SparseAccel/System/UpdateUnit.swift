@@ -66,7 +66,8 @@ enum UpdateUnit {
         let float = k.numerics.isFloat
         let topn = try TopNSelector.build(.init(n: N, m: M, dataWidth: d, ranking: float ? .floatMagnitude : .integer))
         let mod = Module("sat_update_\(c.tag)_w\(w)f\(num.fracBits)l\(num.lrShift)" + (num.decayShift.map { "y\($0)" } ?? "") + (num.backwardFromForward ? "_bf" : ""))
-        mod.doc = "Update unit: fixed-point SR-STE update of a weight tile row by row, and pre-generation of its compressed forward and backward weights."
+        mod.doc = "Update unit: " + (float ? "fp32 SR-STE update of fp32 master weights with bf16 copies" : "fixed-point SR-STE update")
+            + " of a weight tile row by row, and pre-generation of its compressed forward and backward weights."
         let io = mod.ports(Ports(c))
 
         // rnd_s(x) = (x >> s) + bit(s-1) of x (round half up), on a signed x; result one bit wider.
