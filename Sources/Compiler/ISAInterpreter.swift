@@ -29,10 +29,13 @@ public struct ISAInterpreter: Sendable {
     /// Tokens a counter holds before overflowing (the hardware's 255).
     public let tokenCapacity: Int
 
-    /// Throws unless `queueDepth` is in 1...64 and `tokenCapacity` ≥ 1.
+    /// Throws unless `queueDepth` is in 1...64, `tokenCapacity` ≥ 1 and the target is an integer one.
     public init(target: SystemTarget, queueDepth: Int = 4, tokenCapacity: Int = 255) throws {
         guard (1...64).contains(queueDepth) else { throw CompileError("queue depth must be in 1...64, got \(queueDepth)") }
         guard tokenCapacity >= 1 else { throw CompileError("token capacity must be ≥ 1, got \(tokenCapacity)") }
+        // Its GEMMs and update are the integer datapath's; float programs are checked on the RTL
+        // against the float golden model instead.
+        guard target.float == nil else { throw CompileError("the ISA interpreter models the integer datapath only, not \(target.float!.update.computeFormat) numerics") }
         self.target = target
         self.queueDepth = queueDepth
         self.tokenCapacity = tokenCapacity

@@ -48,8 +48,8 @@ public struct LayerProgram: Sendable {
         try format.requireMaster(master)
         let sparsity = options.sparsity(for: layer)
         let sparse = sparsity.pattern != nil
-        let used = try BDWPWeights(weights: try format.computeCopy(of: master), layer: layer, sparsity: sparsity,
-                                   order: options.reductionOrder, backwardMaskSource: options.backwardMaskSource)
+        let used = try BDWPWeights(weights: try options.computeCopy(of: master), layer: layer, sparsity: sparsity,
+                                   order: options.reductionOrder, backwardMaskSource: options.backwardMaskSource, ranking: options.ranking)
         let gemms = try LayerGEMMs(weights: used, x: x, dY: dY, options: options)
         let plan = gemms.plan
         let columns = try WeightGradientColumns(layer: layer, order: options.reductionOrder, target: target, pregen: sparse)
@@ -150,6 +150,9 @@ public struct LayerProgram: Sendable {
         }
         guard options.update == target.update else {
             throw CompileError("the options' update (\(options.update)) differs from the target's (\(target.update))")
+        }
+        guard options.float == target.float else {
+            throw CompileError("the options' numerics (\(options.float.map(\.description) ?? "integer")) differ from the target's (\(target.float.map(\.description) ?? "integer"))")
         }
         switch options.sparsity(for: layer) {
         case .sparse(let p):

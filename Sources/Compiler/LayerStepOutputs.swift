@@ -52,8 +52,8 @@ extension LayerProgram {
             nextBackward = .sparse(try WeightWordLayout(target: target, rows: layer.inChannels, reduction: layer.backwardReductionLength, sparse: true)
                 .unpackSparse(try bytes(of: .nextBackwardWeights, in: image)))
         } else {
-            let next = try BDWPWeights(weights: try options.update.format.computeCopy(of: master), layer: layer, sparsity: plan.sparsity,
-                                       order: options.reductionOrder, backwardMaskSource: options.backwardMaskSource)
+            let next = try BDWPWeights(weights: try options.computeCopy(of: master), layer: layer, sparsity: plan.sparsity,
+                                       order: options.reductionOrder, backwardMaskSource: options.backwardMaskSource, ranking: options.ranking)
             nextForward = next.forwardOperand
             nextBackward = next.backwardOperand
         }

@@ -77,7 +77,7 @@ public struct RowEntryLayout: Sendable, Hashable {
     }
 
     /// The matrix from the region's bytes; throws unless `bytes` is the region's size and every
-    /// field past the matrix (and every bit after the last field) is zero.
+    /// field past the matrix (and every bit after the last field) is zero (±0 for a float target).
     public func unpack(_ bytes: [UInt8]) throws -> Matrix<Int64> {
         guard bytes.count == regionBytes else { throw CompileError("row region is \(regionBytes) bytes, got \(bytes.count)") }
         let C = target.cols
@@ -90,7 +90,9 @@ public struct RowEntryLayout: Sendable, Hashable {
                     let raw = r.field(at: c * valueBits, bits: valueBits)
                     if tj * C + c < cols {
                         m[i, tj * C + c] = TwosComplement.decode(raw, bits: valueBits)
-                    } else if raw != 0 {
+                    } else if raw != 0 && !(target.float != nil && raw == 1 << UInt64(valueBits - 1)) {
+                        // A float padding column sums ±0 products (weight × +0 padding): its
+                        // result is +0 or −0 (the sign bit alone); anything else is an error.
                         throw CompileError("row entry (\(i), \(tj)): padding column \(c) is not zero")
                     }
                 }

@@ -63,13 +63,17 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
     public let pattern: NMPattern
     public let streamLayout: NMStreamLayout
     public let update: FixedPointUpdate
+    /// The float datapath (bf16 operands and compute copies, fp32 sums and masters, the fp32
+    /// SR-STE update with this target's shifts, dense beats of N products); nil: integers.
+    public let float: FloatTraining?
 
     /// Creates and validates a target; throws a one-line ``CompileError`` naming the first value
     /// that violates a constraint.
     public init(rows: Int, cols: Int, n: Int, m: Int, dataBits: Int = 8, accBits: Int = 32, peLatency: Int = 1,
                 beatBits: Int = 64, maxBeats: Int = 16, xEntries: Int = 256, wEntries: Int = 256, mEntries: Int = 64,
                 oEntries: Int = 64, pEntries: Int = 64, masterBits: Int = 16, fracBits: Int = 8, lrShift: Int = 8,
-                decayShift: Int? = 12, backwardFromForward: Bool = false, addressBits: Int = 32) throws {
+                decayShift: Int? = 12, backwardFromForward: Bool = false, addressBits: Int = 32,
+                floatFormat: FloatFormat? = nil, subnormals: SubnormalMode = .ieee) throws {
         self.rows = rows
         self.cols = cols
         self.n = n
@@ -105,6 +109,15 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
         } catch let e as SparseModelError {
             throw CompileError("system target: \(e.message)")
         }
+        do {
+            float = try floatFormat.map { f in
+                try FloatTraining(update: try FloatWeightUpdate(computeFormat: f, subnormals: subnormals, lrShift: max(0, min(lrShift, 62)),
+                                                                decayShift: decayShift.map { max(0, min($0, 62)) }),
+                                  lanes: max(1, n), group: max(1, m))
+            }
+        } catch let e as SparseModelError {
+            throw CompileError("system target: \(e.message)")
+        }
         try validate()
     }
 
@@ -117,8 +130,14 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
         try check(rows % m == 0 && cols % m == 0, "M must divide R and C, got \(rows)x\(cols) with M = \(m)")
         try check(cols % rows == 0, "R must divide C, got \(rows)x\(cols)")
         try check((1...32).contains(dataBits), "data width must be in 1...32 bits, got \(dataBits)")
-        let sum = 2 * dataBits + ceilLog2(n)
-        try check(accBits >= sum && accBits <= 64, "accumulator width must be in \(sum)...64 bits (one beat's sum), got \(accBits)")
+        if let f = float {
+            // Floats: bf16 operands and copies, fp32 sums and masters (no integer headroom rule).
+            try check(dataBits == f.update.computeFormat.width && accBits == 32 && masterBits == 32,
+                      "float numerics take \(f.update.computeFormat.width)-bit operands, 32-bit sums and 32-bit masters, got d=\(dataBits), acc=\(accBits), w=\(masterBits)")
+        } else {
+            let sum = 2 * dataBits + ceilLog2(n)
+            try check(accBits >= sum && accBits <= 64, "accumulator width must be in \(sum)...64 bits (one beat's sum), got \(accBits)")
+        }
         try check(peLatency >= 0, "PE latency must be ≥ 0, got \(peLatency)")
         try check(beatBits >= 32 && beatBits <= 1024 && beatBits.nonzeroBitCount == 1,
                   "memory beat must be a power of two in 32...1024 bits, got \(beatBits)")
@@ -190,7 +209,7 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
                                 keepDense: Bool = false, computeInputGradient: Bool = true) -> LayerTrainingOptions {
         LayerTrainingOptions(pattern: sparse ? pattern : nil, reductionOrder: reductionOrder,
                              backwardMaskSource: backwardFromForward ? .forwardSparse : .dense, keepDense: keepDense,
-                             computeInputGradient: computeInputGradient, accWidth: accBits, update: update)
+                             computeInputGradient: computeInputGradient, accWidth: accBits, update: update, float: float)
     }
 }
 

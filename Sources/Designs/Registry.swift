@@ -177,17 +177,26 @@ public enum Designs {
             DesignParameter(knob: .buffers, value: "X,W,M,O,P", defaultText: "1024,1024,64,64,16",
                             help: "entries of XBUF (dense operand), WBUF (weight stream), MBUF (master weights), OBUF (results), PBUF (pre-generated words)"),
             DesignParameter(knob: .axi, value: "", defaultText: "off", help: "put the memory port behind an AXI4 master (m_axi_* pins, bursts split at 4 KiB)"),
+            DesignParameter(knob: .numerics, value: "int8|bf16", defaultText: "int8",
+                            help: "integers, or bf16 operands with fp32 sums, fp32 master weights and bf16 copies (data width 16, acc width 32)"),
+            DesignParameter(knob: .subnormals, value: "ieee|ftz", defaultText: "ieee", help: "float subnormals (only with --numerics bf16)"),
         ],
         workloads: ["layer"],
         config: { o in
             let nm = try o.nm.map(parseNM)
             let d = SATConfig()
+            let numerics = try o.numerics.map(SATNumerics.parse) ?? .int8
+            if o.subnormals != nil, !numerics.isFloat {
+                throw ConfigError("--subnormals applies only with --numerics bf16, not \(numerics)")
+            }
             let core = SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
-                                 dataWidth: o.dataWidth ?? d.dataWidth, accWidth: o.accWidth,
-                                 pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline)
+                                 dataWidth: o.dataWidth ?? (numerics.isFloat ? nil : d.dataWidth), accWidth: o.accWidth,
+                                 pipeline: try o.pipeline.map(PEPipeline.parse) ?? d.pipeline, numerics: numerics,
+                                 subnormals: try o.subnormals.map(parseSubnormals) ?? .ieee)
             let b = try o.buffers.map(parseBuffers) ?? [1024, 1024, 64, 64, 16]
             var c = SATSystemConfig(core: core, memory: MemoryPortSpec(addrBits: 32, dataBits: o.memWidth ?? 128, maxBeats: 16),
-                                    denseEntries: b[0], sparseEntries: b[1], masterEntries: b[2], outputEntries: b[3], pregenEntries: b[4])
+                                    denseEntries: b[0], sparseEntries: b[1], masterEntries: b[2], outputEntries: b[3], pregenEntries: b[4],
+                                    weights: numerics.isFloat ? .float() : WeightNumerics())
             c.axi = o.axi
             return c
         },

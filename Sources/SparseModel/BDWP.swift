@@ -106,6 +106,22 @@ public enum WeightOperand: Sendable, Equatable {
     }
 }
 
+/// How pruning ranks weight values.
+public enum WeightRanking: Sendable, Hashable {
+    /// Integers by |w|.
+    case integer
+    /// Float bit patterns of a format (sign-extended in `Int64`) by ``Formats/FloatFormat/magnitudeKey(_:)``:
+    /// the pattern with the sign cleared, as the hardware's `TopNSelector` ranks them (a NaN
+    /// ranks above +Inf; −0 and +0 tie).
+    case floatMagnitude(FloatFormat)
+
+    /// The values the masks rank (non-negative keys for floats, the values themselves for integers).
+    func keys(_ w: Matrix<Int64>) -> Matrix<Int64> {
+        guard case .floatMagnitude(let f) = self else { return w }
+        return Matrix(rows: w.rows, cols: w.cols) { r, c in Int64(f.magnitudeKey(UInt32(truncatingIfNeeded: w[r, c]))) }
+    }
+}
+
 /// The BDWP weights of one layer derived from its (compute) weights W — what the accelerator's
 /// pre-generation (PREGEN) produces after each update and FF/BP stream in the next step.
 ///
@@ -138,7 +154,7 @@ public struct BDWPWeights: Sendable, Equatable {
     /// Throws unless the weights have the layer's shape and, when sparse, the pattern tiles the axes.
     public init(
         weights: ConvWeights<Int64>, layer: LayerSpec, sparsity: LayerSparsity, order: ReductionOrder = .channelsInnermost,
-        backwardMaskSource: BackwardMaskSource = .dense
+        backwardMaskSource: BackwardMaskSource = .dense, ranking: WeightRanking = .integer
     ) throws {
         try layer.requireWeights(weights, "the weight tensor")
         self.layer = layer
@@ -160,8 +176,9 @@ public struct BDWPWeights: Sendable, Equatable {
             throw SparseModelError("\(p) BDWP needs M to divide Co and the forward group axis of \(layer) (\(order.rawValue))")
         }
         // Masks on the Co × K' view: Mf along rows, Mb along columns (Co).
-        let mf = try NMPruning.forwardMask(wf, p)
-        let mb = try NMPruning.backwardMask(wf, p, source: backwardMaskSource)
+        let keys = ranking.keys(wf)
+        let mf = try NMPruning.forwardMask(keys, p)
+        let mb = try NMPruning.backwardMask(keys, p, source: backwardMaskSource)
         forwardMask = try layer.weights(fromForward: mf.bits, order: order)
         backwardMask = try layer.weights(fromForward: mb.bits, order: order)
         forwardOperand = .sparse(try NMCompressed(compressing: wf, mask: mf, pattern: p))

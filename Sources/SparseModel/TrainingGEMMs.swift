@@ -17,11 +17,14 @@ public struct LayerTrainingOptions: Sendable, Hashable {
     /// The weight formats and the fixed-point SR-STE update; `update.format.computeBits` is also
     /// the width of X and dY.
     public var update: FixedPointUpdate
+    /// Float numerics (bf16 copies of fp32 masters, ``FloatTraining``); nil: the integer datapath
+    /// of `update`.
+    public var float: FloatTraining?
 
     public init(
         pattern: NMPattern? = nil, reductionOrder: ReductionOrder = .channelsInnermost,
         backwardMaskSource: BackwardMaskSource = .dense, keepDense: Bool = false, computeInputGradient: Bool = true,
-        accWidth: Int = 32, update: FixedPointUpdate = .standard
+        accWidth: Int = 32, update: FixedPointUpdate = .standard, float: FloatTraining? = nil
     ) {
         self.pattern = pattern
         self.reductionOrder = reductionOrder
@@ -30,6 +33,7 @@ public struct LayerTrainingOptions: Sendable, Hashable {
         self.computeInputGradient = computeInputGradient
         self.accWidth = accWidth
         self.update = update
+        self.float = float
     }
 
     /// Whether `layer` trains sparse or dense under these options (``LayerSparsity/decide(layer:pattern:order:keepDense:)``).
@@ -128,6 +132,7 @@ public enum LayerTraining {
     public static func step(
         layer: LayerSpec, master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4, options: LayerTrainingOptions
     ) throws -> LayerStepResult {
+        if let f = options.float { return try FloatLayerTraining.step(layer: layer, master: master, x: x, dY: dY, options: options, float: f) }
         let format = options.update.format
         try layer.requireWeights(master, "the master weight tensor")
         try layer.requireInput(x)

@@ -101,7 +101,7 @@ struct DesignKnobs: ParsableArguments {
     @Flag(help: "sat-system: put the memory port behind an AXI4 master (m_axi_* pins).")
     var axi = false
 
-    @Option(help: "sat: PE arithmetic, int8 (default), bf16 or fp16 (float: 16-bit operands, fp32 accumulators).")
+    @Option(help: "sat: PE arithmetic, int8 (default), bf16 or fp16 (float: 16-bit operands, fp32 accumulators); sat-system: int8 or bf16 (fp32 masters, bf16 copies).")
     var numerics: String?
 
     @Option(help: "sat: float PE subnormals, ieee (default) or ftz (flushed to zero on inputs and results); only with --numerics bf16|fp16.")

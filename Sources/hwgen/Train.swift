@@ -64,6 +64,12 @@ struct SimTrain: ParsableCommand {
     @Option(help: "Write report.md and the SVG plots into DIR.")
     var report: String?
 
+    @Option(help: "With --numerics bf16: training steps on one seeded batch, losses from the RTL's outputs (default 3).")
+    var steps: Int?
+
+    @Option(name: .customLong("lr-shift"), help: "With --numerics bf16: learning rate 2^-SHIFT of the fp32 SR-STE update, 0...62 (default 5).")
+    var lrShift: Int?
+
     func run() throws {
         guard batch >= 1, batch <= 4096 else { throw CLIError("--batch must be in 1...4096, got \(batch)") }
         guard let inputSize = NetworkInput(rawValue: input) else { throw CLIError("--input expects imagenet or cifar10, got '\(input)'") }
@@ -71,6 +77,8 @@ struct SimTrain: ParsableCommand {
         if let b = dramBytesPerCycle, !(b > 0 && b <= 4096) { throw CLIError("--dram-bytes-per-cycle must be in (0, 4096], got \(b)") }
         guard (1...10_000).contains(dramLatency) else { throw CLIError("--dram-latency must be in 1...10000, got \(dramLatency)") }
         if knobs.axi { throw CLIError("sim train runs the native memory port (the AXI wrapper is co-simulated by the tests)") }
+        if knobs.numerics.map({ $0.lowercased() != "int8" }) ?? false { return try runFloat(inputSize) }
+        if steps != nil || lrShift != nil { throw CLIError("--steps and --lr-shift train on real losses with --numerics bf16 only") }
         let network = try ModelZoo.network(model, input: inputSize)
         let range = try layers.map { try Self.parseRange($0, count: network.layers.count) }
         let shardSpec = try shard.map(Self.parseShard)

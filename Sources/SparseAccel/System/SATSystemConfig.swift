@@ -83,6 +83,16 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
         try Check.range(maxOutstanding, 1...64, "outstanding requests")
         try Check.range(stallLimit, 64...(1 << 30), "stall limit")
         try weights.validate(computeBits: core.dataWidth, accWidth: core.accWidth)
+        if core.numerics.isFloat {
+            // The float update unit keeps fp32 masters and rounds them to bf16 copies; fp16 copies
+            // (a narrower exponent range to round into) are not built.
+            guard core.numerics == .bf16 else {
+                throw ConfigError("sat-system trains with --numerics int8 or bf16 (fp32 masters, bf16 copies), not \(core.numerics)")
+            }
+            guard weights.masterBits == 32, weights.fracBits == 0 else {
+                throw ConfigError("float master weights are fp32: master bits 32 and fraction bits 0, got \(weights.masterBits) and \(weights.fracBits)")
+            }
+        }
         let entryBits = [("XBUF", denseEntryBits), ("WBUF", core.streamWidth), ("MBUF", masterEntryBits), ("OBUF", outputEntryBits)]
         for (name, bits) in entryBits where chunks(bits) > 255 {
             throw ConfigError("a \(name) entry of \(bits) bits is more than 255 memory beats of \(memory.dataBits) bits")
@@ -136,10 +146,12 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
     }
 }
 
-/// The integer weight numerics of the update unit (the golden model's `FixedPointUpdate`):
+/// The weight numerics of the update unit. Integer PEs (the golden model's `FixedPointUpdate`):
 /// w-bit master weights with f fraction bits below the d-bit compute copy's LSB,
 /// `c = sat_d(rnd_f(m))`, and the SR-STE step `m ← sat_w(m − rnd_lr(dW) − pruned · rnd_decay(m))`
 /// with η = 2^−lrShift and η·λ = 2^−decayShift (nil: no λ term). `rnd_s` rounds half up.
+/// Float (bf16) PEs: fp32 masters (w = 32, f = 0), bf16 copies, the same η and η·λ applied in
+/// fp32 (``FloatUpdateRow``, the golden `FloatWeightUpdate`).
 public struct WeightNumerics: Codable, Sendable, Hashable {
     public var masterBits: Int
     public var fracBits: Int
@@ -147,6 +159,11 @@ public struct WeightNumerics: Codable, Sendable, Hashable {
     public var decayShift: Int?
     /// Mb ranks W ⊙ Mf (Bi-Mask style) instead of W.
     public var backwardFromForward: Bool
+
+    /// The float update unit's numerics: fp32 masters (32 bits, no fixed-point fraction), the same shifts.
+    public static func float(lrShift: Int = 8, decayShift: Int? = 12, backwardFromForward: Bool = false) -> WeightNumerics {
+        WeightNumerics(masterBits: 32, fracBits: 0, lrShift: lrShift, decayShift: decayShift, backwardFromForward: backwardFromForward)
+    }
 
     public init(masterBits: Int = 16, fracBits: Int = 8, lrShift: Int = 8, decayShift: Int? = 12, backwardFromForward: Bool = false) {
         self.masterBits = masterBits

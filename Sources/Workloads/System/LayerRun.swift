@@ -15,7 +15,8 @@ extension SATSystemConfig {
                              peLatency: core.pipeline.latency, beatBits: memory.dataBits, maxBeats: memory.maxBeats,
                              xEntries: denseEntries, wEntries: sparseEntries, mEntries: masterEntries, oEntries: outputEntries,
                              pEntries: pregenEntries, masterBits: weights.masterBits, fracBits: weights.fracBits, lrShift: weights.lrShift,
-                             decayShift: weights.decayShift, backwardFromForward: weights.backwardFromForward, addressBits: memory.addrBits)
+                             decayShift: weights.decayShift, backwardFromForward: weights.backwardFromForward, addressBits: memory.addrBits,
+                             floatFormat: core.numerics.format, subnormals: core.subnormals)
         }
     }
 }
@@ -118,6 +119,19 @@ public struct LayerRun {
         let target = try config.compilerTarget
         let training = target.trainingOptions(sparse: sparse, reductionOrder: order, computeInputGradient: computeInputGradient)
         var rng = SplitMix64(seed: seed)
+        if let f = training.float {
+            // Float: random finite bf16 operands and fp32 masters (zeros of both signs and
+            // subnormals among them, FloatPatterns.operand), as sign-extended patterns.
+            let cf = f.update.computeFormat
+            let master = try ConvWeights<Int64>(outChannels: layer.outChannels, inChannels: layer.inChannels, kernelSize: layer.kernelSize) { _, _, _, _ in
+                FloatGEMM.signExtended(FloatPatterns.operand(.fp32, &rng), width: 32)
+            }
+            func tensor(_ shape: TensorShape) throws -> Tensor4 {
+                try Tensor4(shape: shape) { _, _, _, _ in FloatGEMM.signExtended(FloatPatterns.operand(cf, &rng), width: cf.width) }
+            }
+            let x = try tensor(layer.inputShape(batch: batch)), dY = try tensor(layer.outputShape(batch: batch))
+            return (master, x, dY, training, target)
+        }
         let format = training.update.format
         let half = Int64(1) << Int64(format.masterBits - 2)
         let master = try ConvWeights<Int64>(outChannels: layer.outChannels, inChannels: layer.inChannels, kernelSize: layer.kernelSize) { _, _, _, _ in
@@ -146,10 +160,28 @@ public struct LayerRun {
     public func run(dram timing: DRAMTiming = DRAMTiming(), options: BuildOptions = BuildOptions(), waveform: String? = nil,
                     progress: ((_ phase: String, _ cycle: Int) -> Void)? = nil) throws -> Report {
         let (master, x, dY, training, target) = try inputs()
+        let run = try SystemRun(config: config, options: options)
+        return try execute(master: master, x: x, dY: dY, training: training, target: target, on: run, dram: timing, waveform: waveform,
+                           progress: progress).report
+    }
+
+    /// Runs the step on given inputs (X, dY and the master in the numerics of `config`; the
+    /// layer, batch and mode of `self`) on an elaborated system `run`, checked as ``run(dram:options:waveform:progress:)``
+    /// checks a seeded step, and returns the outputs the RTL computed (decoded from its DRAM) with
+    /// the report.
+    public func run(master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4, on run: SystemRun, dram timing: DRAMTiming = DRAMTiming())
+        throws -> (report: Report, outputs: LayerStepOutputs) {
+        let target = try config.compilerTarget
+        let training = target.trainingOptions(sparse: sparse, reductionOrder: order, computeInputGradient: computeInputGradient)
+        return try execute(master: master, x: x, dY: dY, training: training, target: target, on: run, dram: timing, waveform: nil, progress: nil)
+    }
+
+    func execute(master: ConvWeights<Int64>, x: Tensor4, dY: Tensor4, training: LayerTrainingOptions, target: SystemTarget, on run: SystemRun,
+                 dram timing: DRAMTiming, waveform: String?, progress: ((_ phase: String, _ cycle: Int) -> Void)?)
+        throws -> (report: Report, outputs: LayerStepOutputs) {
         let golden = try LayerTraining.step(layer: layer, master: master, x: x, dY: dY, options: training)
         let program = try LayerProgram.compile(layer: layer, master: master, x: x, dY: dY, options: training, target: target)
 
-        let run = try SystemRun(config: config, options: options)
         let built = Date()
         let capacity = (program.image.size + 4095) / 4096 * 4096
         let memory = try timing.model(capacity: capacity, beatBytes: config.memory.beatBytes)
@@ -179,12 +211,13 @@ public struct LayerRun {
         let sameEnd: Bool = predicted.outcome == result.outcome && predicted.syncCycles == result.syncCycles
         let sameCounts: Bool = predicted.beats == result.beats && predicted.readBeats == result.readBeats && predicted.writeBeats == result.writeBeats
         let modelAgrees = sameEnd && sameCounts
-        return Report(config: config.topName, layer: layer.description, batch: batch, mode: sparse ? "\(config.core.n):\(config.core.m)" : "dense",
-                      phases: phases, cycles: result.syncCycles.last.map { $0 + 1 } ?? result.cycles, instructions: program.instructions.count,
-                      bitExact: mismatches.isEmpty, mismatches: mismatches, cyclesMatchModel: modelAgrees,
-                      modelSyncCycles: predicted.syncCycles, rtlSyncCycles: result.syncCycles,
-                      elaborationSeconds: run.elaborationSeconds, modelBuildSeconds: run.model.buildSeconds,
-                      simulationSeconds: simulated.timeIntervalSince(built))
+        let report = Report(config: config.topName, layer: layer.description, batch: batch, mode: sparse ? "\(config.core.n):\(config.core.m)" : "dense",
+                            phases: phases, cycles: result.syncCycles.last.map { $0 + 1 } ?? result.cycles, instructions: program.instructions.count,
+                            bitExact: mismatches.isEmpty, mismatches: mismatches, cyclesMatchModel: modelAgrees,
+                            modelSyncCycles: predicted.syncCycles, rtlSyncCycles: result.syncCycles,
+                            elaborationSeconds: run.elaborationSeconds, modelBuildSeconds: run.model.buildSeconds,
+                            simulationSeconds: simulated.timeIntervalSince(built))
+        return (report, out)
     }
 
     /// Per-phase cycles (between SYNCs), beats, utilisation and traffic.
