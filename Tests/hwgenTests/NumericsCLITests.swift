@@ -40,7 +40,7 @@ import Testing
         (["emit", "--numerics", "fp8"], "--numerics expects int8, bf16 or fp16, got 'fp8'"),
         (["emit", "--numerics", "bf16", "--data-width", "8"], "bf16 numerics take 16-bit operands"),
         (["emit", "--design", "osarray", "--numerics", "bf16"], "--numerics does not apply to design 'osarray'"),
-        (["emit", "--design", "sat-system", "--numerics", "fp16"], "--numerics does not apply to design 'sat-system'"),
+        (["emit", "--design", "sat-system", "--numerics", "fp16"], "sat-system trains with --numerics int8 or bf16"),
         (["emit", "--numerics", "bf16", "--subnormals", "daz"], "--subnormals expects ieee or ftz, got 'daz'"),
         (["emit", "--subnormals", "ftz"], "--subnormals applies only with a float --numerics (bf16 or fp16), not int8"),
         (["emit", "--numerics", "int8", "--subnormals", "ieee"], "--subnormals applies only with a float --numerics"),

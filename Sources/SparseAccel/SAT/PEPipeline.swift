@@ -1,10 +1,9 @@
-/// Pipeline registers inside the SAT PE, between its stages: index multiplexer → multipliers →
-/// adder tree → accumulator. Each register adds one cycle of latency to every beat and shortens
-/// the PE's longest combinational path; the cycle model and the tile-done flag account for it,
-/// so co-simulation stays cycle-exact for every setting. The default (``SATConfig``) is ``full``:
-/// on ECP5 it raises Fmax the most (an unregistered MULT18X18D sits between the index
-/// multiplexer and the adder tree otherwise) for 3 cycles per GEMM and flip-flops only, so it
-/// gives the most MAC/s and MAC/s per LUT (Benchmarks/synth.md, `hwgen synth`).
+/// Pipeline registers inside the SAT PE, between its stages: entry → index multiplexer →
+/// multiplier operands → multipliers → adder tree → accumulator. Each register adds one cycle of
+/// latency to every beat and shortens the PE's longest combinational path; the cycle model and
+/// the tile-done flag account for it, so co-simulation stays cycle-exact for every setting. The
+/// default (``SATConfig``) is ``full``: on ECP5 it gives the most MAC/s and MAC/s per LUT for
+/// 5 cycles per GEMM and flip-flops only (README "PE pipelining", Benchmarks/synth.md).
 public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     /// A register at the PE's entry for the row's weights and indices (each PE its own copy of
     /// the broadcast; the index multiplexers then select from the PE's own dense-operand register
