@@ -1688,7 +1688,7 @@ module sat_index_r16_n2m8_d8 (
 endmodule
 
 // SInt(8) x SInt(8) multiplier, operands and product registered (latency 2); the shape a DSP block registers internally.
-// Defined at SparseAccel/SparsePE.swift:98
+// Defined at SparseAccel/SparsePE.swift:97
 module pipelined_mul_s8_s8 (
   input  wire clk,
   input  wire [7:0] a,
@@ -1745,12 +1745,12 @@ module sat_pe_n2m8_d8_a32_pemixs (
   reg  [7:0] op_q_1;  // SparseAccel/SparsePE.swift:68
   reg  [7:0] op_q_2;  // SparseAccel/SparsePE.swift:68
   reg  [7:0] op_q_3;  // SparseAccel/SparsePE.swift:68
-  wire [15:0] mul_0_p;  // SparseAccel/SparsePE.swift:100
-  wire [15:0] mul_1_p;  // SparseAccel/SparsePE.swift:100
-  wire [16:0] sum;  // SparseAccel/SparsePE.swift:111
+  wire [15:0] mul_0_p;  // SparseAccel/SparsePE.swift:99
+  wire [15:0] mul_1_p;  // SparseAccel/SparsePE.swift:99
+  wire [16:0] sum;  // SparseAccel/SparsePE.swift:110
   reg  [16:0] sum_q_0;  // SparseAccel/SparsePE.swift:68
-  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:112
-  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:112
+  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:111
+  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:111
   assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:51
   assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:63
   assign out_x_1 = x_q_1;  // SparseAccel/SparsePE.swift:63
@@ -1760,7 +1760,7 @@ module sat_pe_n2m8_d8_a32_pemixs (
   assign out_x_5 = x_q_5;  // SparseAccel/SparsePE.swift:63
   assign out_x_6 = x_q_6;  // SparseAccel/SparsePE.swift:63
   assign out_x_7 = x_q_7;  // SparseAccel/SparsePE.swift:63
-  assign result = result_q;  // SparseAccel/SparsePE.swift:112
+  assign result = result_q;  // SparseAccel/SparsePE.swift:111
   reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:76
   always @* begin
     case (idx_q_0)
@@ -1789,20 +1789,20 @@ module sat_pe_n2m8_d8_a32_pemixs (
     endcase
   end
   assign sel_1 = mode ? sel_1_t0 : x_q_1;  // SparseAccel/SparsePE.swift:76
-  assign sum = {mul_0_p[15], mul_0_p} + {mul_1_p[15], mul_1_p};  // SparseAccel/SparsePE.swift:111
-  pipelined_mul_s8_s8 mul_0 (  // SparseAccel/SparsePE.swift:100
+  assign sum = {mul_0_p[15], mul_0_p} + {mul_1_p[15], mul_1_p};  // SparseAccel/SparsePE.swift:110
+  pipelined_mul_s8_s8 mul_0 (  // SparseAccel/SparsePE.swift:99
     .clk(clk),
     .a(op_q_0),
     .b(op_q_2),
     .p(mul_0_p)
   );
-  pipelined_mul_s8_s8 mul_1 (  // SparseAccel/SparsePE.swift:100
+  pipelined_mul_s8_s8 mul_1 (  // SparseAccel/SparsePE.swift:99
     .clk(clk),
     .a(op_q_1),
     .b(op_q_3),
     .p(mul_1_p)
   );
-  wire [31:0] acc_q_t0 = {{15{sum_q_0[16]}}, sum_q_0};  // SparseAccel/SparsePE.swift:112
+  wire [31:0] acc_q_t0 = {{15{sum_q_0[16]}}, sum_q_0};  // SparseAccel/SparsePE.swift:111
   always @(posedge clk) begin
     op_q_0 <= w_q_0;  // SparseAccel/SparsePE.swift:68
     w_q_0 <= in_w[7:0];  // SparseAccel/SparsePE.swift:68
@@ -1820,8 +1820,8 @@ module sat_pe_n2m8_d8_a32_pemixs (
     x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:62
     x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:62
     idx_q_1 <= in_idx[5:3];  // SparseAccel/SparsePE.swift:68
-    if (in_first) result_q <= acc_q;  // SparseAccel/SparsePE.swift:112
-    acc_q <= rst ? 32'd0 : (in_first ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/SparsePE.swift:112
+    if (in_first) result_q <= acc_q;  // SparseAccel/SparsePE.swift:111
+    acc_q <= rst ? 32'd0 : (in_first ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/SparsePE.swift:111
     sum_q_0 <= sum;  // SparseAccel/SparsePE.swift:68
   end
 endmodule

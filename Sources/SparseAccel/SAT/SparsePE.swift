@@ -92,9 +92,8 @@ public enum SparsePE {
         var products: [Signal]
         if cfg.pipeline.pipelinedMultiplier {
             // Operand and product registers around the multiplier: one PipelinedMultiplier per
-            // lane, which an ECP5 flow maps to a MULT18X18D with its own registers. Its operand
-            // registers are per PE (the mux stage's are merged along a row by synthesis: the
-            // weights are broadcast, so every PE's copy has the same input).
+            // lane, which an ECP5 flow maps to a MULT18X18D with its own registers (no fabric
+            // flip-flop on either side of the DSP's 3.9 ns multiply).
             let mul = try PipelinedMultiplier.build(a: .sint(cfg.dataWidth), b: .sint(cfg.dataWidth))
             products = (0..<cfg.n).map { j in
                 let unit = mod.instance(mul, "mul_\(j)")
