@@ -123,12 +123,13 @@ enum SynthBench {
             let dir = keep.appendingPathComponent("pnr-\(size)-\(pipeline.replacingOccurrences(of: "+", with: "_"))-\(part.fullName)\(generic ? "-generic" : "")")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let start = Date()
-            let library = generic ? nil : design.technologyLibrary("ecp5")
+            let technology = design.technologyLibrary("ecp5")
+            let library = generic ? nil : technology
             let table = try EDATools.synthesizeResources(verilog: design.verilog, top: design.top, target: .ecp5, library: library, in: dir)
             let r = try EDATools.placeAndRoute(verilog: design.verilog, top: design.top, part: part, clockMHz: clock, library: library, in: dir)
             FileHandle.standardError.write(Data("pnr sat 2:8 \(size)x\(size) \(pipeline)\(generic ? " generic" : ""): \(String(format: "%.1f", r.fmaxMHz)) MHz\n".utf8))
             // Rows are keyed by part: a generic run of a pipeline that has DSP registers says so.
-            let label = r.part + (generic && library == nil && design.technologyLibrary("ecp5") != nil ? ", generic multipliers" : "")
+            let label = r.part + (generic && technology != nil ? ", generic multipliers" : "")
             let row = PnRRow(design: "sat 2:8", size: size, pipeline: cfg.pipeline.description, part: label, clockMHz: clock, fmaxMHz: r.fmaxMHz,
                           luts: table.total[.lut], ffs: table.total[.ff], dsps: table.total[.dsp],
                           criticalStart: r.criticalPath?.start ?? "?", criticalEnd: r.criticalPath?.end ?? "?",
