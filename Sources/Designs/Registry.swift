@@ -130,7 +130,7 @@ public enum Designs {
             DesignParameter(knob: .accWidth, value: "W", defaultText: "32, or 64 when 2W + log2(N) > 24",
                             help: "signed accumulator width, up to 64, at least one cycle's sum of N products"),
             DesignParameter(knob: .pipeline, value: "STAGES", defaultText: "full",
-                            help: "PE pipeline registers: none, full, or stages mux, in, mul, sum joined by +"),
+                            help: "PE pipeline registers: none, full, or stages entry, mux, in, mul, route, sum joined by +"),
             DesignParameter(knob: .numerics, value: "int8|bf16|fp16", defaultText: "int8",
                             help: "PE arithmetic: integers, or bf16/fp16 operands with exact fp32 products and fp32 sums (data width 16, acc width 32)"),
             DesignParameter(knob: .subnormals, value: "ieee|ftz", defaultText: "ieee",

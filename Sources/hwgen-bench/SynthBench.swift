@@ -41,6 +41,26 @@ enum SynthBench {
         let seconds: Double
     }
 
+    /// A whole design other than the bare core (the SAT training system) placed and routed by
+    /// `hwgen synth --pnr --json`, imported with `--import-system`.
+    struct SystemPnRRow: Codable {
+        let design: String
+        /// The design's parameters as `key value` pairs, sorted by key.
+        let parameters: String
+        let top: String
+        let part: String
+        let clockMHz: Double
+        let fmaxMHz: Double
+        /// nextpnr's utilisation of the part (resources in use).
+        let utilisation: [Utilisation]
+        let criticalStart: String
+        let criticalEnd: String
+        let criticalThrough: [String]
+        let criticalNs: Double
+        let routingNs: Double
+        let seconds: Double
+    }
+
     /// The fixed GEMM of the pipelining table: Y (64 x 64) = W (64 x K) · X (K x 64).
     static let gemm = (rows: 64, k: 4096, cols: 64)
 
@@ -100,6 +120,11 @@ enum SynthBench {
         if let file = args.firstIndex(of: "--import").map({ args[$0 + 1] }) {
             try sink.add(placed: try imported(URL(fileURLWithPath: file)))
         }
+        // `--import-system FILE.json`: the same for a whole system (`hwgen synth --design
+        // sat-system --pnr --json`), which takes too long to place inside this script's run.
+        if let file = args.firstIndex(of: "--import-system").map({ args[$0 + 1] }) {
+            try sink.add(system: try importedSystem(URL(fileURLWithPath: file)))
+        }
         let resources = try parallel(work, jobs: jobs) { t, d, s -> ResourceRow in
             let entry = try Designs.named(d.hasPrefix("sat") ? "sat" : d)
             let design = try entry.elaborate(options(design: d, size: s, pipeline: nil))
@@ -153,7 +178,7 @@ enum SynthBench {
         init(out: URL, yosys: String, clock: Double) {
             self.out = out
             let previous = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap { try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }
-            report = SynthBenchReport(resources: previous?.resources ?? [], placed: previous?.placed ?? [], yosys: yosys,
+            report = SynthBenchReport(resources: previous?.resources ?? [], placed: previous?.placed ?? [], systems: previous?.systems, yosys: yosys,
                                       clock: previous?.clock ?? clock)
         }
 
@@ -161,7 +186,7 @@ enum SynthBench {
         /// and route measured side by side).
         private func reload() {
             guard let disk = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap({ try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }) else { return }
-            report = SynthBenchReport(resources: disk.resources, placed: disk.placed, yosys: report.yosys, clock: disk.clock)
+            report = SynthBenchReport(resources: disk.resources, placed: disk.placed, systems: disk.systems, yosys: report.yosys, clock: disk.clock)
         }
 
         func add(resource row: ResourceRow) throws {
@@ -172,7 +197,7 @@ enum SynthBench {
                 let rows = report.resources.filter { key($0) != key(row) } + [row]
                 report = SynthBenchReport(resources: rows.sorted {
                     (targets.firstIndex(of: $0.target)!, $0.design, $0.size) < (targets.firstIndex(of: $1.target)!, $1.design, $1.size)
-                }, placed: report.placed, yosys: report.yosys, clock: report.clock)
+                }, placed: report.placed, systems: report.systems, yosys: report.yosys, clock: report.clock)
                 try report.write(to: out)
             }
         }
@@ -180,11 +205,37 @@ enum SynthBench {
         func add(placed row: PnRRow) throws {
             try lock.withLock {
                 reload()
-                report = SynthBenchReport(resources: report.resources, placed: SynthBench.merged(report.placed, [row]), yosys: report.yosys,
-                                          clock: row.clockMHz)
+                report = SynthBenchReport(resources: report.resources, placed: SynthBench.merged(report.placed, [row]),
+                                          systems: report.systems, yosys: report.yosys, clock: row.clockMHz)
                 try report.write(to: out)
             }
         }
+
+        /// A system row replaces the earlier one of the same design, parameters and part.
+        func add(system row: SystemPnRRow) throws {
+            try lock.withLock {
+                reload()
+                let key = { (r: SystemPnRRow) in "\(r.design) \(r.parameters) \(r.part)" }
+                let systems = (report.systems ?? []).filter { key($0) != key(row) } + [row]
+                report = SynthBenchReport(resources: report.resources, placed: report.placed, systems: systems.sorted { key($0) < key($1) },
+                                          yosys: report.yosys, clock: report.clock)
+                try report.write(to: out)
+            }
+        }
+    }
+
+    static func importedSystem(_ file: URL) throws -> SystemPnRRow {
+        let summary = try JSONDecoder().decode(SynthSummary.self, from: try Data(contentsOf: file))
+        guard let pnr = summary.pnr, let cp = pnr.criticalPath else {
+            throw SynthError("\(file.path) is not a `hwgen synth --pnr` report")
+        }
+        let params = summary.parameters.filter { $0.key != "design" }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        let extra = (pnr.extraArguments ?? []).joined(separator: " ")
+        return SystemPnRRow(design: summary.design, parameters: params.joined(separator: ", "), top: summary.resources.top,
+                            part: pnr.part + (extra.isEmpty ? "" : " (\(extra))"), clockMHz: pnr.clockMHz, fmaxMHz: pnr.fmaxMHz,
+                            utilisation: pnr.utilisation, criticalStart: cp.start, criticalEnd: cp.end, criticalThrough: cp.through,
+                            criticalNs: cp.delayNs, routingNs: cp.routingNs,
+                            seconds: summary.resources.seconds + pnr.synthSeconds + pnr.pnrSeconds)
     }
 
     static func imported(_ file: URL) throws -> PnRRow {
@@ -209,7 +260,7 @@ enum SynthBench {
     /// pipeline, ordered by size, then latency (none first).
     static func merged(_ old: [PnRRow], _ new: [PnRRow]) -> [PnRRow] {
         let keys = Set(new.map { "\($0.size) \($0.pipeline) \($0.part)" })
-        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum", "in+mul", "mux+in+mul", "mux+in+mul+sum", "entry+mux+in+mul+sum"]
+        let order = ["none", "mux", "mul", "sum", "mux+mul", "mul+sum", "mux+sum", "mux+mul+sum", "in+mul", "mux+in+mul", "mux+in+mul+sum", "entry+mux+in+mul+sum", "entry+mux+in+mul+route+sum"]
         return (old.filter { !keys.contains("\($0.size) \($0.pipeline) \($0.part)") } + new).sorted {
             ($0.part, $0.size, order.firstIndex(of: $0.pipeline) ?? 99) < ($1.part, $1.size, order.firstIndex(of: $1.pipeline) ?? 99)
         }

@@ -5,6 +5,8 @@ import Foundation
 struct SynthBenchReport: Codable {
     let resources: [SynthBench.ResourceRow]
     let placed: [SynthBench.PnRRow]
+    /// Whole systems placed and routed (absent in reports written before they were measured).
+    let systems: [SynthBench.SystemPnRRow]?
     let yosys: String
     let clock: Double
 
@@ -37,6 +39,7 @@ struct SynthBenchReport: Codable {
 
         """
         s += pipelining
+        s += systemsSection
         s += "\n## Resources per target (synthesis only, default PE pipeline)\n\n"
         s += "Totals for the whole core (every instance expanded); `SRL` = LUTs used as shift registers or memory. "
         s += "ECP5 also uses PFUMX/L6MUX21 wide multiplexers (in `hwgen synth`'s `other` column, not counted here); "
@@ -65,6 +68,25 @@ struct SynthBenchReport: Codable {
         }
         s += "\nMachine: 2 shared cores; wall times include waiting for the CPU.\n"
         _ = g
+        return s
+    }
+
+    var systemsSection: String {
+        guard let systems, !systems.isEmpty else { return "" }
+        var s = "\n## Training system: Fmax after place and route\n\n"
+        s += "The whole design of each row (core, buffers, DMA, controller, update unit) through `hwgen synth --pnr --json`, imported with "
+        s += "`Scripts/bench-synth --import-system FILE.json` (a place and route of this size takes longer than the script's other runs together). "
+        s += "Utilisation is nextpnr's, of the part.\n\n"
+        s += "| design | parameters | part | Fmax MHz | asked MHz | utilisation | critical path (start → end) | path ns (routing) | wall s |\n"
+        s += "|---|---|---|--:|--:|---|---|--:|--:|\n"
+        for r in systems {
+            let use = r.utilisation.filter { $0.used > 0 && ["TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD", "TRELLIS_RAMW", "ALU54B"].contains($0.resource) }
+                .map { "\($0.resource) \($0.used)/\($0.available)" }.joined(separator: ", ")
+            s += "| \(r.design) | \(r.parameters) | \(r.part) | \(Self.f(r.fmaxMHz)) | \(Self.f(r.clockMHz, 0)) | \(use) | `\(r.criticalStart)` → `\(r.criticalEnd)` | "
+            s += "\(Self.f(r.criticalNs, 2)) (\(Self.f(r.routingNs, 2))) | \(Self.f(r.seconds, 0)) |\n"
+        }
+        s += "\nCritical paths in full:\n\n"
+        for r in systems { s += "* \(r.design) (\(r.parameters)): " + r.criticalThrough.map { "`\($0)`" }.joined(separator: " → ") + "\n" }
         return s
     }
 

@@ -89,7 +89,7 @@ struct DesignKnobs: ParsableArguments {
         discussion: "Default: 32, or 64 when one cycle's sum (2 x data width + log2 N bits) leaves less than 8 bits of headroom."))
     var accWidth: Int?
 
-    @Option(help: "SAT PE pipeline registers: full (the default: every stage), none, or stages mux, in, mul, sum joined by +.")
+    @Option(help: "SAT PE pipeline registers: full (the default: every stage), none, or stages entry, mux, in, mul, route, sum joined by +.")
     var pipeline: String?
 
     @Option(name: .customLong("mem-width"), help: "sat-system: memory port data width in bits, a power of two in 32...1024 (default 128).")

@@ -34,6 +34,8 @@ import Testing
         #expect(PEPipeline.full.latency == 5 && PEPipeline.none.description == "none")
         #expect(PEPipeline.full.description == "entry+mux+in+mul+sum" && PEPipeline.full.pipelinedMultiplier)
         #expect(try PEPipeline.parse("in+mul") == PEPipeline(beforeMultiply: true, afterMultiply: true))
+        #expect(try PEPipeline.parse("mul+route") == PEPipeline(afterMultiply: true, routeProducts: true))
+        #expect(try PEPipeline.parse("route").latency == 1 && PEPipeline(routeProducts: true).description == "route")
         #expect(throws: ConfigError.self) { try PEPipeline.parse("mux+fast") }
     }
 

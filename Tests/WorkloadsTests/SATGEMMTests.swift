@@ -35,7 +35,7 @@ struct SATGEMMTests {
 
     /// Every pipeline setting co-simulates bit- and cycle-exact: the latency moves `tile_done`
     /// by exactly the number of registered stages.
-    @Test(arguments: ["entry", "mux", "mul", "sum", "mul+sum", "in", "in+mul", "entry+mul", "mux+mul+sum", "full"])
+    @Test(arguments: ["entry", "mux", "mul", "sum", "mul+sum", "in", "in+mul", "entry+mul", "mul+route", "mux+mul+sum", "full"])
     func pipelinedPEs(_ stages: String) throws {
         let p = try PEPipeline.parse(stages)
         for sparse in [true, false] {

@@ -7,7 +7,7 @@ import HWCore
 /// Contract (one clock). Bubbles (invalid beats) reach the accumulator as zero contributions —
 /// the arrays zero an invalid beat's operands at their edge — so the accumulator needs no valid
 /// flag. `first` says that the previous beat at this accumulator closed a tile:
-/// * `acc_q` (reset 0): `contribution` when `first`, else `acc_q + contribution` (wrapping at
+/// * `acc_q` (reset 0): `(first ? 0 : acc_q) + contribution` (wrapping at
 ///   `accWidth` bits, two's complement, as the golden model's GEMMs do);
 /// * `result_q` (no reset: only read after a tile): loaded from `acc_q` when `first` — at that
 ///   moment `acc_q` still holds the finished tile — so it shows the tile from the second cycle
@@ -30,7 +30,12 @@ public struct TileAccumulator {
         let acc = module.reg("acc_q", .sint(accWidth), reset: 0, file: file, line: line)
         let result = module.reg("result_q", .sint(accWidth), reset: .none, file: file, line: line)
         let term = contribution.extended(to: accWidth, file: file, line: line)
-        acc.assign(mux(first, term, acc &+ term), file: file, line: line)
+        // The tile's first beat adds to zero rather than bypassing the adder: the adder's sum is
+        // then the register's only input (reset aside), so FPGA packers put `acc_q` in the
+        // carry chain's own slices; a multiplexer after the adder let nextpnr place the
+        // flip-flops 20 columns from their carry chain (the 8x8 core's critical path).
+        let kept = mux(first, 0, acc)
+        acc.assign(kept &+ term, file: file, line: line)
         module.when(first, file: file, line: line) { result.assign(acc, file: file, line: line) }
         self.result = result
     }

@@ -18,27 +18,34 @@ public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     public var beforeMultiply: Bool
     /// A register after the multipliers (the products).
     public var afterMultiply: Bool
+    /// A second register on the products, in the fabric (`route_q_j`): a stop between a PE's
+    /// multipliers and its adder tree. A large array fills the DSP columns (ECP5 8x8 2:8: 128 of
+    /// 156), so a PE's two DSPs can sit far apart and the product's route alone took 5 of a
+    /// 7.2 ns path; the placer puts this register on the way.
+    public var routeProducts: Bool
     /// A register after the adder tree (the beat's sum).
     public var afterAdderTree: Bool
 
     public init(atEntry: Bool = false, afterMux: Bool = false, beforeMultiply: Bool = false, afterMultiply: Bool = false,
-                afterAdderTree: Bool = false) {
+                routeProducts: Bool = false, afterAdderTree: Bool = false) {
         self.atEntry = atEntry
         self.afterMux = afterMux
         self.beforeMultiply = beforeMultiply
         self.afterMultiply = afterMultiply
+        self.routeProducts = routeProducts
         self.afterAdderTree = afterAdderTree
     }
 
-    private enum CodingKeys: String, CodingKey { case atEntry, afterMux, beforeMultiply, afterMultiply, afterAdderTree }
+    private enum CodingKeys: String, CodingKey { case atEntry, afterMux, beforeMultiply, afterMultiply, routeProducts, afterAdderTree }
 
-    /// Decodes configs written before the entry and operand registers existed (absent: off).
+    /// Decodes configs written before the entry, operand and route registers existed (absent: off).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         atEntry = try c.decodeIfPresent(Bool.self, forKey: .atEntry) ?? false
         afterMux = try c.decode(Bool.self, forKey: .afterMux)
         beforeMultiply = try c.decodeIfPresent(Bool.self, forKey: .beforeMultiply) ?? false
         afterMultiply = try c.decode(Bool.self, forKey: .afterMultiply)
+        routeProducts = try c.decodeIfPresent(Bool.self, forKey: .routeProducts) ?? false
         afterAdderTree = try c.decode(Bool.self, forKey: .afterAdderTree)
     }
 
@@ -54,13 +61,14 @@ public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     /// Cycles from a beat reaching the PE to its accumulation.
     // Counted without an array: the system cycle model asks for it every simulated cycle.
     public var latency: Int {
-        (atEntry ? 1 : 0) + (afterMux ? 1 : 0) + (beforeMultiply ? 1 : 0) + (afterMultiply ? 1 : 0) + (afterAdderTree ? 1 : 0)
+        (atEntry ? 1 : 0) + (afterMux ? 1 : 0) + (beforeMultiply ? 1 : 0) + (afterMultiply ? 1 : 0) + (routeProducts ? 1 : 0)
+            + (afterAdderTree ? 1 : 0)
     }
 
-    static let names = ["entry", "mux", "in", "mul", "sum"]
-    var stages: [Bool] { [atEntry, afterMux, beforeMultiply, afterMultiply, afterAdderTree] }
+    static let names = ["entry", "mux", "in", "mul", "route", "sum"]
+    var stages: [Bool] { [atEntry, afterMux, beforeMultiply, afterMultiply, routeProducts, afterAdderTree] }
 
-    /// `none`, or the registered stages joined by `+`: `entry`, `mux`, `in`, `mul`, `sum` (e.g. `mul+sum`).
+    /// `none`, or the registered stages joined by `+`: `entry`, `mux`, `in`, `mul`, `route`, `sum` (e.g. `mul+sum`).
     public var description: String {
         let on = zip(Self.names, stages).filter { $0.1 }.map { $0.0 }
         return on.isEmpty ? "none" : on.joined(separator: "+")
@@ -78,17 +86,18 @@ public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
             case "mux": p.afterMux = true
             case "in": p.beforeMultiply = true
             case "mul": p.afterMultiply = true
+            case "route": p.routeProducts = true
             case "sum": p.afterAdderTree = true
-            default: throw ConfigError("pipeline '\(text)': unknown stage '\(part)' (stages: entry, mux, in, mul, sum; or none, full)")
+            default: throw ConfigError("pipeline '\(text)': unknown stage '\(part)' (stages: entry, mux, in, mul, route, sum; or none, full)")
             }
         }
-        if t.isEmpty { throw ConfigError("pipeline is empty (stages: entry, mux, in, mul, sum; or none, full)") }
+        if t.isEmpty { throw ConfigError("pipeline is empty (stages: entry, mux, in, mul, route, sum; or none, full)") }
         return p
     }
 
     /// Module-name tag: empty for no registers, else `_p` and the stage letters (`_pms`; `e` for
     /// the entry register, `i` for the operand register).
     var tag: String {
-        latency == 0 ? "" : "_p" + zip(["e", "m", "i", "x", "s"], stages).filter { $0.1 }.map { $0.0 }.joined()
+        latency == 0 ? "" : "_p" + zip(["e", "m", "i", "x", "r", "s"], stages).filter { $0.1 }.map { $0.0 }.joined()
     }
 }

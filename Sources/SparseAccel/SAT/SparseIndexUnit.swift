@@ -12,8 +12,9 @@ import HWLib
 ///
 /// Outputs `row_w` (R x N x SInt d) and `row_idx` (R x N x UInt ⌈log2 M⌉), and `row_first`
 /// (R bits): "the previous beat at this row's accumulators closed a tile" — the beat's
-/// `in_valid && in_last` delayed by r + 1 + the PE's pipeline latency, so it meets the next
-/// beat's sum at the accumulator. An invalid beat's values are zeroed at the entry, so a bubble
+/// `in_valid && in_last` delayed by r + 1 + the PE's pipeline latency (less the PE's own
+/// `first_q` register when the pipeline has an entry stage), so it meets the next beat's sum at
+/// the accumulator. An invalid beat's values are zeroed at the entry, so a bubble
 /// adds nothing and no PE needs a valid flag. Float numerics zero them as −0, IEEE's additive
 /// identity: a bubble's products are (−0) × (+0) = −0 (its dense elements are +0), their sum −0,
 /// and acc + (−0) = acc for every acc, ±0 included (+0 would turn an accumulated −0 into +0).
@@ -51,7 +52,10 @@ public enum SparseIndexUnit {
         let bubbleWeight = cfg.numerics.isFloat ? -(1 << (cfg.dataWidth - 1)) : 0
         let closes = mod.wire("closes", io.inValid && io.inLast)
         for r in 0..<cfg.rows {
-            io.rowFirst[r].assign(ShiftRegister.delay(closes, stages: r + 1 + cfg.pipeline.latency, name: "first_\(r)", reset: 1))
+            // With an entry stage, each PE registers its own copy of the flag (`first_q`): one
+            // stage of the delay line moves into the PEs.
+            let inPE = cfg.pipeline.atEntry ? 1 : 0
+            io.rowFirst[r].assign(ShiftRegister.delay(closes, stages: r + 1 + cfg.pipeline.latency - inPE, name: "first_\(r)", reset: 1))
             for j in 0..<cfg.n {
                 let base = layout.entryOffset(group: r, slot: j)
                 let field = io.wStream.bits(base + value.lowerBound...base + value.upperBound - 1).asSInt

@@ -10,8 +10,9 @@ import HWLib
 /// * `in_x` (M x SInt d, packed): a group of M elements of the dense operand, arriving from the
 ///   north; `out_x` passes it south through one register (one hop per cycle, no reset).
 /// * `in_first` (broadcast along the PE row): the previous beat at this PE's accumulator closed
-///   a tile (the indexing unit times it, pipeline latency included). Bubbles arrive as zero
-///   weights, so every beat is accumulated.
+///   a tile (the indexing unit times it, pipeline latency included; with the entry stage the PE
+///   registers it once more, in `first_q`, and the indexing unit sends it a cycle earlier).
+///   Bubbles arrive as zero weights, so every beat is accumulated.
 /// * `mode`: 1 = sparse: lane j multiplies `in_w[j]` by `in_x[in_idx[j]]` (N M:1 multiplexers),
 ///   a group of M dense elements per beat; 0 = dense: the multiplexers are identity, lane j
 ///   multiplies `in_w[j]` by `in_x[j]` (N elements per beat; lanes N..M-1 unused).
@@ -72,6 +73,10 @@ public enum SparsePE {
         let weights = stage(cfg.pipeline.atEntry, "w", Array(io.inW))
         let indices = stage(cfg.pipeline.atEntry, "idx", Array(io.inIdx))
         let x = cfg.pipeline.atEntry ? Vec(xq) : io.inX
+        // ... and of the row's tile flag, which otherwise fans out from the indexing unit to every
+        // accumulator bit of the row (ECP5 4x4: the critical path once the accumulator's
+        // flip-flops sit in its carry chain). The indexing unit delays the flag one cycle less.
+        let first = cfg.pipeline.atEntry ? mod.reg("first_q", next: io.inFirst, reset: 1) : io.inFirst
         // Sparse: the kept entry's index picks its dense element; dense: identity.
         let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(io.mode, x[indices[j]], x[j])) }
         // The mux stage registers the weights with the selected elements (fabric flip-flops).
@@ -85,8 +90,9 @@ public enum SparsePE {
                 mod.wire("prod_\(j)", try FloatMultiplier.multiply(w[j].asUInt, picked[j].asUInt, mul, name: "mul_\(j)"))
             }
             products = stage(cfg.pipeline.afterMultiply, "prod", products)
+            products = stage(cfg.pipeline.routeProducts, "route", products)
             let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", try FloatAdderTree.sum(products, config: add, name: "tree"))])[0]
-            io.result.assign(try FloatTileAccumulator(in: mod, contribution: sum, first: io.inFirst, subnormals: cfg.subnormals).result.asSInt)
+            io.result.assign(try FloatTileAccumulator(in: mod, contribution: sum, first: first, subnormals: cfg.subnormals).result.asSInt)
             return Definition(mod, io)
         }
         var products: [Signal]
@@ -107,8 +113,9 @@ public enum SparsePE {
             products = (0..<cfg.n).map { j in mod.wire("prod_\(j)", w[j] * picked[j]) }
             products = stage(cfg.pipeline.afterMultiply, "prod", products)
         }
+        products = stage(cfg.pipeline.routeProducts, "route", products)
         let sum = stage(cfg.pipeline.afterAdderTree, "sum", [mod.wire("sum", AdderTree.sum(products)!)])[0]
-        io.result.assign(TileAccumulator(in: mod, contribution: sum, first: io.inFirst, accWidth: cfg.accWidth).result)
+        io.result.assign(TileAccumulator(in: mod, contribution: sum, first: first, accWidth: cfg.accWidth).result)
         return Definition(mod, io)
     }
 }
