@@ -110,7 +110,7 @@ enum SparseTrainBench {
         }
         md += "\n## 2. Small CNN, last training step, on the RTL (4x4 PEs)\n\n"
         md += "Image 0 of the last step of the pruned run, every tensor quantised to int16 by its own max |value| (X, W, dZ; dZ natural and pruned share one scale), "
-        md += "run on the Verilated `sparsetrain_r4_c4_d16_a48_k8_p16` (8-tap kernel rows, 16 accumulators per PE) in sparse and dense mode: "
+        md += "run on the Verilated `sparsetrain_r4_c4_d16_a48_k8_p16` (8-tap kernel rows, 16 accumulators, 2048-entry operand memory and 64 result slots per PE) in sparse and dense mode, balanced mapping: "
         md += rtlFailures.isEmpty ? "every result bit-exact with the direct convolution and every run's cycle counter equal to the cycle model.\n\n"
             : "**FAILURES**: \(rtlFailures.joined(separator: "; "))\n\n"
         md += table(rows)
