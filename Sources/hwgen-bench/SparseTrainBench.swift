@@ -18,6 +18,8 @@ enum SparseTrainBench {
         /// per run (sorted) and in the plain geometric order, for comparison.
         let sparse: PhaseCycles, dense: PhaseCycles, sorted: PhaseCycles, inOrder: PhaseCycles
         let rtl: Bool
+        /// Whole layer / sample (the share of the channels the sample holds; 1 for a whole layer).
+        var weight: Double = 1
         var speedup: Double { Double(dense.cycles) / Double(max(1, sparse.cycles)) }
         var overIdeal: Double { sparse.ideal > 0 ? Double(sparse.cycles) / sparse.ideal : 1 }
     }
@@ -205,13 +207,15 @@ enum SparseTrainBench {
 
     static func speedups(_ rows: [Row], _ net: String) -> String {
         let rs = rows.filter { $0.network == net }
-        var s = "\n**\(net)** whole step (FF + BP + WU of every conv, BP not on the first): "
-        let sp = rs.reduce(0) { $0 + $1.sparse.cycles }, dn = rs.reduce(0) { $0 + $1.dense.cycles }
-        s += "\(dn) dense / \(sp) sparse cycles = **\(String(format: "%.2fx", Double(dn) / Double(max(1, sp))))**"
+        let sampled = rs.contains { $0.weight != 1 }
+        var s = "\n**\(net)** whole step (FF + BP + WU of every conv, BP not on the first"
+        s += sampled ? "; each sample's cycles scaled to its whole layer by the share of the channels it holds): " : "): "
+        func sum(_ q: [Row], _ f: (Row) -> Int) -> Double { q.reduce(0) { $0 + $1.weight * Double(f($1)) } }
+        let sp = sum(rs) { $0.sparse.cycles }, dn = sum(rs) { $0.dense.cycles }
+        s += "\(String(format: "%.0f", dn)) dense / \(String(format: "%.0f", sp)) sparse cycles = **\(String(format: "%.2fx", dn / max(1, sp)))**"
         for p in ["ff", "bp", "wu"] {
             let q = rs.filter { $0.phase == p }
-            let a = q.reduce(0) { $0 + $1.sparse.cycles }, b = q.reduce(0) { $0 + $1.dense.cycles }
-            s += "; \(p) \(String(format: "%.2fx", Double(b) / Double(max(1, a))))"
+            s += "; \(p) \(String(format: "%.2fx", sum(q) { $0.dense.cycles } / max(1, sum(q) { $0.sparse.cycles })))"
         }
         let worst = rs.map(\.overIdeal).max() ?? 1
         s += "; worst cycles / ideal \(String(format: "%.3f", worst)) (\(rs.filter { $0.overIdeal > 1.1 }.count) of \(rs.count) layer-phases above 1.10).\n"
@@ -289,7 +293,8 @@ enum SparseTrainBench {
                 rows.append(Row(network: net, layer: name, phase: phase.rawValue, sparsity: sp, sparse: sparse,
                                 dense: try PhaseCycles(costs: dc, pes: pes, capacity: capacity, mapping: .balanced),
                                 sorted: try PhaseCycles(costs: sc, pes: pes, capacity: capacity, mapping: .sorted),
-                                inOrder: try PhaseCycles(costs: sc, pes: pes, capacity: capacity, mapping: .inOrder), rtl: false))
+                                inOrder: try PhaseCycles(costs: sc, pes: pes, capacity: capacity, mapping: .inOrder), rtl: false,
+                                weight: Double(full.inChannels * full.outChannels) / Double(l.inChannels * l.outChannels)))
                 break
             }
         }
