@@ -160,7 +160,7 @@ enum SparseTrainBench {
             var rng = SplitMix64(seed: 12)
             for (li, l) in net.layers.enumerated() where l.spec.kind == .conv {
                 big += try modelRows(name, l.name, l.spec, first: li == 0, xRate: r[0], gRate: r[1], gNat: r[2], geometry: g, pes: 16,
-                                     capacity: PECapacity(entries: 2048, slots: 64), rng: &rng)
+                                     capacity: PECapacity(entries: SparseTrainConfig().depth, slots: SparseTrainConfig().slots), rng: &rng)
             }
         }
         print(table(big))
