@@ -167,7 +167,9 @@ enum SparseTrainBench {
         print(speedups(big, "alexnet") + speedups(big, "resnet18"))
     }
 
-    static let notes = """
+    static var notes: String {
+        let c = SparseTrainConfig()
+        return """
 
         ## How the cycles come about
 
@@ -187,9 +189,12 @@ enum SparseTrainBench {
         * **Before this mapping** every PE took one item per run and the array waited for the slowest PE after every item (the column *one item per PE
           and run*, here already with the 1-cycle fetch; the previous hardware also spent 2 fetch cycles per run): with 90-98 % zero gradients, BP and
           WU items hold few MACs (see MACs / item), so the per-item barrier and fixed cycles were a large share of the work.
+        * Hardware cost of the queues: each entry word carries its item's output mask and end mark (P + 1 = \(c.outputs + 1) more bits: \(c.wordBits) instead of \(c.maskLSB) for
+          the default configuration), and each PE has a result memory of \(c.slots) slots × \(c.outputs) accumulators × \(c.accWidth) bits (\(c.slots * c.outputs * c.accWidth) bits, a block RAM).
         * Loading the operand memories and reading the result slots are not counted (a production array double-buffers them); the dense baseline is
           the same RTL and the same mapping streaming every value and every tap (zeros included) without the ReLU mask.
         """
+    }
 
     static func table(_ rows: [Row]) -> String {
         var s = "| network | layer | phase | zero fraction (natural / pruned) | items | MACs / item | runs | sparse cycles | dense cycles | speedup | ideal "
