@@ -14,9 +14,12 @@ enum SparseTrainBench {
     struct Row {
         let network: String, layer: String, phase: String
         let sparsity: String
-        let sparse: PhaseCycles, dense: PhaseCycles
-        let inOrderUtilisation: Double
+        /// Sparse and dense mode under the balanced (queue) mapping; sparse mode with one item per PE
+        /// per run (sorted) and in the plain geometric order, for comparison.
+        let sparse: PhaseCycles, dense: PhaseCycles, sorted: PhaseCycles, inOrder: PhaseCycles
         let rtl: Bool
+        /// Whole layer / sample (the share of the channels the sample holds; 1 for a whole layer).
+        var weight: Double = 1
         var speedup: Double { Double(dense.cycles) / Double(max(1, sparse.cycles)) }
         var overIdeal: Double { sparse.ideal > 0 ? Double(sparse.cycles) / sparse.ideal : 1 }
     }
@@ -91,24 +94,25 @@ enum SparseTrainBench {
                 let mask = phase == .bp ? ops.reluMask : nil
                 let sc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: false, x: ops.x, dy: ops.dy, w: ops.w, mask: mask, maxEntries: cfg.depth)
                 let dc = try Conv1DMapping.costs(phase, layer: ops.layer, geometry: geometry, dense: true, x: ops.x, dy: ops.dy, w: ops.w, mask: mask, maxEntries: cfg.depth)
-                let s = PhaseCycles(costs: sc, pes: runner.pes, mapping: .balanced)
-                let d = PhaseCycles(costs: dc, pes: runner.pes, mapping: .balanced)
+                let s = try PhaseCycles(costs: sc, pes: runner.pes, capacity: runner.capacity, mapping: .balanced)
+                let d = try PhaseCycles(costs: dc, pes: runner.pes, capacity: runner.capacity, mapping: .balanced)
                 guard s.cycles == r.sparse.rtlCycles, d.cycles == r.dense!.rtlCycles else {
                     throw SparseModelError("\(snap.name) \(phase.rawValue): RTL cycles \(r.sparse.rtlCycles)/\(r.dense!.rtlCycles) differ from the model \(s.cycles)/\(d.cycles)")
                 }
-                let inOrder = PhaseCycles(costs: sc, pes: runner.pes, mapping: .inOrder)
+                let sorted = try PhaseCycles(costs: sc, pes: runner.pes, capacity: runner.capacity, mapping: .sorted)
+                let inOrder = try PhaseCycles(costs: sc, pes: runner.pes, capacity: runner.capacity, mapping: .inOrder)
                 // Natural zeros counted on the float tensors (int16 quantisation adds zeros of its own).
                 let nat = floatZeros(snap.dzNatural), xf = floatZeros(snap.x)
                 let sp = phase == .ff ? "X \(pct(xf)) (int16 \(pct(ops.x.sparsity)))" : phase == .bp
                     ? "dY \(pct(nat)) / \(pct(ops.dy.sparsity)), mask off \(pct(1 - Double(ops.reluMask.values.filter { $0 }.count) / Double(ops.x.values.count)))"
                     : "X \(pct(xf)), dY \(pct(nat)) / \(pct(ops.dy.sparsity))"
                 rows.append(Row(network: "small-cnn", layer: snap.name, phase: phase.rawValue, sparsity: sp, sparse: s, dense: d,
-                                inOrderUtilisation: inOrder.utilisation, rtl: true))
+                                sorted: sorted, inOrder: inOrder, rtl: true))
             }
         }
         md += "\n## 2. Small CNN, last training step, on the RTL (4x4 PEs)\n\n"
         md += "Image 0 of the last step of the pruned run, every tensor quantised to int16 by its own max |value| (X, W, dZ; dZ natural and pruned share one scale), "
-        md += "run on the Verilated `sparsetrain_r4_c4_d16_a48_k8_p16` (8-tap kernel rows, 16 accumulators per PE) in sparse and dense mode: "
+        md += "run on the Verilated `sparsetrain_r4_c4_d16_a48_k8_p16` (8-tap kernel rows, 16 accumulators, 2048-entry operand memory and 64 result slots per PE) in sparse and dense mode, balanced mapping: "
         md += rtlFailures.isEmpty ? "every result bit-exact with the direct convolution and every run's cycle counter equal to the cycle model.\n\n"
             : "**FAILURES**: \(rtlFailures.joined(separator: "; "))\n\n"
         md += table(rows)
@@ -122,15 +126,17 @@ enum SparseTrainBench {
         md += "Zero rates taken from the small CNN (section 1, pruned run): input activations \(pct(xRate)) (mean of conv2 and conv3; the image is dense), "
         md += "output gradients \(pct(gRate)) after pruning (mean of the three convs; natural \(pct(gNat))), both as independent random masks, the BP mask = X > 0. "
         md += "Cycles from the exact cycle model (equal to the RTL's counter on every run in section 2 and in the tests), on a sample of each layer: "
-        md += "FF the first 32 output channels, BP the first 32 input channels, WU the first 16x16 (output, input) channel pairs — all rows and columns. "
-        md += "4x4 PEs, 16 accumulators, 2048-entry operand memories (a longer item is cut into several, adding partial sums), 8-tap kernel rows (12 for AlexNet, whose first kernel is 11x11).\n\n"
+        md += "FF the first 32 output channels, BP the first 32 input channels, WU the first 16x16 (output, input) channel pairs — all rows and columns — with the channel "
+        md += "counts doubled until the sample's ideal bound is at least \(Int(minSampleIdeal)) cycles or the sample is the whole layer (the zero-fraction column says which; the "
+        md += "smallest samples of the deep 7x7 and 14x14 layers hold only 10-100 cycles of work, where the one fixed cycle per run alone would be 1-10 % of the bound). "
+        md += "4x4 PEs, 16 accumulators, 2048-entry operand memories and 64 result slots per PE (a longer item is cut into several, adding partial sums), 8-tap kernel rows (12 for AlexNet, whose first kernel is 11x11).\n\n"
         var big: [Row] = []
         for (name, taps) in [("alexnet", 12), ("resnet18", 8)] {
             let net = try ModelZoo.network(name, input: .imagenet)
             let g = Conv1DGeometry(taps: taps, outputs: 16, maxStrideLog2: 2)
             var rng = SplitMix64(seed: 12)
             for (li, l) in net.layers.enumerated() where l.spec.kind == .conv {
-                big += try modelRows(name, l.name, l.spec, first: li == 0, xRate: xRate, gRate: gRate, gNat: gNat, geometry: g, pes: 16, rng: &rng)
+                big += try modelRows(name, l.name, l.spec, first: li == 0, xRate: xRate, gRate: gRate, gNat: gNat, geometry: g, pes: 16, capacity: runner.capacity, rng: &rng)
             }
         }
         md += table(big)
@@ -143,44 +149,78 @@ enum SparseTrainBench {
         if !rtlFailures.isEmpty { throw SparseModelError("RTL mismatches: \(rtlFailures.count)") }
     }
 
-    static let notes = """
+    /// Section 3 alone at given zero rates (no training): `hwgen-bench sparsetrain-shapes X G GNAT`.
+    static func shapes(_ args: [String]) throws {
+        let r = args.compactMap(Double.init)
+        guard r.count == 3 else { throw SparseModelError("usage: sparsetrain-shapes <x zero rate> <dY zero rate> <dY natural zero rate>") }
+        var big: [Row] = []
+        for (name, taps) in [("alexnet", 12), ("resnet18", 8)] {
+            let net = try ModelZoo.network(name, input: .imagenet)
+            let g = Conv1DGeometry(taps: taps, outputs: 16, maxStrideLog2: 2)
+            var rng = SplitMix64(seed: 12)
+            for (li, l) in net.layers.enumerated() where l.spec.kind == .conv {
+                big += try modelRows(name, l.name, l.spec, first: li == 0, xRate: r[0], gRate: r[1], gNat: r[2], geometry: g, pes: 16,
+                                     capacity: PECapacity(entries: SparseTrainConfig().depth, slots: SparseTrainConfig().slots), rng: &rng)
+            }
+        }
+        print(table(big))
+        print(speedups(big, "alexnet") + speedups(big, "resnet18"))
+    }
+
+    static var notes: String {
+        let c = SparseTrainConfig()
+        return """
 
         ## How the cycles come about
 
         * A PE spends one cycle per valid pair (non-zero row value × stored non-zero tap, output in the row and not ReLU-masked); the layout leaves out
-          entries with no valid pair. A run costs its slowest PE's pairs plus 2 cycles (memory read, accept); "ideal" is pairs / PEs.
-        * **Mapping.** Work items are output-row tiles (FF: an output row of one channel; BP: an input-gradient row; WU: one kernel row of dW). The
-          *balanced* mapping sorts them by their data-dependent cycle count before cutting them into runs of 16, so each run's items cost about the
-          same: this is what keeps cycles near the ideal bound. The *in-order* column shows the utilisation of the plain geometric order (neighbouring
-          rows and channels share a run) on the same items, for comparison.
-        * **Where cycles exceed the ideal bound.** A run ends when its slowest PE ends, and costs 2 cycles more than its longest item. With
-          90-98 % zero gradients the BP and WU work items hold few MACs (see MACs / item), so those 2 cycles and the granularity of one item
-          per PE per run are a visible fraction: this is what puts BP/WU of the small CNN and of the 14x14 and 7x7 ResNet-18 layers above
-          1.10 x ideal. The fix (not built) is to give each PE a queue of several items per run, draining its accumulators between items,
-          so the run overhead is paid once and items can be balanced across PEs at finer grain.
-        * Loading the operand memories is not counted (a production array double-buffers them); the dense baseline is the same RTL streaming every
-          value and every tap (zeros included) without the ReLU mask.
+          entries with no valid pair. "Ideal" is pairs / PEs: every PE issues a MAC in every cycle.
+        * **Mapping (balanced, the default).** Work items are output-row tiles (FF: an output row of one channel; BP: an input-gradient row; WU: one
+          kernel row of dW), each with a data-dependent cost the compiler knows when it compresses the operands. Each PE gets a *queue* of items per
+          run: its operand memory holds the items back to back, every entry word carries its item's output mask, and the item's last word is marked.
+          The PE goes from one item to the next without a bubble: in the cycle of an item's last MAC its accumulators are written, as one word, to the
+          PE's result memory (one slot per item) and restart from zero, while the next item's first entry is taken in that same cycle. The items,
+          longest first, each go to the least-loaded queue that still has room (2048 entries, 64 slots), over as few runs as the memories allow
+          (longest-processing-time-first list scheduling); the queues are then grouped into runs by load. A run costs 1 fixed cycle (the `start`
+          cycle already reads each memory's first word, the PE takes it in the run's first cycle) plus its longest queue.
+        * **What is left above the ideal bound** (columns *fixed* and *imbalance*; cycles = ideal + fixed + imbalance): the fixed cycle once per run
+          (a run is one load of the operand memories, so FF, with its long items, needs many runs; BP and WU of the sparse layers fit one to a few),
+          and the imbalance of each run's last items — with LPT about one small item. Items without any entry are not run (their outputs are 0).
+        * **Before this mapping** every PE took one item per run and the array waited for the slowest PE after every item (the column *one item per PE
+          and run*, here already with the 1-cycle fetch; the previous hardware also spent 2 fetch cycles per run): with 90-98 % zero gradients, BP and
+          WU items hold few MACs (see MACs / item), so the per-item barrier and fixed cycles were a large share of the work.
+        * Hardware cost of the queues: each entry word carries its item's output mask and end mark (P + 1 = \(c.outputs + 1) more bits: \(c.wordBits) instead of \(c.maskLSB) for
+          the default configuration), and each PE has a result memory of \(c.slots) slots × \(c.outputs) accumulators × \(c.accWidth) bits (\(c.slots * c.outputs * c.accWidth) bits, a block RAM).
+        * Loading the operand memories and reading the result slots are not counted (a production array double-buffers them); the dense baseline is
+          the same RTL and the same mapping streaming every value and every tap (zeros included) without the ReLU mask.
         """
+    }
 
     static func table(_ rows: [Row]) -> String {
-        var s = "| network | layer | phase | zero fraction (natural / pruned) | items | MACs / item | sparse cycles | dense cycles | speedup | ideal | cycles / ideal | utilisation (balanced) | utilisation (in-order) |\n"
-        s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        var s = "| network | layer | phase | zero fraction (natural / pruned) | items | MACs / item | runs | sparse cycles | dense cycles | speedup | ideal "
+        s += "| cycles / ideal | fixed | imbalance | one item per PE and run (sorted): cycles / ideal (runs: fixed + imbalance) | utilisation (balanced) | utilisation (in-order, one item per PE and run) |\n"
+        s += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        func over(_ c: PhaseCycles) -> String { String(format: "%.3f", c.ideal > 0 ? Double(c.cycles) / c.ideal : 1) }
         for r in rows {
-            s += "| \(r.network) | \(r.layer) | \(r.phase) | \(r.sparsity) | \(r.sparse.items) | \(String(format: "%.1f", Double(r.sparse.pairs) / Double(max(1, r.sparse.items)))) | \(r.sparse.cycles) | \(r.dense.cycles) | \(String(format: "%.2fx", r.speedup)) | "
-            s += "\(String(format: "%.0f", r.sparse.ideal)) | \(String(format: "%.3f", r.overIdeal)) | \(pct(r.sparse.utilisation)) | \(pct(r.inOrderUtilisation)) |\n"
+            s += "| \(r.network) | \(r.layer) | \(r.phase) | \(r.sparsity) | \(r.sparse.items) | \(String(format: "%.1f", Double(r.sparse.pairs) / Double(max(1, r.sparse.items)))) | \(r.sparse.runs) | "
+            s += "\(r.sparse.cycles) | \(r.dense.cycles) | \(String(format: "%.2fx", r.speedup)) | "
+            s += "\(String(format: "%.0f", r.sparse.ideal)) | **\(over(r.sparse))** | \(r.sparse.fixedCycles) | \(String(format: "%.0f", r.sparse.imbalance)) | "
+            s += "\(over(r.sorted)) (\(r.sorted.runs): \(r.sorted.fixedCycles) + \(String(format: "%.0f", r.sorted.imbalance))) | \(pct(r.sparse.utilisation)) | \(pct(r.inOrder.utilisation)) |\n"
         }
         return s
     }
 
     static func speedups(_ rows: [Row], _ net: String) -> String {
         let rs = rows.filter { $0.network == net }
-        var s = "\n**\(net)** whole step (FF + BP + WU of every conv, BP not on the first): "
-        let sp = rs.reduce(0) { $0 + $1.sparse.cycles }, dn = rs.reduce(0) { $0 + $1.dense.cycles }
-        s += "\(dn) dense / \(sp) sparse cycles = **\(String(format: "%.2fx", Double(dn) / Double(max(1, sp))))**"
+        let sampled = rs.contains { $0.weight != 1 }
+        var s = "\n**\(net)** whole step (FF + BP + WU of every conv, BP not on the first"
+        s += sampled ? "; each sample's cycles scaled to its whole layer by the share of the channels it holds): " : "): "
+        func sum(_ q: [Row], _ f: (Row) -> Int) -> Double { q.reduce(0) { $0 + $1.weight * Double(f($1)) } }
+        let sp = sum(rs) { $0.sparse.cycles }, dn = sum(rs) { $0.dense.cycles }
+        s += "\(String(format: "%.0f", dn)) dense / \(String(format: "%.0f", sp)) sparse cycles = **\(String(format: "%.2fx", dn / max(1, sp)))**"
         for p in ["ff", "bp", "wu"] {
             let q = rs.filter { $0.phase == p }
-            let a = q.reduce(0) { $0 + $1.sparse.cycles }, b = q.reduce(0) { $0 + $1.dense.cycles }
-            s += "; \(p) \(String(format: "%.2fx", Double(b) / Double(max(1, a))))"
+            s += "; \(p) \(String(format: "%.2fx", sum(q) { $0.dense.cycles } / max(1, sum(q) { $0.sparse.cycles })))"
         }
         let worst = rs.map(\.overIdeal).max() ?? 1
         s += "; worst cycles / ideal \(String(format: "%.3f", worst)) (\(rs.filter { $0.overIdeal > 1.1 }.count) of \(rs.count) layer-phases above 1.10).\n"
@@ -207,9 +247,12 @@ enum SparseTrainBench {
         return SparseTrainOperands(layer: l, x: x, w: w, dyNatural: nat, dy: dy, tau: m > 0 ? Int64((s.tau * 32767 / m).rounded()) : nil)
     }
 
+    /// The smallest ideal bound (cycles) of a layer sample in section 3.
+    static let minSampleIdeal = 1000.0
+
     /// Cycle-model rows of one large layer on a channel sample with random masks at the given rates.
     static func modelRows(_ net: String, _ name: String, _ full: LayerSpec, first: Bool, xRate: Double, gRate: Double, gNat: Double,
-                          geometry: Conv1DGeometry, pes: Int, rng: inout SplitMix64) throws -> [Row] {
+                          geometry: Conv1DGeometry, pes: Int, capacity: PECapacity, rng: inout SplitMix64) throws -> [Row] {
         func sample(ci: Int, co: Int) throws -> LayerSpec {
             try LayerSpec.conv(inChannels: ci, outChannels: co, height: full.inHeight, width: full.inWidth, kernelSize: full.kernelSize,
                                stride: full.stride, padding: full.padding)
@@ -220,26 +263,45 @@ enum SparseTrainBench {
             return t
         }
         var rows: [Row] = []
-        let cases: [(ConvPhase, LayerSpec)] = [(.ff, try sample(ci: full.inChannels, co: min(32, full.outChannels))),
-                                               (.bp, try sample(ci: min(32, full.inChannels), co: full.outChannels)),
-                                               (.wu, try sample(ci: min(16, full.inChannels), co: min(16, full.outChannels)))]
-        for (phase, l) in cases where !(phase == .bp && first) {
-            var x = tensor(l.inChannels, l.inHeight, l.inWidth, zero: first ? 0 : xRate, &rng)
-            if phase != .ff { for i in x.values.indices { x.values[i] = abs(x.values[i]) } }
-            var w = l.zeroWeights()
-            for co in 0..<l.outChannels { for ci in 0..<l.inChannels { for a in 0..<l.kernelSize { for b in 0..<l.kernelSize {
-                w[co, ci, a, b] = rng.next(in: -1000...1000) | 1
-            } } } }
-            let dy = tensor(l.outChannels, l.outHeight, l.outWidth, zero: gRate, &rng)
-            var mask = ChannelTensor<Bool>(channels: x.channels, height: x.height, width: x.width, fill: false)
-            for i in x.values.indices { mask.values[i] = x.values[i] > 0 }
-            let sc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: false, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: 2048)
-            let dc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: true, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: 2048)
-            let sp = phase == .ff ? "X \(pct(x.sparsity))" : phase == .bp ? "dY \(pct(gNat)) / \(pct(dy.sparsity)), mask off \(pct(x.sparsity))"
-                : "X \(pct(x.sparsity)), dY \(pct(gNat)) / \(pct(dy.sparsity))"
-            rows.append(Row(network: net, layer: name, phase: phase.rawValue, sparsity: sp, sparse: PhaseCycles(costs: sc, pes: pes, mapping: .balanced),
-                            dense: PhaseCycles(costs: dc, pes: pes, mapping: .balanced),
-                            inOrderUtilisation: PhaseCycles(costs: sc, pes: pes, mapping: .inOrder).utilisation, rtl: false))
+        for phase in ConvPhase.allCases where !(phase == .bp && first) {
+            // The first channels of the layer (FF 32 output channels, BP 32 input channels, WU
+            // 16x16 channel pairs), doubled until the sample keeps the array busy for at least
+            // minSampleIdeal cycles (or is the whole layer).
+            var scale = 1
+            while true {
+                let l: LayerSpec
+                switch phase {
+                case .ff: l = try sample(ci: full.inChannels, co: min(32 * scale, full.outChannels))
+                case .bp: l = try sample(ci: min(32 * scale, full.inChannels), co: full.outChannels)
+                case .wu: l = try sample(ci: min(16 * scale, full.inChannels), co: min(16 * scale, full.outChannels))
+                }
+                var x = tensor(l.inChannels, l.inHeight, l.inWidth, zero: first ? 0 : xRate, &rng)
+                if phase != .ff { for i in x.values.indices { x.values[i] = abs(x.values[i]) } }
+                var w = l.zeroWeights()
+                for co in 0..<l.outChannels { for ci in 0..<l.inChannels { for a in 0..<l.kernelSize { for b in 0..<l.kernelSize {
+                    w[co, ci, a, b] = rng.next(in: -1000...1000) | 1
+                } } } }
+                let dy = tensor(l.outChannels, l.outHeight, l.outWidth, zero: gRate, &rng)
+                var mask = ChannelTensor<Bool>(channels: x.channels, height: x.height, width: x.width, fill: false)
+                for i in x.values.indices { mask.values[i] = x.values[i] > 0 }
+                let sc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: false, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: capacity.entries)
+                let sparse = try PhaseCycles(costs: sc, pes: pes, capacity: capacity, mapping: .balanced)
+                let whole = l.inChannels == full.inChannels && l.outChannels == full.outChannels
+                if sparse.ideal < minSampleIdeal && !whole {
+                    scale *= 2
+                    continue
+                }
+                let dc = try Conv1DMapping.costs(phase, layer: l, geometry: geometry, dense: true, x: x, dy: dy, w: w, mask: phase == .bp ? mask : nil, maxEntries: capacity.entries)
+                var sp = phase == .ff ? "X \(pct(x.sparsity))" : phase == .bp ? "dY \(pct(gNat)) / \(pct(dy.sparsity)), mask off \(pct(x.sparsity))"
+                    : "X \(pct(x.sparsity)), dY \(pct(gNat)) / \(pct(dy.sparsity))"
+                sp += whole ? "; whole layer" : "; \(phase == .ff ? "\(l.outChannels) co" : phase == .bp ? "\(l.inChannels) ci" : "\(l.outChannels)x\(l.inChannels) co x ci")"
+                rows.append(Row(network: net, layer: name, phase: phase.rawValue, sparsity: sp, sparse: sparse,
+                                dense: try PhaseCycles(costs: dc, pes: pes, capacity: capacity, mapping: .balanced),
+                                sorted: try PhaseCycles(costs: sc, pes: pes, capacity: capacity, mapping: .sorted),
+                                inOrder: try PhaseCycles(costs: sc, pes: pes, capacity: capacity, mapping: .inOrder), rtl: false,
+                                weight: Double(full.inChannels * full.outChannels) / Double(l.inChannels * l.outChannels)))
+                break
+            }
         }
         return rows
     }

@@ -38,6 +38,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "synth": SynthBench.run,
     "sps": SPSBench.run,
     "sparsetrain": SparseTrainBench.run,
+    "sparsetrain-shapes": SparseTrainBench.shapes,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
     try sub(Array(CommandLine.arguments.dropFirst(2)))

@@ -35,7 +35,7 @@ struct SimConv: ParsableCommand {
     @Option(help: "sparsetrain: stochastic pruning rate p of the output gradient, in [0, 1) (default: no pruning).")
     var prune: Double?
 
-    @Option(name: .customLong("mapping"), help: "sparsetrain: how work items are grouped into array runs, balanced (default) or in-order.")
+    @Option(name: .customLong("mapping"), help: "sparsetrain: how work items are placed on the PEs: balanced (default; per-PE queues, longest first on the least-loaded PE), sorted or in-order (one item per PE and run).")
     var mappingOption: String?
 
     @Option(name: .customLong("mode"), help: "sparsetrain: sparse, or both (the default: also the dense baseline on the same array, and the speedup).")

@@ -19,10 +19,13 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
     public var outputs: Int = 16
     /// Entries of each PE's operand memory.
     public var depth: Int = 2048
+    /// Result slots of each PE: the most work items one PE takes in one run (its queue).
+    public var slots: Int = 64
     /// Largest log2(stride) of the forward pass.
     public var maxStrideLog2: Int = 2
 
-    public init(rows: Int = 4, cols: Int = 4, dataWidth: Int = 16, accWidth: Int = 48, taps: Int = 8, outputs: Int = 16, depth: Int = 2048) {
+    public init(rows: Int = 4, cols: Int = 4, dataWidth: Int = 16, accWidth: Int = 48, taps: Int = 8, outputs: Int = 16, depth: Int = 2048,
+                slots: Int = 64) {
         self.rows = rows
         self.cols = cols
         self.dataWidth = dataWidth
@@ -30,6 +33,7 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
         self.taps = taps
         self.outputs = outputs
         self.depth = depth
+        self.slots = slots
     }
 
     public static let maxSide = 64
@@ -47,6 +51,7 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
         try Check.range(outputs, 2...64, "accumulators per PE")
         guard outputs & (outputs - 1) == 0 else { throw ConfigError("accumulators per PE must be a power of two, got \(outputs)") }
         try Check.range(depth, 2...65536, "operand memory depth")
+        try Check.range(slots, 1...4096, "result slots per PE")
         _ = try entryLayout()
     }
 
@@ -63,27 +68,33 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
 
     /// The operand memory's word layout (``SparseTrainEntryLayout``).
     public func entryLayout() throws -> SparseTrainEntryLayout {
-        do { return try SparseTrainEntryLayout(dataWidth: dataWidth, offsetWidth: offsetWidth, taps: taps) } catch let e as FormatError {
+        do { return try SparseTrainEntryLayout(dataWidth: dataWidth, offsetWidth: offsetWidth, taps: taps, outputs: outputs) } catch let e as FormatError {
             throw ConfigError(e.message)
         }
     }
 
-    public var wordBits: Int { dataWidth + offsetWidth + taps + taps * dataWidth }
+    /// Bits of an entry word (``SparseTrainEntryLayout``): value, offset, bitmap, packed taps, output mask, last.
+    public var wordBits: Int { maskLSB + outputs + 1 }
+    /// The output mask's lowest bit and the end mark in an entry word.
+    public var maskLSB: Int { dataWidth + offsetWidth + taps + taps * dataWidth }
+    public var lastBit: Int { maskLSB + outputs }
+    /// Width of a result slot index.
+    public var slotWidth: Int { max(1, ceilLog2(slots)) }
     public var addrWidth: Int { max(1, ceilLog2(depth)) }
     /// Width of a PE's entry count (0...depth).
     public var countWidth: Int { ceilLog2(depth + 1) }
     public var peSelWidth: Int { max(1, ceilLog2(rows * cols)) }
     public var outSelWidth: Int { max(1, ceilLog2(outputs)) }
-    /// Width of the load bus: a word, or a count, or a mask.
-    public var loadWidth: Int { max(wordBits, countWidth, outputs) }
+    /// Width of the load bus: a word or a count.
+    public var loadWidth: Int { max(wordBits, countWidth) }
     public static let cycleCounterWidth = 32
 
     public var topName: String { "sparsetrain_r\(rows)_c\(cols)_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)" }
     public var peName: String { "sparsetrain_pe_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)" }
-    public var cellName: String { "sparsetrain_cell_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)_m\(depth)" }
+    public var cellName: String { "sparsetrain_cell_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)_m\(depth)_s\(slots)" }
 
     public var parameters: [String: ParamValue] {
         ["design": .string("sparsetrain"), "rows": .int(rows), "cols": .int(cols), "dataWidth": .int(dataWidth),
-         "accWidth": .int(accWidth), "taps": .int(taps), "outputs": .int(outputs), "depth": .int(depth)]
+         "accWidth": .int(accWidth), "taps": .int(taps), "outputs": .int(outputs), "depth": .int(depth), "slots": .int(slots)]
     }
 }

@@ -6,7 +6,8 @@ import HWCore
 /// Contract (one clock, synchronous active-high reset):
 /// * Entry stream in (valid/ready): `in_value` (SInt d) at `in_offset` (UInt o) with its kernel
 ///   row — `in_bitmap` (K_t bits, the stored taps) and `in_packed` (K_t × SInt d, the stored taps'
-///   values in ascending tap order). An entry is taken in a cycle with `in_valid && in_ready`.
+///   values in ascending tap order) — its work item's output `mask` (P bits) and `in_last` (the
+///   item's last entry). An entry is taken in a cycle with `in_valid && in_ready`.
 /// * Tap t of an entry is a **valid pair** when its bitmap bit is set, o ≥ t, (o − t) is a
 ///   multiple of 2^`stride_log2` and x = (o − t) >> `stride_log2` is below P with `mask[x]` set.
 ///   Invalid taps (zero kernel values, outputs off the row, ReLU-masked outputs) cost no cycle.
@@ -14,6 +15,11 @@ import HWCore
 ///   taking the entry: `acc[x] += value · kernel[t]` (wrapping at acc width). An entry with n
 ///   valid pairs occupies the PE for max(1, n) cycles; `in_ready` is high in its last one (and
 ///   whenever the PE holds no entry), so a stream of entries runs without bubbles.
+/// * In the last cycle of an item's last entry (the cycle of its last MAC), `result_valid` is high
+///   and `result` holds the item's P accumulators including that MAC; the accumulators restart
+///   from zero in the next cycle. Since `in_ready` is high in that cycle too, the PE goes on with
+///   the next item's first entry without a bubble: a queue of items costs the sum of their
+///   entries' cycles.
 /// * `idle` = `in_ready`: the PE has no work after this cycle unless it takes an entry.
 /// * `clear` empties the PE and zeroes the accumulators (the run's start).
 public enum SparseTrainPE {
@@ -27,7 +33,9 @@ public enum SparseTrainPE {
         @Input public var inOffset: Signal
         @Input public var inBitmap: Signal
         @Input public var inPacked: Vec
-        @Output public var acc: Vec
+        @Input(.bool) public var inLast: Signal
+        @Output public var result: Vec
+        @Output(.bool) public var resultValid: Signal
         @Output(.bool) public var idle: Signal
 
         public init(_ cfg: SparseTrainConfig) {
@@ -37,13 +45,13 @@ public enum SparseTrainPE {
             _inOffset = Input(.uint(cfg.offsetWidth))
             _inBitmap = Input(.uint(cfg.taps))
             _inPacked = Input(.sint(cfg.dataWidth), count: cfg.taps)
-            _acc = Output(.sint(cfg.accWidth), count: cfg.outputs)
+            _result = Output(.sint(cfg.accWidth), count: cfg.outputs)
         }
     }
 
     public static func build(_ cfg: SparseTrainConfig) -> Definition<Ports> {
         let m = Module(cfg.peName)
-        m.doc = "SparseTrain 1-D conv PE: one MAC per valid (non-zero, unmasked, in-row) pair of a row entry and its kernel row; max(1, pairs) cycles per entry."
+        m.doc = "SparseTrain 1-D conv PE: one MAC per valid (non-zero, unmasked, in-row) pair of a row entry and its kernel row; max(1, pairs) cycles per entry; an item's accumulators leave in the cycle of its last MAC."
         let io = m.ports(Ports(cfg))
         let (k, p, d, ow) = (cfg.taps, cfg.outputs, cfg.dataWidth, cfg.offsetWidth)
         let tw = max(1, ceilLog2(k))
@@ -79,6 +87,7 @@ public enum SparseTrainPE {
         let rem = m.reg("rem", .uint(k), reset: 0)
         let value = m.reg("cur_value", .sint(d), reset: .none)
         let offset = m.reg("cur_offset", .uint(ow), reset: .none)
+        let last = m.reg("cur_last", .bool, reset: 0)
         let kv = (0..<k).map { m.reg("cur_k_\($0)", .sint(d), reset: .none) }
 
         // Lowest remaining tap: isolate the lowest set bit, then encode it.
@@ -95,26 +104,34 @@ public enum SparseTrainPE {
         let ready = m.wire("ready", !hold || remNext == 0)
         io.inReady.assign(ready)
         io.idle.assign(ready)
+        // The held entry ends in this cycle and is its item's last: the item's results leave.
+        let flush = m.wire("flush", hold && remNext == 0 && last)
+        io.resultValid.assign(flush)
 
         for i in 0..<p {
             let acc = m.reg("acc_q_\(i)", .sint(cfg.accWidth), reset: 0)
-            m.when(io.clear) { acc.assign(0) }
-                .elseWhen(active && xSel == i) { acc.assign(acc &+ prod.extended(to: cfg.accWidth)) }
-            io.acc[i].assign(acc)
+            let hit = m.wire("hit_\(i)", active && xSel == i)
+            let sum = m.wire("acc_next_\(i)", mux(hit, acc &+ prod.extended(to: cfg.accWidth), acc))
+            m.when(io.clear || flush) { acc.assign(0) }
+                .elseWhen(hit) { acc.assign(sum) }
+            io.result[i].assign(sum)
         }
 
         m.when(io.clear) {
             hold.assign(0)
             rem.assign(0)
+            last.assign(0)
         }.elseWhen(io.inValid && ready) {
             hold.assign(1)
             rem.assign(offeredTaps)
             value.assign(io.inValue)
             offset.assign(io.inOffset)
+            last.assign(io.inLast)
             for t in 0..<k { kv[t].assign(kernel[t]) }
         }.elseWhen(ready) {
             hold.assign(0)
             rem.assign(0)
+            last.assign(0)
         }.otherwise {
             rem.assign(remNext)
         }

@@ -6,21 +6,22 @@ import SparseAccel
 import SparseModel
 
 /// Runs 1-D convolution work items on the Verilated SparseTrain array: per run, loads every PE's
-/// operand memory (entry words in ``SparseTrainEntryLayout``), count and output mask, pulses
-/// `start`, waits for `done`, reads the design's own cycle counter and the accumulators.
+/// operand memory with its queue of items (entry words in ``SparseTrainEntryLayout``, each
+/// carrying its item's output mask, the item's last word marked) and entry count, pulses `start`,
+/// waits for `done`, reads the design's own cycle counter and every item's result slot.
 /// Loading is not counted (a production array double-buffers its operand memories).
 public final class SparseTrainArrayRunner {
     public let config: SparseTrainConfig
     let layout: SparseTrainEntryLayout
     let sim: Simulator
     let p: (ldKind: PortHandle, ldPe: PortHandle, ldAddr: PortHandle, ldData: PortHandle, start: PortHandle, stride: PortHandle,
-            done: PortHandle, cycles: PortHandle, rdPe: PortHandle, rdIdx: PortHandle, rdData: PortHandle)
+            done: PortHandle, cycles: PortHandle, rdSlot: PortHandle, rdPe: PortHandle, rdIdx: PortHandle, rdData: PortHandle)
 
     /// One run's outcome.
     public struct Run: Sendable {
         /// The RTL's cycle counter at done.
         public let cycles: Int
-        /// ``SparseTrainCycleModel/runCycles(_:)`` of the run's items.
+        /// ``SparseTrainCycleModel/runCycles(_:)`` of the run's queues.
         public let modelCycles: Int
     }
 
@@ -37,35 +38,49 @@ public final class SparseTrainArrayRunner {
         }
         sim = s
         p = (try port(\.ldKind), try port(\.ldPe), try port(\.ldAddr), try port(\.ldData), try port(\.start), try port(\.strideLog2),
-             try port(\.done), try port(\.cycles), try port(\.rdPe), try port(\.rdIdx), try port(\.rdData))
+             try port(\.done), try port(\.cycles), try port(\.rdSlot), try port(\.rdPe), try port(\.rdIdx), try port(\.rdData))
         try sim.reset()
     }
 
     public var pes: Int { config.rows * config.cols }
 
-    /// Runs `items` (at most one per PE; all with one stride) and returns the run's cycles and
-    /// every computed output as (flat output index, value).
+    /// The capacity of one PE per run (operand memory entries, result slots).
+    public var capacity: PECapacity { PECapacity(entries: config.depth, slots: config.slots) }
+
+    /// Runs one item per PE (`items[i]` on PE i).
     public func run(_ items: [WorkItem]) throws -> (run: Run, outputs: [(Int, Int64)]) {
-        guard items.count <= pes else { throw SimulationError(description: "\(items.count) items for \(pes) PEs") }
-        let stride = items.first?.strideLog2 ?? 0
-        guard items.allSatisfy({ $0.strideLog2 == stride }) else { throw SimulationError(description: "items of one run differ in stride") }
+        try run(queues: items.map { [$0] })
+    }
+
+    /// Runs `queues` (`queues[i]` on PE i, at most one queue per PE, all items with one stride)
+    /// and returns the run's cycles and every computed output as (flat output index, value).
+    public func run(queues: [[WorkItem]]) throws -> (run: Run, outputs: [(Int, Int64)]) {
+        guard queues.count <= pes else { throw SimulationError(description: "\(queues.count) queues for \(pes) PEs") }
+        let stride = queues.lazy.flatMap { $0 }.first?.strideLog2 ?? 0
+        guard queues.allSatisfy({ $0.allSatisfy { $0.strideLog2 == stride } }) else { throw SimulationError(description: "items of one run differ in stride") }
+        for q in queues {
+            guard q.count <= config.slots else { throw SimulationError(description: "a queue of \(q.count) items; a PE has \(config.slots) result slots") }
+            guard q.allSatisfy({ !$0.entries.isEmpty }) else { throw SimulationError(description: "a queued work item has no entries (leave it out: its outputs are 0)") }
+            let n = q.reduce(0) { $0 + $1.entries.count }
+            guard n <= config.depth else {
+                throw SimulationError(description: "a queue has \(n) entries; the PE memory holds \(config.depth) (cut items with Conv1DMapping maxEntries)")
+            }
+            guard q.allSatisfy({ $0.mask.count == config.outputs }) else { throw SimulationError(description: "a work item's mask is not \(config.outputs) outputs wide") }
+        }
         for pe in 0..<pes {
-            let item = pe < items.count ? items[pe] : nil
-            let entries = item?.entries ?? []
-            guard entries.count <= config.depth else {
-                throw SimulationError(description: "a work item has \(entries.count) entries; the PE memory holds \(config.depth) (cut items with Conv1DMapping maxEntries)")
-            }
+            let queue = pe < queues.count ? queues[pe] : []
             sim.poke(p.ldPe, UInt64(pe))
-            for (a, e) in entries.enumerated() {
-                let words = try layout.pack(value: e.value, offset: e.offset, kernel: e.kernel, stored: e.stored)
-                load(kind: SparseTrainCell.kindEntry, addr: a, words: words)
-                try sim.step()
+            var a = 0
+            for item in queue {
+                for (j, e) in item.entries.enumerated() {
+                    let words = try layout.pack(value: e.value, offset: e.offset, kernel: e.kernel, stored: e.stored, mask: item.mask,
+                                                last: j == item.entries.count - 1)
+                    load(kind: SparseTrainCell.kindEntry, addr: a, words: words)
+                    try sim.step()
+                    a += 1
+                }
             }
-            load(kind: SparseTrainCell.kindCount, addr: 0, words: [UInt64(entries.count)])
-            try sim.step()
-            var mask: UInt64 = 0
-            for (i, on) in (item?.mask ?? []).enumerated() where on { mask |= 1 << UInt64(i) }
-            load(kind: SparseTrainCell.kindMask, addr: 0, words: [mask])
+            load(kind: SparseTrainCell.kindCount, addr: 0, words: [UInt64(a)])
             try sim.step()
         }
         sim.poke(p.ldKind, 0)
@@ -73,7 +88,7 @@ public final class SparseTrainArrayRunner {
         sim.poke(p.stride, UInt64(stride))
         try sim.step()
         sim.poke(p.start, 0)
-        let model = SparseTrainCycleModel.runCycles(items)
+        let model = SparseTrainCycleModel.runCycles(queues)
         var waited = 0
         try sim.settle()
         while sim.peek(p.done) == 0 {
@@ -87,14 +102,18 @@ public final class SparseTrainArrayRunner {
         let cycles = Int(sim.peek(p.cycles))
         var outputs: [(Int, Int64)] = []
         let aw = config.accWidth
-        for (pe, item) in items.enumerated() {
-            sim.poke(p.rdPe, UInt64(pe))
-            for (i, idx) in item.outputIndex.enumerated() {
-                guard let idx else { continue }
-                sim.poke(p.rdIdx, UInt64(i))
-                try sim.settle()
-                let raw = sim.peek(p.rdData)
-                outputs.append((idx, Int64(bitPattern: raw << UInt64(64 - aw)) >> Int64(64 - aw)))
+        for slot in 0..<(queues.map(\.count).max() ?? 0) {
+            sim.poke(p.rdSlot, UInt64(slot))
+            try sim.step()
+            for (pe, queue) in queues.enumerated() where slot < queue.count {
+                sim.poke(p.rdPe, UInt64(pe))
+                for (i, idx) in queue[slot].outputIndex.enumerated() {
+                    guard let idx else { continue }
+                    sim.poke(p.rdIdx, UInt64(i))
+                    try sim.settle()
+                    let raw = sim.peek(p.rdData)
+                    outputs.append((idx, Int64(bitPattern: raw << UInt64(64 - aw)) >> Int64(64 - aw)))
+                }
             }
         }
         return (Run(cycles: cycles, modelCycles: model), outputs)

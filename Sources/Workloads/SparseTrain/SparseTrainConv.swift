@@ -22,6 +22,10 @@ public enum SparseTrainConv {
         public let idleEntries: Int
         /// pairs / PEs.
         public let idealCycles: Double
+        /// Of the cycles above the ideal bound: the runs' fixed cost (memory read before the first
+        /// entry) and load imbalance (PEs waiting for their run's slowest PE).
+        public let fixedCycles: Int
+        public let imbalance: Double
         /// pairs / (RTL cycles · PEs).
         public let utilisation: Double
         /// Output elements that differ from the reference, and the first one.
@@ -54,7 +58,8 @@ public enum SparseTrainConv {
             if let tau { s += ", tau \(tau)" }
             s += "\n  sparsity: " + sparsity.keys.sorted().map { "\($0) \(String(format: "%.1f%%", 100 * sparsity[$0]!))" }.joined(separator: ", ")
             for m in [sparse] + (dense.map { [$0] } ?? []) {
-                s += "\n  \(m.mode): \(m.rtlCycles) cycles (model \(m.modelCycles)), \(m.runs) runs, \(m.pairs) MACs, ideal \(String(format: "%.1f", m.idealCycles)), "
+                s += "\n  \(m.mode): \(m.rtlCycles) cycles (model \(m.modelCycles)), \(m.runs) runs, \(m.pairs) MACs, ideal \(String(format: "%.1f", m.idealCycles)) "
+                s += "(x\(String(format: "%.3f", m.overIdeal)); fixed \(m.fixedCycles), imbalance \(String(format: "%.1f", m.imbalance))), "
                 s += "utilisation \(String(format: "%.1f%%", 100 * m.utilisation)), results \(m.valueMismatches == 0 ? "bit-exact" : "\(m.valueMismatches) mismatches (first: \(m.firstMismatch ?? ""))")"
                 if m.cycleMismatches > 0 { s += ", \(m.cycleMismatches) runs' cycles differ from the model" }
             }
@@ -82,9 +87,9 @@ public enum SparseTrainConv {
             }
             var got = [Int64](repeating: 0, count: reference.count)
             var rtl = 0, model = 0, cycleBad = 0
-            let runs = SparseTrainCycleModel.runs(items, pes: runner.pes, mapping: mapping)
+            let runs = try SparseTrainCycleModel.runs(items, pes: runner.pes, capacity: runner.capacity, mapping: mapping)
             for r in runs {
-                let (run, outputs) = try runner.run(r.map { items[$0] })
+                let (run, outputs) = try runner.run(queues: r.map { $0.map { items[$0] } })
                 rtl += run.cycles
                 model += run.modelCycles
                 if run.cycles != run.modelCycles { cycleBad += 1 }
@@ -97,10 +102,10 @@ public enum SparseTrainConv {
                 bad += 1
                 if first == nil { first = "output \(i): RTL \(got[i]), golden \(reference[i])" }
             }
-            let summary = PhaseCycles(items, pes: runner.pes, mapping: mapping)
+            let summary = try PhaseCycles(items, pes: runner.pes, capacity: runner.capacity, mapping: mapping)
             modes.append(ModeResult(mode: isDense ? "dense" : "sparse", rtlCycles: rtl, modelCycles: model, runs: runs.count,
                                     cycleMismatches: cycleBad, items: items.count, pairs: summary.pairs, idleEntries: summary.idleEntries,
-                                    idealCycles: summary.ideal, utilisation: rtl == 0 ? 0 : Double(summary.pairs) / Double(rtl * runner.pes),
+                                    idealCycles: summary.ideal, fixedCycles: summary.fixedCycles, imbalance: summary.imbalance, utilisation: rtl == 0 ? 0 : Double(summary.pairs) / Double(rtl * runner.pes),
                                     valueMismatches: bad, firstMismatch: first))
         }
         var sparsity: [String: Double] = [:]

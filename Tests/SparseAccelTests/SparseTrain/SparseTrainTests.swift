@@ -19,6 +19,7 @@ import Testing
         #expect(throws: ConfigError.self) { try SparseTrainConfig(dataWidth: 16, accWidth: 24).validate() }
         #expect(throws: ConfigError.self) { try SparseTrainConfig(outputs: 12).validate() }
         #expect(throws: ConfigError.self) { try SparseTrainConfig(taps: 17).validate() }
+        #expect(throws: ConfigError.self) { try SparseTrainConfig(slots: 0).validate() }
         #expect(throws: ConfigError.self) { try SparseTrainPrunerConfig(lanes: 0).validate() }
         #expect(throws: ConfigError.self) { try Designs.named("sparsetrain").elaborate(DesignOptions(nm: "2:8")) }
     }
@@ -26,7 +27,7 @@ import Testing
 
 @Suite(.enabled(if: edaEnabled, edaNote)) struct SparseTrainEDATests {
     @Test func arrayLintsCompilesAndSynthesises() throws {
-        let d = try Design.elaborate(try SparseTrainArray.build(SparseTrainConfig(rows: 1, cols: 2, taps: 3, outputs: 4, depth: 16)))
+        let d = try Design.elaborate(try SparseTrainArray.build(SparseTrainConfig(rows: 1, cols: 2, taps: 3, outputs: 4, depth: 16, slots: 4)))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }

@@ -82,7 +82,7 @@ import Testing
         #expect(densePairs == 4 * inRange * inRange)
     }
 
-    @Test func cycleModel() {
+    @Test func cycleModel() throws {
         let k = [Int64](repeating: 1, count: 4), all = [Bool](repeating: true, count: 4)
         func entry(_ o: Int, _ stored: [Bool] = all) -> RowEntry { RowEntry(value: 1, offset: o, kernel: k, stored: stored) }
         // Offsets 0 (one pair: t = 0), 3 (four pairs), 9 (x = 6..9 ≥ P = 4: none → one idle cycle).
@@ -93,12 +93,63 @@ import Testing
         let masked = WorkItem(outputIndex: [0, 1, 2, 3], mask: [true, false, true, true], entries: [entry(3, [true, true, true, false])], strideLog2: 0)
         #expect(masked.pairs == 2)
         let empty = WorkItem(outputIndex: [0, 1, 2, 3], mask: all, entries: [], strideLog2: 0)
-        #expect(SparseTrainCycleModel.runCycles([empty]) == 1)
-        #expect(SparseTrainCycleModel.runCycles([empty, item]) == SparseTrainCycleModel.fetchLatency + 6)
-        // Balanced mapping puts the long items together.
-        let runs = SparseTrainCycleModel.runs([empty, item, empty, item], pes: 2, mapping: .balanced)
-        #expect(runs == [[1, 3], [0, 2]])
-        #expect(SparseTrainCycleModel.runs([empty, item, empty, item], pes: 2, mapping: .inOrder) == [[0, 1], [2, 3]])
+        #expect(SparseTrainCycleModel.runCycles([[empty]]) == 1)
+        #expect(SparseTrainCycleModel.runCycles([[empty], [item]]) == SparseTrainCycleModel.fetchLatency + 6)
+        // A queue costs the sum of its items' stream cycles: no cycle between items.
+        #expect(SparseTrainCycleModel.runCycles([[item, item, masked], [item]]) == SparseTrainCycleModel.fetchLatency + 6 + 6 + 2)
+        let cap = PECapacity(entries: 100, slots: 8)
+        // One item per PE and run: in the dataflow's order, or longest first; items without entries are not run.
+        #expect(try SparseTrainCycleModel.runs([empty, masked, empty, item], pes: 2, capacity: cap, mapping: .inOrder) == [[[1], [3]]])
+        #expect(try SparseTrainCycleModel.runs([masked, item, masked, item], pes: 2, capacity: cap, mapping: .sorted) == [[[1], [3]], [[0], [2]]])
+        // Queues: the two long items on separate PEs, the short ones after them, one run.
+        #expect(try SparseTrainCycleModel.runs([masked, item, masked, item], pes: 2, capacity: cap, mapping: .balanced) == [[[1, 0], [3, 2]]])
+        // Two result slots per PE: two runs.
+        let two = try SparseTrainCycleModel.runs([masked, item, masked, item, item], pes: 2, capacity: PECapacity(entries: 100, slots: 2), mapping: .balanced)
+        #expect(two.count == 2 && two.allSatisfy { $0.allSatisfy { $0.count <= 2 } })
+        #expect(Set(two.flatMap { $0.flatMap { $0 } }) == [0, 1, 2, 3, 4])
+    }
+
+    /// Longest-first queues on many random item costs: every item placed once, no PE over its
+    /// memory or slots, as few runs as the memories allow (or one more), and cycles within 10%
+    /// of pairs / PEs when the items are small against a run; never worse than one item per run.
+    @Test(arguments: [(16, 2048, 64, 5000, 12), (16, 2048, 64, 300, 400), (4, 64, 8, 700, 9), (9, 512, 16, 2000, 40)])
+    func balancedQueuesRespectCapacityAndReachTheBound(_ pes: Int, _ depth: Int, _ slots: Int, _ n: Int, _ meanCost: Int) throws {
+        var rng = SplitMix64(seed: UInt64(n * 31 + pes))
+        let costs: [ItemCost] = (0..<n).map { i in
+            if i % 17 == 0 { return ItemCost(pairs: 0, streamCycles: 0, entries: 0) }
+            let c = 1 + rng.below(2 * meanCost)
+            let e = max(1, min(depth, c / (1 + rng.below(3))))
+            return ItemCost(pairs: c, streamCycles: c, entries: e)
+        }
+        let cap = PECapacity(entries: depth, slots: slots)
+        let runs = try SparseTrainCycleModel.runs(costs, pes: pes, capacity: cap, mapping: .balanced)
+        let placed = runs.flatMap { $0.flatMap { $0 } }
+        #expect(placed.sorted() == costs.indices.filter { costs[$0].entries > 0 })
+        for r in runs {
+            #expect(r.count <= pes)
+            for q in r {
+                #expect(q.count <= slots)
+                #expect(q.reduce(0) { $0 + costs[$1].entries } <= depth)
+            }
+        }
+        let work = costs.filter { $0.entries > 0 }
+        let minRuns = max((work.reduce(0) { $0 + $1.entries } + pes * depth - 1) / (pes * depth), (work.count + pes * slots - 1) / (pes * slots))
+        #expect(runs.count >= minRuns && runs.count <= minRuns + max(1, minRuns / 16))
+        let b = try PhaseCycles(costs: costs, pes: pes, capacity: cap, mapping: .balanced)
+        let one = try PhaseCycles(costs: costs, pes: pes, capacity: cap, mapping: .sorted)
+        #expect(b.cycles == runs.reduce(0) { $0 + SparseTrainCycleModel.runCycles(costs: $1.map { $0.map { costs[$0] } }) })
+        #expect(b.cycles <= one.cycles)
+        #expect(Double(b.cycles) <= 1.10 * b.ideal, "\(b.cycles) cycles, ideal \(b.ideal)")
+        #expect(b.fixedCycles == runs.count * SparseTrainCycleModel.fetchLatency && b.imbalance >= 0)
+    }
+
+    @Test func capacityErrors() throws {
+        let costs = [ItemCost(pairs: 5, streamCycles: 5, entries: 9)]
+        #expect(throws: SparseModelError.self) { try SparseTrainCycleModel.runs(costs, pes: 2, capacity: PECapacity(entries: 8, slots: 4), mapping: .balanced) }
+        #expect(throws: SparseModelError.self) { try SparseTrainCycleModel.runs(costs, pes: 0, capacity: PECapacity(entries: 8, slots: 4), mapping: .balanced) }
+        #expect(throws: SparseModelError.self) { try SparseTrainCycleModel.runs(costs, pes: 2, capacity: PECapacity(entries: 9, slots: 0), mapping: .inOrder) }
+        #expect(throws: SparseModelError.self) { try ArrayMapping.parse("random") }
+        #expect(try ArrayMapping.parse("sorted") == .sorted)
     }
 
     @Test func invalidMappingsThrow() throws {

@@ -8,8 +8,9 @@ import Workloads
 /// direct convolution definitions, and every run's cycle counter equal to the cycle model.
 @Suite(.enabled(if: verilatorEnabled, "needs verilator; run Scripts/setup"), .serialized)
 struct SparseTrainConvTests {
-    /// A small array (2x2 PEs, 5 taps, 8 accumulators) so edge cases span several tiles and runs.
-    static let config = SparseTrainConfig(rows: 2, cols: 2, taps: 5, outputs: 8, depth: 512)
+    /// A small array (2x2 PEs, 5 taps, 8 accumulators, 6 result slots) so edge cases span several
+    /// tiles, queues and runs.
+    static let config = SparseTrainConfig(rows: 2, cols: 2, taps: 5, outputs: 8, depth: 512, slots: 6)
     nonisolated(unsafe) static var shared: SparseTrainArrayRunner?
 
     static func runner() throws -> SparseTrainArrayRunner {
@@ -51,10 +52,10 @@ struct SparseTrainConvTests {
         // Rows 1 and 4 of every channel empty, gradient rows 0 and 5 empty.
         try Self.check(Self.operands(l, x: { c, h, w in h == 1 || h == 4 ? 0 : Int64((c + h * 3 + w) % 5) * 100 },
                                      dy: { c, h, w in h == 0 || h == 5 ? 0 : Int64((c * 2 + h + w * 3) % 7) - 3 }))
-        // Everything zero: no PE has an entry; one cycle per run.
+        // Everything zero: no item has an entry, nothing runs (the outputs are known to be 0).
         let zero = Self.operands(l, x: { _, _, _ in 0 }, dy: { _, _, _ in 0 })
         let r = try SparseTrainConv.run(.ff, zero, runner: try Self.runner(), mapping: .balanced)
-        #expect(r.ok && r.sparse.rtlCycles == r.sparse.runs && r.sparse.pairs == 0)
+        #expect(r.ok && r.sparse.rtlCycles == 0 && r.sparse.runs == 0 && r.sparse.pairs == 0)
     }
 
     @Test func allDenseRows() throws {
@@ -101,6 +102,70 @@ struct SparseTrainConvTests {
         let ops = try SparseTrainOperands.random(layer: l, seed: 7, prune: 0.9, lanes: Self.config.cols)
         #expect(ops.dy.sparsity > ops.dyNatural.sparsity)
         try Self.check(ops, mapping: .inOrder)
+    }
+
+    /// Every mapping gives the same results; the queues never cost more cycles than one item per
+    /// PE and run, and here (many small items) stay within 10% of the ideal bound.
+    @Test func everyMappingIsExactAndQueuesBalance() throws {
+        let l = try Self.layer(4, 6, 8, 12, 3, 1, 1)
+        let ops = try SparseTrainOperands.random(layer: l, seed: 21, prune: 0.9, lanes: Self.config.cols)
+        var cycles: [ArrayMapping: Int] = [:]
+        for mapping in ArrayMapping.allCases {
+            let r = try SparseTrainConv.run(.wu, ops, runner: try Self.runner(), mapping: mapping, dense: false)
+            #expect(r.ok, "\(r.text)")
+            cycles[mapping] = r.sparse.rtlCycles
+            if mapping == .balanced {
+                #expect(r.sparse.runs < r.sparse.items, "items share runs")
+                #expect(r.sparse.overIdeal <= 1.10, "\(r.text)")
+            }
+        }
+        #expect(cycles[.balanced]! <= cycles[.sorted]! && cycles[.sorted]! <= cycles[.inOrder]!)
+    }
+
+    /// Hand-made queues on the RTL: tiny items (one entry, one or two MACs), an item whose last
+    /// entry has no valid pair and items with different masks follow each other without a bubble:
+    /// the design's counter is fetchLatency + the longest queue's Σ stream cycles, and every
+    /// item's results land in its own slot.
+    @Test func queuesRunBackToBackWithoutBubbles() throws {
+        let runner = try Self.runner()
+        let (kt, pp) = (Self.config.taps, Self.config.outputs)
+        var next = 0
+        func item(_ entries: [(value: Int64, offset: Int)], mask: [Bool], kernel: [Int64]) -> WorkItem {
+            defer { next += pp }
+            let stored = kernel.map { $0 != 0 }
+            return WorkItem(outputIndex: (0..<pp).map { next + $0 }, mask: mask,
+                            entries: entries.map { RowEntry(value: $0.value, offset: $0.offset, kernel: kernel, stored: stored) }, strideLog2: 0)
+        }
+        let all = [Bool](repeating: true, count: pp)
+        let k1: [Int64] = [3] + [Int64](repeating: 0, count: kt - 1)
+        let k2: [Int64] = [2, -5] + [Int64](repeating: 0, count: kt - 2)
+        let odd = (0..<pp).map { $0 % 2 == 1 }
+        let queues: [[WorkItem]] = [
+            // One MAC per item, six items (every slot).
+            (0..<6).map { i in item([(Int64(i + 1), i)], mask: all, kernel: k1) },
+            // Two MACs, then one, then an item ending in an entry with no valid pair (offset far off the row).
+            [item([(7, 1)], mask: all, kernel: k2), item([(4, 0)], mask: all, kernel: k2), item([(9, 2), (11, 30)], mask: all, kernel: k1)],
+            // A masked item: taps into even outputs are skipped.
+            [item([(5, 1), (6, 2), (-8, 3)], mask: odd, kernel: k2)],
+            [],
+        ]
+        let (run, outputs) = try runner.run(queues: queues)
+        let stream = queues.map { $0.reduce(0) { $0 + $1.streamCycles } }
+        #expect(stream == [6, 2 + 1 + 2, 3, 0])
+        #expect(run.cycles == run.modelCycles)
+        #expect(run.cycles == SparseTrainCycleModel.fetchLatency + 6)
+        // The PE contract in software.
+        var want = [Int64](repeating: 0, count: next)
+        for q in queues { for it in q { for e in it.entries {
+            for t in 0..<kt where e.stored[t] && e.offset >= t && e.offset - t < pp && it.mask[e.offset - t] {
+                want[it.outputIndex[e.offset - t]!] += e.value * e.kernel[t]
+            }
+        } } }
+        var got = [Int64](repeating: 0, count: next)
+        for (i, v) in outputs { got[i] = v }
+        #expect(outputs.count == 10 * pp)
+        #expect(got == want)
+        #expect(want.contains { $0 != 0 })
     }
 
     /// The pruning unit against GradientPruner, bit for bit, over batches with the streaming τ
