@@ -11,9 +11,10 @@ import Testing
 @Suite struct SATSystemFloatConfigTests {
     /// Unsupported float combinations are one-line config errors, never traps.
     @Test(arguments: [
-        (["numerics": "fp16"], "int8 or bf16"),
-        (["subnormals": "ftz"], "only with --numerics bf16"),
+        (["numerics": "fp8"], "--numerics expects int8, bf16 or fp16"),
+        (["subnormals": "ftz"], "only with a float --numerics (bf16 or fp16)"),
         (["numerics": "bf16", "dataWidth": "8"], "16-bit operands"),
+        (["numerics": "fp16", "dataWidth": "8"], "fp16 numerics take 16-bit operands"),
     ])
     func unsupportedCombinationsAreErrors(_ knobs: [String: String], _ message: String) throws {
         let o = DesignOptions(dataWidth: knobs["dataWidth"].flatMap { Int($0) }, numerics: knobs["numerics"], subnormals: knobs["subnormals"])
@@ -26,13 +27,13 @@ import Testing
         #expect(thrown?.contains(message) == true, "\(knobs): \(thrown ?? "no error")")
     }
 
-    /// A bf16 system keeps fp32 masters (32 bits, no fraction) and its module names say bf16;
-    /// the int8 default is unchanged.
-    @Test func floatDefaults() throws {
-        let c = try #require(try Designs.named("sat-system").config(DesignOptions(numerics: "bf16")) as? SATSystemConfig)
+    /// A bf16 or fp16 system keeps fp32 masters (32 bits, no fraction) and its module names say
+    /// its format; the int8 default is unchanged.
+    @Test(arguments: ["bf16", "fp16"]) func floatDefaults(_ numerics: String) throws {
+        let c = try #require(try Designs.named("sat-system").config(DesignOptions(numerics: numerics)) as? SATSystemConfig)
         try c.validate()
         #expect(c.core.dataWidth == 16 && c.core.accWidth == 32 && c.weights.masterBits == 32 && c.weights.fracBits == 0)
-        #expect(c.topName.contains("bf16"))
+        #expect(c.topName.contains(numerics))
         var wrong = c
         wrong.weights = WeightNumerics()
         #expect(throws: ConfigError.self) { try wrong.validate() }
