@@ -44,17 +44,17 @@ import Testing
 }
 
 @Suite(.enabled(if: edaEnabled, edaNote)) struct SATSystemFloatEDATests {
-    static func system(_ side: Int, _ n: Int, _ m: Int, _ subnormals: SubnormalMode) -> SATSystemConfig {
-        SATSystemConfig(core: SATConfig(rows: side, cols: side, n: n, m: m, numerics: .bf16, subnormals: subnormals),
+    static func system(_ side: Int, _ n: Int, _ m: Int, _ subnormals: SubnormalMode, _ numerics: SATNumerics = .bf16) -> SATSystemConfig {
+        SATSystemConfig(core: SATConfig(rows: side, cols: side, n: n, m: m, numerics: numerics, subnormals: subnormals),
                         memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 8), denseEntries: 32, sparseEntries: 32,
                         masterEntries: 16, outputEntries: 16, pregenEntries: 8, weights: .float())
     }
 
-    /// verilator --lint-only -Wall with zero warnings and iverilog -g2005 on a 2x2 1:2 bf16
-    /// system, IEEE and flush-to-zero (seconds; yosys is the slow gate, below).
-    @Test(arguments: [SubnormalMode.ieee, .flushToZero])
-    func lintAndCompile(_ subnormals: SubnormalMode) throws {
-        let c = Self.system(2, 1, 2, subnormals)
+    /// verilator --lint-only -Wall with zero warnings and iverilog -g2005 on a 2x2 1:2 bf16 and
+    /// fp16 system, IEEE and flush-to-zero (seconds; yosys is the slow gate, below).
+    @Test(arguments: [SATNumerics.bf16, .fp16], [SubnormalMode.ieee, .flushToZero])
+    func lintAndCompile(_ numerics: SATNumerics, _ subnormals: SubnormalMode) throws {
+        let c = Self.system(2, 1, 2, subnormals, numerics)
         try c.validate()
         let d = try Design.elaborate(try SATSystem.build(c), parameters: c.parameters)
         let lint = try EDATools.verilatorLint(d.verilog, top: d.top)
@@ -64,11 +64,12 @@ import Testing
     }
 
     /// The whole design gate (lint, iverilog, latch-free yosys synthesis) of bf16 systems: 2x2 1:2
-    /// IEEE, 4x4 2:4 IEEE and FTZ. Synthesising the fp32 update datapath takes minutes on a
+    /// IEEE, 4x4 2:4 IEEE and FTZ, and of a 2x2 1:2 fp16 FTZ system. Synthesising the fp32 update datapath takes minutes on a
     /// loaded 2-core machine, so with HWGEN_LONG_TESTS=1.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1", "HWGEN_LONG_TESTS=1"))
     func lintCompileSynthesise() throws {
-        for c in [Self.system(2, 1, 2, .ieee), Self.system(4, 2, 4, .ieee), Self.system(4, 2, 4, .flushToZero)] {
+        for c in [Self.system(2, 1, 2, .ieee), Self.system(4, 2, 4, .ieee), Self.system(4, 2, 4, .flushToZero),
+                  Self.system(2, 1, 2, .flushToZero, .fp16)] {
             try c.validate()
             let d = try Design.elaborate(try SATSystem.build(c), parameters: c.parameters)
             let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
