@@ -42,7 +42,8 @@ enum FloatBench {
         guard let range = text.range(of: areaHeading + "\n") else { throw ConfigError("Benchmarks/float.md has no '\(areaHeading)' section") }
         let section = try areaSection()
         let end = text[range.upperBound...].range(of: "\n## ")?.lowerBound ?? text.endIndex
-        text.replaceSubrange(range.lowerBound..<end, with: section.hasSuffix("\n") ? String(section.dropLast()) : section)
+        // The section ends with its table's last line; the blank line before the next heading stays.
+        text.replaceSubrange(range.lowerBound..<end, with: section)
         try text.write(to: url, atomically: true, encoding: .utf8)
         print(section)
     }
