@@ -58,11 +58,12 @@ struct SATSystemFloatTrainTests {
         ], batchNormChannels: 0)
     }
 
-    /// Flush-to-zero numerics (a second Verilator model, so with HWGEN_LONG_TESTS=1): a 1:2 step
-    /// on a 2x2 system, bit- and cycle-exact.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1", "HWGEN_LONG_TESTS=1"))
-    func flushToZeroStep() throws {
-        let c = SATSystemConfig(core: SATConfig(rows: 2, cols: 2, n: 1, m: 2, numerics: .bf16, subnormals: .flushToZero),
+    /// Flush-to-zero numerics (another Verilator model each, so with HWGEN_LONG_TESTS=1): a 1:2
+    /// step on a 2x2 bf16 and fp16 system, bit- and cycle-exact.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1", "HWGEN_LONG_TESTS=1"),
+          arguments: [SATNumerics.bf16, .fp16])
+    func flushToZeroStep(_ numerics: SATNumerics) throws {
+        let c = SATSystemConfig(core: SATConfig(rows: 2, cols: 2, n: 1, m: 2, numerics: numerics, subnormals: .flushToZero),
                                 memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 8), denseEntries: 64, sparseEntries: 64,
                                 masterEntries: 32, outputEntries: 32, pregenEntries: 16, weights: .float())
         let layer = try LayerSpec.conv(inChannels: 4, outChannels: 4, height: 4, width: 4, kernelSize: 3, stride: 1, padding: 1)
