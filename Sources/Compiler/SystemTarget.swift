@@ -63,7 +63,7 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
     public let pattern: NMPattern
     public let streamLayout: NMStreamLayout
     public let update: FixedPointUpdate
-    /// The float datapath (bf16 operands and compute copies, fp32 sums and masters, the fp32
+    /// The float datapath (bf16/fp16 operands and compute copies, fp32 sums and masters, the fp32
     /// SR-STE update with this target's shifts, dense beats of N products); nil: integers.
     public let float: FloatTraining?
 
@@ -131,7 +131,7 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
         try check(cols % rows == 0, "R must divide C, got \(rows)x\(cols)")
         try check((1...32).contains(dataBits), "data width must be in 1...32 bits, got \(dataBits)")
         if let f = float {
-            // Floats: bf16 operands and copies, fp32 sums and masters (no integer headroom rule).
+            // Floats: bf16/fp16 operands and copies, fp32 sums and masters (no integer headroom rule).
             try check(dataBits == f.update.computeFormat.width && accBits == 32 && masterBits == 32,
                       "float numerics take \(f.update.computeFormat.width)-bit operands, 32-bit sums and 32-bit masters, got d=\(dataBits), acc=\(accBits), w=\(masterBits)")
         } else {

@@ -177,9 +177,9 @@ public enum Designs {
             DesignParameter(knob: .buffers, value: "X,W,M,O,P", defaultText: "1024,1024,64,64,16",
                             help: "entries of XBUF (dense operand), WBUF (weight stream), MBUF (master weights), OBUF (results), PBUF (pre-generated words)"),
             DesignParameter(knob: .axi, value: "", defaultText: "off", help: "put the memory port behind an AXI4 master (m_axi_* pins, bursts split at 4 KiB)"),
-            DesignParameter(knob: .numerics, value: "int8|bf16", defaultText: "int8",
-                            help: "integers, or bf16 operands with fp32 sums, fp32 master weights and bf16 copies (data width 16, acc width 32)"),
-            DesignParameter(knob: .subnormals, value: "ieee|ftz", defaultText: "ieee", help: "float subnormals (only with --numerics bf16)"),
+            DesignParameter(knob: .numerics, value: "int8|bf16|fp16", defaultText: "int8",
+                            help: "integers, or bf16/fp16 operands with fp32 sums, fp32 master weights and bf16/fp16 copies (data width 16, acc width 32)"),
+            DesignParameter(knob: .subnormals, value: "ieee|ftz", defaultText: "ieee", help: "float subnormals (only with --numerics bf16|fp16)"),
         ],
         workloads: ["layer"],
         config: { o in
@@ -187,7 +187,7 @@ public enum Designs {
             let d = SATConfig()
             let numerics = try o.numerics.map(SATNumerics.parse) ?? .int8
             if o.subnormals != nil, !numerics.isFloat {
-                throw ConfigError("--subnormals applies only with --numerics bf16, not \(numerics)")
+                throw ConfigError("--subnormals applies only with a float --numerics (bf16 or fp16), not \(numerics)")
             }
             let core = SATConfig(rows: o.rows ?? d.rows, cols: o.cols ?? d.cols, n: nm?.n ?? d.n, m: nm?.m ?? d.m,
                                  dataWidth: o.dataWidth ?? (numerics.isFloat ? nil : d.dataWidth), accWidth: o.accWidth,

@@ -5,17 +5,24 @@ import Formats
 /// softmax cross-entropy loss, e.g. small-cnn): the layers' GEMMs and weight updates run on an
 /// executor (the accelerator, or the golden model), the rest on the host in `Float`.
 ///
-/// One step on a batch:
-/// * forward: layer i's FF `Y = Wf · X` on the executor (bf16 X, fp32 Y); the host applies the
+/// One step on a batch, with operands in the compute format F (bf16 or fp16):
+/// * forward: layer i's FF `Y = Wf · X` on the executor (F X, fp32 Y); the host applies the
 ///   layer's ops (ReLU: `y > 0 ? y : +0`; k×k/k max pool: the first maximum of a window in
-///   row-major order) and rounds the result to bf16, the next layer's X (an FC layer's input is
+///   row-major order) and rounds the result to F, the next layer's X (an FC layer's input is
 ///   the NHWC map flattened in storage order);
 /// * loss: softmax cross-entropy of the last layer's fp32 outputs (the logits), the batch mean;
-///   its gradient (p − onehot) / B;
+///   its gradient (p − onehot) / B, times the static loss scale 2^S (exact: a power of two);
 /// * backward, last layer first: the host routes the gradient back through the layer's ops
-///   (max pool: to the window's maximum; ReLU: where y > 0) and rounds it to bf16, the layer's
+///   (max pool: to the window's maximum; ReLU: where y > 0) and rounds it to F, the layer's
 ///   dY; the executor runs the layer's training step (FF again, BP, WU and the fp32 SR-STE
 ///   update) with that dY and gives dX (fp32) and the new master.
+///
+/// Rounding to F is ``Formats/FloatFormat/narrowed(fromFP32:subnormals:)`` (nearest even,
+/// overflow to ±Inf; fp16: subnormal grid below 2^−14, magnitudes up to 2^−25 become ±0). With
+/// the loss scale every dY and dW is 2^S times the unscaled one (exactly, while it stays in
+/// fp32's normal range), so the executor's update must use η·2^−S: a system trained with loss
+/// scale S runs its update unit with learning-rate shift L + S for η = 2^−L. The scale lifts
+/// fp16 gradients off the subnormal grid and out of the flush to zero.
 ///
 /// Every host operation is deterministic `Float` arithmetic, so two executors whose layer steps
 /// agree bit for bit give bit-equal losses and weights. Biases are not modelled (the layers
@@ -30,10 +37,27 @@ public struct FloatNetworkTraining: Sendable {
     public let network: Network
     /// The host ops after each layer, in order.
     let stages: [[HostStage]]
+    /// The operand format of the executor's GEMMs: bf16 or fp16.
+    public let computeFormat: FloatFormat
+    /// S of the static loss scale 2^S applied to the loss gradient.
+    public let lossScaleShift: Int
+
+    /// The largest loss-scale shift: 2^S times a loss gradient (magnitude ≤ 1) stays below fp16's
+    /// largest finite value.
+    public static let maxLossScaleShift = 15
 
     /// Throws a one-line error unless the network is sequential with the supported host ops and
-    /// its shapes chain (each layer's output, after its ops, is the next layer's input).
-    public init(_ network: Network) throws {
+    /// its shapes chain (each layer's output, after its ops, is the next layer's input), the
+    /// compute format is bf16 or fp16 and the loss-scale shift is in 0...``maxLossScaleShift``.
+    public init(_ network: Network, computeFormat: FloatFormat = .bf16, lossScaleShift: Int = 0) throws {
+        guard computeFormat != .fp32 else {
+            throw SparseModelError("float training computes in bf16 or fp16, not \(computeFormat)")
+        }
+        guard (0...Self.maxLossScaleShift).contains(lossScaleShift) else {
+            throw SparseModelError("the loss-scale shift must be in 0...\(Self.maxLossScaleShift), got \(lossScaleShift)")
+        }
+        self.computeFormat = computeFormat
+        self.lossScaleShift = lossScaleShift
         var stages: [[HostStage]] = []
         let names = Set(network.layers.map(\.name))
         for op in network.hostOps where !names.contains(op.after) {
@@ -94,9 +118,52 @@ public struct FloatNetworkTraining: Sendable {
         }
     }
 
-    /// One training step on `images` (bf16 patterns, B×H×W×3) with `labels`; updates `masters`
-    /// and returns the loss computed from the executor's outputs.
+    /// How the host's roundings to the compute format went: values rounded, and among them the
+    /// non-zero finite fp32 values that became ±0 (flushed), landed on the subnormal grid, or
+    /// overflowed to ±Inf.
+    public struct NarrowingStats: Sendable, Hashable, Codable {
+        public var values = 0
+        public var nonZero = 0
+        public var flushedToZero = 0
+        public var subnormal = 0
+        public var overflowed = 0
+
+        public init() {}
+
+        mutating func record(_ x: Float, _ narrowed: UInt32, _ format: FloatFormat) {
+            values += 1
+            guard x != 0, x.isFinite else { return }
+            nonZero += 1
+            switch format.classify(narrowed) {
+            case .zero: flushedToZero += 1
+            case .subnormal: subnormal += 1
+            case .infinity: overflowed += 1
+            default: break
+            }
+        }
+
+        public static func + (a: NarrowingStats, b: NarrowingStats) -> NarrowingStats {
+            var s = a
+            s.values += b.values
+            s.nonZero += b.nonZero
+            s.flushedToZero += b.flushedToZero
+            s.subnormal += b.subnormal
+            s.overflowed += b.overflowed
+            return s
+        }
+    }
+
+    /// One training step on `images` (compute-format patterns, B×H×W×3) with `labels`; updates
+    /// `masters` and returns the loss computed from the executor's outputs.
     public func step(masters: inout [ConvWeights<Int64>], images: Tensor4, labels: [Int], executor: LayerExecutor) throws -> Float {
+        var a = NarrowingStats(), g = NarrowingStats()
+        return try step(masters: &masters, images: images, labels: labels, executor: executor, activations: &a, gradients: &g)
+    }
+
+    /// ``step(masters:images:labels:executor:)``, adding the host's roundings of activations (the
+    /// next layers' X) and of gradients (the layers' dY) to `activations` and `gradients`.
+    public func step(masters: inout [ConvWeights<Int64>], images: Tensor4, labels: [Int], executor: LayerExecutor,
+                     activations: inout NarrowingStats, gradients: inout NarrowingStats) throws -> Float {
         let batch = images.shape.batch
         guard labels.count == batch, masters.count == network.layers.count else {
             throw SparseModelError("float training step: \(labels.count) labels and \(masters.count) masters for a batch of \(batch) and \(network.layers.count) layers")
@@ -114,7 +181,7 @@ public struct FloatNetworkTraining: Sendable {
             var t: [Trace] = []
             for s in stages[i] { t.append(a.apply(s)) }
             traces.append(t)
-            if i + 1 < network.layers.count { x = try a.bf16() } else { logits = a.values }
+            if i + 1 < network.layers.count { x = try a.narrowed(computeFormat, stats: &activations) } else { logits = a.values }
         }
         // Loss.
         let classes = network.layers.last!.spec.outChannels
@@ -132,11 +199,14 @@ public struct FloatNetworkTraining: Sendable {
             for c in 0..<classes { grad[b * classes + c] = (e[c] / sum - (c == labels[b] ? 1 : 0)) / Float(batch) }
         }
         loss /= Float(batch)
+        let scale = Float(sign: .plus, exponent: lossScaleShift, significand: 1)
+        grad = grad.map { $0 * scale }
         // Backward.
         var g = HostTensor(shape: network.layers.last!.spec.outputShape(batch: batch), values: grad)
         for i in network.layers.indices.reversed() {
             for t in traces[i].reversed() { g = t.backward(g) }
-            let dY = try Tensor4(shape: network.layers[i].spec.outputShape(batch: batch), storage: try g.bf16().storage)
+            let dY = try Tensor4(shape: network.layers[i].spec.outputShape(batch: batch),
+                                 storage: try g.narrowed(computeFormat, stats: &gradients).storage)
             let r = try executor.step(i, masters[i], inputs[i], dY)
             masters[i] = r.master
             if i > 0 {
@@ -197,9 +267,14 @@ struct HostTensor {
         values = t.storage.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
     }
 
-    /// The values rounded to bf16 (``Formats/BFloat16``), as sign-extended patterns.
-    func bf16() throws -> Tensor4 {
-        try Tensor4(shape: shape, storage: values.map { FloatGEMM.signExtended(UInt32(BFloat16($0).bitPattern), width: 16) })
+    /// The values rounded to `format` (``Formats/FloatFormat/narrowed(fromFP32:subnormals:)``
+    /// with IEEE subnormals: a flushing PE flushes its operands itself), as sign-extended patterns.
+    func narrowed(_ format: FloatFormat, stats: inout FloatNetworkTraining.NarrowingStats) throws -> Tensor4 {
+        try Tensor4(shape: shape, storage: values.map { v in
+            let b = format.narrowed(fromFP32: v.bitPattern)
+            stats.record(v, b, format)
+            return FloatGEMM.signExtended(b, width: format.width)
+        })
     }
 
     /// Applies a host op in place and returns its trace.

@@ -1,14 +1,16 @@
 import Formats
 
 /// The float weight numerics of a training step (the SAT system's float update unit): fp32 master
-/// weights, bf16 compute copies for FF and BP, and the SR-STE update in fp32.
+/// weights, bf16 or fp16 compute copies for FF and BP, and the SR-STE update in fp32.
 ///
 /// Values are IEEE bit patterns held in `Int64`, sign-extended from their width, as the integer
 /// workloads carry their values (``FloatGEMM/signExtended(_:width:)``): masters and gradients are
-/// fp32 patterns, compute copies bf16 patterns.
+/// fp32 patterns, compute copies bf16 or fp16 patterns.
 ///
-/// * Compute copy: `c = bf16(m)`, round to nearest even (``Formats/BFloat16``: overflow to ±Inf,
-///   a NaN stays a quiet NaN); under flush-to-zero a subnormal copy becomes a zero of its sign.
+/// * Compute copy: `c = bf16(m)` or `fp16(m)`, round to nearest even
+///   (``Formats/FloatFormat/narrowed(fromFP32:subnormals:)``: overflow to ±Inf, fp16's subnormal
+///   grid below 2^−14, a NaN stays a quiet NaN); under flush-to-zero a subnormal copy becomes a
+///   zero of its sign.
 /// * Update, per weight, each operation one ``FloatReference`` call (rounded to nearest even, NaN
 ///   canonical, FTZ as configured), in this order:
 ///
@@ -22,7 +24,7 @@ import Formats
 ///   exactly IEEE's subtraction). Multiplying by a power of two is exact unless the product leaves
 ///   fp32's normal range.
 public struct FloatWeightUpdate: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The compute copy's format (bf16; the master is always fp32).
+    /// The compute copy's format (bf16 or fp16; the master is always fp32).
     public let computeFormat: FloatFormat
     public let subnormals: SubnormalMode
     /// η = 2^−lrShift.
@@ -30,11 +32,11 @@ public struct FloatWeightUpdate: Sendable, Hashable, Codable, CustomStringConver
     /// η·λ = 2^−decayShift; nil disables the λ term.
     public let decayShift: Int?
 
-    /// Throws unless the compute format is bf16 (the only narrowing the hardware rounds) and the
-    /// shifts are in 0...100 (2^−100 is an fp32 normal number).
+    /// Throws unless the compute format is bf16 or fp16 (the narrowings the hardware rounds) and
+    /// the shifts are in 0...100 (2^−100 is an fp32 normal number).
     public init(computeFormat: FloatFormat = .bf16, subnormals: SubnormalMode = .ieee, lrShift: Int = 8, decayShift: Int? = 12) throws {
-        guard computeFormat == .bf16 else {
-            throw SparseModelError("float training keeps bf16 compute copies of fp32 masters, not \(computeFormat)")
+        guard computeFormat != .fp32 else {
+            throw SparseModelError("float training keeps bf16 or fp16 compute copies of fp32 masters, not \(computeFormat)")
         }
         guard (0...100).contains(lrShift) else { throw SparseModelError("lrShift must be in 0...100, got \(lrShift)") }
         if let d = decayShift, !(0...100).contains(d) { throw SparseModelError("decayShift must be in 0...100, got \(d)") }
@@ -51,11 +53,9 @@ public struct FloatWeightUpdate: Sendable, Hashable, Codable, CustomStringConver
     /// The fp32 pattern of 2^−s (0 ≤ s ≤ 126: a normal number).
     public static func powerOfTwo(minus s: Int) -> UInt32 { UInt32(127 - s) << 23 }
 
-    /// The compute copy (bf16 pattern, sign-extended) of one fp32 master pattern.
+    /// The compute copy (bf16 or fp16 pattern, sign-extended) of one fp32 master pattern.
     public func computeValue(master m: Int64) -> Int64 {
-        let b = UInt32(BFloat16(Float(bitPattern: FloatGEMM.pattern(m))).bitPattern)
-        let flushed = subnormals == .flushToZero ? computeFormat.flushingSubnormal(b) : b
-        return FloatGEMM.signExtended(flushed, width: computeFormat.width)
+        FloatGEMM.signExtended(computeFormat.narrowed(fromFP32: FloatGEMM.pattern(m), subnormals: subnormals), width: computeFormat.width)
     }
 
     /// The compute copy of a master tensor.

@@ -19,13 +19,44 @@ enum FloatBench {
 
         Produced by `Scripts/bench-float`. Float units: `HWLib.FloatMultiplier` (bf16/fp16/fp32 -> fp32,
         round to nearest even) and `HWLib.FloatAdder` (fp32); the float SAT PE multiplies with the former
-        and sums its N products and its accumulator with the latter (all combinational here, no pipeline
-        registers). Every result is bit-exact against `SparseModel.FloatReference` / `FloatGEMM`.
+        and sums its N products and its accumulator with the latter (each unit combinational; the PE's
+        `--pipeline` registers sit between them as in the int8 PE). Every result is bit-exact against
+        `SparseModel.FloatReference` / `FloatGEMM`.
 
-        ## Area
+
+        """
+        md += try areaSection()
+        md += try speedAndPairs(args)
+        let out = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Benchmarks/float.md")
+        try md.write(to: out, atomically: true, encoding: .utf8)
+        print(md)
+    }
+
+    static let areaHeading = "## Area"
+
+    /// `hwgen-bench float-area`: the area table alone, replacing the "## Area" section of
+    /// Benchmarks/float.md in place (the other sections stay).
+    static func runArea(_ args: [String]) throws {
+        let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Benchmarks/float.md")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        guard let range = text.range(of: areaHeading + "\n") else { throw ConfigError("Benchmarks/float.md has no '\(areaHeading)' section") }
+        let section = try areaSection()
+        let end = text[range.upperBound...].range(of: "\n## ")?.lowerBound ?? text.endIndex
+        // The section ends with its table's last line; the blank line before the next heading stays.
+        text.replaceSubrange(range.lowerBound..<end, with: section)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        print(section)
+    }
+
+    /// The PEs (int8, bf16, fp16; without pipeline registers and with the default `full`) and the
+    /// float blocks on their own, through yosys generic, ECP5 and Xilinx synthesis.
+    static func areaSection() throws -> String {
+        var md = """
+        \(areaHeading)
 
         yosys 'synth' total cells and flip-flops; 'synth_ecp5' LUT4 / MULT18X18D / CCU2C; 'synth_xilinx'
-        LUT / DSP48E1 / CARRY4.
+        LUT / DSP48E1 / CARRY4. SAT PEs 2:8 at pipeline `none` and at the default `full`
+        (entry+mux+in+mul+sum: registers around the float units, whose logic is unchanged).
 
         | block | synth cells | FF | ECP5 LUT4 | ECP5 MULT18X18D | ECP5 CCU2C | Xilinx LUT | Xilinx DSP48E1 | Xilinx CARRY4 |
         |---|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -33,7 +64,10 @@ enum FloatBench {
         """
         var blocks: [(String, Module)] = []
         for numerics in SATNumerics.allCases {
-            blocks.append(("SAT PE 2:8, \(numerics)", try SparsePE.build(SATConfig(n: 2, m: 8, numerics: numerics)).module))
+            for pipeline in [PEPipeline.none, .full] {
+                blocks.append(("SAT PE 2:8, \(numerics), pipeline \(pipeline)",
+                               try SparsePE.build(SATConfig(n: 2, m: 8, pipeline: pipeline, numerics: numerics)).module))
+            }
         }
         for f in FloatFormat.allCases {
             blocks.append(("multiplier \(f) -> fp32", try FloatMultiplier.build(.init(format: f)).module))
@@ -51,7 +85,12 @@ enum FloatBench {
                 + "\(ecp5.cells["CCU2C"] ?? 0) | \(xluts) | \(xil.cells["DSP48E1"] ?? 0) | \(xil.cells["CARRY4"] ?? 0) |\n"
             print("\(label): \(generic.totalCells) cells, ECP5 LUT4 \(ecp5.cells["LUT4"] ?? 0), Xilinx LUT \(xluts)")
         }
+        return md
+    }
 
+    /// The co-simulation speed table and the random-pair table (from the log at `args[0]`).
+    static func speedAndPairs(_ args: [String]) throws -> String {
+        var md = ""
         md += """
 
         ## Co-simulation speed (Verilator, -O1, simulation style)
@@ -99,8 +138,6 @@ enum FloatBench {
                 md += "| `\(parts[0].dropLast())` | \(parts[1]) | \(parts[4]) | \(parts[6]) |\n"
             }
         }
-        let out = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Benchmarks/float.md")
-        try md.write(to: out, atomically: true, encoding: .utf8)
-        print(md)
+        return md
     }
 }

@@ -12,8 +12,8 @@
 // `hwgen-bench reliability` the fuzz and soak campaign (Reliability.swift), `hwgen-bench system`
 // the training-system benchmark (SystemBench.swift), `hwgen-bench explore` a cycle-model sizing aid,
 // `hwgen-bench simspeed` the simulation-build speed of every design (SimSpeed.swift), `hwgen-bench float`
-// the float numerics benchmark (FloatBench.swift), `hwgen-bench float-train` bf16 training of
-// small-cnn on the sat-system RTL (FloatTrainBench.swift).
+// the float numerics benchmark (FloatBench.swift; `float-area` its area table alone), `hwgen-bench
+// float-train` bf16/fp16 training of small-cnn on the sat-system RTL (FloatTrainBench.swift).
 import Flow
 import Cosim
 import Foundation
@@ -35,6 +35,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "reliability": Reliability.run,
     "float": FloatBench.run,
     "float-train": FloatTrainBench.run,
+    "float-area": FloatBench.runArea,
     "synth": SynthBench.run,
     "sps": SPSBench.run,
     "sparsetrain": SparseTrainBench.run,

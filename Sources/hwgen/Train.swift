@@ -64,11 +64,15 @@ struct SimTrain: ParsableCommand {
     @Option(help: "Write report.md and the SVG plots into DIR.")
     var report: String?
 
-    @Option(help: "With --numerics bf16: training steps on one seeded batch, losses from the RTL's outputs (default 3).")
+    @Option(help: "With --numerics bf16|fp16: training steps on one seeded batch, losses from the RTL's outputs (default 3).")
     var steps: Int?
 
-    @Option(name: .customLong("lr-shift"), help: "With --numerics bf16: learning rate 2^-SHIFT of the fp32 SR-STE update, 0...62 (default 5).")
+    @Option(name: .customLong("lr-shift"), help: "With --numerics bf16|fp16: learning rate 2^-SHIFT of the fp32 SR-STE update, 0...62 (default 5).")
     var lrShift: Int?
+
+    @Option(name: .customLong("loss-scale-shift"),
+            help: "With --numerics bf16|fp16: static loss scale 2^SHIFT, 0...15, on the loss gradient; the update unit shifts by --lr-shift + SHIFT (default 0).")
+    var lossScaleShift: Int?
 
     func run() throws {
         guard batch >= 1, batch <= 4096 else { throw CLIError("--batch must be in 1...4096, got \(batch)") }
@@ -78,7 +82,9 @@ struct SimTrain: ParsableCommand {
         guard (1...10_000).contains(dramLatency) else { throw CLIError("--dram-latency must be in 1...10000, got \(dramLatency)") }
         if knobs.axi { throw CLIError("sim train runs the native memory port (the AXI wrapper is co-simulated by the tests)") }
         if knobs.numerics.map({ $0.lowercased() != "int8" }) ?? false { return try runFloat(inputSize) }
-        if steps != nil || lrShift != nil { throw CLIError("--steps and --lr-shift train on real losses with --numerics bf16 only") }
+        if steps != nil || lrShift != nil || lossScaleShift != nil {
+            throw CLIError("--steps, --lr-shift and --loss-scale-shift train on real losses with --numerics bf16 or fp16 only")
+        }
         let network = try ModelZoo.network(model, input: inputSize)
         let range = try layers.map { try Self.parseRange($0, count: network.layers.count) }
         let shardSpec = try shard.map(Self.parseShard)

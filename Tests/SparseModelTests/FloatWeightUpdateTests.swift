@@ -23,7 +23,7 @@ import Testing
         #expect(u.updated(master: Self.f32(0.25), gradient: Self.f32(1), pruned: false) == 0)
         let nan = u.updated(master: Self.f32(.nan), gradient: Self.f32(1), pruned: true)
         #expect(UInt32(truncatingIfNeeded: nan) == FloatFormat.fp32.canonicalNaN)
-        #expect(throws: SparseModelError.self) { try FloatWeightUpdate(computeFormat: .fp16) }
+        #expect(throws: SparseModelError.self) { try FloatWeightUpdate(computeFormat: .fp32) }
     }
 
     /// The compute copy rounds to nearest even and keeps NaNs quiet; FTZ flushes subnormal copies.
@@ -37,6 +37,15 @@ import Testing
         #expect(copy(ieee, 0x0000_8000) == 0x0000)  // subnormal tie to even
         #expect(copy(ieee, 0x0001_0000) == 0x0001)  // bf16 subnormal kept
         #expect(copy(ftz, 0x8001_0000) == 0x8000)   // flushed to −0
+        // fp16 copies: nearest even, overflow to Inf, fp16's subnormal grid, canonical NaN.
+        let half = try FloatWeightUpdate(computeFormat: .fp16), halfFTZ = try FloatWeightUpdate(computeFormat: .fp16, subnormals: .flushToZero)
+        #expect(copy(half, Float(1 + 0x1p-11).bitPattern) == 0x3C00)  // tie, even stays
+        #expect(copy(half, Float(65520).bitPattern) == 0x7C00)         // past the largest finite 65504: Inf
+        #expect(copy(half, Float(-70000).bitPattern) == 0xFC00)
+        #expect(copy(half, Float(0x1p-20).bitPattern) == 0x0010)       // subnormal copy
+        #expect(copy(halfFTZ, Float(-0x1p-20).bitPattern) == 0x8000)   // flushed to −0
+        #expect(copy(half, 0x7F80_0001) == 0x7E00)                     // NaN: canonical
+        #expect(half.computeValue(master: FloatGEMM.signExtended(Float(-2).bitPattern, width: 32)) == FloatGEMM.signExtended(0xC000, width: 16))
     }
 
     /// Float BDWP ranks |w| by the magnitude key: −3 beats 2 (an integer ranking of the

@@ -30,6 +30,21 @@ struct SATFloatGEMMTests {
         }
     }
 
+    /// The PE pipeline applies to the float datapath as to the integer one (entry, multiplexer,
+    /// operand, product and adder-tree registers around the combinational float units): a 2x2
+    /// 2:8 array at other settings than the default `full`, dense and sparse, bit-exact and
+    /// `tile_done` at the cycle model's cycle (which counts `pipeline.latency`).
+    @Test(arguments: ["none", "mul+sum", "entry+in", "mux+mul+sum"])
+    func pipelineSettingsBitAndCycleExact(_ stages: String) throws {
+        let cfg = SATConfig(rows: 2, cols: 2, n: 2, m: 8, pipeline: try PEPipeline.parse(stages), numerics: .bf16)
+        for sparse in [true, false] {
+            let r = try SATGEMM(config: cfg, k: cfg.m * 6, sparse: sparse, seed: 31, tiles: 2, bubblePercent: 20).run()
+            #expect(r.outputsMatch, "\(cfg.topName) sparse=\(sparse): \(r.mismatch ?? "")")
+            #expect(r.doneCycles == r.expectedDoneCycles, "\(cfg.topName) sparse=\(sparse): \(r.doneCycles) vs \(r.expectedDoneCycles)")
+            #expect(r.match)
+        }
+    }
+
     /// Bubbles (invalid beats) and idle cycles between tiles enter as −0 weights and change
     /// nothing: the same references hold with 40% of the beats preceded by bubbles.
     @Test func bubblesAddExactlyNothing() throws {

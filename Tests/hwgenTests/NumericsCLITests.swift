@@ -40,7 +40,8 @@ import Testing
         (["emit", "--numerics", "fp8"], "--numerics expects int8, bf16 or fp16, got 'fp8'"),
         (["emit", "--numerics", "bf16", "--data-width", "8"], "bf16 numerics take 16-bit operands"),
         (["emit", "--design", "osarray", "--numerics", "bf16"], "--numerics does not apply to design 'osarray'"),
-        (["emit", "--design", "sat-system", "--numerics", "fp16"], "sat-system trains with --numerics int8 or bf16"),
+        (["emit", "--design", "sat-system", "--numerics", "fp16", "--data-width", "8"], "fp16 numerics take 16-bit operands"),
+        (["emit", "--design", "sat-system", "--numerics", "int8", "--subnormals", "ftz"], "--subnormals applies only with a float --numerics"),
         (["emit", "--numerics", "bf16", "--subnormals", "daz"], "--subnormals expects ieee or ftz, got 'daz'"),
         (["emit", "--subnormals", "ftz"], "--subnormals applies only with a float --numerics (bf16 or fp16), not int8"),
         (["emit", "--numerics", "int8", "--subnormals", "ieee"], "--subnormals applies only with a float --numerics"),
@@ -50,6 +51,25 @@ import Testing
         let r = try CLITests.run(args)
         #expect(r.status != 0)
         #expect(r.stderr.contains(fragment), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+
+    /// `sim train` with float numerics: bad combinations fail before anything is elaborated.
+    @Test(arguments: [
+        (["--numerics", "fp16", "--loss-scale-shift", "16"], "--loss-scale-shift must be in 0...15, got 16"),
+        (["--numerics", "fp16", "--loss-scale-shift=-1"], "--loss-scale-shift must be in 0...15, got -1"),
+        (["--numerics", "fp16", "--lr-shift", "60", "--loss-scale-shift", "3"], "--lr-shift + --loss-scale-shift must be at most 62"),
+        (["--loss-scale-shift", "4"], "--steps, --lr-shift and --loss-scale-shift train on real losses with --numerics bf16 or fp16 only"),
+        (["--numerics", "int8", "--steps", "2"], "with --numerics bf16 or fp16 only"),
+        (["--numerics", "fp16", "--steps", "0"], "--steps must be in 1...1000, got 0"),
+        (["--numerics", "fp16", "--layers", "1..2"], "--layers applies to per-layer jobs (int8); --numerics fp16 trains the whole network"),
+        (["--numerics", "fp16", "--subnormals", "daz"], "--subnormals expects ieee or ftz, got 'daz'"),
+        (["--numerics", "fp16", "--data-width", "8"], "fp16 numerics take 16-bit operands"),
+    ])
+    func floatTrainingErrorsAreOneLine(_ args: [String], _ fragment: String) throws {
+        let r = try CLITests.run(["sim", "train", "--model", "small-cnn", "--input", "cifar10", "--pe", "4x4", "--nm", "2:4"] + args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(fragment), "\(args): \(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 

@@ -84,11 +84,8 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
         try Check.range(stallLimit, 64...(1 << 30), "stall limit")
         try weights.validate(computeBits: core.dataWidth, accWidth: core.accWidth)
         if core.numerics.isFloat {
-            // The float update unit keeps fp32 masters and rounds them to bf16 copies; fp16 copies
-            // (a narrower exponent range to round into) are not built.
-            guard core.numerics == .bf16 else {
-                throw ConfigError("sat-system trains with --numerics int8 or bf16 (fp32 masters, bf16 copies), not \(core.numerics)")
-            }
+            // The float update unit keeps fp32 masters and rounds them to bf16 or fp16 copies
+            // (``HWLib/FloatNarrowing``: nearest even, overflow to ±Inf, subnormals per the PE's mode).
             guard weights.masterBits == 32, weights.fracBits == 0 else {
                 throw ConfigError("float master weights are fp32: master bits 32 and fraction bits 0, got \(weights.masterBits) and \(weights.fracBits)")
             }
@@ -150,8 +147,8 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
 /// w-bit master weights with f fraction bits below the d-bit compute copy's LSB,
 /// `c = sat_d(rnd_f(m))`, and the SR-STE step `m ← sat_w(m − rnd_lr(dW) − pruned · rnd_decay(m))`
 /// with η = 2^−lrShift and η·λ = 2^−decayShift (nil: no λ term). `rnd_s` rounds half up.
-/// Float (bf16) PEs: fp32 masters (w = 32, f = 0), bf16 copies, the same η and η·λ applied in
-/// fp32 (``FloatUpdateRow``, the golden `FloatWeightUpdate`).
+/// Float (bf16, fp16) PEs: fp32 masters (w = 32, f = 0), bf16 or fp16 copies (the PE's operand
+/// format), the same η and η·λ applied in fp32 (``FloatUpdateRow``, the golden `FloatWeightUpdate`).
 public struct WeightNumerics: Codable, Sendable, Hashable {
     public var masterBits: Int
     public var fracBits: Int

@@ -3,7 +3,8 @@ import HWCore
 import HWLib
 
 /// The update unit: applies the fixed-point SR-STE update (or, with float numerics, the fp32
-/// update of ``FloatUpdateRow`` on fp32 masters with bf16 compute copies) to a weight tile as its
+/// update of ``FloatUpdateRow`` on fp32 masters with bf16 or fp16 compute copies,
+/// ``HWLib/FloatNarrowing``) to a weight tile as its
 /// weight gradients drain from the array, and pre-generates the tile's compressed forward and backward
 /// weights (BDWP) for the next step.
 ///
@@ -61,12 +62,12 @@ enum UpdateUnit {
         let k = c.core, num = c.weights
         let R = k.rows, C = k.cols, N = k.n, M = k.m, d = k.dataWidth, w = num.masterBits
         let layout = try k.streamLayout
-        // Float numerics rank the bf16 copies by magnitude key; the update runs in fp32
+        // Float numerics rank the bf16/fp16 copies by magnitude key; the update runs in fp32
         // (``FloatUpdateRow``).
         let float = k.numerics.isFloat
         let topn = try TopNSelector.build(.init(n: N, m: M, dataWidth: d, ranking: float ? .floatMagnitude : .integer))
         let mod = Module("sat_update_\(c.tag)_w\(w)f\(num.fracBits)l\(num.lrShift)" + (num.decayShift.map { "y\($0)" } ?? "") + (num.backwardFromForward ? "_bf" : ""))
-        mod.doc = "Update unit: " + (float ? "fp32 SR-STE update of fp32 master weights with bf16 copies" : "fixed-point SR-STE update")
+        mod.doc = "Update unit: " + (k.numerics.format.map { "fp32 SR-STE update of fp32 master weights with \($0) copies" } ?? "fixed-point SR-STE update")
             + " of a weight tile row by row, and pre-generation of its compressed forward and backward weights."
         let io = mod.ports(Ports(c))
 
@@ -87,9 +88,9 @@ enum UpdateUnit {
             let hi = mod.const((1 << (bits - 1)) - 1, .sint(x.width)), lo = mod.const(-(1 << (bits - 1)), .sint(x.width))
             return mux(x > hi, hi, mux(x < lo, lo, x)).truncated(to: bits).asSInt
         }
-        func computeCopy(_ m: Signal, _ name: String) -> Signal {
-            guard float else { return saturate(roundShift(m, num.fracBits), d) }
-            return BFloat16Narrowing.narrow(m.asUInt, subnormals: k.subnormals, name: name).asSInt
+        func computeCopy(_ m: Signal, _ name: String) throws -> Signal {
+            guard let format = k.numerics.format else { return saturate(roundShift(m, num.fracBits), d) }
+            return try FloatNarrowing.narrow(m.asUInt, to: format, subnormals: k.subnormals, name: name).asSInt
         }
         func groupSelect(_ values: [Signal], _ name: String) -> (values: [Signal], indices: [Signal], keep: Signal) {
             let inst = mod.instance(topn, name)
@@ -108,7 +109,7 @@ enum UpdateUnit {
         var updated: [Signal] = []
         for g in 0..<(C / M) {
             let cols = (g * M)..<((g + 1) * M)
-            let copies = cols.map { mod.wire("c_\($0)", computeCopy(io.master[$0], "copy_\($0)")) }
+            let copies = try cols.map { mod.wire("c_\($0)", try computeCopy(io.master[$0], "copy_\($0)")) }
             let sel = groupSelect(copies, "mask_\(g)")
             for (j, col) in cols.enumerated() {
                 let m = io.master[col]
@@ -137,7 +138,7 @@ enum UpdateUnit {
         for col in 0..<C { io.masterOut[col].assign(newMaster[col]) }
 
         // Pre-generation from the registered new master row.
-        let copy = newMaster.enumerated().map { col, m in mod.wire("cn_\(col)", computeCopy(m, "next_copy_\(col)")) }
+        let copy = try newMaster.enumerated().map { col, m in mod.wire("cn_\(col)", try computeCopy(m, "next_copy_\(col)")) }
         let zeroD = mod.const(0, .sint(d))
         func packGroup(_ sel: (values: [Signal], indices: [Signal], keep: Signal)) -> Signal {
             let entries = (0..<N).map { j in cat(sel.indices[j].resized(to: layout.indexBits), sel.values[j].asUInt) }

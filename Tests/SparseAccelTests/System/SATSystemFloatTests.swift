@@ -11,9 +11,10 @@ import Testing
 @Suite struct SATSystemFloatConfigTests {
     /// Unsupported float combinations are one-line config errors, never traps.
     @Test(arguments: [
-        (["numerics": "fp16"], "int8 or bf16"),
-        (["subnormals": "ftz"], "only with --numerics bf16"),
+        (["numerics": "fp8"], "--numerics expects int8, bf16 or fp16"),
+        (["subnormals": "ftz"], "only with a float --numerics (bf16 or fp16)"),
         (["numerics": "bf16", "dataWidth": "8"], "16-bit operands"),
+        (["numerics": "fp16", "dataWidth": "8"], "fp16 numerics take 16-bit operands"),
     ])
     func unsupportedCombinationsAreErrors(_ knobs: [String: String], _ message: String) throws {
         let o = DesignOptions(dataWidth: knobs["dataWidth"].flatMap { Int($0) }, numerics: knobs["numerics"], subnormals: knobs["subnormals"])
@@ -26,13 +27,13 @@ import Testing
         #expect(thrown?.contains(message) == true, "\(knobs): \(thrown ?? "no error")")
     }
 
-    /// A bf16 system keeps fp32 masters (32 bits, no fraction) and its module names say bf16;
-    /// the int8 default is unchanged.
-    @Test func floatDefaults() throws {
-        let c = try #require(try Designs.named("sat-system").config(DesignOptions(numerics: "bf16")) as? SATSystemConfig)
+    /// A bf16 or fp16 system keeps fp32 masters (32 bits, no fraction) and its module names say
+    /// its format; the int8 default is unchanged.
+    @Test(arguments: ["bf16", "fp16"]) func floatDefaults(_ numerics: String) throws {
+        let c = try #require(try Designs.named("sat-system").config(DesignOptions(numerics: numerics)) as? SATSystemConfig)
         try c.validate()
         #expect(c.core.dataWidth == 16 && c.core.accWidth == 32 && c.weights.masterBits == 32 && c.weights.fracBits == 0)
-        #expect(c.topName.contains("bf16"))
+        #expect(c.topName.contains(numerics))
         var wrong = c
         wrong.weights = WeightNumerics()
         #expect(throws: ConfigError.self) { try wrong.validate() }
@@ -43,17 +44,17 @@ import Testing
 }
 
 @Suite(.enabled(if: edaEnabled, edaNote)) struct SATSystemFloatEDATests {
-    static func system(_ side: Int, _ n: Int, _ m: Int, _ subnormals: SubnormalMode) -> SATSystemConfig {
-        SATSystemConfig(core: SATConfig(rows: side, cols: side, n: n, m: m, numerics: .bf16, subnormals: subnormals),
+    static func system(_ side: Int, _ n: Int, _ m: Int, _ subnormals: SubnormalMode, _ numerics: SATNumerics = .bf16) -> SATSystemConfig {
+        SATSystemConfig(core: SATConfig(rows: side, cols: side, n: n, m: m, numerics: numerics, subnormals: subnormals),
                         memory: MemoryPortSpec(addrBits: 32, dataBits: 64, maxBeats: 8), denseEntries: 32, sparseEntries: 32,
                         masterEntries: 16, outputEntries: 16, pregenEntries: 8, weights: .float())
     }
 
-    /// verilator --lint-only -Wall with zero warnings and iverilog -g2005 on a 2x2 1:2 bf16
-    /// system, IEEE and flush-to-zero (seconds; yosys is the slow gate, below).
-    @Test(arguments: [SubnormalMode.ieee, .flushToZero])
-    func lintAndCompile(_ subnormals: SubnormalMode) throws {
-        let c = Self.system(2, 1, 2, subnormals)
+    /// verilator --lint-only -Wall with zero warnings and iverilog -g2005 on a 2x2 1:2 bf16 and
+    /// fp16 system, IEEE and flush-to-zero (seconds; yosys is the slow gate, below).
+    @Test(arguments: [SATNumerics.bf16, .fp16], [SubnormalMode.ieee, .flushToZero])
+    func lintAndCompile(_ numerics: SATNumerics, _ subnormals: SubnormalMode) throws {
+        let c = Self.system(2, 1, 2, subnormals, numerics)
         try c.validate()
         let d = try Design.elaborate(try SATSystem.build(c), parameters: c.parameters)
         let lint = try EDATools.verilatorLint(d.verilog, top: d.top)
@@ -63,11 +64,12 @@ import Testing
     }
 
     /// The whole design gate (lint, iverilog, latch-free yosys synthesis) of bf16 systems: 2x2 1:2
-    /// IEEE, 4x4 2:4 IEEE and FTZ. Synthesising the fp32 update datapath takes minutes on a
+    /// IEEE, 4x4 2:4 IEEE and FTZ, and of a 2x2 1:2 fp16 FTZ system. Synthesising the fp32 update datapath takes minutes on a
     /// loaded 2-core machine, so with HWGEN_LONG_TESTS=1.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["HWGEN_LONG_TESTS"] == "1", "HWGEN_LONG_TESTS=1"))
     func lintCompileSynthesise() throws {
-        for c in [Self.system(2, 1, 2, .ieee), Self.system(4, 2, 4, .ieee), Self.system(4, 2, 4, .flushToZero)] {
+        for c in [Self.system(2, 1, 2, .ieee), Self.system(4, 2, 4, .ieee), Self.system(4, 2, 4, .flushToZero),
+                  Self.system(2, 1, 2, .flushToZero, .fp16)] {
             try c.validate()
             let d = try Design.elaborate(try SATSystem.build(c), parameters: c.parameters)
             let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
