@@ -28,12 +28,11 @@ module osarray_pe_d8_a32 (
   assign out_last = last_q;  // SparseAccel/OSArrayPE.swift:44
   assign result = result_q;  // SparseAccel/OSArrayPE.swift:46
   assign prod = {{8{in_a[7]}}, in_a} * {{8{in_b[7]}}, in_b};  // SparseAccel/OSArrayPE.swift:45
-  wire [31:0] acc_q_t0 = {{16{prod[15]}}, prod};  // SparseAccel/OSArrayPE.swift:46
   always @(posedge clk) begin
     a_q <= rst ? 8'd0 : in_a;  // SparseAccel/OSArrayPE.swift:40
     b_q <= rst ? 8'd0 : in_b;  // SparseAccel/OSArrayPE.swift:41
     if (last_q) result_q <= acc_q;  // SparseAccel/OSArrayPE.swift:46
-    acc_q <= rst ? 32'd0 : (last_q ? acc_q_t0 : (acc_q + acc_q_t0));  // SparseAccel/OSArrayPE.swift:46
+    acc_q <= rst ? 32'd0 : ((last_q ? 32'd0 : acc_q) + {{16{prod[15]}}, prod});  // SparseAccel/OSArrayPE.swift:46
     last_q <= rst ? 1'b0 : in_last;  // SparseAccel/OSArrayPE.swift:43
   end
 endmodule

@@ -61,6 +61,11 @@ enum SynthBench {
         let seconds: Double
     }
 
+    /// Every value of a repeatable option (`--import A --import B`).
+    static func values(_ args: [String], _ name: String) -> [String] {
+        args.indices.filter { args[$0] == name && $0 + 1 < args.count }.map { args[$0 + 1] }
+    }
+
     /// The fixed GEMM of the pipelining table: Y (64 x 64) = W (64 x K) · X (K x 64).
     static let gemm = (rows: 64, k: 4096, cols: 64)
 
@@ -117,12 +122,12 @@ enum SynthBench {
         let sink = Sink(out: out, yosys: yosys, clock: clock)
         // `--import FILE.json`: a `hwgen synth --pnr --json` summary of a SAT core (the same flow
         // and settings as the rows below, run on its own) becomes a row.
-        if let file = args.firstIndex(of: "--import").map({ args[$0 + 1] }) {
+        for file in values(args, "--import") {
             try sink.add(placed: try imported(URL(fileURLWithPath: file)))
         }
         // `--import-system FILE.json`: the same for a whole system (`hwgen synth --design
         // sat-system --pnr --json`), which takes too long to place inside this script's run.
-        if let file = args.firstIndex(of: "--import-system").map({ args[$0 + 1] }) {
+        for file in values(args, "--import-system") {
             try sink.add(system: try importedSystem(URL(fileURLWithPath: file)))
         }
         let resources = try parallel(work, jobs: jobs) { t, d, s -> ResourceRow in

@@ -119,7 +119,7 @@ struct SATFloatGEMMTests {
         #expect(cfg.dataWidth == 16 && cfg.accWidth == 32)
         #expect(cfg.peName == "sat_pe_n2m8_bf16")
         #expect(SATConfig(n: 2, m: 8, pipeline: .none, numerics: .fp16, subnormals: .flushToZero).peName == "sat_pe_n2m8_fp16_ftz")
-        #expect(SATConfig(numerics: .bf16).peName == "sat_pe_n2m8_bf16_pemixs", "the pipeline tag follows the numerics")
+        #expect(SATConfig(numerics: .bf16).peName == "sat_pe_n2m8_bf16_pemixrs", "the pipeline tag follows the numerics")
         #expect(SATConfig(pipeline: .none).peName == "sat_pe_n2m8_d8_a32", "integer names unchanged")
         #expect(SATConfig().parameters["numerics"] == nil, "integer manifests unchanged")
         #expect(cfg.parameters["numerics"] == .string("bf16") && cfg.parameters["subnormals"] == .string("ieee"))

@@ -22,7 +22,7 @@ struct SATGEMMTests {
                 let r = try g.run()
                 #expect(r.outputsMatch, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed): \(r.mismatch ?? "")")
                 #expect(r.cycles == r.expectedCycles, "\(nm) \(side)x\(side) sparse=\(sparse) seed=\(seed)")
-                // G + R + the PE pipeline's latency (5 with the default, full pipeline).
+                // G + R + the PE pipeline's latency (6 with the default, full pipeline).
                 #expect(r.expectedCycles == (sparse ? k / nm.1 : k / nm.0) + side + cfg.pipeline.latency)
             }
         }

@@ -49,7 +49,7 @@ import Testing
         let r = try Self.run(["emit", "--pe", "4x4"])
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
-        #expect(r.stdout.contains("module sat_r4_c4_n2m8_d8_a32_pemixs ("))
+        #expect(r.stdout.contains("module sat_r4_c4_n2m8_d8_a32_pemixrs ("))
         #expect(r.stdout.hasSuffix("endmodule\n"))
     }
 
@@ -96,7 +96,7 @@ import Testing
         let text = try String(contentsOf: v, encoding: .utf8)
         #expect(text == (try Self.run(["emit", "--pe", "2x2"])).stdout)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: j)) as? [String: Any]
-        #expect(manifest?["top"] as? String == "sat_r2_c2_n2m8_d8_a32_pemixs")
+        #expect(manifest?["top"] as? String == "sat_r2_c2_n2m8_d8_a32_pemixrs")
 
         let bad = dir.appendingPathComponent("b.v")
         let r = try Self.run(["emit", "--pe", "0x2", "-o", bad.path, "--manifest", dir.appendingPathComponent("b.json").path])
@@ -303,26 +303,26 @@ struct IntegrationCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         for pe in ["2x2", "3x5"] { #expect(try CLITests.run(["emit", "--pe", pe, "--split", dir.path]).status == 0) }
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names.filter { $0 == "sat_pe_n2m8_d8_a32_pemixs.v" }.count == 1)
-        #expect(names.contains("sat_r2_c2_n2m8_d8_a32_pemixs.f") && names.contains("sat_r3_c5_n2m8_d8_a32_pemixs.f"))
-        let list = try String(contentsOf: dir.appendingPathComponent("sat_r3_c5_n2m8_d8_a32_pemixs.f"), encoding: .utf8)
-        #expect(list == "sat_index_r3_n2m8_d8.v\npipelined_mul_s8_s8.v\nsat_pe_n2m8_d8_a32_pemixs.v\nsat_r3_c5_n2m8_d8_a32_pemixs.v\n")
-        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32_pemixs", "sat_r3_c5_n2m8_d8_a32_pemixs"])
+        #expect(names.filter { $0 == "sat_pe_n2m8_d8_a32_pemixrs.v" }.count == 1)
+        #expect(names.contains("sat_r2_c2_n2m8_d8_a32_pemixrs.f") && names.contains("sat_r3_c5_n2m8_d8_a32_pemixrs.f"))
+        let list = try String(contentsOf: dir.appendingPathComponent("sat_r3_c5_n2m8_d8_a32_pemixrs.f"), encoding: .utf8)
+        #expect(list == "sat_index_r3_n2m8_d8.v\npipelined_mul_s8_s8.v\nsat_pe_n2m8_d8_a32_pemixrs.v\nsat_r3_c5_n2m8_d8_a32_pemixrs.v\n")
+        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32_pemixrs", "sat_r3_c5_n2m8_d8_a32_pemixrs"])
         // The simulation style's modules are other files (their names carry _sim).
         #expect(try CLITests.run(["emit", "--pe", "2x2", "--style", "simulation", "--split", dir.path]).status == 0)
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sat_pe_n2m8_d8_a32_pemixs_sim.v").path))
-        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32_pemixs", "sat_r2_c2_n2m8_d8_a32_pemixs_sim"])
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sat_pe_n2m8_d8_a32_pemixrs_sim.v").path))
+        try Self.expectOneProject(dir, tops: ["sat_r2_c2_n2m8_d8_a32_pemixrs", "sat_r2_c2_n2m8_d8_a32_pemixrs_sim"])
     }
 
     @Test func aDifferentModuleUnderAnExistingNameIsRefused() throws {
         let dir = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try CLITests.run(["emit", "--pe", "2x2", "--split", dir.path]).status == 0)
-        let pe = dir.appendingPathComponent("sat_pe_n2m8_d8_a32_pemixs.v")
+        let pe = dir.appendingPathComponent("sat_pe_n2m8_d8_a32_pemixrs.v")
         try (try String(contentsOf: pe, encoding: .utf8) + "// edited\n").write(to: pe, atomically: true, encoding: .utf8)
         let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         let r = try CLITests.run(["emit", "--pe", "3x5", "--split", dir.path])
-        #expect(r.status != 0 && r.stderr.contains("holds another module 'sat_pe_n2m8_d8_a32_pemixs'"), "\(r.stderr)")
+        #expect(r.status != 0 && r.stderr.contains("holds another module 'sat_pe_n2m8_d8_a32_pemixrs'"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == before)
     }
 
@@ -332,7 +332,7 @@ struct IntegrationCLITests {
         for (prefix, pe) in [("a_", "2x2"), ("b_", "3x5")] {
             #expect(try CLITests.run(["emit", "--pe", pe, "--module-prefix", prefix, "-o", dir.appendingPathComponent("\(prefix)design.v").path]).status == 0)
         }
-        try Self.expectOneProject(dir, tops: ["a_sat_r2_c2_n2m8_d8_a32_pemixs", "b_sat_r3_c5_n2m8_d8_a32_pemixs"])
+        try Self.expectOneProject(dir, tops: ["a_sat_r2_c2_n2m8_d8_a32_pemixrs", "b_sat_r3_c5_n2m8_d8_a32_pemixrs"])
         #expect(try CLITests.run(["emit", "--module-prefix", "9x"]).status != 0)
     }
 }

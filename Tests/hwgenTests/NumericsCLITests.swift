@@ -27,7 +27,7 @@ import Testing
         for args in [["--subnormals", "ieee"], []] {
             let ieee = try CLITests.run(["emit", "--pe", "2x2", "--numerics", "fp16"] + args)
             #expect(ieee.status == 0, "\(ieee.stderr)")
-            #expect(ieee.stdout.contains("module sat_pe_n2m8_fp16_pemixs "), "\(args)")  // the default pipeline (full) tags the name
+            #expect(ieee.stdout.contains("module sat_pe_n2m8_fp16_pemixrs "), "\(args)")  // the default pipeline (full) tags the name
             #expect(!ieee.stdout.contains("_ftz"), "\(args)")
         }
         // The two modes are different hardware, not just different names.

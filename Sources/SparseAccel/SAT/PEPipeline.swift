@@ -1,9 +1,9 @@
 /// Pipeline registers inside the SAT PE, between its stages: entry → index multiplexer →
-/// multiplier operands → multipliers → adder tree → accumulator. Each register adds one cycle of
+/// multiplier operands → multipliers → (route) → adder tree → accumulator. Each register adds one cycle of
 /// latency to every beat and shortens the PE's longest combinational path; the cycle model and
 /// the tile-done flag account for it, so co-simulation stays cycle-exact for every setting. The
 /// default (``SATConfig``) is ``full``: on ECP5 it gives the most MAC/s and MAC/s per LUT for
-/// 5 cycles per GEMM and flip-flops only (README "PE pipelining", Benchmarks/synth.md).
+/// 6 cycles per GEMM and flip-flops only (README "PE pipelining", Benchmarks/synth.md).
 public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     /// A register at the PE's entry for the row's weights and indices (each PE its own copy of
     /// the broadcast; the index multiplexers then select from the PE's own dense-operand register
@@ -52,7 +52,8 @@ public struct PEPipeline: Codable, Sendable, Hashable, CustomStringConvertible {
     /// No pipeline registers: a beat is accumulated in the cycle it reaches the PE.
     public static let none = PEPipeline()
     /// Every stage registered.
-    public static let full = PEPipeline(atEntry: true, afterMux: true, beforeMultiply: true, afterMultiply: true, afterAdderTree: true)
+    public static let full = PEPipeline(atEntry: true, afterMux: true, beforeMultiply: true, afterMultiply: true, routeProducts: true,
+                                        afterAdderTree: true)
 
     /// Whether each lane's multiplier is a ``HWLib/PipelinedMultiplier`` (operand and product
     /// registers around it).
