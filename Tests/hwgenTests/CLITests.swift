@@ -254,8 +254,8 @@ struct SimCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(obj?["match"] as? Bool == true)
-        // 2 beats, 3 rows: tiles every 3 cycles, done after 2 + 3 + 5 (pipeline) cycles.
-        #expect(obj?["doneCycles"] as? [Int] == [10, 13, 16])
+        // 2 beats, 3 rows: tiles every 3 cycles, done after 2 + 3 + 6 (pipeline) cycles.
+        #expect(obj?["doneCycles"] as? [Int] == [11, 14, 17])
     }
 
     /// `--style synthesis` co-simulates the very text `hwgen emit` writes.
