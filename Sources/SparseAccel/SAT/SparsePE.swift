@@ -77,8 +77,13 @@ public enum SparsePE {
         // accumulator bit of the row (ECP5 4x4: the critical path once the accumulator's
         // flip-flops sit in its carry chain). The indexing unit delays the flag one cycle less.
         let first = cfg.pipeline.atEntry ? mod.reg("first_q", next: io.inFirst, reset: 1) : io.inFirst
+        // ... and of the array's mode, which reaches every index multiplexer of the array (ECP5
+        // 8x8: 5.4 ns of routing in a 6.5 ns path). The entry stage already makes the
+        // multiplexers work a cycle after a beat arrives, so the mode still applies from the
+        // cycle after the array is given it.
+        let mode = cfg.pipeline.atEntry ? mod.reg("mode_q", next: io.mode, reset: .none) : io.mode
         // Sparse: the kept entry's index picks its dense element; dense: identity.
-        let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(io.mode, x[indices[j]], x[j])) }
+        let selected = (0..<cfg.n).map { j in mod.wire("sel_\(j)", mux(mode, x[indices[j]], x[j])) }
         // The mux stage registers the weights with the selected elements (fabric flip-flops).
         let operands = stage(cfg.pipeline.afterMux, "op", weights + selected)
         if let format = cfg.numerics.format {
