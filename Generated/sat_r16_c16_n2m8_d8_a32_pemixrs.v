@@ -1690,7 +1690,7 @@ module sat_index_r16_n2m8_d8 (
 endmodule
 
 // SInt(8) x SInt(8) multiplier, operands and product registered (latency 2); the shape a DSP block registers internally.
-// Defined at SparseAccel/SparsePE.swift:103
+// Defined at SparseAccel/SparsePE.swift:108
 module pipelined_mul_s8_s8 (
   input  wire clk,
   input  wire [7:0] a,
@@ -1742,20 +1742,21 @@ module sat_pe_n2m8_d8_a32_pemixrs (
   reg  [2:0] idx_q_0;  // SparseAccel/SparsePE.swift:69
   reg  [2:0] idx_q_1;  // SparseAccel/SparsePE.swift:69
   reg  first_q;  // SparseAccel/SparsePE.swift:79
-  wire [7:0] sel_0;  // SparseAccel/SparsePE.swift:81
-  wire [7:0] sel_1;  // SparseAccel/SparsePE.swift:81
+  reg  mode_q;  // SparseAccel/SparsePE.swift:84
+  wire [7:0] sel_0;  // SparseAccel/SparsePE.swift:86
+  wire [7:0] sel_1;  // SparseAccel/SparsePE.swift:86
   reg  [7:0] op_q_0;  // SparseAccel/SparsePE.swift:69
   reg  [7:0] op_q_1;  // SparseAccel/SparsePE.swift:69
   reg  [7:0] op_q_2;  // SparseAccel/SparsePE.swift:69
   reg  [7:0] op_q_3;  // SparseAccel/SparsePE.swift:69
-  wire [15:0] mul_0_p;  // SparseAccel/SparsePE.swift:105
-  wire [15:0] mul_1_p;  // SparseAccel/SparsePE.swift:105
+  wire [15:0] mul_0_p;  // SparseAccel/SparsePE.swift:110
+  wire [15:0] mul_1_p;  // SparseAccel/SparsePE.swift:110
   reg  [15:0] route_q_0;  // SparseAccel/SparsePE.swift:69
   reg  [15:0] route_q_1;  // SparseAccel/SparsePE.swift:69
-  wire [16:0] sum;  // SparseAccel/SparsePE.swift:117
+  wire [16:0] sum;  // SparseAccel/SparsePE.swift:122
   reg  [16:0] sum_q_0;  // SparseAccel/SparsePE.swift:69
-  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:118
-  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:118
+  reg  [31:0] acc_q;  // SparseAccel/SparsePE.swift:123
+  reg  [31:0] result_q;  // SparseAccel/SparsePE.swift:123
   assign out_x = {out_x_7, out_x_6, out_x_5, out_x_4, out_x_3, out_x_2, out_x_1, out_x_0};  // SparseAccel/SparsePE.swift:52
   assign out_x_0 = x_q_0;  // SparseAccel/SparsePE.swift:64
   assign out_x_1 = x_q_1;  // SparseAccel/SparsePE.swift:64
@@ -1765,8 +1766,8 @@ module sat_pe_n2m8_d8_a32_pemixrs (
   assign out_x_5 = x_q_5;  // SparseAccel/SparsePE.swift:64
   assign out_x_6 = x_q_6;  // SparseAccel/SparsePE.swift:64
   assign out_x_7 = x_q_7;  // SparseAccel/SparsePE.swift:64
-  assign result = result_q;  // SparseAccel/SparsePE.swift:118
-  reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:81
+  assign result = result_q;  // SparseAccel/SparsePE.swift:123
+  reg [7:0] sel_0_t0;  // SparseAccel/SparsePE.swift:86
   always @* begin
     case (idx_q_0)
       3'd0: sel_0_t0 = x_q_0;
@@ -1779,8 +1780,8 @@ module sat_pe_n2m8_d8_a32_pemixrs (
       default: sel_0_t0 = x_q_7;
     endcase
   end
-  assign sel_0 = mode ? sel_0_t0 : x_q_0;  // SparseAccel/SparsePE.swift:81
-  reg [7:0] sel_1_t0;  // SparseAccel/SparsePE.swift:81
+  assign sel_0 = mode_q ? sel_0_t0 : x_q_0;  // SparseAccel/SparsePE.swift:86
+  reg [7:0] sel_1_t0;  // SparseAccel/SparsePE.swift:86
   always @* begin
     case (idx_q_1)
       3'd0: sel_1_t0 = x_q_0;
@@ -1793,15 +1794,15 @@ module sat_pe_n2m8_d8_a32_pemixrs (
       default: sel_1_t0 = x_q_7;
     endcase
   end
-  assign sel_1 = mode ? sel_1_t0 : x_q_1;  // SparseAccel/SparsePE.swift:81
-  assign sum = {route_q_0[15], route_q_0} + {route_q_1[15], route_q_1};  // SparseAccel/SparsePE.swift:117
-  pipelined_mul_s8_s8 mul_0 (  // SparseAccel/SparsePE.swift:105
+  assign sel_1 = mode_q ? sel_1_t0 : x_q_1;  // SparseAccel/SparsePE.swift:86
+  assign sum = {route_q_0[15], route_q_0} + {route_q_1[15], route_q_1};  // SparseAccel/SparsePE.swift:122
+  pipelined_mul_s8_s8 mul_0 (  // SparseAccel/SparsePE.swift:110
     .clk(clk),
     .a(op_q_0),
     .b(op_q_2),
     .p(mul_0_p)
   );
-  pipelined_mul_s8_s8 mul_1 (  // SparseAccel/SparsePE.swift:105
+  pipelined_mul_s8_s8 mul_1 (  // SparseAccel/SparsePE.swift:110
     .clk(clk),
     .a(op_q_1),
     .b(op_q_3),
@@ -1824,8 +1825,9 @@ module sat_pe_n2m8_d8_a32_pemixrs (
     x_q_6 <= in_x[55:48];  // SparseAccel/SparsePE.swift:63
     x_q_7 <= in_x[63:56];  // SparseAccel/SparsePE.swift:63
     idx_q_1 <= in_idx[5:3];  // SparseAccel/SparsePE.swift:69
-    if (first_q) result_q <= acc_q;  // SparseAccel/SparsePE.swift:118
-    acc_q <= rst ? 32'd0 : ((first_q ? 32'd0 : acc_q) + {{15{sum_q_0[16]}}, sum_q_0});  // SparseAccel/SparsePE.swift:118
+    mode_q <= mode;  // SparseAccel/SparsePE.swift:84
+    if (first_q) result_q <= acc_q;  // SparseAccel/SparsePE.swift:123
+    acc_q <= rst ? 32'd0 : ((first_q ? 32'd0 : acc_q) + {{15{sum_q_0[16]}}, sum_q_0});  // SparseAccel/SparsePE.swift:123
     first_q <= rst ? 1'b1 : in_first;  // SparseAccel/SparsePE.swift:79
     sum_q_0 <= sum;  // SparseAccel/SparsePE.swift:69
     route_q_0 <= mul_0_p;  // SparseAccel/SparsePE.swift:69
