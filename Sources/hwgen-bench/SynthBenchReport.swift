@@ -34,7 +34,9 @@ struct SynthBenchReport: Codable {
         (each unique module mapped once; nextpnr flattens as it reads), ECP5 with the design's technology library (pipelined
         multipliers as MULT18X18D with their own registers). int8 operands, int32 accumulators. Rows measured before a flow
         change keep their numbers: the place-and-route rows up to `mux+in+mul+sum` were synthesised flattened for nextpnr
-        (the `mux+mul+sum` rows and earlier also without the technology library, which their pipelines do not use).
+        (the `mux+mul+sum` rows and earlier also without the technology library, which their pipelines do not use), and the
+        4x4 `mux+in+mul+sum` row, the `router2` rows and the speed grade 8 row predate the accumulator that adds to zero
+        on a tile's first beat and the entry stage's per-PE tile flag and mode (README, PE pipelining, causes 4 and 5).
 
 
         """
