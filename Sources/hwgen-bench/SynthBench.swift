@@ -47,17 +47,12 @@ enum SynthBench {
         let design: String
         /// The design's parameters as `key value` pairs, sorted by key.
         let parameters: String
-        let top: String
         let part: String
         let clockMHz: Double
         let fmaxMHz: Double
         /// nextpnr's utilisation of the part (resources in use).
         let utilisation: [Utilisation]
-        let criticalStart: String
-        let criticalEnd: String
-        let criticalThrough: [String]
-        let criticalNs: Double
-        let routingNs: Double
+        let criticalPath: CriticalPath
         let seconds: Double
     }
 
@@ -187,44 +182,40 @@ enum SynthBench {
                                       clock: previous?.clock ?? clock)
         }
 
-        /// Rows another run wrote since (several runs may share the file: synthesis and place
-        /// and route measured side by side).
-        private func reload() {
-            guard let disk = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap({ try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }) else { return }
-            report = SynthBenchReport(resources: disk.resources, placed: disk.placed, systems: disk.systems, yosys: report.yosys, clock: disk.clock)
-        }
-
-        func add(resource row: ResourceRow) throws {
+        /// Applies `change` to the report as it is on disk now (several runs may share the file:
+        /// synthesis and place and route measured side by side) and writes it.
+        private func update(_ change: (inout SynthBenchReport) -> Void) throws {
             try lock.withLock {
-                reload()
-                let key = { (r: ResourceRow) in "\(r.target) \(r.design) \(r.size)" }
-                let targets = SynthTarget.allCases.map(\.rawValue)
-                let rows = report.resources.filter { key($0) != key(row) } + [row]
-                report = SynthBenchReport(resources: rows.sorted {
-                    (targets.firstIndex(of: $0.target)!, $0.design, $0.size) < (targets.firstIndex(of: $1.target)!, $1.design, $1.size)
-                }, placed: report.placed, systems: report.systems, yosys: report.yosys, clock: report.clock)
+                if let disk = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap({ try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }) {
+                    report = SynthBenchReport(resources: disk.resources, placed: disk.placed, systems: disk.systems, yosys: report.yosys, clock: disk.clock)
+                }
+                change(&report)
                 try report.write(to: out)
             }
         }
 
+        func add(resource row: ResourceRow) throws {
+            let key = { (r: ResourceRow) in "\(r.target) \(r.design) \(r.size)" }
+            let targets = SynthTarget.allCases.map(\.rawValue)
+            try update { report in
+                report.resources = (report.resources.filter { key($0) != key(row) } + [row]).sorted {
+                    (targets.firstIndex(of: $0.target)!, $0.design, $0.size) < (targets.firstIndex(of: $1.target)!, $1.design, $1.size)
+                }
+            }
+        }
+
         func add(placed row: PnRRow) throws {
-            try lock.withLock {
-                reload()
-                report = SynthBenchReport(resources: report.resources, placed: SynthBench.merged(report.placed, [row]),
-                                          systems: report.systems, yosys: report.yosys, clock: row.clockMHz)
-                try report.write(to: out)
+            try update { report in
+                report.placed = SynthBench.merged(report.placed, [row])
+                report.clock = row.clockMHz
             }
         }
 
         /// A system row replaces the earlier one of the same design, parameters and part.
         func add(system row: SystemPnRRow) throws {
-            try lock.withLock {
-                reload()
-                let key = { (r: SystemPnRRow) in "\(r.design) \(r.parameters) \(r.part)" }
-                let systems = (report.systems ?? []).filter { key($0) != key(row) } + [row]
-                report = SynthBenchReport(resources: report.resources, placed: report.placed, systems: systems.sorted { key($0) < key($1) },
-                                          yosys: report.yosys, clock: report.clock)
-                try report.write(to: out)
+            let key = { (r: SystemPnRRow) in "\(r.design) \(r.parameters) \(r.part)" }
+            try update { report in
+                report.systems = ((report.systems ?? []).filter { key($0) != key(row) } + [row]).sorted { key($0) < key($1) }
             }
         }
     }
@@ -236,10 +227,9 @@ enum SynthBench {
         }
         let params = summary.parameters.filter { $0.key != "design" }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         let extra = (pnr.extraArguments ?? []).joined(separator: " ")
-        return SystemPnRRow(design: summary.design, parameters: params.joined(separator: ", "), top: summary.resources.top,
+        return SystemPnRRow(design: summary.design, parameters: params.joined(separator: ", "),
                             part: pnr.part + (extra.isEmpty ? "" : " (\(extra))"), clockMHz: pnr.clockMHz, fmaxMHz: pnr.fmaxMHz,
-                            utilisation: pnr.utilisation, criticalStart: cp.start, criticalEnd: cp.end, criticalThrough: cp.through,
-                            criticalNs: cp.delayNs, routingNs: cp.routingNs,
+                            utilisation: pnr.utilisation, criticalPath: cp,
                             seconds: summary.resources.seconds + pnr.synthSeconds + pnr.pnrSeconds)
     }
 

@@ -3,12 +3,12 @@ import Flow
 import Foundation
 
 struct SynthBenchReport: Codable {
-    let resources: [SynthBench.ResourceRow]
-    let placed: [SynthBench.PnRRow]
+    var resources: [SynthBench.ResourceRow]
+    var placed: [SynthBench.PnRRow]
     /// Whole systems placed and routed (absent in reports written before they were measured).
-    let systems: [SynthBench.SystemPnRRow]?
-    let yosys: String
-    let clock: Double
+    var systems: [SynthBench.SystemPnRRow]?
+    var yosys: String
+    var clock: Double
 
     /// Dense-equivalent multiply-accumulates of the fixed GEMM.
     static var macs: Double { Double(SynthBench.gemm.rows * SynthBench.gemm.k * SynthBench.gemm.cols) }
@@ -84,11 +84,11 @@ struct SynthBenchReport: Codable {
         for r in systems {
             let use = r.utilisation.filter { $0.used > 0 && ["TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD", "TRELLIS_RAMW", "ALU54B"].contains($0.resource) }
                 .map { "\($0.resource) \($0.used)/\($0.available)" }.joined(separator: ", ")
-            s += "| \(r.design) | \(r.parameters) | \(r.part) | \(Self.f(r.fmaxMHz)) | \(Self.f(r.clockMHz, 0)) | \(use) | `\(r.criticalStart)` → `\(r.criticalEnd)` | "
-            s += "\(Self.f(r.criticalNs, 2)) (\(Self.f(r.routingNs, 2))) | \(Self.f(r.seconds, 0)) |\n"
+            s += "| \(r.design) | \(r.parameters) | \(r.part) | \(Self.f(r.fmaxMHz)) | \(Self.f(r.clockMHz, 0)) | \(use) | `\(r.criticalPath.start)` → `\(r.criticalPath.end)` | "
+            s += "\(Self.f(r.criticalPath.delayNs, 2)) (\(Self.f(r.criticalPath.routingNs, 2))) | \(Self.f(r.seconds, 0)) |\n"
         }
         s += "\nCritical paths in full:\n\n"
-        for r in systems { s += "* \(r.design) (\(r.parameters)): " + r.criticalThrough.map { "`\($0)`" }.joined(separator: " → ") + "\n" }
+        for r in systems { s += "* \(r.design) (\(r.parameters)): " + r.criticalPath.through.map { "`\($0)`" }.joined(separator: " → ") + "\n" }
         return s
     }
 
