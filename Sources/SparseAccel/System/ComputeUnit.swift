@@ -25,54 +25,7 @@ import HWLib
 /// * Errors (decode): a zero beat count; an update on a sparse or non-closing GEMM, or pregen
 ///   without update; WBUF/XBUF/OBUF/MBUF/PBUF ranges exceeded.
 enum ComputeUnit {
-    struct Ports: Interface {
-        @Input(BitsType.uint(queuedInstructionBits)) var insn: Decoupled<Signal>
-        @Input(.bool) var prevAvailable: Signal
-        @Output(.bool) var prevTake: Signal
-        @Input(.bool) var nextAvailable: Signal
-        @Output(.bool) var nextTake: Signal
-        @Output(.bool) var givePrev: Signal
-        @Output(.bool) var giveNext: Signal
-        @Output(.bool) var xREn: Signal
-        @Output var xRAddr: Signal
-        @Input var xRData: Signal
-        @Output(.bool) var wREn: Signal
-        @Output var wRAddr: Signal
-        @Input var wRData: Signal
-        @Output(.bool) var mREn: Signal
-        @Output var mRAddr: Signal
-        @Input var mRData: Signal
-        @Output(.bool) var oWEn: Signal
-        @Output var oWAddr: Signal
-        @Output var oWData: Signal
-        @Output(.bool) var pWEn: Signal
-        @Output var pWAddr: Signal
-        @Output var pWLanes: Signal
-        @Output var pWData: Signal
-        @Input(.bool) var halt: Signal
-        @Output(.bool) var idle: Signal
-        @Output(.bool) var beat: Signal
-        @Output var error: Signal
-        @Output var errorSeq: Signal
-        @Output(.bool) var errorValid: Signal
-
-        init(_ c: SATSystemConfig) {
-            _xRAddr = Output(.uint(addressBits(c.denseEntries)))
-            _xRData = Input(.uint(c.denseChunks * c.memory.dataBits))
-            _wRAddr = Output(.uint(addressBits(c.sparseEntries)))
-            _wRData = Input(.uint(c.sparseChunks * c.memory.dataBits))
-            _mRAddr = Output(.uint(addressBits(c.masterEntries)))
-            _mRData = Input(.uint(c.masterChunks * c.memory.dataBits))
-            _oWAddr = Output(.uint(addressBits(c.outputEntries)))
-            _oWData = Output(.uint(c.outputChunks * c.memory.dataBits))
-            _pWAddr = Output(.uint(addressBits(c.pregenEntries)))
-            _pWLanes = Output(.uint(c.core.rows))
-            _pWData = Output(.uint(c.core.streamWidth))
-            _error = Output(.uint(SystemError.bits))
-            _errorSeq = Output(.uint(sequenceBits))
-        }
-    }
-
+    typealias Ports = ComputePorts
 
     static func build(_ c: SATSystemConfig) throws -> Definition<Ports> {
         let k = c.core
@@ -82,7 +35,7 @@ enum ComputeUnit {
         let layout = try k.streamLayout
         let m = Module("sat_compute_\(c.tag)")
         m.doc = "Compute unit: GEMM instructions on the SAT core; finished tiles drained into OBUF, weight tiles through the update unit."
-        let io = m.ports(Ports(c))
+        let io = m.ports(Ports(c.shell))
         let f = InstructionFields(word: io.insn.bits)
         let array = m.instance(core, "array")
         let update = m.instance(updater, "update")

@@ -7,11 +7,12 @@ import HWLib
 ///
 /// Contract:
 /// * `insn` (one 128-bit ``Formats/Instruction`` per transfer): accepted when its unit's queue
-///   has room; LOAD → load queue, GEMM → compute queue, STORE → store queue, each entry the
+///   has room; LOAD → load queue, the engine's compute opcodes (``SystemShell/computeOpcodes``: GEMM
+///   in the SAT system) → compute queue, STORE → store queue, each entry the
 ///   instruction with its sequence number (0, 1, ... in stream order) above it.
 /// * SYNC is accepted only when every queue is empty and every unit idle (`units_idle`); its
 ///   acceptance pulses `sync_done`.
-/// * Errors: an unknown opcode (`illegalOpcode`); a dependency flag towards a unit that does not
+/// * Errors: an opcode the system does not know (`illegalOpcode`); a dependency flag towards a unit that does not
 ///   exist (LOAD with popPrev/pushPrev, STORE with popNext/pushNext, SYNC with any) (`badDependency`).
 ///   The offending instruction is consumed; with `halt` nothing more is accepted.
 enum Dispatcher {
@@ -34,8 +35,11 @@ enum Dispatcher {
         }
     }
 
-    static func build(_ c: SATSystemConfig) throws -> Definition<Ports> {
-        let m = Module("sat_dispatch_q\(c.queueDepth)")
+    static func build(_ c: SystemShell) throws -> Definition<Ports> {
+        guard !c.computeOpcodes.isEmpty, c.computeOpcodes.allSatisfy({ ![.load, .store, .sync].contains($0) }) else {
+            throw ConfigError("a system's compute queue needs at least one compute opcode (not LOAD, STORE or SYNC), got \(c.computeOpcodes)")
+        }
+        let m = Module("\(c.prefix)_dispatch_q\(c.queueDepth)")
         m.doc = "Dispatcher: numbers instructions and routes them to the load, compute and store queues; executes SYNC."
         let io = m.ports(Ports())
         let f = InstructionFields(word: io.insn.bits)
@@ -44,14 +48,15 @@ enum Dispatcher {
         let entry = cat(seqNo, io.insn.bits)
 
         // The unit queues: FIFOs in distributed RAM (an entry is 144 bits), registered outputs.
-        let queues = try [("load", Opcode.load, io.load), ("compute", Opcode.gemm, io.compute), ("store", Opcode.store, io.store)].map { name, code, out in
+        let queues = try [("load", [Opcode.load], io.load), ("compute", c.computeOpcodes, io.compute), ("store", [Opcode.store], io.store)].map { name, codes, out in
             let enq = try Decoupled<Signal>.wires("\(name)_enq", .uint(queuedInstructionBits), in: m)
             let (deq, count) = try SyncFIFO.queue(enq, depth: c.queueDepth, storage: c.queueDepth >= 2 ? .memory : .registers, name: "\(name)_q")
             deq.drive(out)
-            return (code, enq, count)
+            return (codes, enq, count)
         }
         let isSync = m.wire("is_sync", op == Int(Opcode.sync.rawValue))
-        let known = m.wire("known", Opcode.allCases.map { op == Int($0.rawValue) }.reduce(m.falseSignal) { $0 || $1 })
+        let known = m.wire("known", ([.load, .store, .sync] + c.computeOpcodes).sorted { $0.rawValue < $1.rawValue }
+            .map { op == Int($0.rawValue) }.reduce(m.falseSignal) { $0 || $1 })
         let anyDep = f.flag(.popPrev) || f.flag(.popNext) || f.flag(.pushPrev) || f.flag(.pushNext)
         let badDeps = m.wire("bad_deps", (op == Int(Opcode.load.rawValue) && (f.flag(.popPrev) || f.flag(.pushPrev)))
             || (op == Int(Opcode.store.rawValue) && (f.flag(.popNext) || f.flag(.pushNext)))
@@ -60,11 +65,15 @@ enum Dispatcher {
         io.queuesEmpty.assign(empty)
         let invalid = m.wire("invalid", !known || badDeps)
         // Ready: an invalid instruction is consumed (and reported); SYNC waits for all idle.
-        let room = queues.map { code, enq, _ in op == Int(code.rawValue) && enq.ready }.reduce(m.falseSignal) { $0 || $1 }
+        func isOne(_ codes: [Opcode]) -> Signal {
+            let hits = codes.map { op == Int($0.rawValue) }
+            return hits.dropFirst().reduce(hits[0]) { $0 || $1 }
+        }
+        let room = queues.map { codes, enq, _ in isOne(codes) && enq.ready }.reduce(m.falseSignal) { $0 || $1 }
         io.insn.ready.assign(!io.halt && (invalid || room || (isSync && empty && io.unitsIdle)))
         let accept = m.wire("accept", io.insn.fire)
-        for (code, enq, _) in queues {
-            enq.valid.assign(accept && !invalid && op == Int(code.rawValue))
+        for (codes, enq, _) in queues {
+            enq.valid.assign(accept && !invalid && isOne(codes))
             enq.bits.assign(entry)
         }
         m.when(accept) { seqNo.assign(seqNo &+ 1) }

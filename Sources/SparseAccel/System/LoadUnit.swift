@@ -46,15 +46,15 @@ enum LoadUnit {
         @Output var errorSeq: Signal
         @Output(.bool) var errorValid: Signal
 
-        init(_ c: SATSystemConfig) {
+        init(_ c: SystemShell) {
             _ar = Output(c.memory)
             _r = Input(c.memory)
-            _xWAddr = Output(.uint(addressBits(c.denseEntries)))
-            _xWData = Output(.uint(c.denseChunks * c.memory.dataBits))
-            _wWAddr = Output(.uint(addressBits(c.sparseEntries)))
-            _wWData = Output(.uint(c.sparseChunks * c.memory.dataBits))
-            _mWAddr = Output(.uint(addressBits(c.masterEntries)))
-            _mWData = Output(.uint(c.masterChunks * c.memory.dataBits))
+            _xWAddr = Output(.uint(c.addressBits(.x)))
+            _xWData = Output(.uint(c.dmaBits(.x)))
+            _wWAddr = Output(.uint(c.addressBits(.w)))
+            _wWData = Output(.uint(c.dmaBits(.w)))
+            _mWAddr = Output(.uint(c.addressBits(.m)))
+            _mWData = Output(.uint(c.dmaBits(.m)))
             _error = Output(.uint(SystemError.bits))
             _errorSeq = Output(.uint(sequenceBits))
         }
@@ -63,15 +63,15 @@ enum LoadUnit {
     /// Instructions whose requests are issued and whose data is still arriving.
     static let receiveSlots = 4
 
-    static func build(_ c: SATSystemConfig) -> Definition<Ports> {
-        let m = Module("sat_load_\(c.tag)")
+    static func build(_ c: SystemShell) -> Definition<Ports> {
+        let m = Module("\(c.prefix)_load_\(c.tag)")
         m.doc = "Load unit: LOAD instructions, DRAM -> XBUF/WBUF/MBUF through the memory port's read channels."
         let io = m.ports(Ports(c))
         let f = InstructionFields(word: io.insn.bits)
         let spec = c.memory
         let beatShift = ceilLog2(spec.beatBytes)
         let aw = spec.addrBits
-        let maxChunks = max(c.denseChunks, c.sparseChunks, c.masterChunks)
+        let maxChunks = max(c.chunks(.x), c.chunks(.w), c.chunks(.m))
 
         // Issue stage: the instruction whose read requests are being issued.
         let active = m.reg("active", .bool, reset: 0)
@@ -100,13 +100,15 @@ enum LoadUnit {
 
         // Decode checks of the instruction offered now.
         let buf = f(.buffer)
-        let chunksOf = mux(buf == Int(BufferID.x.rawValue), m.const(c.denseChunks, .uint(8)),
-                           mux(buf == Int(BufferID.w.rawValue), m.const(c.sparseChunks, .uint(8)), m.const(c.masterChunks, .uint(8))))
+        let chunksOf = mux(buf == Int(BufferID.x.rawValue), m.const(c.chunks(.x), .uint(8)),
+                           mux(buf == Int(BufferID.w.rawValue), m.const(c.chunks(.w), .uint(8)), m.const(c.chunks(.m), .uint(8))))
+        // X and W always exist; M only where the engine keeps master weights.
+        let lastLoadable = c.m == nil ? BufferID.w : BufferID.m
         let dram = f(.dramAddr), dramStride = f(.dramStride)
         func misalignedField(_ s: Signal) -> Signal { beatShift == 0 ? m.falseSignal : s.bits(0...(beatShift - 1)) != 0 }
         func beyond(_ s: Signal) -> Signal { s.width > aw ? s.bits(aw...(s.width - 1)) != 0 : m.falseSignal }
         let decodeError = m.wire("decode_error", m.firstError([
-            (buf > Int(BufferID.m.rawValue), .badBuffer),
+            (buf > Int(lastLoadable.rawValue), .badBuffer),
             (f(.rows) == 0 || f(.rowBeats) == 0 || f(.entryBeats) == 0, .zeroCount),
             (f(.entryBeats) > chunksOf, .entryBeats),
             (misalignedField(dram) || misalignedField(dramStride), .misaligned),
@@ -147,8 +149,8 @@ enum LoadUnit {
         let entryFull = m.wire("entry_full", chunk == entryBeats &- 1 || last)
         let merged = (0..<maxChunks).map { l in mux(chunk == l, io.r.bits.data, stage[l]) }
         let entry = m.wire("entry", base &+ entryOffset)
-        let depth = mux(target == Int(BufferID.x.rawValue), m.const(c.denseEntries, .uint(17)),
-                        mux(target == Int(BufferID.w.rawValue), m.const(c.sparseEntries, .uint(17)), m.const(c.masterEntries, .uint(17))))
+        let depth = mux(target == Int(BufferID.x.rawValue), m.const(c.entries(.x), .uint(17)),
+                        mux(target == Int(BufferID.w.rawValue), m.const(c.entries(.w), .uint(17)), m.const(c.entries(.m), .uint(17))))
         let inRange = m.wire("in_range", entry < depth)
         let write = m.wire("write", take && entryFull && inRange)
         func port(_ en: Signal, _ a: Signal, _ d: Signal, _ id: BufferID, chunks: Int) {
@@ -158,9 +160,9 @@ enum LoadUnit {
             let lanes = Array(merged[0..<chunks].reversed())
             d.assign(cat(lanes[0], Array(lanes.dropFirst())).resized(to: d.width))
         }
-        port(io.xWEn, io.xWAddr, io.xWData, .x, chunks: c.denseChunks)
-        port(io.wWEn, io.wWAddr, io.wWData, .w, chunks: c.sparseChunks)
-        port(io.mWEn, io.mWAddr, io.mWData, .m, chunks: c.masterChunks)
+        port(io.xWEn, io.xWAddr, io.xWData, .x, chunks: c.chunks(.x))
+        port(io.wWEn, io.wWAddr, io.wWData, .w, chunks: c.chunks(.w))
+        port(io.mWEn, io.mWAddr, io.mWData, .m, chunks: c.chunks(.m))
         let rangeError = m.wire("range_error", take && entryFull && !inRange)
         let complete = m.wire("complete", take && last)
         receive.pop(complete)

@@ -128,6 +128,21 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
     var tag: String {
         "r\(core.rows)_c\(core.cols)_\(core.tag)_m\(memory.dataBits)"
     }
+
+    /// The shared system blocks' view of this configuration: all five buffers, GEMM on the
+    /// compute queue. PBUF's lanes are the weight stream's R groups (the drain writes a row's).
+    public var shell: SystemShell {
+        let bits = memory.dataBits
+        let groupBits = core.n * core.entryBits
+        return SystemShell(prefix: "sat", tag: tag, memory: memory,
+                           x: .init(entries: denseEntries, laneBits: denseChunks * bits),
+                           w: .init(entries: sparseEntries, laneBits: sparseChunks * bits),
+                           m: .init(entries: masterEntries, laneBits: masterChunks * bits),
+                           o: .init(entries: outputEntries, laneBits: outputChunks * bits),
+                           p: .init(entries: pregenEntries, lanes: core.rows, laneBits: groupBits),
+                           queueDepth: queueDepth, maxOutstanding: maxOutstanding, stallLimit: stallLimit,
+                           computeOpcodes: [.gemm])
+    }
     /// The native system's module name (``SATSystemAXI`` appends `_axi`).
     public var topName: String { "sat_system_\(tag)" }
 

@@ -42,14 +42,14 @@ enum StoreUnit {
         @Output var errorSeq: Signal
         @Output(.bool) var errorValid: Signal
 
-        init(_ c: SATSystemConfig) {
+        init(_ c: SystemShell) {
             _aw = Output(c.memory)
             _w = Output(c.memory)
             _b = Input(c.memory)
-            _oRAddr = Output(.uint(addressBits(c.outputEntries)))
-            _oRData = Input(.uint(c.outputChunks * c.memory.dataBits))
-            _pRAddr = Output(.uint(addressBits(c.pregenEntries)))
-            _pRData = Input(.uint(c.pregenChunks * c.memory.dataBits))
+            _oRAddr = Output(.uint(c.addressBits(.o)))
+            _oRData = Input(.uint(c.dmaBits(.o)))
+            _pRAddr = Output(.uint(c.addressBits(.p)))
+            _pRData = Input(.uint(c.dmaBits(.p)))
             _error = Output(.uint(SystemError.bits))
             _errorSeq = Output(.uint(sequenceBits))
         }
@@ -58,15 +58,15 @@ enum StoreUnit {
     /// Instructions whose writes are all issued and not all acknowledged.
     static let ackSlots = 4
 
-    static func build(_ c: SATSystemConfig) -> Definition<Ports> {
-        let m = Module("sat_store_\(c.tag)")
+    static func build(_ c: SystemShell) -> Definition<Ports> {
+        let m = Module("\(c.prefix)_store_\(c.tag)")
         m.doc = "Store unit: STORE instructions, OBUF/PBUF -> DRAM through the memory port's write channels."
         let io = m.ports(Ports(c))
         let f = InstructionFields(word: io.insn.bits)
         let spec = c.memory
         let beatShift = ceilLog2(spec.beatBytes)
         let aw = spec.addrBits
-        let maxChunks = max(c.outputChunks, c.pregenChunks)
+        let maxChunks = max(c.chunks(.o), c.chunks(.p))
         let countBits = ceilLog2(c.maxOutstanding + 1)
 
         let active = m.reg("active", .bool, reset: 0)
@@ -95,12 +95,12 @@ enum StoreUnit {
         let unread = m.reg("unread", .uint(24), reset: 0)   // beats whose entry is not read yet
 
         let buf = f(.buffer)
-        let chunksOf = mux(buf == Int(BufferID.o.rawValue), m.const(c.outputChunks, .uint(8)), m.const(c.pregenChunks, .uint(8)))
+        let chunksOf = mux(buf == Int(BufferID.o.rawValue), m.const(c.chunks(.o), .uint(8)), m.const(c.chunks(.p), .uint(8)))
         let dram = f(.dramAddr), dramStride = f(.dramStride)
         func misalignedField(_ s: Signal) -> Signal { beatShift == 0 ? m.falseSignal : s.bits(0...(beatShift - 1)) != 0 }
         func beyond(_ s: Signal) -> Signal { s.width > aw ? s.bits(aw...(s.width - 1)) != 0 : m.falseSignal }
         let decodeError = m.wire("decode_error", m.firstError([
-            (buf != Int(BufferID.o.rawValue) && buf != Int(BufferID.p.rawValue), .badBuffer),
+            (c.p == nil ? buf != Int(BufferID.o.rawValue) : buf != Int(BufferID.o.rawValue) && buf != Int(BufferID.p.rawValue), .badBuffer),
             (f(.rows) == 0 || f(.rowBeats) == 0 || f(.entryBeats) == 0, .zeroCount),
             (f(.entryBeats) > chunksOf, .entryBeats),
             (misalignedField(dram) || misalignedField(dramStride), .misaligned),
@@ -125,7 +125,7 @@ enum StoreUnit {
         let nextRowAddr = m.wire("next_row_addr", rowAddr &+ stride)
 
         // Buffer reads: the entry for the beats to come is read one cycle ahead.
-        let depth = mux(fromP, m.const(c.pregenEntries, .uint(17)), m.const(c.outputEntries, .uint(17)))
+        let depth = mux(fromP, m.const(c.entries(.p), .uint(17)), m.const(c.entries(.o), .uint(17)))
         let wFire = m.wire("w_fire", io.w.fire)
         let entryEnd = m.wire("entry_end", chunk == entryBeats &- 1 || wLeft == 1)
         let readNow = m.wire("read_now", active && !waiting && unread != 0 && (!have || (wFire && entryEnd)))
