@@ -114,7 +114,7 @@ enum SynthBench {
         // Smaller sizes first, so an interrupted run has every target's small cores.
         var work: [(SynthTarget, String, Int)] = []
         for s in sizes { for t in targets { for d in designs { work.append((t, d, s)) } } }
-        let sink = Sink(out: out, yosys: yosys, clock: clock)
+        let sink = try Sink(out: out, yosys: yosys, clock: clock)
         // `--import FILE.json`: a `hwgen synth --pnr --json` summary of a SAT core (the same flow
         // and settings as the rows below, run on its own) becomes a row.
         for file in values(args, "--import") {
@@ -175,18 +175,31 @@ enum SynthBench {
         private var report: SynthBenchReport
         private let out: URL
 
-        init(out: URL, yosys: String, clock: Double) {
+        init(out: URL, yosys: String, clock: Double) throws {
             self.out = out
-            let previous = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap { try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }
+            let previous = try Sink.onDisk(out)
             report = SynthBenchReport(resources: previous?.resources ?? [], placed: previous?.placed ?? [], systems: previous?.systems, yosys: yosys,
                                       clock: previous?.clock ?? clock)
+        }
+
+        /// The report on disk: nil when there is none yet. A file that exists but does not decode
+        /// (edited by hand, or written before a row type changed) is an error: writing over it
+        /// would drop every row it holds.
+        static func onDisk(_ out: URL) throws -> SynthBenchReport? {
+            let url = out.appendingPathExtension("json")
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            do {
+                return try JSONDecoder().decode(SynthBenchReport.self, from: Data(contentsOf: url))
+            } catch {
+                throw BenchError("\(url.path) exists but cannot be read (\(error)); fix or move it, the bench does not overwrite it")
+            }
         }
 
         /// Applies `change` to the report as it is on disk now (several runs may share the file:
         /// synthesis and place and route measured side by side) and writes it.
         private func update(_ change: (inout SynthBenchReport) -> Void) throws {
             try lock.withLock {
-                if let disk = (try? Data(contentsOf: out.appendingPathExtension("json"))).flatMap({ try? JSONDecoder().decode(SynthBenchReport.self, from: $0) }) {
+                if let disk = try Sink.onDisk(out) {
                     report = SynthBenchReport(resources: disk.resources, placed: disk.placed, systems: disk.systems, yosys: report.yosys, clock: disk.clock)
                 }
                 change(&report)

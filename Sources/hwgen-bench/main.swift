@@ -25,6 +25,12 @@ import Workloads
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
+/// A benchmark that cannot run as asked (the message says why).
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 // The other benchmarks, by subcommand (their arguments follow it).
 let subcommands: [String: ([String]) throws -> Void] = [
     "sat": { _ in try SATBench.run() },
@@ -42,7 +48,12 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "sparsetrain-shapes": SparseTrainBench.shapes,
 ]
 if let name = CommandLine.arguments.dropFirst().first, let sub = subcommands[name] {
-    try sub(Array(CommandLine.arguments.dropFirst(2)))
+    do {
+        try sub(Array(CommandLine.arguments.dropFirst(2)))
+    } catch {
+        FileHandle.standardError.write(Data("hwgen-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
     exit(0)
 }
 
