@@ -1,7 +1,8 @@
 /// The tiling of one GEMM C (rows × cols) = A (rows × K) · B (K × cols) on a ``SystemTarget``.
 ///
 /// * Output tiles are R × C; the reduction is padded to a multiple of M and split into groups of
-///   M (one XBUF entry each; one WBUF word sparse, M/N dense words).
+///   M (one XBUF entry each; one WBUF word sparse, M/N dense words packed k to an entry,
+///   ``WeightWordLayout``).
 /// * A block is an A panel (a row tile's A over the whole reduction) or a B panel (a column
 ///   tile's B), or, when a panel does not fit half of its buffer, one of its reduction chunks of
 ///   `chunkGroups` groups (the most half of WBUF and half of XBUF both hold); a tile's chunks run
@@ -45,20 +46,24 @@ public struct GEMMTiling: Sendable, Hashable {
     public var groups: Int { (reduction + target.m - 1) / target.m }
     /// WBUF words (= beats) per group: 1 sparse, M/N dense.
     public var wordsPerGroup: Int { sparse ? 1 : target.denseBeatsPerEntry }
+    /// WBUF entries per group: 1 sparse, M/N / k dense (k dense words share an entry).
+    public var entriesPerGroup: Int { sparse ? 1 : target.denseBeatsPerEntry / target.denseWordsPerEntry }
+    /// Beats of a WBUF entry in DRAM.
+    var wEntryChunks: Int { sparse ? target.sparseWordChunks : target.denseWordEntryChunks }
     /// Entries of a WBUF half and an XBUF half.
     public var wHalf: Int { target.wEntries / 2 }
     public var xHalf: Int { target.xEntries / 2 }
     /// Whether a whole A panel (row tile) fits a WBUF half, a whole B panel (column tile) an XBUF half.
-    public var aPanelFits: Bool { groups * wordsPerGroup <= wHalf }
+    public var aPanelFits: Bool { groups * entriesPerGroup <= wHalf }
     public var bPanelFits: Bool { groups <= xHalf }
     /// Groups per reduction chunk and the number of chunks.
-    public var chunkGroups: Int { min(groups, wHalf / wordsPerGroup, xHalf) }
+    public var chunkGroups: Int { min(groups, wHalf / entriesPerGroup, xHalf) }
     public var chunks: Int { (groups + chunkGroups - 1) / chunkGroups }
     /// Blocks of one A panel and of one B panel (1 when the panel fits a half, else `chunks`).
     public var aBlocks: Int { aPanelFits ? 1 : chunks }
     public var bBlocks: Int { bPanelFits ? 1 : chunks }
     /// Entries of a block slot in WBUF and XBUF, and the slots each holds (at least two).
-    public var aSlotEntries: Int { (aPanelFits ? groups : chunkGroups) * wordsPerGroup }
+    public var aSlotEntries: Int { (aPanelFits ? groups : chunkGroups) * entriesPerGroup }
     public var bSlotEntries: Int { bPanelFits ? groups : chunkGroups }
     public var aSlots: Int { min(Self.maxSlots, target.wEntries / aSlotEntries) }
     public var bSlots: Int { min(Self.maxSlots, target.xEntries / bSlotEntries) }
@@ -69,7 +74,7 @@ public struct GEMMTiling: Sendable, Hashable {
 
     /// Bytes of the A region (WBUF words) and the B region (XBUF entries).
     public var aBytes: Int {
-        rowTiles * groups * wordsPerGroup * (sparse ? target.sparseWordChunks : target.denseWordChunks) * target.beatBytes
+        rowTiles * groups * entriesPerGroup * wEntryChunks * target.beatBytes
     }
     public var bBytes: Int { colTiles * groups * target.denseEntryChunks * target.beatBytes }
 
@@ -123,7 +128,7 @@ public struct GEMMTiling: Sendable, Hashable {
     }
 
     private func blockBytes(a block: OperandBlock) -> Int {
-        range(of: block).count * wordsPerGroup * (sparse ? target.sparseWordChunks : target.denseWordChunks) * target.beatBytes
+        range(of: block).count * entriesPerGroup * wEntryChunks * target.beatBytes
     }
 
     private func blockBytes(b block: OperandBlock) -> Int { range(of: block).count * target.denseEntryChunks * target.beatBytes }

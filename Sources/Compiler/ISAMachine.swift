@@ -11,9 +11,10 @@ import SparseModel
 ///   `bufferBase...` `entryBeats` beats each (chunk k of an entry = bits k·B ..< (k+1)·B), the rest
 ///   of each entry, and of a last partial entry, zero.
 /// * STORE: the same beats drained from the first `entryBeats` chunks of each entry to DRAM.
-/// * GEMM beat i: WBUF `wBase + i`; sparse: XBUF `xBase + i`, PE (r, c) += Σ_j value[r][j] ·
-///   x[c][index[r][j]] (the word's R groups, ``NMStreamLayout``); dense: WBUF word element (r, j)
-///   at bit (r·N + j)·d, XBUF `xBase + i / (M/N)`, lanes (i mod M/N)·N + j. Products exact, sums
+/// * GEMM beat i: sparse: WBUF `wBase + i`, XBUF `xBase + i`, PE (r, c) += Σ_j value[r][j] ·
+///   x[c][index[r][j]] (the word's R groups, ``NMStreamLayout``); dense: WBUF `wBase + i / k`
+///   (k = `denseWordsPerEntry`), element (r, j) at bit (i mod k)·R·N·d + (r·N + j)·d, XBUF
+///   `xBase + i / (M/N)`, lanes (i mod M/N)·N + j. Products exact, sums
 ///   wrapping at `accBits`. Without `close` the accumulators carry over to the next GEMM; with it
 ///   row r goes to OBUF `oBase + r` (C accumulators at bit c·acc) and the accumulators clear.
 /// * With `update`, row r and MBUF `mBase + r` go through the update unit instead
@@ -153,10 +154,12 @@ struct ISAMachine {
         let R = target.rows, C = target.cols, N = target.n, M = target.m, d = target.dataBits
         let layout = target.streamLayout
         let perEntry = M / N
+        let wordsPerEntry = g.sparse ? 1 : target.denseWordsPerEntry
         var x = [Int64](repeating: 0, count: C * M)
         var lastX = -1
         for i in 0..<g.beats {
-            let wr = BitReader(DRAMImage.words(fromBytes: try readEntry(.w, g.wBase + i, by: .issue, at: v, insn: insn)))
+            let wr = BitReader(DRAMImage.words(fromBytes: try readEntry(.w, g.wBase + i / wordsPerEntry, by: .issue, at: v, insn: insn)))
+            let wAt = i % wordsPerEntry * target.denseWordBits
             let xe = g.sparse ? g.xBase + i : g.xBase + i / perEntry
             if xe != lastX {
                 let xr = BitReader(DRAMImage.words(fromBytes: try readEntry(.x, xe, by: .issue, at: v, insn: insn)))
@@ -172,7 +175,7 @@ struct ISAMachine {
                         weights.append((TwosComplement.decode(wr.field(at: off, bits: d), bits: d),
                                         Int(wr.field(at: off + d, bits: layout.indexBits))))
                     } else {
-                        weights.append((TwosComplement.decode(wr.field(at: (r * N + j) * d, bits: d), bits: d), slice * N + j))
+                        weights.append((TwosComplement.decode(wr.field(at: wAt + (r * N + j) * d, bits: d), bits: d), slice * N + j))
                     }
                 }
                 for c in 0..<C {

@@ -102,7 +102,9 @@ struct InstructionCheck {
         if g.pregen && !g.update { throw fail(.badGEMM, "GEMM pregen needs update") }
         let perEntry = target.m / target.n
         let xUsed = g.sparse ? g.beats : (g.beats + perEntry - 1) / perEntry
-        var ranges: [(String, Int, Int, Int)] = [("WBUF", g.wBase, g.beats, target.wEntries), ("XBUF", g.xBase, xUsed, target.xEntries)]
+        let perWEntry = g.sparse ? 1 : target.denseWordsPerEntry
+        let wUsed = (g.beats + perWEntry - 1) / perWEntry
+        var ranges: [(String, Int, Int, Int)] = [("WBUF", g.wBase, wUsed, target.wEntries), ("XBUF", g.xBase, xUsed, target.xEntries)]
         if g.close { ranges.append(("OBUF", g.oBase, target.rows, target.oEntries)) }
         if g.update { ranges.append(("MBUF", g.mBase, target.rows, target.mEntries)) }
         if g.pregen {

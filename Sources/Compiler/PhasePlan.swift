@@ -59,11 +59,11 @@ struct PhasePlan {
             let (ws, wLoad, wPrev) = w.place(step.aBlock, step: s)
             let aRange = tiling.range(of: step.aBlock)
             if wLoad {
-                let words = aRange.count * tiling.wordsPerGroup
+                let entries = aRange.count * tiling.entriesPerGroup
                 let addr = spec.aBase + spec.a.index(rowTile: step.rowTile, word: aRange.lowerBound * tiling.wordsPerGroup) * spec.a.entryBytes
-                loads.append(Load(buffer: .w, transfers: target.transfers(count: words, entryBeats: spec.a.entryBeats, bufferBase: ws * tiling.aSlotEntries,
+                loads.append(Load(buffer: .w, transfers: target.transfers(count: entries, entryBeats: spec.a.entryBeats, bufferBase: ws * tiling.aSlotEntries,
                                                                           dramAddr: addr, entryStride: spec.a.entryBytes),
-                                  bytes: words * spec.a.entryBytes, release: s - 1, after: wPrev, syncAfterTile: nil))
+                                  bytes: entries * spec.a.entryBytes, release: s - 1, after: wPrev, syncAfterTile: nil))
                 wLoadOfSlot[ws] = loads.count - 1
             }
             let (xs, xLoad, xPrev) = x.place(step.bBlock, step: s)
@@ -86,7 +86,7 @@ struct PhasePlan {
                 masterLoad[t] = loads.count - 1
             }
             operands.append((wLoadOfSlot[ws], xLoadOfSlot[xs],
-                             ws * tiling.aSlotEntries + (step.groups.lowerBound - aRange.lowerBound) * tiling.wordsPerGroup,
+                             ws * tiling.aSlotEntries + (step.groups.lowerBound - aRange.lowerBound) * tiling.entriesPerGroup,
                              xs * tiling.bSlotEntries + (step.groups.lowerBound - bRange.lowerBound)))
         }
     }

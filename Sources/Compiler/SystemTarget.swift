@@ -192,6 +192,12 @@ public struct SystemTarget: Sendable, Hashable, CustomStringConvertible {
 
     /// Dense beats an XBUF entry serves (M/N).
     public var denseBeatsPerEntry: Int { m / n }
+    /// Dense weight words a WBUF entry holds (``Formats/DenseWordPacking``), and the beats of
+    /// such an entry in DRAM.
+    public var denseWordsPerEntry: Int {
+        DenseWordPacking.wordsPerEntry(wordBits: denseWordBits, entryBits: sparseWordChunks * beatBits, wordsPerGroup: denseBeatsPerEntry)
+    }
+    public var denseWordEntryChunks: Int { chunks(denseWordsPerEntry * denseWordBits) }
     /// Pre-generated words of a weight tile: C/M forward words, R/M co-groups × C/R backward words.
     public var forwardWordsPerTile: Int { cols / m }
     public var backwardWordsPerGroup: Int { cols / rows }

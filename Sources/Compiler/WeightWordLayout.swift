@@ -10,10 +10,12 @@ import SparseModel
 ///   (what top-N selection keeps of an all-zero group, so pre-generated words equal host-packed
 ///   ones bit for bit). `sparseWordChunks` beats per word.
 /// * Dense (K padded to a multiple of M): word b is dense beat b, R × N elements of d bits,
-///   element (r, j) = A[ti·R + r][b·N + j] at bit (r·N + j)·d, zero outside the matrix.
-///   `denseWordChunks` beats per word (a LOAD with that `entryBeats` zeroes the rest of the WBUF
-///   entry).
-/// Words of one row tile are consecutive, so a reduction chunk is one contiguous run.
+///   element (r, j) = A[ti·R + r][b·N + j] at bit (r·N + j)·d, zero outside the matrix. A WBUF
+///   entry packs k = `denseWordsPerEntry` consecutive words (``Formats/DenseWordPacking``), word
+///   w of the region in entry w / k at bit (w mod k)·R·N·d; `denseWordEntryChunks` beats per entry
+///   (a LOAD with that `entryBeats` zeroes the rest of the WBUF entry).
+/// Words of one row tile are consecutive (and fill whole entries: k divides a group's M/N words),
+/// so a reduction chunk is one contiguous run of entries.
 public struct WeightWordLayout: Sendable, Hashable {
     public let target: SystemTarget
     public let rows: Int
@@ -40,13 +42,20 @@ public struct WeightWordLayout: Sendable, Hashable {
     public var wordsPerGroup: Int { sparse ? 1 : target.denseBeatsPerEntry }
     /// Words of one row tile.
     public var wordsPerRowTile: Int { groups * wordsPerGroup }
-    public var entries: Int { rowTiles * wordsPerRowTile }
-    public var entryBeats: Int { sparse ? target.sparseWordChunks : target.denseWordChunks }
+    /// Words per WBUF entry: 1 sparse, `denseWordsPerEntry` dense.
+    public var wordsPerEntry: Int { sparse ? 1 : target.denseWordsPerEntry }
+    /// WBUF entries per reduction group.
+    public var entriesPerGroup: Int { wordsPerGroup / wordsPerEntry }
+    public var entries: Int { rowTiles * wordsPerRowTile / wordsPerEntry }
+    public var entryBeats: Int { sparse ? target.sparseWordChunks : target.denseWordEntryChunks }
     public var entryBytes: Int { entryBeats * target.beatBytes }
     public var regionBytes: Int { entries * entryBytes }
 
-    /// The index of word `b` of row tile `ti`.
-    public func index(rowTile ti: Int, word b: Int) -> Int { ti * wordsPerRowTile + b }
+    /// The entry holding word `b` of row tile `ti` (for a dense layout, `b` a multiple of
+    /// `wordsPerEntry` names the entry starting with it).
+    public func index(rowTile ti: Int, word b: Int) -> Int { (ti * wordsPerRowTile + b) / wordsPerEntry }
+    /// The bit offset of word `b` of row tile `ti` in its entry.
+    public func bitOffset(rowTile ti: Int, word b: Int) -> Int { (ti * wordsPerRowTile + b) % wordsPerEntry * target.denseWordBits }
 
     /// The region of a sparse operand. Throws unless the layout is sparse, `a` has its shape and
     /// the target's pattern, and every value fits d bits.
@@ -86,15 +95,18 @@ public struct WeightWordLayout: Sendable, Hashable {
         var out: [UInt8] = []
         out.reserveCapacity(regionBytes)
         for ti in 0..<rowTiles {
-            for b in 0..<wordsPerRowTile {
+            for e in 0..<(wordsPerRowTile / wordsPerEntry) {
                 var w = BitWriter(zeros: entryBytes * 8)
-                for r in 0..<R where ti * R + r < rows {
-                    for j in 0..<N where b * N + j < reduction {
-                        let v = a[ti * R + r, b * N + j]
-                        guard let raw = TwosComplement.encode(v, bits: d) else {
-                            throw CompileError("weight operand [\(ti * R + r)][\(b * N + j)] = \(v) does not fit \(d) bits")
+                for s in 0..<wordsPerEntry {
+                    let b = e * wordsPerEntry + s, at = bitOffset(rowTile: ti, word: b)
+                    for r in 0..<R where ti * R + r < rows {
+                        for j in 0..<N where b * N + j < reduction {
+                            let v = a[ti * R + r, b * N + j]
+                            guard let raw = TwosComplement.encode(v, bits: d) else {
+                                throw CompileError("weight operand [\(ti * R + r)][\(b * N + j)] = \(v) does not fit \(d) bits")
+                            }
+                            w.set(raw, bits: d, at: at + (r * N + j) * d)
                         }
-                        w.set(raw, bits: d, at: (r * N + j) * d)
                     }
                 }
                 out += DRAMImage.bytes(fromWords: w.words, count: entryBytes)
@@ -151,11 +163,11 @@ public struct WeightWordLayout: Sendable, Hashable {
         var a = Matrix<Int64>(rows: rows, cols: reduction, repeating: 0)
         for ti in 0..<rowTiles {
             for b in 0..<wordsPerRowTile {
-                let start = index(rowTile: ti, word: b) * entryBytes
+                let start = index(rowTile: ti, word: b) * entryBytes, at = bitOffset(rowTile: ti, word: b)
                 let r = BitReader(DRAMImage.words(fromBytes: bytes[start..<(start + entryBytes)]))
                 for row in 0..<R {
                     for j in 0..<N {
-                        let raw = r.field(at: (row * N + j) * d, bits: d)
+                        let raw = r.field(at: at + (row * N + j) * d, bits: d)
                         if ti * R + row < rows && b * N + j < reduction {
                             a[ti * R + row, b * N + j] = TwosComplement.decode(raw, bits: d)
                         } else if raw != 0 {
@@ -163,7 +175,9 @@ public struct WeightWordLayout: Sendable, Hashable {
                         }
                     }
                 }
-                try requireZero(r, from: R * N * d, to: entryBytes * 8, "weight word (\(ti), \(b))")
+                if b % wordsPerEntry == wordsPerEntry - 1 {
+                    try requireZero(r, from: wordsPerEntry * R * N * d, to: entryBytes * 8, "weight word (\(ti), \(b))")
+                }
             }
         }
         return a

@@ -19,10 +19,11 @@
 /// `bufferBase`, `bufferBase + 1`, ..., `entryBeats` beats per entry (an entry's first
 /// `entryBeats` chunks; a LOAD zeroes the rest of the entry).
 ///
-/// GEMM streams `beats` beats through the array: beat i reads WBUF entry `wBase + i` and, in
-/// sparse mode, XBUF entry `xBase + i` (C groups of M dense elements); in dense mode an XBUF
+/// GEMM streams `beats` beats through the array: in sparse mode beat i reads WBUF entry
+/// `wBase + i` and XBUF entry `xBase + i` (C groups of M dense elements); in dense mode an XBUF
 /// entry serves M/N beats, beat i taking elements (i mod M/N)·N ..< +N of each group of entry
-/// `xBase + i / (M/N)`, and a WBUF entry holds R × N dense values. Without `close` the array
+/// `xBase + i / (M/N)`, and a WBUF entry holds k dense words of R × N values
+/// (``DenseWordPacking``), beat i taking word i mod k of entry `wBase + i / k`. Without `close` the array
 /// keeps accumulating (the next GEMM continues the same output tile: partial sums across
 /// reduction chunks stay in the PEs); with it the last beat closes the tile and the drain writes
 /// its R rows to OBUF entries `oBase...` (drainRows rows per entry). With `update` the drain

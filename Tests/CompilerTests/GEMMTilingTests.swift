@@ -14,10 +14,12 @@ import Testing
         let s = try GEMMTiling(target: t, rows: 9, reduction: 40, cols: 17, sparse: true)
         #expect(s.rowTiles == 3 && s.colTiles == 3 && s.groups == 10 && s.wordsPerGroup == 1)
         #expect(s.wHalf == 6 && s.xHalf == 8 && s.chunkGroups == 6 && s.chunks == 2 && !s.aPanelFits && !s.bPanelFits)
-        // Dense: M/N = 2 words per group, K padded to a multiple of M.
-        let d = try GEMMTiling(target: t, rows: 4, reduction: 13, cols: 8, sparse: false)
-        #expect(d.groups == 4 && d.wordsPerGroup == 2 && d.chunkGroups == 3 && d.chunks == 2 && !d.aPanelFits && d.bPanelFits)
-        #expect(d.aBytes == 1 * 4 * 2 * t.denseWordChunks * t.beatBytes && d.bBytes == 1 * 4 * t.denseEntryChunks * t.beatBytes)
+        // Dense: M/N = 2 words per group, both in one WBUF entry (64-bit words, 128-bit entries),
+        // K padded to a multiple of M.
+        let d = try GEMMTiling(target: t, rows: 4, reduction: 29, cols: 8, sparse: false)
+        #expect(t.denseWordsPerEntry == 2 && d.entriesPerGroup == 1)
+        #expect(d.groups == 8 && d.wordsPerGroup == 2 && d.chunkGroups == 6 && d.chunks == 2 && !d.aPanelFits && d.bPanelFits)
+        #expect(d.aBytes == 1 * 8 * 1 * t.denseWordEntryChunks * t.beatBytes && d.bBytes == 1 * 8 * t.denseEntryChunks * t.beatBytes)
         // Everything fits: one chunk.
         let f = try GEMMTiling(target: try Self.target(x: 64, w: 64), rows: 4, reduction: 8, cols: 8, sparse: true)
         #expect(f.chunks == 1 && f.chunkGroups == 2 && f.aPanelFits && f.bPanelFits)
@@ -52,7 +54,7 @@ import Testing
     /// the minimum and the tie goes to A-stationary.
     @Test func orderFollowsTheResidentOperand() throws {
         let smallX = try GEMMTiling(target: try Self.target(x: 8, w: 64), rows: 16, reduction: 16, cols: 64, sparse: false)
-        #expect(smallX.aSlots == 8 && smallX.bSlots == 2)
+        #expect(smallX.aSlots == 16 && smallX.bSlots == 2)
         #expect(smallX.estimatedReadBytes(.aStationary) == smallX.aBytes + smallX.rowTiles * smallX.bBytes)
         #expect(smallX.estimatedReadBytes(.bStationary) == smallX.aBytes + smallX.bBytes)
         #expect(smallX.order == .bStationary)

@@ -133,12 +133,13 @@ import Testing
         let dy = rng.matrix(rows: 4, cols: 2, bits: 4), x = rng.matrix(rows: 2, cols: 8, bits: 4)
         let master = rng.matrix(rows: 4, cols: 8, bits: 10)
         var image = DRAMImage(size: 1024)
-        // Dense word (1 beat: 4 rows x 1 x 4 bits = 16 bits), XBUF entry (8 cols x 2 x 4 bits = 2 beats).
+        // Two dense words (4 rows x 1 x 4 bits = 16 bits each) packed in one WBUF entry (1 beat),
+        // XBUF entry (8 cols x 2 x 4 bits = 2 beats).
+        #expect(t.denseWordsPerEntry == 2)
         var w = BitWriter(zeros: 32)
         for r in 0..<4 { w.set(TwosComplement.wrap(dy[r, 0], bits: 4), bits: 4, at: r * 4) }
-        var w2 = BitWriter(zeros: 32)
-        for r in 0..<4 { w2.set(TwosComplement.wrap(dy[r, 1], bits: 4), bits: 4, at: r * 4) }
-        image.write(DRAMImage.bytes(fromWords: w.words, count: 4) + DRAMImage.bytes(fromWords: w2.words, count: 4), at: 0)
+        for r in 0..<4 { w.set(TwosComplement.wrap(dy[r, 1], bits: 4), bits: 4, at: 16 + r * 4) }
+        image.write(DRAMImage.bytes(fromWords: w.words, count: 4), at: 0)
         var xw = BitWriter(zeros: 64)
         for c in 0..<8 { for j in 0..<2 { xw.set(TwosComplement.wrap(x[j, c], bits: 4), bits: 4, at: (c * 2 + j) * 4) } }
         image.write(DRAMImage.bytes(fromWords: xw.words, count: 8), at: 64)
@@ -150,7 +151,7 @@ import Testing
         let words = t.pregenWordsPerTile  // 4 forward + 2 co-groups x 2 backward
         let wordBytes = t.sparseWordChunks * 4
         let program: [Instruction] = [
-            Self.load(.w, beats: 2, entryBeats: 1, at: 0), Self.load(.x, beats: 2, entryBeats: 2, at: 64),
+            Self.load(.w, beats: 1, entryBeats: 1, at: 0), Self.load(.x, beats: 2, entryBeats: 2, at: 64),
             Self.load(.m, beats: 12, entryBeats: 3, at: 128, push: true),
             .gemm(.init(sparse: false, close: true, wBase: 0, xBase: 0, beats: 2, oBase: 0, update: true, pregen: true, mBase: 0, pfBase: 0, pbBase: 4),
                   deps: Dependencies(popPrev: true, pushNext: true)),

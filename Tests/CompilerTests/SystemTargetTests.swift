@@ -12,6 +12,10 @@ import Testing
         #expect(t.denseWordBits == 4 * 2 * 8 && t.denseWordChunks == 2)
         #expect(t.masterChunks == 4 && t.outputChunks == 8)
         #expect(t.denseBeatsPerEntry == 2)
+        // A 96-bit WBUF entry holds one 64-bit dense word; a 128-bit one (64-bit beats) two.
+        #expect(t.denseWordsPerEntry == 1 && t.denseWordEntryChunks == 2)
+        let wide = try SystemTarget(rows: 4, cols: 8, n: 2, m: 4, dataBits: 8, accBits: 32, beatBits: 64, masterBits: 16)
+        #expect(wide.denseWordsPerEntry == 2 && wide.denseWordEntryChunks == 2 && wide.sparseWordChunks == 2)
         #expect(t.forwardWordsPerTile == 2 && t.backwardWordsPerGroup == 2 && t.backwardWordsPerTile == 2 && t.pregenWordsPerTile == 4)
         let p24 = try NMPattern(n: 2, m: 4)
         let update = try FixedPointUpdate(format: try FixedPointFormat(computeBits: 8, fracBits: 8, masterBits: 16), lrShift: 8, decayShift: 12)

@@ -62,6 +62,14 @@ import Workloads
         }
     }
 
+    /// A's dense words (beat b: R × N values A[r][b·N + j]) packed k to a WBUF entry.
+    static func packedDenseWords(_ a: Matrix<Int64>, k: Int, n: Int, d: Int) -> [BitWriter] {
+        let beats = a.cols / n
+        return stride(from: 0, to: beats, by: k).map { first in
+            entry((first..<(first + k)).flatMap { beat in (0..<(a.rows * n)).map { i in a[i / n, beat * n + i % n] } }, bits: d)
+        }
+    }
+
     static func entry(_ values: [Int64], bits: Int) -> BitWriter {
         var w = BitWriter(zeros: values.count * bits)
         for (i, v) in values.enumerated() { w.set(UInt64(bitPattern: v), bits: bits, at: i * bits) }
@@ -69,19 +77,21 @@ import Workloads
     }
 
     /// A dense GEMM of K = 8: four dense beats (N = 2 of M = 4 per beat), two XBUF entries each
-    /// serving two beats, dense weight words of R × N values.
+    /// serving two beats, dense weight words of R × N values packed two to a WBUF entry.
     @Test func denseGEMMSlicesTheDenseEntries() throws {
         let c = Self.config
         var rng = SplitMix64(seed: 11)
         let K = 8, R = 4, C = 4, M = 4, N = 2, d = 8
         let a = rng.matrix(rows: R, cols: K, bits: d), b = rng.matrix(rows: K, cols: C, bits: d)
         let expected = referenceGEMM(a, b, accWidth: 32)
-        let words = (0..<(K / N)).map { beat in Self.entry((0..<(R * N)).map { i in a[i / N, beat * N + i % N] }, bits: d) }
+        let k = c.denseWordsPerEntry
+        #expect(k == 2)
+        let words = Self.packedDenseWords(a, k: k, n: N, d: d)
         let xs = (0..<(K / M)).map { g in Self.entry((0..<(C * M)).map { i in b[g * M + i % M, i / M] }, bits: d) }
-        let images = [(0x100, Self.image(words, bits: R * N * d)), (0x400, Self.image(xs, bits: C * M * d))]
-        let xc = c.denseChunks, oc = c.outputChunks, wc = c.denseWordChunks
+        let images = [(0x100, Self.image(words, bits: k * R * N * d)), (0x400, Self.image(xs, bits: C * M * d))]
+        let xc = c.denseChunks, oc = c.outputChunks, wc = c.chunks(k * c.denseWordBits)
         let program: [Instruction] = [
-            .load(.init(bufferBase: 3, rows: 4, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
+            .load(.init(bufferBase: 3, rows: K / N / k, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
             .load(.init(bufferBase: 5, rows: 1, rowBeats: 2 * xc, entryBeats: xc, dramAddr: 0x400, dramStride: 0), buffer: .x, deps: .init(pushNext: true)),
             .gemm(.init(sparse: false, close: true, wBase: 3, xBase: 5, beats: 4, oBase: 2), deps: .init(popPrev: true, pushNext: true)),
             .store(.init(bufferBase: 2, rows: 1, rowBeats: R * oc, entryBeats: oc, dramAddr: 0x800, dramStride: 0), buffer: .o, deps: .init(popPrev: true)),
@@ -177,13 +187,14 @@ import Workloads
         let forward = try layout.pack((0..<R).map { r in try compress(copy[r]) })
         let backward = try layout.pack((0..<C).map { col in try compress((0..<R).map { copy[$0][col] }) })
 
-        let words = (0..<(K / N)).map { beat in Self.entry((0..<(R * N)).map { i in a[i / N, beat * N + i % N] }, bits: d) }
+        let k = c.denseWordsPerEntry
+        let words = Self.packedDenseWords(a, k: k, n: N, d: d)
         let xs = [Self.entry((0..<(C * M)).map { i in b[i % M, i / M] }, bits: d)]
         let masters = (0..<R).map { r in Self.entry((0..<C).map { master[r, $0] }, bits: w) }
-        let images = [(0x100, Self.image(words, bits: R * N * d)), (0x400, Self.image(xs, bits: C * M * d)), (0x600, Self.image(masters, bits: C * w))]
-        let xc = c.denseChunks, wc = c.denseWordChunks, mc = c.masterChunks, pc = c.sparseChunks
+        let images = [(0x100, Self.image(words, bits: k * R * N * d)), (0x400, Self.image(xs, bits: C * M * d)), (0x600, Self.image(masters, bits: C * w))]
+        let xc = c.denseChunks, wc = c.chunks(k * c.denseWordBits), mc = c.masterChunks, pc = c.sparseChunks
         let program: [Instruction] = [
-            .load(.init(bufferBase: 0, rows: 2, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
+            .load(.init(bufferBase: 0, rows: K / N / k, rowBeats: wc, entryBeats: wc, dramAddr: 0x100, dramStride: UInt64(wc * 8)), buffer: .w, deps: .init()),
             .load(.init(bufferBase: 0, rows: 1, rowBeats: xc, entryBeats: xc, dramAddr: 0x400, dramStride: 0), buffer: .x, deps: .init()),
             .load(.init(bufferBase: 4, rows: R, rowBeats: mc, entryBeats: mc, dramAddr: 0x600, dramStride: UInt64(mc * 8)), buffer: .m, deps: .init(pushNext: true)),
             .gemm(.init(sparse: false, close: true, wBase: 0, xBase: 0, beats: 2, oBase: 1, update: true, pregen: true, mBase: 4, pfBase: 2, pbBase: 0),

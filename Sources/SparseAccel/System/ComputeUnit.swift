@@ -11,8 +11,9 @@ import HWLib
 ///   (`popNext`), and, when it changes the array's mode, for the array to empty
 ///   (`SATSystemConfig.modeSwitchWait` cycles after the last beat).
 /// * It issues one beat per cycle: beat i reads WBUF entry `wBase + i` and XBUF entry `xBase + i`
-///   (sparse) or `xBase + i / (M/N)` (dense: slice i mod M/N of the entry's groups); the entry
-///   reaches the array the next cycle. A closing GEMM's final beat waits until at least
+///   (sparse) or WBUF entry `wBase + i / k` (its dense word i mod k, k =
+///   `SATSystemConfig.denseWordsPerEntry`) and XBUF entry `xBase + i / (M/N)` (dense: slice
+///   i mod M/N of the entry's groups); the entries reach the array the next cycle. A closing GEMM's final beat waits until at least
 ///   R cycles (`SATSystemConfig.updateTileGap` after a weight tile) have passed since the previous
 ///   tile's last beat, and for a free drain slot.
 /// * After its last beat: a compute → load token if `pushPrev`; without `close`, a compute →
@@ -76,11 +77,15 @@ enum ComputeUnit {
         let sliceShift = ceilLog2(c.denseBeatsPerEntry)
         let denseEntriesUsed = sliceShift == 0 ? beats : ((beats.resized(to: wide) &+ (c.denseBeatsPerEntry - 1)) >> sliceShift)
         let xEntries = mux(f.flag(.sparse), beats.resized(to: wide), denseEntriesUsed.resized(to: wide))
+        // Dense weight words: k to a WBUF entry (k a power of two dividing M/N).
+        let wordsPerEntry = c.denseWordsPerEntry, wordShift = ceilLog2(wordsPerEntry)
+        let denseWEntries = wordShift == 0 ? beats : ((beats.resized(to: wide) &+ (wordsPerEntry - 1)) >> wordShift)
+        let wEntries = mux(f.flag(.sparse), beats.resized(to: wide), denseWEntries.resized(to: wide))
         let upd = f.flag(.update), pre = f.flag(.pregen)
         let decodeError = m.wire("decode_error", m.firstError([
             (beats == 0, .zeroCount),
             ((upd && (f.flag(.sparse) || !f.flag(.close))) || (pre && !upd), .badGEMM),
-            (!fits(f(.wBase), beats, c.sparseEntries) || !fits(f(.xBase), xEntries, c.denseEntries)
+            (!fits(f(.wBase), wEntries, c.sparseEntries) || !fits(f(.xBase), xEntries, c.denseEntries)
                 || (f.flag(.close) && !fits(f(.oBase), R, c.outputEntries))
                 || (upd && !fits(f(.mBase), R, c.masterEntries))
                 || (pre && (!fits(f(.pfBase), c.forwardWordsPerTile, c.pregenEntries)
@@ -117,13 +122,22 @@ enum ComputeUnit {
         // The weight word: sparse, the stream as stored; dense, R x N values re-spaced into the
         // stream's value fields (index fields zero: dense mode ignores them).
         let raw = io.wRData.resized(to: k.streamWidth)
+        // The dense word of this beat: word (slice mod k) of the entry.
+        let denseSource: Signal
+        if wordsPerEntry == 1 {
+            denseSource = io.wRData
+        } else {
+            let wordBits = c.denseWordBits
+            let words = Vec((0..<wordsPerEntry).map { io.wRData.bits($0 * wordBits...($0 + 1) * wordBits - 1) })
+            denseSource = m.wire("dense_word", words.select(presentSlice.bits(0...(wordShift - 1)), default: words[0]))
+        }
         var denseFields: [Signal] = []
         var position = 0
         for r in 0..<R {
             for j in 0..<N {
                 let off = layout.entryOffset(group: r, slot: j)
                 if off > position { denseFields.append(m.const(0, .uint(off - position))) }
-                denseFields.append(io.wRData.bits((r * N + j) * d...(r * N + j + 1) * d - 1))
+                denseFields.append(denseSource.bits((r * N + j) * d...(r * N + j + 1) * d - 1))
                 denseFields.append(m.const(0, .uint(layout.indexBits)))
                 position = off + layout.entryBits
             }
@@ -179,7 +193,10 @@ enum ComputeUnit {
                 waitNext.assign(m.falseSignal)
             }
             m.when(canIssue) {
-                wAddr.assign(wAddr &+ 1)
+                // The slice counts dense beats within an XBUF entry (M/N); k divides M/N, so its
+                // low bits count the words within a WBUF entry.
+                let nextWEntry = sparse || (wordsPerEntry == 1 ? m.trueSignal : slice.bits(0...(wordShift - 1)) == wordsPerEntry - 1)
+                m.when(nextWEntry) { wAddr.assign(wAddr &+ 1) }
                 let nextEntry = sparse || (c.denseBeatsPerEntry == 1 ? m.trueSignal : slice == c.denseBeatsPerEntry - 1)
                 m.when(nextEntry) {
                     xAddr.assign(xAddr &+ 1)

@@ -1,3 +1,4 @@
+import Formats
 import HWCore
 import HWLib
 
@@ -118,6 +119,11 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
 
     /// Dense beats per XBUF entry (M/N).
     public var denseBeatsPerEntry: Int { core.m / core.n }
+    /// Dense weight words per WBUF entry (``Formats/DenseWordPacking``: a power of two dividing
+    /// M/N that fits the entry).
+    public var denseWordsPerEntry: Int {
+        DenseWordPacking.wordsPerEntry(wordBits: denseWordBits, entryBits: sparseChunks * memory.dataBits, wordsPerGroup: denseBeatsPerEntry)
+    }
     /// Forward words a weight tile pre-generates (C/M), and backward words (R/M co-groups, each
     /// max(1, C/R) words).
     public var forwardWordsPerTile: Int { core.cols / core.m }

@@ -445,7 +445,8 @@ struct State {
         if (g.update && (g.sparse || !g.close)) || (g.pregen && !g.update) { return .badGEMM }
         let per = c.denseBeatsPerEntry
         let xEntries = g.sparse ? g.beats : (g.beats + per - 1) / per
-        let fits = g.wBase + g.beats <= c.sparseEntries && g.xBase + xEntries <= c.denseEntries
+        let perW = g.sparse ? 1 : c.denseWordsPerEntry
+        let fits = g.wBase + (g.beats + perW - 1) / perW <= c.sparseEntries && g.xBase + xEntries <= c.denseEntries
             && (!g.close || g.oBase + R <= c.outputEntries) && (!g.update || g.mBase + R <= c.masterEntries)
             && (!g.pregen || (g.pfBase + c.forwardWordsPerTile <= c.pregenEntries && g.pbBase + c.backwardWordsPerTile <= c.pregenEntries))
         return fits ? .none : .bufferRange

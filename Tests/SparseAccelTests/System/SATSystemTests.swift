@@ -26,7 +26,7 @@ import Testing
         let c = SATSystemConfig(core: SATConfig(rows: 16, cols: 16, n: 2, m: 8), memory: MemoryPortSpec(addrBits: 32, dataBits: 256, maxBeats: 16))
         #expect(c.denseEntryBits == 1024 && c.denseChunks == 4)
         #expect(c.core.streamWidth == 352 && c.sparseChunks == 2)
-        #expect(c.denseWordBits == 256 && c.denseWordChunks == 1)
+        #expect(c.denseWordBits == 256 && c.denseWordChunks == 1 && c.denseWordsPerEntry == 2)
         #expect(c.masterEntryBits == 256 && c.masterChunks == 1)
         #expect(c.outputEntryBits == 512 && c.outputChunks == 2)
         #expect(c.forwardWordsPerTile == 2 && c.backwardWordsPerTile == 2 && c.denseBeatsPerEntry == 4)
