@@ -12,7 +12,11 @@ public enum VerilogStyle: String, Sendable, CaseIterable, Codable {
     /// products summed and widened per PE) that is 18.6k -> 14.0k instructions per cycle, and the
     /// 16x16 SAT system runs 1.54x faster (Benchmarks/cosim-designs.md). Multiplier operands that
     /// are wires keep the replication: rewritten, they made Verilator duplicate the SAT index
-    /// multiplexer (4.9 -> 7.3 MB of C++) for less gain.
+    /// multiplexer (4.9 -> 7.3 MB of C++) for less gain. Synchronous resets are one `if (rst)`
+    /// block after every register's next state (not a select per register), and a dynamic index
+    /// over at most 64 bits that names every element is a part-select of the elements'
+    /// concatenation (a shift, not an `if` tree on the index bits); see
+    /// Benchmarks/cosim-designs.md.
     case simulation
 }
 

@@ -21,8 +21,9 @@ final class ModuleEmitter {
     let m: Module
     let facts: ModuleFacts
     let style: VerilogStyle
-    /// `HWGEN_SIM_LEGACY_EXTEND=1`: the simulation style's sign extensions as before the idiom
-    /// was applied to every extension (only for `hwgen-bench simspeed`'s "before" column).
+    /// `HWGEN_SIM_LEGACY_EXTEND=1`: the simulation style as of commit e2d0ead — sign extensions
+    /// as before the idiom was applied to every extension, each register's reset a select of its
+    /// own (only for `hwgen-bench simspeed`'s "before" column).
     static var legacyExtend: Bool {
         #if canImport(Glibc)
         return getenv("HWGEN_SIM_LEGACY_EXTEND").map { String(cString: $0) == "1" } ?? false
@@ -369,6 +370,21 @@ final class ModuleEmitter {
             tempOrder.append(name)
             tempUsed[name] = [Bool](repeating: false, count: node.type.width)
             let iw = m.nodes[idx.index].type.width
+            let w = node.type.width
+            if style == .simulation, !Self.legacyExtend, es.count == 1 << iw, es.count >= 2, w.nonzeroBitCount == 1, es.count * w <= 64 {
+                // Simulation style: every index value names an element and all of them fit one
+                // 64-bit word, so the multiplexer is a part-select of their concatenation, which
+                // Verilator writes as a shift and a mask. A `case` becomes an `if` tree on the
+                // index bits, and random indices (the SAT PE's N:M indices) mispredict half its
+                // branches.
+                let vector = freshTempName()
+                tempOrder.append(vector)
+                tempUsed[vector] = [Bool](repeating: true, count: es.count * w)
+                let at = w == 1 ? ix : "{\(ix), \(ceilLog2(w))'d0}"
+                pending.append("  wire \(range(es.count * w))\(vector) = {\(es.reversed().joined(separator: ", "))};\(ownerLoc)\n"
+                    + "  wire \(range(w))\(name) = \(vector)[\(at)\(w == 1 ? "" : " +: \(w)")];\(ownerLoc)\n")
+                return name
+            }
             var s = "  reg \(range(node.type.width))\(name);\(ownerLoc)\n  always @* begin\n    case (\(ix))\n"
             for (i, e) in es.enumerated() {
                 let label = (fb == nil && i == es.count - 1) ? "default" : "\(iw)'d\(i)"
@@ -482,11 +498,25 @@ final class ModuleEmitter {
         }
 
         // Registers.
-        var regLines = ""
+        var regLines = "", resetLines = ""
         for r in registerOrder() {
             guard case .register(let info) = m.signals[r].kind else { continue }
-            regLines += registerStatement(r, info)
+            // Simulation style: the synchronous resets go to one block after every register's
+            // next state (the last non-blocking assignment wins, so the values are the same).
+            // Verilator then evaluates `rst` once per module instead of once per register: the
+            // 16x16 osarray's select per register (`a_q <= rst ? 8'd0 : in_a`) cost 17% of its
+            // instructions per cycle (Benchmarks/cosim-designs.md).
+            if style == .simulation, !Self.legacyExtend, let value = info.resetValue {
+                var plain = info
+                plain.resetValue = nil
+                regLines += registerStatement(r, plain)
+                let s = m.signals[r]
+                resetLines += "      \(s.name) <= \(constant(value, s.type));\n"
+            } else {
+                regLines += registerStatement(r, info)
+            }
         }
+        if !resetLines.isEmpty { regLines += "    if (rst) begin\n" + resetLines + "    end\n" }
         flushPending()
         if !regLines.isEmpty {
             out += "  always @(posedge clk) begin\n" + regLines + "  end\n"

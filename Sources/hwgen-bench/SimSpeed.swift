@@ -111,7 +111,6 @@ enum SimSpeed {
     static let defaultVariants = [
         Variant(name: "before", flags: Verilator.modelFlags, legacyExtend: true),
         Variant(name: "after", flags: Verilator.modelFlags),
-        Variant(name: "after + --flatten", flags: Verilator.modelFlags + ["--flatten"]),
     ]
 
     static func run(args: [String]) throws {
@@ -200,38 +199,31 @@ enum SimSpeed {
     static let why = """
     ## Why
 
-    Verilator already inlines every hwgen module (its default `--inline-mult 2000` covers the small
-    PEs): the generated C++ is one root class, and `--flatten` or `--inline-mult -1` produce
-    byte-identical C++ (the "after + --flatten" row differs from "after" only by measurement noise,
-    which on this shared machine is about +-25% between rounds). None of `-fno-dfg`, `-fno-gate`,
-    `-fno-subst`, `-fno-split`, `-fno-merge-cond`, `-fno-localize`, `-fno-reorder` or
-    `--output-split 0 --output-split-cfuncs 0` lowered the instruction count (callgrind, osarray:
-    6122 instructions per cycle with today's flags, 6122 to 8779 with those), so the model flags
-    stay. Much of the C++ size is Verilator's hierarchical names (`osarray_..._sim__DOT__pe_5_5__DOT__acc_q`,
-    about 55 characters, written several times per PE), which costs compile time, not simulation speed.
+    Peers first (`Scripts/bench-peers`, `Benchmarks/cosim-peers.md`): the same 16x16 array written
+    in Migen, PyRTL and Amaranth, each emitted as one flat module, in the same C++ loop. Migen's
+    ran 1.22x faster than this simulation style did before this change, with only 7% fewer
+    instructions per cycle (callgrind: 7940 against 8524); PyRTL's and Amaranth's were slower
+    (0.70x, 0.22x). Flattening is not what matters: Verilator already inlines every hwgen module
+    (`--flatten` or `--inline-mult -1` give byte-identical C++).
 
-    What costs speed is how sign extensions reach C++: a replication `{{16{p[15]}}, p}` becomes
-    `(-(p >> 15 & 1) << 16) | p` per use, five operations the compiler does not recognise as one
-    sign extension, while `(({16'h0, p} ^ 32'h8000) - 32'h8000)` (same value) becomes one `movsx`.
-    The simulation style already wrote multiplier operands from ports and registers that way; it now
-    writes every other signed extension up to 64 bits that way too (the accumulator input of every
-    PE, the SAT PE's product sum), while multiplier operands that are wires keep the replication
-    (there the idiom lets Verilator fold the wire into each reader: the SAT index multiplexer
-    duplicated, 7.3 MB of C++). Instructions per cycle (callgrind, 2000 cycles): osarray 6122 ->
-    5815, sat 18606 -> 13971, both with the PE pipeline of the time (none). With today's default,
-    `full` (chosen by the FPGA flow's measurements), the SAT PE's multiplier operands come from
-    registers and nothing of the array is left in Verilator's input-combinational region; sat at
-    16x16 then takes 315.6 M -> 290.5 M instructions for 20000 cycles with start-up, yet runs
-    slower (table above): cachegrind's branch simulation counts 1.12 M -> 3.02 M mispredicted
-    branches (8.7% -> 18.3%), about 95 more per cycle, while I1 and D1 misses stay equal. They sit
-    in the index multiplexers: Verilator merges a row's multiplexers (one weight index per row)
-    into `if` trees on the index bits, which random indices mispredict half the time, and writes
-    the rest as `?:` chains that compile branch-free; the "after" text leads it to 48 such trees
-    at 16x16 where "before" has 17 (`-fno-merge-cond` is far slower: 0.09 M cycles/s). Steering
-    that choice is not done, so the emission is unchanged; the gains measured with the
-    unregistered PE (sat 1.24x, sat-system 1.54x) shrink
-    or vanish with the registered default (table above). Names, hardware and outputs
-    are unchanged (compared above); the synthesis style is untouched.
+    Two spellings matter, and the simulation style now uses both ("after"; the synthesis style is
+    untouched, names, hardware and outputs are the same, compared above):
+    * Synchronous resets. Each register used to be written `a_q <= rst ? 8'd0 : in_a`, a select
+      per register; Migen writes every register's next state and then one `if (rst)` block. The
+      simulation style now does that (the last non-blocking assignment wins, so the values are
+      the same): osarray 8524 -> 7082 instructions per cycle.
+    * Small dynamic indexes. A multiplexer whose index names every element, at most 64 bits in
+      all, is a part-select of the elements' concatenation, `v[{idx, 3'd0} +: 8]`, which Verilator
+      writes as a shift and a mask; a `case` became an `if` tree on the index bits, which the SAT
+      PE's random N:M indices mispredict half the time. The SAT core then executes more
+      instructions (callgrind, 3000 cycles with start-up: 48.3 M -> 59.2 M) and runs faster.
+    Earlier, sign extensions other than multiplier operands became `(({16'h0, p} ^ 32'h8000) -
+    32'h8000)` (one `movsx`) instead of a replication (a shift, negate, shift, mask and or).
+
+    What remains in the SAT system is its size: idle, it executes about 39k instructions per cycle
+    (callgrind), most in the array and the update unit, from 7 MB of straight-line C++ (every PE,
+    selector and buffer port unrolled), so instruction-cache misses, not branches, set its rate;
+    neither spelling changes that much.
     """
 
     static func write(table: [(String, [(Double, BuildStats, Bool)])], variants: [Variant], cycles: Int, rounds: Int,
@@ -252,7 +244,8 @@ enum SimSpeed {
         are compared word for word with the first's.
 
         "before" is the simulation style of commit e2d0ead (sign extensions other than multiplier
-        operands written as replications, `{{16{p[15]}}, p}`), "after" this commit's; both use
+        operands written as replications, `{{16{p[15]}}, p}`, each register's reset a select of its
+        own, dynamic indexes as `case` statements), "after" this commit's; both use
         `Verilator.modelFlags` (\(Verilator.modelFlags.joined(separator: " "))).
 
         | design | build | M cycles/s | vs before | outputs same | verilator | C++ compile | generated C++ |
