@@ -87,12 +87,13 @@ public struct SPSSystemConfig: Codable, Sendable, Hashable {
     public var oChunks: Int { chunks(core.cols * core.accWidth) }
     public func chunks(_ bits: Int) -> Int { (bits + memory.dataBits - 1) / memory.dataBits }
 
-    /// The core as the system instantiates it: activation addresses span the line buffer, weight
-    /// addresses WBUF; 12-bit dimensions and channel counts (the descriptor's fields).
+    /// The core as the system instantiates it: activation addresses span the line buffer; 12-bit dimensions and channel counts (the descriptor's fields).
     public var engine: SPSConfig {
         var e = core
         e.actAddrBits = max(2, ceilLog2(lineCapacity))
-        e.weightAddrBits = max(2, ceilLog2(wEntries))
+        // The core's weight pointer is kept at its default width (the CONV's range check keeps it
+        // inside WBUF, whose address is its low bits), so a layer's whole packed stream, not just a
+        // slot, is addressable in the core's terms.
         e.dimBits = 12
         e.chanBits = 12
         // The address generator compares signed origins with 12-bit dimensions: addresses must

@@ -109,6 +109,22 @@ public struct SPSSystemConvRun {
     }
 }
 
+extension SPSSystemConvRun {
+    /// Runs `program` on a built SPS-system model against `dram` (for tests and tools that
+    /// drive the system directly), waiting for its SYNCs.
+    public static func runLoop(model: CompiledModel, program: [Instruction], dram: DRAMModel, maxCycles: Int = 50_000_000,
+                               quietCycles: Int = 100_000) throws -> SystemRun.Result {
+        try runLoop(model: model, words: try program.map { try $0.encode() }, syncs: program.filter { $0.opcode == .sync }.count, dram: dram,
+                    maxCycles: maxCycles, quietCycles: quietCycles)
+    }
+
+    /// Runs encoded instructions (any bits, so a test can feed what no encoder produces).
+    public static func runLoop(model: CompiledModel, words: [[UInt64]], syncs: Int, dram: DRAMModel, maxCycles: Int = 50_000_000,
+                               quietCycles: Int = 100_000) throws -> SystemRun.Result {
+        try SystemRunLoop.run(model: model, words: words, dram: dram, syncs: syncs, maxCycles: maxCycles, quietCycles: quietCycles)
+    }
+}
+
 /// The cycle loop of a system run (the loop of ``SystemRun``, for any system built on
 /// ``SparseAccel/SystemTop`` with the native memory port): feeds the instructions, serves the
 /// memory port from `dram`, watches the status outputs; ends at the last SYNC, an error or the
