@@ -11,11 +11,12 @@ import SparseModel
 ///   draining) entries from `bufferBase`, `entryBeats` beats each (the rest of a loaded entry 0).
 /// * CONV layer: WBUF `wBase` is the descriptor, `wBase + 1 + q` pattern entry q.
 /// * CONV fill: XBUF entry `xBase + i` (E activations) becomes line-buffer entry `lineBase + i`.
-/// * CONV tile: PE row r is the r-th output pixel (oh, ow) after (`pixelRow`, `pixelCol`),
-///   row-major over Wo; column c's output = Σ over channels j < Ci and slots s < n of
-///   WBUF[`wBase` + j·n + s] column c × the line buffer's activation (j, oh·S − pad + kh,
-///   ow·S − pad + kw) (0 outside H × W), (kh, kw) = table[(`phase` + j) mod P][s]; sums wrap at
-///   the accumulator width; row r goes to OBUF `oBase + r`.
+/// * CONV tile: weight beat k (C weights) is lane k mod B of WBUF entry `wBase` + k / B (B =
+///   ``SPSSystemTarget/weightBeatsPerEntry``); PE row r is the r-th output pixel (oh, ow) after
+///   (`pixelRow`, `pixelCol`), row-major over Wo; column c's output = Σ over channels j < Ci and
+///   slots s < n of weight beat j·n + s, column c, × the line buffer's activation (j, oh·S − pad +
+///   kh, ow·S − pad + kw) (0 outside H × W), (kh, kw) = table[(`phase` + j) mod P][s]; sums wrap
+///   at the accumulator width; row r goes to OBUF `oBase + r`.
 /// * SYNC: nothing (execution is already sequential).
 /// Errors (thrown, naming the instruction): an opcode other than LOAD, STORE, CONV, SYNC; a buffer
 /// the system lacks; a transfer or CONV past a buffer or the DRAM image; a read of an entry never
@@ -127,11 +128,14 @@ public struct SPSExecutor {
             case .tile:
                 guard let d = descriptor else { throw fail(i, "CONV tile before any CONV layer") }
                 let n = t.patternNNZ, ci = max(d.channels, 1)
-                guard v.wBase + ci * n <= t.wEntries, v.oBase + t.rows <= t.oEntries else { throw fail(i, "CONV tile passes WBUF or OBUF") }
+                let per = t.weightBeatsPerEntry
+                guard v.wBase + (ci * n + per - 1) / per <= t.wEntries, v.oBase + t.rows <= t.oEntries else { throw fail(i, "CONV tile passes WBUF or OBUF") }
+                // Weight beat k: WBUF entry wBase + k / B, bits (k mod B)·C·d ...
                 let weights: [[Int64]] = try (0..<(ci * n)).map { k in
-                    guard let bytes = w[v.wBase + k] else { throw fail(i, "CONV tile reads WBUF[\(v.wBase + k)], never written") }
+                    guard let bytes = w[v.wBase + k / per] else { throw fail(i, "CONV tile reads WBUF[\(v.wBase + k / per)], never written") }
                     let r = BitReader(DRAMImage.words(fromBytes: bytes))
-                    return (0..<t.cols).map { c in TwosComplement.decode(r.field(at: c * t.dataBits, bits: t.dataBits), bits: t.dataBits) }
+                    let at = (k % per) * t.cols * t.dataBits
+                    return (0..<t.cols).map { c in TwosComplement.decode(r.field(at: at + c * t.dataBits, bits: t.dataBits), bits: t.dataBits) }
                 }
                 var oh = v.pixelRow, ow = v.pixelCol
                 for r in 0..<t.rows {

@@ -9,14 +9,16 @@ import SparseModel
 /// * `layer`: P + 1 WBUF entries — the layer descriptor (``Formats/SPSLayerDescriptor``), then the
 ///   pattern table's P entries (``Formats/PPSPatternTableLayout``), each in the low bits of an
 ///   entry of `wChunks` beats;
-/// * `weights`: the packed weight stream, one WBUF entry (C weights, column c at bits c·d) per beat;
+/// * `weights`: per column tile, its G = Ci·n beats of the packed weight stream, B =
+///   `weightBeatsPerEntry` beats per WBUF entry (beat b of an entry at bits b·C·d, column c at
+///   + c·d), ⌈G / B⌉ entries;
 /// * `input`: the activations [ci][h][w], d bits each, E per beat;
 /// * `output`: per column tile t and output pixel p (row-major), one OBUF entry of C
 ///   accumulators at ((t · Ho·Wo) + p) · `oChunks` beats — the filters of column tile t in PE
 ///   column order (``SPSProgram/ColumnTile/filters``), so the host un-permutes (``outputTensor``).
 ///
-/// Buffers: WBUF entries 0 ... P hold the descriptor and table; after them one or two slots of G =
-/// Ci·n entries (two when they fit: the next column tile's weights load while this one runs).
+/// Buffers: WBUF entries 0 ... P hold the descriptor and table; after them one or two slots of
+/// ⌈G / B⌉ entries (two when they fit: the next column tile's weights load while this one runs).
 /// XBUF is split into two slots (one when it holds a single entry) through which the input
 /// streams into the line buffer (CONV fill), so each input element leaves DRAM once per layer.
 /// OBUF holds ⌊oEntries / R⌋ tile slots in a ring.
@@ -57,10 +59,12 @@ public struct SPSSystemProgram: Sendable {
         }
         let P = t.period, n = t.patternNNZ, R = t.rows
         let g = max(ci, 1) * n
+        let perEntry = t.weightBeatsPerEntry
+        let gEntries = (g + perEntry - 1) / perEntry
         let slotBase = P + 1
-        let weightSlots = slotBase + 2 * g <= t.wEntries ? 2 : 1
-        guard slotBase + g <= t.wEntries else {
-            throw CompileError("a column tile's \(g) weight entries and the \(P + 1) layer entries do not fit WBUF (\(t.wEntries) entries)")
+        let weightSlots = slotBase + 2 * gEntries <= t.wEntries ? 2 : 1
+        guard slotBase + gEntries <= t.wEntries else {
+            throw CompileError("a column tile's \(gEntries) weight entries and the \(P + 1) layer entries do not fit WBUF (\(t.wEntries) entries)")
         }
         let outputSlots = t.oEntries / R
         guard outputSlots >= 1 else { throw CompileError("OBUF (\(t.oEntries) entries) holds less than one tile of \(R) rows") }
@@ -72,7 +76,7 @@ public struct SPSSystemProgram: Sendable {
 
         // The DRAM image.
         let layerBytes = (P + 1) * t.wEntryBytes
-        let weightBytes = program.weightStream.count * t.wEntryBytes
+        let weightBytes = program.columnTiles.count * gEntries * t.wEntryBytes
         let inputBeats = beats((ci * h * w * t.dataBits + 7) / 8)
         let pixels = layer.outHeight * layer.outWidth
         let outputBytes = program.columnTiles.count * pixels * t.oEntryBytes
@@ -86,13 +90,17 @@ public struct SPSSystemProgram: Sendable {
         for (q, entry) in program.patternTable.enumerated() {
             image.write(words: try program.tableLayout.pack(entry), at: layerRegion.base + (q + 1) * t.wEntryBytes, byteCount: t.wEntryBytes)
         }
-        for (i, beatValues) in program.weightStream.enumerated() {
-            var bw = BitWriter(zeros: t.wEntryBytes * 8)
-            for (c, v) in beatValues.enumerated() {
-                guard let raw = TwosComplement.encode(v, bits: t.dataBits) else { throw CompileError("weight \(v) does not fit \(t.dataBits) bits") }
-                bw.set(raw, bits: t.dataBits, at: c * t.dataBits)
+        for (ti, col) in program.columnTiles.enumerated() {
+            for e in 0..<gEntries {
+                var bw = BitWriter(zeros: t.wEntryBytes * 8)
+                for lane in 0..<perEntry where e * perEntry + lane < g {
+                    for (c, v) in program.weightStream[col.weightBase + e * perEntry + lane].enumerated() {
+                        guard let raw = TwosComplement.encode(v, bits: t.dataBits) else { throw CompileError("weight \(v) does not fit \(t.dataBits) bits") }
+                        bw.set(raw, bits: t.dataBits, at: (lane * t.cols + c) * t.dataBits)
+                    }
+                }
+                image.write(words: bw.words, at: weightRegion.base + (ti * gEntries + e) * t.wEntryBytes, byteCount: t.wEntryBytes)
             }
-            image.write(words: bw.words, at: weightRegion.base + i * t.wEntryBytes, byteCount: t.wEntryBytes)
         }
         var iw = BitWriter(zeros: inputBeats * beat * 8)
         for (i, v) in input.enumerated() {
@@ -107,7 +115,7 @@ public struct SPSSystemProgram: Sendable {
             Instruction.Transfer(bufferBase: entry, rows: 1, rowBeats: count, entryBeats: entryBeats, dramAddr: UInt64(address), dramStride: 0)
         }
         let maxRowBeats = Int(InstructionLayout.maxValue(.rowBeats))
-        guard (P + 1) * t.wChunks <= maxRowBeats, g * t.wChunks <= maxRowBeats, R * t.oChunks <= maxRowBeats else {
+        guard (P + 1) * t.wChunks <= maxRowBeats, gEntries * t.wChunks <= maxRowBeats, R * t.oChunks <= maxRowBeats else {
             throw CompileError("a transfer of this layer exceeds \(maxRowBeats) beats")
         }
         let loadLayer = b.append(.load(transfer(entry: 0, beats: (P + 1) * t.wChunks, entryBeats: t.wChunks, at: layerRegion.base), buffer: .w, deps: Dependencies()))
@@ -135,8 +143,8 @@ public struct SPSSystemProgram: Sendable {
             let slot = ti % weightSlots
             var needs: [TokenChannel: Int] = [:]
             if let c = lastConvOfSlot[slot] { needs[.computeToLoad] = c }
-            return b.append(.load(transfer(entry: slotBase + slot * g, beats: g * t.wChunks, entryBeats: t.wChunks,
-                                           at: weightRegion.base + tiles[ti].weightBase * t.wEntryBytes), buffer: .w, deps: Dependencies()), needs: needs)
+            return b.append(.load(transfer(entry: slotBase + slot * gEntries, beats: gEntries * t.wChunks, entryBeats: t.wChunks,
+                                           at: weightRegion.base + ti * gEntries * t.wEntryBytes), buffer: .w, deps: Dependencies()), needs: needs)
         }
         var weightLoad = tiles.isEmpty ? -1 : loadWeights(0)
         var storeOfSlot = [Int?](repeating: nil, count: outputSlots)
@@ -151,7 +159,7 @@ public struct SPSSystemProgram: Sendable {
                 let oSlot = tileIndex % outputSlots
                 var needs: [TokenChannel: Int] = [.loadToCompute: weightLoad]
                 if let s = storeOfSlot[oSlot] { needs[.storeToCompute] = s }
-                let conv = b.append(.conv(.tile(phase: col.phase, wBase: slotBase + slot * g, pixelRow: first / layer.outWidth,
+                let conv = b.append(.conv(.tile(phase: col.phase, wBase: slotBase + slot * gEntries, pixelRow: first / layer.outWidth,
                                                 pixelCol: first % layer.outWidth, oBase: oSlot * R), deps: Dependencies()), needs: needs)
                 lastConvOfSlot[slot] = conv
                 if pi == 0, ti + 1 < tiles.count, weightSlots == 2 { nextLoad = loadWeights(ti + 1) }

@@ -42,5 +42,11 @@ public struct SPSSystemTarget: Sendable, Hashable {
     public var elementsPerEntry: Int { beatBits / dataBits }
     public var lineCapacity: Int { lineEntries * elementsPerEntry }
     public var wEntryBytes: Int { wChunks * beatBytes }
+    /// Weight beats (C weights each) per WBUF entry: the largest power of two that fits.
+    public var weightBeatsPerEntry: Int {
+        var b = 1
+        while 2 * b * cols * dataBits <= wChunks * beatBits { b *= 2 }
+        return b
+    }
     public var oEntryBytes: Int { oChunks * beatBytes }
 }

@@ -37,6 +37,7 @@ enum SPSComputeUnit {
     static func build(_ c: SPSSystemConfig) throws -> Definition<Ports> {
         let e = c.engine
         let R = e.rows, C = e.cols, n = e.patternNNZ, P = e.period
+        let B = c.weightBeatsPerEntry, lb = ceilLog2(B)
         let core = try SPSCore.build(e)
         let lineDef = SPSLineBuffer.build(c)
         let layout = try e.tableLayout
@@ -58,6 +59,8 @@ enum SPSComputeUnit {
         let gBits = chanBits + ceilLog2(n + 1)
         let g = m.wire("tile_beats", (mux(channels == 0, m.const(1, .uint(chanBits)), channels) * m.const(n, .uint(ceilLog2(n + 1)))).resized(to: gBits))
         let overlap = m.wire("overlap", g >= R + C)
+        // WBUF entries of a tile's weights: ⌈G / B⌉.
+        let gEntries = m.wire("tile_entries", lb == 0 ? g : ((g.extended(to: gBits + 1) &+ (B - 1)) >> lb).resized(to: gBits))
 
         // The instruction being executed.
         let busy = m.reg("busy", .bool, reset: 0)
@@ -88,7 +91,7 @@ enum SPSComputeUnit {
             (k == Int(Instruction.ConvOp.Kind.fill.rawValue) && f(.entries) == 0, .zeroCount),
             ((k == Int(Instruction.ConvOp.Kind.fill.rawValue) && (!fits(f(.xBase), f(.entries), c.xEntries) || !fits(f(.lineBase), f(.entries), c.lineEntries)))
                 || (k == Int(Instruction.ConvOp.Kind.layer.rawValue) && !fits(f(.wBase), m.const(P + 1, .uint(wide)), c.wEntries))
-                || (k == Int(Instruction.ConvOp.Kind.tile.rawValue) && (!fits(f(.wBase), g, c.wEntries) || !fits(f(.oBase), m.const(R, .uint(wide)), c.oEntries))),
+                || (k == Int(Instruction.ConvOp.Kind.tile.rawValue) && (!fits(f(.wBase), gEntries, c.wEntries) || !fits(f(.oBase), m.const(R, .uint(wide)), c.oEntries))),
              .bufferRange),
         ]))
         let stopped = m.wire("stopped", failed || io.halt)
@@ -120,7 +123,8 @@ enum SPSComputeUnit {
         io.xREn.assign(copying && !isLayer)
         io.xRAddr.assign(copySrc.resized(to: io.xRAddr.width))
         io.wREn.assign(m.trueSignal)
-        io.wRAddr.assign(mux(copying && isLayer, copySrc.resized(to: io.wRAddr.width), array.wAddr.resized(to: io.wRAddr.width)))
+        let weightEntry = lb == 0 ? array.wAddr : array.wAddr.bits(lb...(array.wAddr.width - 1))
+        io.wRAddr.assign(mux(copying && isLayer, copySrc.resized(to: io.wRAddr.width), weightEntry.resized(to: io.wRAddr.width)))
         line.wEn.assign(wrValid && !wrLayer)
         line.wAddr.assign(wrDst.resized(to: line.wAddr.width))
         line.wData.assign(io.xRData.resized(to: line.wData.width))
@@ -148,7 +152,7 @@ enum SPSComputeUnit {
         array.plane.assign((height * width).resized(to: e.actAddrBits))
         array.start.assign(launch)
         array.phase.assign(phase.resized(to: e.patternIdBits))
-        array.wBase.assign(wBase.resized(to: e.weightAddrBits))
+        array.wBase.assign((wBase.resized(to: e.weightAddrBits) << lb).truncated(to: e.weightAddrBits))
         let oW = e.dimBits + 1, bW = e.actAddrBits + 1
         let s = stride.extended(to: 5).asSInt, pad = padding.extended(to: 5).asSInt
         let wS = width.extended(to: dimBits + 1).asSInt
@@ -186,7 +190,17 @@ enum SPSComputeUnit {
         array.rowBase.assign(Vec(heldB))
         line.rAddr.assign(array.actAddr)
         array.actData.assign(line.rData)
-        array.wData.assign(Vec((0..<C).map { col in io.wRData.bits(col * e.dataWidth...(col + 1) * e.dataWidth - 1).asSInt }))
+        // Weight beat b of the entry read last cycle: the lane of the pointer's low bits then.
+        let beatBits = C * e.dataWidth
+        let weightBeat: Signal
+        if lb == 0 {
+            weightBeat = io.wRData.bits(0...(beatBits - 1))
+        } else {
+            let lane = m.reg("w_lane_q", next: array.wAddr.bits(0...(lb - 1)), reset: .none)
+            weightBeat = m.wire("w_beat", Vec((0..<B).map { b in io.wRData.bits(b * beatBits...(b + 1) * beatBits - 1) })
+                .select(lane, default: m.const(0, .uint(beatBits))))
+        }
+        array.wData.assign(Vec((0..<C).map { col in weightBeat.bits(col * e.dataWidth...(col + 1) * e.dataWidth - 1).asSInt }))
 
         // Beats: G issue cycles after each launch.
         let issueLeft = m.reg("issue_left", .uint(gBits), reset: 0)

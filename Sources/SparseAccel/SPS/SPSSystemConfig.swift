@@ -9,9 +9,10 @@ import HWLib
 /// Entry formats:
 /// * XBUF: one memory beat of E = memory bits / d activations ([ci][h][w] order, element i of
 ///   the layer at entry i / E, lane i mod E).
-/// * WBUF: one beat of the packed weight stream (C weights, column c at bits c·d); or the layer
-///   descriptor (``Formats/SPSLayerDescriptor``); or one pattern-table entry
-///   (``Formats/PPSPatternTableLayout``), each in the low bits of an entry of whole memory beats.
+/// * WBUF: B = ``weightBeatsPerEntry`` beats of the packed weight stream (weight beat b of the
+///   entry at bits b·C·d, its column c at + c·d); or the layer descriptor
+///   (``Formats/SPSLayerDescriptor``); or one pattern-table entry (``Formats/PPSPatternTableLayout``),
+///   each in the low bits of an entry of whole memory beats.
 /// * OBUF: one output pixel of a tile, C accumulators (column c at bits c·acc).
 /// * Line buffer (``SPSLineBuffer``): R banks of `lineEntries` entries of E activations.
 public struct SPSSystemConfig: Codable, Sendable, Hashable {
@@ -84,6 +85,13 @@ public struct SPSSystemConfig: Codable, Sendable, Hashable {
     }
     /// Memory beats per entry.
     public var wChunks: Int { chunks(wContentBits) }
+    /// Weight beats (C weights each) per WBUF entry: the largest power of two that fits an entry,
+    /// so a narrow array does not leave half of every memory beat empty.
+    public var weightBeatsPerEntry: Int {
+        var b = 1
+        while 2 * b * core.cols * core.dataWidth <= wChunks * memory.dataBits { b *= 2 }
+        return b
+    }
     public var oChunks: Int { chunks(core.cols * core.accWidth) }
     public func chunks(_ bits: Int) -> Int { (bits + memory.dataBits - 1) / memory.dataBits }
 
@@ -91,9 +99,9 @@ public struct SPSSystemConfig: Codable, Sendable, Hashable {
     public var engine: SPSConfig {
         var e = core
         e.actAddrBits = max(2, ceilLog2(lineCapacity))
-        // The core's weight pointer is kept at its default width (the CONV's range check keeps it
-        // inside WBUF, whose address is its low bits), so a layer's whole packed stream, not just a
-        // slot, is addressable in the core's terms.
+        // The core's weight pointer counts weight beats: WBUF entry = pointer / B. It is at least
+        // the default width (the CONV's range check keeps it inside WBUF).
+        e.weightAddrBits = max(e.weightAddrBits, 16 + ceilLog2(weightBeatsPerEntry))
         e.dimBits = 12
         e.chanBits = 12
         // The address generator compares signed origins with 12-bit dimensions: addresses must

@@ -479,7 +479,8 @@ struct SPSState {
         case .layer:
             return v.wBase + c.core.period + 1 <= c.wEntries ? .none : .bufferRange
         case .tile:
-            return v.wBase + tileBeats <= c.wEntries && v.oBase + R <= c.oEntries ? .none : .bufferRange
+            let per = c.weightBeatsPerEntry
+            return v.wBase + (tileBeats + per - 1) / per <= c.wEntries && v.oBase + R <= c.oEntries ? .none : .bufferRange
         }
     }
 }

@@ -93,7 +93,7 @@ import TestSupport
 
     @Test func rejectsLayersTheSystemCannotHold() throws {
         #expect(throws: CompileError.self) { try Self.compile("conv:ci=4,co=4,h=9,w=9,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 256, 8, 16])) }
-        #expect(throws: CompileError.self) { try Self.compile("conv:ci=40,co=4,h=3,w=3,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 64, 8, 256])) }
+        #expect(throws: CompileError.self) { try Self.compile("conv:ci=200,co=4,h=3,w=3,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 64, 8, 256])) }
         #expect(throws: CompileError.self) { try Self.compile("conv:ci=4,co=4,h=3,w=3,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 64, 1, 256])) }
     }
 
