@@ -83,6 +83,19 @@ enum SPSSystemBench {
         }
         s += "| **total** | | \(tSys) | | \(tCore) | \(String(format: "%.2f", 100 * Double(tSys - tCore) / Double(max(1, tCore))))% | \(tDense) | "
         s += "\(String(format: "%.3f", Double(tDense) / Double(max(1, tSys))))x | \(tRead) | \(tWrite) | | |\n\n"
+        // A slower memory: where the weight stream (Ci·Co·n bytes per layer, read once) or the input fill limits the system.
+        s += "Slower DRAM (same latency; bytes per cycle each way), on the first and the last distinct shapes:\n\n"
+        s += "| layer | DRAM bytes/cycle | system | model | core | overhead | note |\n|---|---:|---:|---:|---:|---:|---|\n"
+        let picks = convs.enumerated().filter { $0.offset > 0 && $0.element.spec.kernelSize == 3 }.map(\.element)
+        for l in [picks.first, picks.last].compactMap({ $0 }) {
+            for bpc in [4.0, 1.0] {
+                let c = try SPSConvCase(config: cfg.engine, layer: l.spec, seed: 1, scheme: .magnitude)
+                let r = try SPSSystemConvRun(config: cfg, testCase: c, scheme: .magnitude, timing: DRAMTiming(bytesPerCycle: bpc)).run()
+                guard r.match else { throw ConfigError("sps-system \(l.name) at \(bpc) B/cycle: \(r.mismatch ?? "mismatch")") }
+                s += "| \(l.name) | \(bpc) | \(r.systemCycles) | \(r.modelCycles) | \(r.coreCycles) | \(String(format: "%.2f", r.overheadPercent))% | bit-exact, = model |\n"
+            }
+        }
+        s += "\n"
         s += "The overhead is the input fill before the first tile (the DMA's latency plus Ci·H·W / 16 cycles), the first weight slot's load, "
         s += "the first tile's pipeline fill and the last tile's drain and STORE; weight prefetch into the second WBUF slot and stores into "
         s += "the OBUF ring overlap the tiles.\n\(end)\n"
