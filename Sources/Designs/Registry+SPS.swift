@@ -40,7 +40,7 @@ extension Designs {
             DesignParameter(knob: .accWidth, value: "W", defaultText: "32, or 64 when 2W > 24", help: "signed accumulator width, up to 64"),
             DesignParameter(knob: .memWidth, value: "BITS", defaultText: "128", help: "memory port data width, a power of two in 32...1024"),
             DesignParameter(knob: .buffers, value: "X,W,O,L", defaultText: "\(spsSystemBuffers.map(String.init).joined(separator: ","))",
-                            help: "entries of XBUF (activation beats), WBUF (weight beats), OBUF (output pixels), and of each line-buffer bank"),
+                            help: "entries of XBUF (activation beats), WBUF (descriptor, pattern table, weight beats), OBUF (output pixels), and of each line-buffer bank"),
         ],
         workloads: ["conv"],
         config: { o in
