@@ -64,13 +64,27 @@ import Testing
 
 @Suite(.enabled(if: DesignGate.missingTools.isEmpty || DesignGate.toolsRequired, "needs verilator, iverilog and yosys"))
 struct SPSSystemEDATests {
-    /// Odd shapes, several n and P, a 64-bit port; `HWGEN_SPS_EDA_LARGE=1` adds the default 8x8.
+    /// Odd shapes, several n and P, a 64-bit port; `HWGEN_SPS_EDA_LARGE=1` adds an 8x8 (with small
+    /// buffers: the generic yosys flow maps memories to flip-flops).
     @Test(arguments: [("2x3", 2, 3, 128, "16,64,8,64"), ("1x1", 9, 1, 64, "4,16,2,16"), ("3x2", 4, 8, 64, "8,128,6,32")]
-          + (ProcessInfo.processInfo.environment["HWGEN_SPS_EDA_LARGE"] == "1" ? [("8x8", 4, 8, 128, "256,4096,64,4096")] : []))
+          + (ProcessInfo.processInfo.environment["HWGEN_SPS_EDA_LARGE"] == "1" ? [("8x8", 4, 8, 128, "32,256,16,64")] : []))
     func lintCompileSynthesise(_ pe: String, _ n: Int, _ p: Int, _ mem: Int, _ buffers: String) throws {
         let shape = pe.split(separator: "x").map { Int($0)! }
         let d = try Designs.named("sps-system").elaborate(DesignOptions(rows: shape[0], cols: shape[1], memWidth: mem, buffers: buffers, patternNNZ: n, period: p))
         let problems = try DesignGate.problems(verilog: d.verilog, top: d.top)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    /// The line buffer's banks are RAMs in synthesis (block RAM at 512 entries), never flip-flops:
+    /// only the registered lane selects stay in the fabric.
+    @Test func lineBufferInfersRAM() throws {
+        let c = SPSSystemConfigTests.config(2, 2, n: 4, p: 8, buffers: [16, 64, 8, 512], mem: 64)
+        let d = try Design.elaborate(try SPSSystem.build(c))
+        let name = try #require(d.moduleNames.first { $0.hasPrefix("sps_linebuf_") })
+        let r = try EDATools.yosysSynth(d.verilog, top: name, script: "synth_xilinx -top \(name)")
+        #expect(r.result.succeeded, "\(r.result.output)")
+        let ramb = r.cells.filter { $0.key.hasPrefix("RAMB") }.values.reduce(0, +)
+        let ffs = r.cells.filter { $0.key.hasPrefix("FD") }.values.reduce(0, +)
+        #expect(ramb >= 2 && ffs <= 2 * 8, "\(name): \(r.cells)")
     }
 }
