@@ -20,17 +20,21 @@ import HWLib
 ///     the core is `ready`, a drain slot is free and either G ≥ R + C (G = max(Ci, 1)·n, the
 ///     core overlaps consecutive tiles) or no tile is in flight. It completes at the launch. The
 ///     core then issues G beats (the `beat` signal) from the line buffer and WBUF entries
-///     `wBase ...`; in the first cycle after its last beat's read (the core is `ready` again)
-///     the unit gives `givePrev` if `pushPrev`. On the tile's `tile_done` its R rows are read out
-///     (`rd_row` r one cycle after `tile_done` + r) and row r is written to OBUF `oBase + r` a
-///     cycle later; after the last row `giveNext` if `pushNext`.
+///     `wBase ...` (weight beat k in lane k mod B of entry `wBase + k / B`, B =
+///     ``SPSSystemConfig/weightBeatsPerEntry``); in the first cycle after its last beat's read
+///     (the core is `ready` again) the unit gives `givePrev` if `pushPrev`. On the tile's
+///     `tile_done` its R rows are read out (`rd_row` r one cycle after `tile_done` + r) and row r
+///     is written to OBUF `oBase + r` a cycle later; after the last row `giveNext` if `pushNext`.
 /// * PE row r of a tile computes the r-th output pixel after (`pixelRow`, `pixelCol`) in
 ///   row-major order (wrapping at Wo; rows past the layer's last pixel compute values nobody
 ///   stores): its window origin (y0, x0) = (oh·S − pad, ow·S − pad) and flattened offset
 ///   y0·W + x0, computed from the instruction when the tile launches and held while it issues.
 /// * Errors (decode, at acceptance): kind 3 (`illegalOpcode`); a fill of 0 entries
 ///   (`zeroCount`); a fill past XBUF or the line buffer, a layer past WBUF (wBase + P + 1), a tile
-///   whose G weight entries pass WBUF or whose R rows pass OBUF (`bufferRange`).
+///   whose ⌈G / B⌉ weight entries pass WBUF or whose R rows pass OBUF (`bufferRange`). The
+///   compiler keeps a layer's Ci·H·W activations inside the line buffer (addresses past it wrap).
+/// * The window origins come from a combinational chain of R increments (wrap at Wo: x back to
+///   −pad, y on by S, the offset by S·W − x0 − pad), registered at the launch.
 enum SPSComputeUnit {
     typealias Ports = ComputePorts
 
@@ -156,7 +160,7 @@ enum SPSComputeUnit {
         let oW = e.dimBits + 1, bW = e.actAddrBits + 1
         let s = stride.extended(to: 5).asSInt, pad = padding.extended(to: 5).asSInt
         let wS = width.extended(to: dimBits + 1).asSInt
-        var oh = pixelRow, ow = pixelCol
+        var ow = pixelCol
         var y0 = m.wire("y0_0", (pixelRow.extended(to: oW).asSInt * s - pad).resized(to: oW))
         var x0 = m.wire("x0_0", (pixelCol.extended(to: oW).asSInt * s - pad).resized(to: oW))
         var base = m.wire("base_0", (y0 * wS + x0).resized(to: bW))
@@ -165,7 +169,6 @@ enum SPSComputeUnit {
         for r in 1..<max(R, 1) {
             let wrap = m.wire("wrap_\(r)", (ow &+ 1) == outWidth)
             ow = m.wire("ow_\(r)", mux(wrap, m.const(0, .uint(12)), ow &+ 1))
-            oh = m.wire("oh_\(r)", mux(wrap, oh &+ 1, oh))
             let nextBase = mux(wrap, base &- x0.resized(to: bW) &+ rowStep &- pad.resized(to: bW), base &+ s.resized(to: bW))
             let nextY = mux(wrap, y0 &+ s.resized(to: oW), y0)
             let nextX = mux(wrap, m.const(0, .sint(oW)) &- pad.resized(to: oW), x0 &+ s.resized(to: oW))
@@ -174,7 +177,6 @@ enum SPSComputeUnit {
             base = m.wire("base_\(r)", nextBase)
             origins.append((y0, x0, base))
         }
-        _ = oh
         let heldY = origins.indices.map { r in m.reg("origin_y_\(r)", .sint(oW), reset: 0) }
         let heldX = origins.indices.map { r in m.reg("origin_x_\(r)", .sint(oW), reset: 0) }
         let heldB = origins.indices.map { r in m.reg("origin_base_\(r)", .sint(bW), reset: 0) }
