@@ -111,4 +111,34 @@ struct SPSSystemConvTests {
         let r = try SPSSystemConvRun.runLoop(model: model, words: [raw, try Instruction.sync.encode()], syncs: 1, dram: dram, maxCycles: 5_000, quietCycles: 1_000)
         #expect(r.outcome == .error(.illegalOpcode, instruction: 0))
     }
+
+    /// The fixed pSConv assignment (P = 8, 4 of 9) through the system, on the first case's system.
+    @Test func pSConvAssignment() throws {
+        let c = Self.config(3, 4, n: 4, p: 8)
+        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=9,co=10,h=5,w=4,k=3,p=1"), seed: 4, scheme: .psconv)
+        let r = try SPSSystemConvRun(config: c, testCase: tc, scheme: .psconv).run()
+        #expect(r.match, "\(r.mismatch ?? "")")
+    }
+
+    /// `HWGEN_SPS_SYSTEM_RANDOM=N`: N random layers, arrays, n, P, ports, buffer sizes and DRAM
+    /// timings (latency, bandwidth, seeded back-pressure) (each a
+    /// new Verilator model).
+    @Test func randomLayers() throws {
+        let count = Int(ProcessInfo.processInfo.environment["HWGEN_SPS_SYSTEM_RANDOM"] ?? "") ?? 0
+        var seed: UInt64 = 91
+        for _ in 0..<count {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            func pick(_ r: ClosedRange<Int>, _ shift: UInt64) -> Int { r.lowerBound + Int((seed >> shift) % UInt64(r.count)) }
+            let (ci, h, w) = (pick(1...9, 3), pick(3...9, 9), pick(3...9, 15))
+            let layer = "conv:ci=\(ci),co=\(pick(1...17, 21)),h=\(h),w=\(w),k=3,s=\(pick(1...2, 27)),p=\(pick(0...2, 33))"
+            let (rows, cols, n, p) = (pick(1...6, 39), pick(1...6, 45), pick(1...9, 51), pick(1...9, 57))
+            let mem = [32, 64, 128][pick(0...2, 60)]
+            let lineEntries = (ci * h * w * 8 + mem - 1) / mem + pick(0...3, 62)
+            let c = Self.config(rows, cols, n: n, p: p, mem: mem, buffers: [pick(1...8, 5), 64 + ci * 9, rows * pick(1...3, 11), lineEntries])
+            let timing = DRAMTiming(bytesPerCycle: [nil, 3.5, 1.0][pick(0...2, 17)], readLatency: pick(1...40, 23), writeLatency: pick(1...20, 29),
+                                    backPressure: pick(0...1, 35) == 1 ? 0.15 : nil, seed: seed)
+            let r = try Self.run(layer, c, seed: seed, timing: timing)
+            #expect(r.match, "\(layer) \(rows)x\(cols) n=\(n) P=\(p) mem \(mem) \(timing): \(r.mismatch ?? "")")
+        }
+    }
 }
