@@ -3,10 +3,12 @@
 /// geometry travels in the instruction stream's data, not through a host side-channel.
 ///
 /// Layout (little-endian, bit 0 = LSB of the entry): `channels` (Ci) bits 11:0, `height` (H)
-/// 23:12, `width` (W) 35:24, `outWidth` (Wo) 47:36, `stride` 51:48, `padding` 55:52; 56 bits,
-/// the rest of the entry zero. The compiler packs it, the hardware slices it with ``range(_:)``.
+/// 23:12, `width` (W) 35:24, `outWidth` (Wo) 47:36, `stride` 51:48, `padding` 55:52 (left and
+/// right, and the bottom: rows past `height` read as zeros), `padTop` 59:56 (the zero rows above
+/// input row 0: the layer's padding, or 0 for a band of rows that starts inside the input); 60
+/// bits, the rest of the entry zero. The compiler packs it, the hardware slices it with ``range(_:)``.
 public struct SPSLayerDescriptor: Sendable, Hashable {
-    public enum Field: CaseIterable, Sendable { case channels, height, width, outWidth, stride, padding }
+    public enum Field: CaseIterable, Sendable { case channels, height, width, outWidth, stride, padding, padTop }
 
     public var channels: Int
     public var height: Int
@@ -14,18 +16,21 @@ public struct SPSLayerDescriptor: Sendable, Hashable {
     public var outWidth: Int
     public var stride: Int
     public var padding: Int
+    public var padTop: Int
 
-    public init(channels: Int, height: Int, width: Int, outWidth: Int, stride: Int, padding: Int) {
+    /// `padTop` defaults to `padding` (a whole layer).
+    public init(channels: Int, height: Int, width: Int, outWidth: Int, stride: Int, padding: Int, padTop: Int? = nil) {
         self.channels = channels
         self.height = height
         self.width = width
         self.outWidth = outWidth
         self.stride = stride
         self.padding = padding
+        self.padTop = padTop ?? padding
     }
 
     /// Bits of the descriptor.
-    public static let bits = 56
+    public static let bits = 60
 
     /// The bit range of `field`.
     public static func range(_ field: Field) -> Range<Int> {
@@ -36,6 +41,7 @@ public struct SPSLayerDescriptor: Sendable, Hashable {
         case .outWidth: return 36..<48
         case .stride: return 48..<52
         case .padding: return 52..<56
+        case .padTop: return 56..<60
         }
     }
 
@@ -47,6 +53,7 @@ public struct SPSLayerDescriptor: Sendable, Hashable {
         case .outWidth: return outWidth
         case .stride: return stride
         case .padding: return padding
+        case .padTop: return padTop
         }
     }
 
@@ -70,6 +77,6 @@ public struct SPSLayerDescriptor: Sendable, Hashable {
         let r = BitReader(words)
         func get(_ f: Field) -> Int { Int(r.field(at: range(f).lowerBound, bits: range(f).count)) }
         return SPSLayerDescriptor(channels: get(.channels), height: get(.height), width: get(.width), outWidth: get(.outWidth),
-                                  stride: get(.stride), padding: get(.padding))
+                                  stride: get(.stride), padding: get(.padding), padTop: get(.padTop))
     }
 }

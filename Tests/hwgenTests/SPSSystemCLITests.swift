@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: [
         ["emit", "--design", "sps-system", "--buffers", "1,2,3"], ["emit", "--design", "sps-system", "--nm", "2:8"],
         ["emit", "--design", "sps-system", "--data-width", "12"], ["emit", "--design", "sps-system", "--buffers", "16,4,8,64"],
-        ["sim", "conv", "--design", "sps-system", "--layer", "conv:ci=4,co=4,h=9,w=9,k=3,p=1", "--pe", "2x2", "--buffers", "16,64,8,16"],
+        ["sim", "conv", "--design", "sps-system", "--layer", "conv:ci=40,co=4,h=9,w=9,k=3,p=1", "--pe", "2x2", "--buffers", "16,64,8,16"],
         ["sim", "conv", "--design", "sps-system", "--layer", "conv:ci=2,co=2,h=4,w=4,k=3", "--phase", "bp"],
     ])
     func badInputIsOneErrorLine(_ args: [String]) throws {

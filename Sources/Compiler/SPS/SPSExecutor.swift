@@ -14,8 +14,8 @@ import SparseModel
 /// * CONV tile: weight beat k (C weights) is lane k mod B of WBUF entry `wBase` + k / B (B =
 ///   ``SPSSystemTarget/weightBeatsPerEntry``); PE row r is the r-th output pixel (oh, ow) after
 ///   (`pixelRow`, `pixelCol`), row-major over Wo; column c's output = Σ over channels j < Ci and
-///   slots s < n of weight beat j·n + s, column c, × the line buffer's activation (j, oh·S − pad +
-///   kh, ow·S − pad + kw) (0 outside H × W), (kh, kw) = table[(`phase` + j) mod P][s]; sums wrap
+///   slots s < n of weight beat j·n + s, column c, × the line buffer's activation (j, oh·S −
+///   padTop + kh, ow·S − pad + kw) (0 outside H × W), (kh, kw) = table[(`phase` + j) mod P][s]; sums wrap
 ///   at the accumulator width; row r goes to OBUF `oBase + r`.
 /// * SYNC: nothing (execution is already sequential).
 /// Errors (thrown, naming the instruction): an opcode other than LOAD, STORE, CONV, SYNC; a buffer
@@ -143,7 +143,7 @@ public struct SPSExecutor {
                         ow += 1
                         if ow == d.outWidth { ow = 0; oh += 1 }
                     }
-                    let y0 = oh * d.stride - d.padding, x0 = ow * d.stride - d.padding
+                    let y0 = oh * d.stride - d.padTop, x0 = ow * d.stride - d.padding
                     var bw = BitWriter(zeros: t.oEntryBytes * 8)
                     for c in 0..<t.cols {
                         var acc: Int64 = 0

@@ -5,14 +5,21 @@ import SparseModel
 /// its input → the DRAM image and the instruction stream the SPS system runs (LOAD, CONV, STORE,
 /// SYNC), with dependency tokens so the DMA overlaps compute where the buffers allow.
 ///
+/// Bands: the layer's output rows are cut into bands, each as many rows as the line buffer holds
+/// the input rows of (Ci × ((rows − 1)·S + K) × W activations, clipped to the input); a layer that
+/// fits is one band. Band b's descriptor gives its input rows as the height and `padTop` = the
+/// padding rows above its first input row (the layer's padding for the first band, 0 after), so
+/// the core's window check makes the layer's bottom padding and nothing else.
+///
 /// DRAM image (every region beat-aligned, in this order):
-/// * `layer`: P + 1 WBUF entries — the layer descriptor (``Formats/SPSLayerDescriptor``), then the
-///   pattern table's P entries (``Formats/PPSPatternTableLayout``), each in the low bits of an
-///   entry of `wChunks` beats;
+/// * `layer`: per band P + 1 WBUF entries — its layer descriptor (``Formats/SPSLayerDescriptor``),
+///   then the pattern table's P entries (``Formats/PPSPatternTableLayout``), each in the low bits
+///   of an entry of `wChunks` beats;
 /// * `weights`: per column tile, its G = Ci·n beats of the packed weight stream, B =
 ///   `weightBeatsPerEntry` beats per WBUF entry (beat b of an entry at bits b·C·d, column c at
 ///   + c·d), ⌈G / B⌉ entries;
-/// * `input`: the activations [ci][h][w], d bits each, E per beat;
+/// * `input`: per band its input rows [ci][row][w] (the halo rows shared with the next band are
+///   in both), d bits each, E per beat, from a beat boundary;
 /// * `output`: per column tile t and output pixel p (row-major), one OBUF entry of C
 ///   accumulators at ((t · Ho·Wo) + p) · `oChunks` beats — the filters of column tile t in PE
 ///   column order (``SPSProgram/ColumnTile/filters``), so the host un-permutes (``outputTensor``).
@@ -20,17 +27,25 @@ import SparseModel
 /// Buffers: WBUF entries 0 ... P hold the descriptor and table; after them one or two slots of
 /// ⌈G / B⌉ entries (two when they fit: the next column tile's weights load while this one runs).
 /// XBUF is split into two slots (one when it holds a single entry) through which the input
-/// streams into the line buffer (CONV fill), so each input element leaves DRAM once per layer.
-/// OBUF holds ⌊oEntries / R⌋ tile slots in a ring.
+/// streams into the line buffer (CONV fill), so each input element leaves DRAM once per layer
+/// (once per band for the K − S halo rows between bands). OBUF holds ⌊oEntries / R⌋ tile slots in a
+/// ring.
 ///
-/// Stream: LOAD layer, CONV layer; per input chunk LOAD XBUF slot, CONV fill; LOAD the first
-/// column tile's weights; per column tile t and pixel tile i a CONV tile, the LOAD of column
-/// tile t + 1's weights right after t's first CONV (so the in-order dispatcher issues the
-/// prefetch early), and each tile's STORE trailing its CONV by half the OBUF ring; SYNC. Tokens
-/// come from the needs (``ProgramBuilder``): a fill or tile needs its LOAD; a LOAD into a slot
-/// needs the last CONV that read the slot; a tile needs the STORE that last drained its OBUF
-/// slot; a STORE needs its tile.
+/// Stream, per band: LOAD layer, CONV layer; per input chunk LOAD XBUF slot, CONV fill; per
+/// column tile t and pixel tile i of the band a CONV tile; the weights of (band, column tile)
+/// pair q + 1 are loaded right after pair q's first CONV (so the in-order dispatcher issues the
+/// prefetch early; with one slot, after q's last CONV), and each tile's STORE trails its CONV by
+/// half the OBUF ring; SYNC. Tokens come from the needs (``ProgramBuilder``): a CONV needs the
+/// LOAD of what it reads; a LOAD into a slot or the descriptor entries needs the last CONV that
+/// read them; a tile needs the STORE that last drained its OBUF slot; a STORE needs its tile.
 public struct SPSSystemProgram: Sendable {
+    /// A band of output rows and the input rows it reads.
+    public struct Band: Sendable, Hashable {
+        public let outRows: Range<Int>
+        public let inRows: Range<Int>
+        public let descriptor: SPSLayerDescriptor
+    }
+
     public let target: SPSSystemTarget
     public let program: SPSProgram
     public let instructions: [Instruction]
@@ -39,11 +54,14 @@ public struct SPSSystemProgram: Sendable {
     public let weightRegion: DRAMRegion
     public let inputRegion: DRAMRegion
     public let outputRegion: DRAMRegion
-    /// The layer descriptor the program's CONV layer reads.
-    public let descriptor: SPSLayerDescriptor
+    /// The bands, in run order (their descriptors are what the CONV layer instructions read).
+    public let bands: [Band]
     /// WBUF weight slots (1 or 2) and OBUF tile slots used.
     public let weightSlots: Int
     public let outputSlots: Int
+
+    /// The descriptors the program's CONV layer instructions read, in order.
+    public var descriptors: [SPSLayerDescriptor] { bands.map(\.descriptor) }
 
     /// Compiles `program` (for the target's R × C array) with its input [ci][h][w].
     public init(program: SPSProgram, input: [Int64], target t: SPSSystemTarget) throws {
@@ -53,10 +71,8 @@ public struct SPSSystemProgram: Sendable {
             throw CompileError("the SPS program (\(program.rows)x\(program.cols), n = \(program.slots), P = \(program.assignment.period)) does not match the system (\(t.rows)x\(t.cols), n = \(t.patternNNZ), P = \(t.period))")
         }
         let (ci, h, w) = (layer.inChannels, layer.inHeight, layer.inWidth)
+        let (ho, wo, s, pad, k) = (layer.outHeight, layer.outWidth, layer.stride, layer.padding, layer.kernelSize)
         guard input.count == ci * h * w else { throw CompileError("the input holds \(input.count) activations, the layer \(ci * h * w)") }
-        guard ci * h * w <= t.lineCapacity else {
-            throw CompileError("the layer's \(ci * h * w) input activations do not fit the line buffer (\(t.lineCapacity): \(t.lineEntries) entries of \(t.elementsPerEntry))")
-        }
         let P = t.period, n = t.patternNNZ, R = t.rows
         let g = max(ci, 1) * n
         let perEntry = t.weightBeatsPerEntry
@@ -74,40 +90,75 @@ public struct SPSSystemProgram: Sendable {
         let beat = t.beatBytes
         func beats(_ bytes: Int) -> Int { (bytes + beat - 1) / beat }
 
+        // Bands: as many output rows as the line buffer holds the input rows of.
+        func inRows(_ o: Range<Int>) -> Range<Int> {
+            let lo = max(0, o.lowerBound * s - pad), hi = min(h, (o.upperBound - 1) * s - pad + k)
+            return lo..<max(lo, hi)
+        }
+        var bands: [Band] = []
+        var o0 = 0
+        while o0 < ho {
+            var o1 = o0 + 1
+            guard ci * inRows(o0..<o1).count * w <= t.lineCapacity else {
+                throw CompileError("one output row's \(ci * inRows(o0..<o1).count * w) input activations do not fit the line buffer (\(t.lineCapacity): \(t.lineEntries) entries of \(t.elementsPerEntry))")
+            }
+            while o1 < ho && ci * inRows(o0..<(o1 + 1)).count * w <= t.lineCapacity { o1 += 1 }
+            let rows = inRows(o0..<o1)
+            let padTop = rows.lowerBound + pad - o0 * s
+            bands.append(Band(outRows: o0..<o1, inRows: rows,
+                              descriptor: SPSLayerDescriptor(channels: ci, height: rows.count, width: w, outWidth: wo, stride: s,
+                                                             padding: pad, padTop: padTop)))
+            o0 = o1
+        }
+
         // The DRAM image.
-        let layerBytes = (P + 1) * t.wEntryBytes
-        let weightBytes = program.columnTiles.count * gEntries * t.wEntryBytes
-        let inputBeats = beats((ci * h * w * t.dataBits + 7) / 8)
-        let pixels = layer.outHeight * layer.outWidth
+        let entryBytes = t.wEntryBytes
+        let layerBytes = bands.count * (P + 1) * entryBytes
+        let weightBytes = program.columnTiles.count * gEntries * entryBytes
+        let bandBeats = bands.map { beats((ci * $0.inRows.count * w * t.dataBits + 7) / 8) }
+        let pixels = ho * wo
         let outputBytes = program.columnTiles.count * pixels * t.oEntryBytes
         let layerRegion = DRAMRegion(name: "layer", base: 0, bytes: layerBytes)
         let weightRegion = DRAMRegion(name: "weights", base: layerRegion.end, bytes: weightBytes)
-        let inputRegion = DRAMRegion(name: "input", base: weightRegion.end, bytes: inputBeats * beat)
+        let inputRegion = DRAMRegion(name: "input", base: weightRegion.end, bytes: bandBeats.reduce(0, +) * beat)
         let outputRegion = DRAMRegion(name: "output", base: inputRegion.end, bytes: outputBytes)
         var image = DRAMImage(size: outputRegion.end)
-        let descriptor = SPSLayerDescriptor(channels: ci, height: h, width: w, outWidth: layer.outWidth, stride: layer.stride, padding: layer.padding)
-        image.write(words: try descriptor.pack(), at: layerRegion.base, byteCount: t.wEntryBytes)
-        for (q, entry) in program.patternTable.enumerated() {
-            image.write(words: try program.tableLayout.pack(entry), at: layerRegion.base + (q + 1) * t.wEntryBytes, byteCount: t.wEntryBytes)
+        var bandInput: [Int] = []  // each band's first input byte
+        var at = inputRegion.base
+        for (bi, band) in bands.enumerated() {
+            let base = layerRegion.base + bi * (P + 1) * entryBytes
+            image.write(words: try band.descriptor.pack(), at: base, byteCount: entryBytes)
+            for (q, entry) in program.patternTable.enumerated() {
+                image.write(words: try program.tableLayout.pack(entry), at: base + (q + 1) * entryBytes, byteCount: entryBytes)
+            }
+            var iw = BitWriter(zeros: bandBeats[bi] * beat * 8)
+            var i = 0
+            for c in 0..<ci {
+                for y in band.inRows {
+                    for x in 0..<w {
+                        let v = input[(c * h + y) * w + x]
+                        guard let raw = TwosComplement.encode(v, bits: t.dataBits) else { throw CompileError("activation \(v) does not fit \(t.dataBits) bits") }
+                        iw.set(raw, bits: t.dataBits, at: i * t.dataBits)
+                        i += 1
+                    }
+                }
+            }
+            image.write(words: iw.words, at: at, byteCount: bandBeats[bi] * beat)
+            bandInput.append(at)
+            at += bandBeats[bi] * beat
         }
         for (ti, col) in program.columnTiles.enumerated() {
             for e in 0..<gEntries {
-                var bw = BitWriter(zeros: t.wEntryBytes * 8)
+                var bw = BitWriter(zeros: entryBytes * 8)
                 for lane in 0..<perEntry where e * perEntry + lane < g {
                     for (c, v) in program.weightStream[col.weightBase + e * perEntry + lane].enumerated() {
                         guard let raw = TwosComplement.encode(v, bits: t.dataBits) else { throw CompileError("weight \(v) does not fit \(t.dataBits) bits") }
                         bw.set(raw, bits: t.dataBits, at: (lane * t.cols + c) * t.dataBits)
                     }
                 }
-                image.write(words: bw.words, at: weightRegion.base + (ti * gEntries + e) * t.wEntryBytes, byteCount: t.wEntryBytes)
+                image.write(words: bw.words, at: weightRegion.base + (ti * gEntries + e) * entryBytes, byteCount: entryBytes)
             }
         }
-        var iw = BitWriter(zeros: inputBeats * beat * 8)
-        for (i, v) in input.enumerated() {
-            guard let raw = TwosComplement.encode(v, bits: t.dataBits) else { throw CompileError("activation \(v) does not fit \(t.dataBits) bits") }
-            iw.set(raw, bits: t.dataBits, at: i * t.dataBits)
-        }
-        image.write(words: iw.words, at: inputRegion.base, byteCount: inputRegion.bytes)
 
         // The stream.
         var b = ProgramBuilder()
@@ -118,64 +169,72 @@ public struct SPSSystemProgram: Sendable {
         guard (P + 1) * t.wChunks <= maxRowBeats, gEntries * t.wChunks <= maxRowBeats, R * t.oChunks <= maxRowBeats else {
             throw CompileError("a transfer of this layer exceeds \(maxRowBeats) beats")
         }
-        let loadLayer = b.append(.load(transfer(entry: 0, beats: (P + 1) * t.wChunks, entryBeats: t.wChunks, at: layerRegion.base), buffer: .w, deps: Dependencies()))
-        b.append(.conv(.layer(descriptor: 0), deps: Dependencies()), needs: [.loadToCompute: loadLayer])
-
-        // Input: XBUF slots of up to 4095 entries, streamed into the line buffer.
+        let tiles = program.columnTiles
+        let pairs = bands.indices.flatMap { bi in tiles.indices.map { (band: bi, tile: $0) } }
         let xSlots = t.xEntries >= 2 ? 2 : 1
         let xSlot = min(t.xEntries / xSlots, maxRowBeats)
         var lastFill = [Int?](repeating: nil, count: xSlots)
         var chunk = 0
-        for first in stride(from: 0, to: inputBeats, by: xSlot) {
-            let count = min(xSlot, inputBeats - first)
-            let slot = chunk % xSlots
-            var needs: [TokenChannel: Int] = [:]
-            if let f = lastFill[slot] { needs[.computeToLoad] = f }
-            let ld = b.append(.load(transfer(entry: slot * xSlot, beats: count, entryBeats: 1, at: inputRegion.base + first * beat), buffer: .x, deps: Dependencies()), needs: needs)
-            lastFill[slot] = b.append(.conv(.fill(xBase: slot * xSlot, entries: count, lineBase: first), deps: Dependencies()), needs: [.loadToCompute: ld])
-            chunk += 1
-        }
-
-        // Column tiles × pixel tiles.
-        let tiles = program.columnTiles
+        var lastLayer: Int?
         var lastConvOfSlot = [Int?](repeating: nil, count: weightSlots)
-        func loadWeights(_ ti: Int) -> Int {
-            let slot = ti % weightSlots
+        func loadWeights(_ q: Int) -> Int {
+            let slot = q % weightSlots
             var needs: [TokenChannel: Int] = [:]
             if let c = lastConvOfSlot[slot] { needs[.computeToLoad] = c }
             return b.append(.load(transfer(entry: slotBase + slot * gEntries, beats: gEntries * t.wChunks, entryBeats: t.wChunks,
-                                           at: weightRegion.base + ti * gEntries * t.wEntryBytes), buffer: .w, deps: Dependencies()), needs: needs)
+                                           at: weightRegion.base + pairs[q].tile * gEntries * entryBytes), buffer: .w, deps: Dependencies()), needs: needs)
         }
-        var weightLoad = tiles.isEmpty ? -1 : loadWeights(0)
+        var weightLoad: Int?
         var storeOfSlot = [Int?](repeating: nil, count: outputSlots)
         let lag = outputSlots / 2
         var pendingStores: [(conv: Int, instruction: Instruction)] = []
         var tileIndex = 0
-        for (ti, col) in tiles.enumerated() {
-            let slot = ti % weightSlots
-            var nextLoad: Int?
-            for (pi, pixelTile) in program.pixelTiles.enumerated() {
-                let first = pixelTile[0].pixel ?? 0
-                let oSlot = tileIndex % outputSlots
-                var needs: [TokenChannel: Int] = [.loadToCompute: weightLoad]
-                if let s = storeOfSlot[oSlot] { needs[.storeToCompute] = s }
-                let conv = b.append(.conv(.tile(phase: col.phase, wBase: slotBase + slot * gEntries, pixelRow: first / layer.outWidth,
-                                                pixelCol: first % layer.outWidth, oBase: oSlot * R), deps: Dependencies()), needs: needs)
-                lastConvOfSlot[slot] = conv
-                if pi == 0, ti + 1 < tiles.count, weightSlots == 2 { nextLoad = loadWeights(ti + 1) }
-                let valid = pixelTile.filter { $0.pixel != nil }.count
-                pendingStores.append((conv, .store(transfer(entry: oSlot * R, beats: valid * t.oChunks, entryBeats: t.oChunks,
-                                                            at: outputRegion.base + (ti * pixels + first) * t.oEntryBytes), buffer: .o, deps: Dependencies())))
-                while pendingStores.count > lag {
-                    let s = pendingStores.removeFirst()
-                    let st = b.append(s.instruction, needs: [.computeToStore: s.conv])
-                    if case .store(let tr, _, _) = s.instruction { storeOfSlot[tr.bufferBase / R] = st }
-                }
-                tileIndex += 1
+        for (bi, band) in bands.enumerated() {
+            // The band's descriptor and table, then its input through XBUF into the line buffer.
+            var layerNeeds: [TokenChannel: Int] = [:]
+            if let l = lastLayer { layerNeeds[.computeToLoad] = l }
+            let loadLayer = b.append(.load(transfer(entry: 0, beats: (P + 1) * t.wChunks, entryBeats: t.wChunks,
+                                                    at: layerRegion.base + bi * (P + 1) * entryBytes), buffer: .w, deps: Dependencies()), needs: layerNeeds)
+            lastLayer = b.append(.conv(.layer(descriptor: 0), deps: Dependencies()), needs: [.loadToCompute: loadLayer])
+            for first in stride(from: 0, to: bandBeats[bi], by: xSlot) {
+                let count = min(xSlot, bandBeats[bi] - first)
+                let slot = chunk % xSlots
+                var needs: [TokenChannel: Int] = [:]
+                if let f = lastFill[slot] { needs[.computeToLoad] = f }
+                let ld = b.append(.load(transfer(entry: slot * xSlot, beats: count, entryBeats: 1, at: bandInput[bi] + first * beat), buffer: .x, deps: Dependencies()), needs: needs)
+                lastFill[slot] = b.append(.conv(.fill(xBase: slot * xSlot, entries: count, lineBase: first), deps: Dependencies()), needs: [.loadToCompute: ld])
+                chunk += 1
             }
-            if ti + 1 < tiles.count { weightLoad = nextLoad ?? loadWeights(ti + 1) }
+            // Column tiles × the band's pixel tiles.
+            let firstPixel = band.outRows.lowerBound * wo, endPixel = band.outRows.upperBound * wo
+            for ti in tiles.indices {
+                let q = bi * tiles.count + ti
+                let col = tiles[ti]
+                let slot = q % weightSlots
+                let load = try weightLoad ?? loadWeights(q)
+                var nextLoad: Int?
+                for (pi, first) in stride(from: firstPixel, to: endPixel, by: R).enumerated() {
+                    let oSlot = tileIndex % outputSlots
+                    var needs: [TokenChannel: Int] = [.loadToCompute: load]
+                    if let st = storeOfSlot[oSlot] { needs[.storeToCompute] = st }
+                    let conv = b.append(.conv(.tile(phase: col.phase, wBase: slotBase + slot * gEntries, pixelRow: first / wo - band.outRows.lowerBound,
+                                                    pixelCol: first % wo, oBase: oSlot * R), deps: Dependencies()), needs: needs)
+                    lastConvOfSlot[slot] = conv
+                    if pi == 0, q + 1 < pairs.count, weightSlots == 2 { nextLoad = loadWeights(q + 1) }
+                    let valid = min(R, endPixel - first)
+                    pendingStores.append((conv, .store(transfer(entry: oSlot * R, beats: valid * t.oChunks, entryBeats: t.oChunks,
+                                                                at: outputRegion.base + (ti * pixels + first) * t.oEntryBytes), buffer: .o, deps: Dependencies())))
+                    while pendingStores.count > lag {
+                        let p = pendingStores.removeFirst()
+                        let st = b.append(p.instruction, needs: [.computeToStore: p.conv])
+                        if case .store(let tr, _, _) = p.instruction { storeOfSlot[tr.bufferBase / R] = st }
+                    }
+                    tileIndex += 1
+                }
+                weightLoad = q + 1 < pairs.count ? (nextLoad ?? loadWeights(q + 1)) : nil
+            }
         }
-        for s in pendingStores { b.append(s.instruction, needs: [.computeToStore: s.conv]) }
+        for p in pendingStores { b.append(p.instruction, needs: [.computeToStore: p.conv]) }
         b.append(.sync)
 
         self.target = t
@@ -186,7 +245,7 @@ public struct SPSSystemProgram: Sendable {
         self.weightRegion = weightRegion
         self.inputRegion = inputRegion
         self.outputRegion = outputRegion
-        self.descriptor = descriptor
+        self.bands = bands
         self.weightSlots = weightSlots
         self.outputSlots = outputSlots
     }

@@ -27,7 +27,7 @@ import HWLib
 ///     is written to OBUF `oBase + r` a cycle later; after the last row `giveNext` if `pushNext`.
 /// * PE row r of a tile computes the r-th output pixel after (`pixelRow`, `pixelCol`) in
 ///   row-major order (wrapping at Wo; rows past the layer's last pixel compute values nobody
-///   stores): its window origin (y0, x0) = (oh·S − pad, ow·S − pad) and flattened offset
+///   stores): its window origin (y0, x0) = (oh·S − padTop, ow·S − pad) and flattened offset
 ///   y0·W + x0, computed from the instruction when the tile launches and held while it issues.
 /// * Errors (decode, at acceptance): kind 3 (`illegalOpcode`); a fill of 0 entries
 ///   (`zeroCount`); a fill past XBUF or the line buffer, a layer past WBUF (wBase + P + 1), a tile
@@ -60,6 +60,7 @@ enum SPSComputeUnit {
         let outWidth = m.reg("out_width", .uint(dimBits), reset: 0)
         let stride = m.reg("stride", .uint(4), reset: 0)
         let padding = m.reg("padding", .uint(4), reset: 0)
+        let padTop = m.reg("pad_top", .uint(4), reset: 0)
         let gBits = chanBits + ceilLog2(n + 1)
         let g = m.wire("tile_beats", (mux(channels == 0, m.const(1, .uint(chanBits)), channels) * m.const(n, .uint(ceilLog2(n + 1)))).resized(to: gBits))
         let overlap = m.wire("overlap", g >= R + C)
@@ -144,6 +145,7 @@ enum SPSComputeUnit {
             outWidth.assign(field(.outWidth))
             stride.assign(field(.stride))
             padding.assign(field(.padding))
+            padTop.assign(field(.padTop))
         }
         array.ptWe.assign(wrValid && wrLayer && wrDst != 0)
         array.ptAddr.assign((wrDst &- 1).resized(to: array.ptAddr.width))
@@ -161,7 +163,7 @@ enum SPSComputeUnit {
         let s = stride.extended(to: 5).asSInt, pad = padding.extended(to: 5).asSInt
         let wS = width.extended(to: dimBits + 1).asSInt
         var ow = pixelCol
-        var y0 = m.wire("y0_0", (pixelRow.extended(to: oW).asSInt * s - pad).resized(to: oW))
+        var y0 = m.wire("y0_0", (pixelRow.extended(to: oW).asSInt * s - padTop.extended(to: 5).asSInt).resized(to: oW))
         var x0 = m.wire("x0_0", (pixelCol.extended(to: oW).asSInt * s - pad).resized(to: oW))
         var base = m.wire("base_0", (y0 * wS + x0).resized(to: bW))
         let rowStep = m.wire("row_step", (wS * s).resized(to: bW))

@@ -14,6 +14,8 @@ public struct SPSSystemConvReport: Codable, Sendable {
     public let scheme: String
     public let seed: UInt64
     public let instructions: Int
+    /// Bands of output rows (1: the whole input fits the line buffer).
+    public let bands: Int
     public let tiles: Int
     /// Golden executor and RTL outputs bit-exact, RTL cycles and counters equal to the model.
     public let match: Bool
@@ -49,7 +51,7 @@ public struct SPSSystemConvReport: Codable, Sendable {
 
     public var summary: String {
         var s = "\(design) \(top): \(layer) on \(rows)x\(cols) PEs, \(patternNNZ) of 9 per kernel, P=\(period) (\(scheme)), seed \(seed)\n"
-        s += "  \(instructions) instructions, \(tiles) tiles (\(weightSlots) WBUF weight slot(s), \(outputSlots) OBUF slot(s)); \(outcome)\n"
+        s += "  \(instructions) instructions, \(bands) band(s), \(tiles) tiles (\(weightSlots) WBUF weight slot(s), \(outputSlots) OBUF slot(s)); \(outcome)\n"
         s += "  outputs from DRAM: golden executor \(goldenMatch ? "bit-exact" : "DIFFERS"), RTL \(outputsMatch ? "bit-exact" : "DIFFERS"); "
         s += "cycles \(cyclesMatch ? "= cycle model" : "DIFFER from the cycle model")\n"
         s += String(format: "  system: %d cycles (model %d); core alone: %d (overhead %.2f%%); dense core: %d (speedup %.3fx, ideal %.3fx)\n",

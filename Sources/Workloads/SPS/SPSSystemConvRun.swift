@@ -82,7 +82,7 @@ public struct SPSSystemConvRun {
         let rtlOK = completed && compare(compiled.outputTensor(rtlImage), "RTL")
 
         // The cycle model.
-        let predicted = try SPSSystemCycleModel(config: config).predict(program, layers: [compiled.descriptor],
+        let predicted = try SPSSystemCycleModel(config: config).predict(program, layers: compiled.descriptors,
                                                                          dram: try timing.model(capacity: compiled.image.size, beatBytes: config.memory.beatBytes))
         let cyclesOK = predicted.outcome == result.outcome && predicted.syncCycles == result.syncCycles && predicted.beats == result.beats
             && predicted.readBeats == result.readBeats && predicted.writeBeats == result.writeBeats
@@ -98,7 +98,7 @@ public struct SPSSystemConvRun {
         let dma = compiled.dmaBytes
         return SPSSystemConvReport(
             design: "sps-system", top: design.top, layer: layer.description, rows: e.rows, cols: e.cols, patternNNZ: e.patternNNZ, period: e.period,
-            scheme: scheme.rawValue, seed: testCase.seed, instructions: program.count, tiles: compiled.program.tileCount,
+            scheme: scheme.rawValue, seed: testCase.seed, instructions: program.count, bands: compiled.bands.count, tiles: executor.tiles,
             match: goldenOK && rtlOK && cyclesOK, goldenMatch: goldenOK, outputsMatch: rtlOK, cyclesMatch: cyclesOK, mismatch: firstMismatch,
             outcome: result.outcome.description, systemCycles: systemCycles, modelCycles: predicted.syncCycles.last ?? predicted.cycles,
             coreCycles: coreCycles, denseCoreCycles: dense, beats: result.beats, readBeats: result.readBeats, writeBeats: result.writeBeats,

@@ -59,6 +59,33 @@ import TestSupport
             if case .load(let tr, .x, _) = i { return tr.beats } else { return nil }
         }.reduce(0, +)
         #expect(inputLoads * t.beatBytes == compiled.inputRegion.bytes)
+        if compiled.bands.count == 1 {
+            let spec = compiled.program.layer
+            #expect(compiled.inputRegion.bytes == (spec.inChannels * spec.inHeight * spec.inWidth + t.elementsPerEntry - 1) / t.elementsPerEntry * t.beatBytes)
+        }
+    }
+
+    /// Layers larger than the line buffer run in bands of output rows (each band's input rows,
+    /// halos included, filled once), still leaving the golden conv in DRAM.
+    @Test(arguments: [
+        ("conv:ci=4,co=4,h=9,w=9,k=3,p=1", 2, 2, 4, 8, 128, [16, 256, 8, 16], 2),
+        ("conv:ci=3,co=9,h=11,w=7,k=3,s=2,p=1", 5, 3, 2, 3, 64, [3, 64, 5, 20], 2),
+        ("conv:ci=2,co=5,h=10,w=4,k=3,p=2", 3, 2, 9, 1, 32, [4, 64, 6, 12], 2),
+        ("conv:ci=1,co=2,h=6,w=5,k=3", 1, 1, 3, 2, 128, [2, 64, 1, 1], 2),
+    ])
+    func bands(_ layer: String, _ rows: Int, _ cols: Int, _ n: Int, _ p: Int, _ beat: Int, _ buffers: [Int], _ minBands: Int) throws {
+        let t = Self.target(rows: rows, cols: cols, n: n, p: p, beatBits: beat, buffers: buffers)
+        let (compiled, reference) = try Self.compile(layer, t)
+        #expect(compiled.bands.count >= minBands)
+        // The bands cover the output rows once, in order; each band's input fits the line buffer.
+        #expect(compiled.bands.map(\.outRows.lowerBound) == [0] + compiled.bands.dropLast().map(\.outRows.upperBound))
+        #expect(compiled.bands.last?.outRows.upperBound == compiled.program.layer.outHeight)
+        for band in compiled.bands { #expect(compiled.program.layer.inChannels * band.inRows.count * compiled.program.layer.inWidth <= t.lineCapacity) }
+        #expect(compiled.bands.first?.descriptor.padTop == compiled.program.layer.padding)
+        var image = compiled.image
+        var executor = SPSExecutor(target: t)
+        try executor.run(compiled.instructions, image: &image)
+        #expect(compiled.outputTensor(image) == reference)
     }
 
     /// Tokens: per channel, the k-th pop meets the k-th push, which precedes it in the stream;
@@ -92,7 +119,8 @@ import TestSupport
     }
 
     @Test func rejectsLayersTheSystemCannotHold() throws {
-        #expect(throws: CompileError.self) { try Self.compile("conv:ci=4,co=4,h=9,w=9,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 256, 8, 16])) }
+        // One output row's input rows (40 x 3 x 9 activations) exceed the line buffer (16 x 16).
+        #expect(throws: CompileError.self) { try Self.compile("conv:ci=40,co=4,h=9,w=9,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 256, 8, 16])) }
         #expect(throws: CompileError.self) { try Self.compile("conv:ci=200,co=4,h=3,w=3,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 64, 8, 256])) }
         #expect(throws: CompileError.self) { try Self.compile("conv:ci=4,co=4,h=3,w=3,k=3,p=1", Self.target(rows: 2, cols: 2, n: 4, p: 8, buffers: [16, 64, 1, 256])) }
     }

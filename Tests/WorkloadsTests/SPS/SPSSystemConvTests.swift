@@ -33,6 +33,10 @@ struct SPSSystemConvTests {
         ("conv:ci=4,co=6,h=6,w=5,k=3,s=2,p=2", config(3, 2, n: 5, p: 5, buffers: [1, 32, 3, 16])),
         ("conv:ci=2,co=7,h=5,w=5,k=3", config(2, 3, n: 1, p: 2, mem: 32, buffers: [5, 16, 4, 64])),
         ("conv:ci=3,co=4,h=4,w=3,k=3,p=1", config(1, 1, n: 9, p: 1, mem: 64, buffers: [2, 64, 1, 8])),
+        // Line buffers smaller than the input: bands of output rows.
+        ("conv:ci=5,co=11,h=9,w=6,k=3,p=1", config(3, 4, n: 4, p: 8, buffers: [16, 128, 8, 8])),
+        ("conv:ci=3,co=9,h=11,w=7,k=3,s=2,p=1", config(5, 3, n: 2, p: 3, mem: 64, buffers: [3, 64, 5, 20])),
+        ("conv:ci=4,co=6,h=9,w=5,k=3,s=2,p=2", config(3, 2, n: 5, p: 5, buffers: [1, 32, 3, 4])),
     ])
     func bitAndCycleExact(_ layer: String, _ c: SPSSystemConfig) throws {
         let r = try Self.run(layer, c)
@@ -133,7 +137,9 @@ struct SPSSystemConvTests {
             let layer = "conv:ci=\(ci),co=\(pick(1...17, 21)),h=\(h),w=\(w),k=3,s=\(pick(1...2, 27)),p=\(pick(0...2, 33))"
             let (rows, cols, n, p) = (pick(1...6, 39), pick(1...6, 45), pick(1...9, 51), pick(1...9, 57))
             let mem = [32, 64, 128][pick(0...2, 60)]
-            let lineEntries = (ci * h * w * 8 + mem - 1) / mem + pick(0...3, 62)
+            // From one output row's input rows (bands) to more than the whole input.
+            let lo = (ci * 3 * w * 8 + mem - 1) / mem, hi = (ci * h * w * 8 + mem - 1) / mem + 3
+            let lineEntries = pick(lo...max(lo, hi), 62)
             let c = Self.config(rows, cols, n: n, p: p, mem: mem, buffers: [pick(1...8, 5), 64 + ci * 9, rows * pick(1...3, 11), lineEntries])
             let timing = DRAMTiming(bytesPerCycle: [nil, 3.5, 1.0][pick(0...2, 17)], readLatency: pick(1...40, 23), writeLatency: pick(1...20, 29),
                                     backPressure: pick(0...1, 35) == 1 ? 0.15 : nil, seed: seed)
