@@ -41,7 +41,7 @@ extension SimConvSPS {
         let config = try Designs.named("sps-system").config(cmd.knobs.options(shape))
         guard let cfg = config as? SPSSystemConfig else { throw CLIError("internal: sps-system has no SPS system config") }
         let spec = try LayerSpec.parse(cmd.layer)
-        let c = try SPSConvCase(config: cfg.engine, layer: spec, seed: cmd.seed, scheme: scheme)
+        let c = try SPSConvCase(config: cfg.engine, layer: spec, seed: cmd.seed, scheme: scheme, inputAddressed: false)
         let report = try SPSSystemConvRun(config: cfg, testCase: c, scheme: scheme).run(waveform: cmd.sps.vcd)
         try cmd.print(report, summary: report.summary)
         if !report.match { throw ExitCode(1) }

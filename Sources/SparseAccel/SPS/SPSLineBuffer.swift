@@ -1,8 +1,9 @@
 import HWCore
 import HWLib
 
-/// The SPS line buffer: R banks, one per PE row, each a full copy of the layer's activations
-/// ([ci][h][w], E activations per entry), so the core reads R activations per cycle at R
+/// The SPS line buffer: R banks, one per PE row, each a full copy of the activations of the
+/// current band of input rows ([ci][row][w], E activations per entry; the whole input when it
+/// fits, else the compiler cuts the layer into bands of output rows, ``Compiler/SPSSystemProgram``), so the core reads R activations per cycle at R
 /// unrelated im2col addresses while XBUF has one read port.
 ///
 /// Contract (one clock):
@@ -20,8 +21,9 @@ import HWLib
 /// copy is conflict-free for every layer; R copies are, with no crossbar and no stall, at the
 /// cost of R × the storage. Filling from XBUF costs one cycle per entry (E activations) for all
 /// banks together, so a layer's fill is Ci·H·W / E cycles, and the DMA still moves each input
-/// element from DRAM exactly once per layer (into XBUF, which then need only hold a slot of the
-/// input at a time). Size: R · `lineEntries` · E · d bits.
+/// element from DRAM exactly once per layer, or per band for the K − S halo rows two bands share
+/// (into XBUF, which then need only hold a slot of the input at a time). Size: R · `lineEntries` ·
+/// E · d bits.
 public enum SPSLineBuffer {
     public struct Ports: Interface {
         @Input(.bool) public var wEn: Signal

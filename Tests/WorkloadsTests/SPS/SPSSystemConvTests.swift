@@ -23,7 +23,7 @@ struct SPSSystemConvTests {
     }
 
     static func run(_ layer: String, _ c: SPSSystemConfig, seed: UInt64 = 1, timing: DRAMTiming = DRAMTiming()) throws -> SPSSystemConvReport {
-        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse(layer), seed: seed, scheme: .magnitude)
+        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse(layer), seed: seed, scheme: .magnitude, inputAddressed: false)
         return try SPSSystemConvRun(config: c, testCase: tc, scheme: .magnitude, timing: timing).run()
     }
 
@@ -63,7 +63,7 @@ struct SPSSystemConvTests {
     /// the report names the first differing element.
     @Test func aWrongProgramIsReported() throws {
         let c = Self.config(3, 4, n: 4, p: 8)
-        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=5,co=11,h=7,w=6,k=3,p=1"), seed: 1, scheme: .magnitude)
+        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=5,co=11,h=7,w=6,k=3,p=1"), seed: 1, scheme: .magnitude, inputAddressed: false)
         let run = try SPSSystemConvRun(config: c, testCase: tc, scheme: .magnitude)
         var program = try run.compile().instructions
         let i = try #require(program.firstIndex { if case .store = $0 { return true } else { return false } })
@@ -79,7 +79,7 @@ struct SPSSystemConvTests {
     @Test func illegalProgramsStopWithTheModelsError() throws {
         var c = Self.config(2, 3, n: 2, p: 3)
         c.stallLimit = 200
-        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=2,co=3,h=3,w=3,k=3,p=1"), seed: 1, scheme: .magnitude)
+        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=2,co=3,h=3,w=3,k=3,p=1"), seed: 1, scheme: .magnitude, inputAddressed: false)
         let model = try ModelBuilder.build(try Design.elaborate(try SPSSystem.build(c), parameters: c.parameters, style: .simulation))
         func both(_ program: [Instruction]) throws -> (SystemRun.Outcome, SystemRun.Outcome) {
             let dram = try DRAMModel(.init(capacity: 1 << 16, beatBytes: c.memory.beatBytes, readLatency: 4, writeLatency: 3))
@@ -119,7 +119,7 @@ struct SPSSystemConvTests {
     /// The fixed pSConv assignment (P = 8, 4 of 9) through the system, on the first case's system.
     @Test func pSConvAssignment() throws {
         let c = Self.config(3, 4, n: 4, p: 8)
-        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=9,co=10,h=5,w=4,k=3,p=1"), seed: 4, scheme: .psconv)
+        let tc = try SPSConvCase(config: c.engine, layer: try LayerSpec.parse("conv:ci=9,co=10,h=5,w=4,k=3,p=1"), seed: 4, scheme: .psconv, inputAddressed: false)
         let r = try SPSSystemConvRun(config: c, testCase: tc, scheme: .psconv).run()
         #expect(r.match, "\(r.mismatch ?? "")")
     }
