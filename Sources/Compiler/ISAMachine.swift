@@ -123,6 +123,8 @@ struct ISAMachine {
             }
             clocks[Agent.store.rawValue] = v
             if deps.pushPrev { push(.storeToCompute, v) }
+        case .conv:
+            throw ISAError(.illegalOpcode, instruction: i, "CONV is an SPS-system instruction")
         case .gemm(let g, let deps):
             var v = clocks[Agent.issue.rawValue]
             if deps.popPrev { pop(.loadToCompute, into: &v) }

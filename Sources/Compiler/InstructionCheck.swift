@@ -18,6 +18,8 @@ struct InstructionCheck {
         guard let op = Opcode(rawValue: UInt8(field(.opcode))) else {
             throw fail(.illegalOpcode, "illegal opcode \(field(.opcode))")
         }
+        // CONV drives the SPS engine (``SPSExecutor``); the SAT system's dispatcher rejects it.
+        guard op != .conv else { throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (CONV is an SPS-system instruction)") }
         let flags = Dependencies(popPrev: field(.popPrev) == 1, popNext: field(.popNext) == 1,
                                  pushPrev: field(.pushPrev) == 1, pushNext: field(.pushNext) == 1)
         switch op {
@@ -45,6 +47,8 @@ struct InstructionCheck {
             return CheckedInstruction(index: index, instruction: insn, unit: .compute,
                                       pops: (flags.popPrev ? [.loadToCompute] : []) + (flags.popNext ? [.storeToCompute] : []),
                                       pushes: (flags.pushPrev ? [.computeToLoad] : []) + (flags.pushNext ? [.computeToStore] : []))
+        case .conv:
+            throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (CONV is an SPS-system instruction)")
         case .sync:
             return CheckedInstruction(index: index, instruction: insn, unit: nil, pops: [], pushes: [])
         }

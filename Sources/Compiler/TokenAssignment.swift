@@ -38,7 +38,7 @@ struct ProgramBuilder {
                 guard producer < i, producer >= 0 else {
                     throw CompileError("internal: instruction \(i) needs instruction \(producer) through \(channel), which does not precede it")
                 }
-                guard Self.roles(channel).producer == instructions[producer].opcode, Self.roles(channel).consumer == insn.opcode else {
+                guard Self.roles(channel).producer == Self.unitOpcode(instructions[producer].opcode), Self.roles(channel).consumer == Self.unitOpcode(insn.opcode) else {
                     throw CompileError("internal: \(channel) cannot order instruction \(producer) (\(instructions[producer].opcode)) before \(i) (\(insn.opcode))")
                 }
                 if producer > satisfied[channel, default: -1] {
@@ -70,12 +70,16 @@ struct ProgramBuilder {
             case .load(let t, let b, _): return .load(t, buffer: b, deps: d)
             case .store(let t, let b, _): return .store(t, buffer: b, deps: d)
             case .gemm(let g, _): return .gemm(g, deps: d)
+            case .conv(let v, _): return .conv(v, deps: d)
             case .sync: return .sync
             }
         }
     }
 
-    /// The opcodes that produce and consume `channel`'s tokens.
+    /// The opcode standing for `op`'s unit in ``roles(_:)``: every compute opcode (GEMM, CONV) is GEMM's.
+    static func unitOpcode(_ op: Opcode) -> Opcode { op == .conv ? .gemm : op }
+
+    /// The opcodes that produce and consume `channel`'s tokens (GEMM: any compute opcode).
     static func roles(_ channel: TokenChannel) -> (producer: Opcode, consumer: Opcode) {
         switch channel {
         case .loadToCompute: return (.load, .gemm)

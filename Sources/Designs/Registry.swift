@@ -103,6 +103,7 @@ extension SATConfig: DesignConfig {}
 extension SATSystemConfig: DesignConfig {}
 extension OSArrayConfig: DesignConfig {}
 extension SPSConfig: DesignConfig {}
+extension SPSSystemConfig: DesignConfig {}
 extension SparseTrainConfig: DesignConfig {}
 
 /// The registry.
@@ -110,7 +111,7 @@ public enum Designs {
     /// The default design of `hwgen emit`.
     public static let defaultName = "sat"
 
-    public static let all: [DesignEntry] = [sat, satSystem, osarray, sps, sparseTrain]
+    public static let all: [DesignEntry] = [sat, satSystem, osarray, sps, spsSystem, sparseTrain]
 
     /// The design called `name`, or a ``ConfigError`` listing the designs.
     public static func named(_ name: String) throws -> DesignEntry {

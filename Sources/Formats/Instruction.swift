@@ -1,4 +1,4 @@
-/// The instruction set of the SAT training system, defined once: the compiler encodes with it,
+/// The instruction set of the training systems (SAT, SPS), defined once: the compiler encodes with it,
 /// the controller's decoder slices its fields with it, and the README documents it from it.
 ///
 /// An instruction is 128 bits, two little-endian 64-bit words (bit 0 = LSB of word 0). Bits
@@ -13,6 +13,7 @@
 /// | STORE (2) | store | buffer (O or P), bufferBase, rows, rowBeats, entryBeats, dramAddr, dramStride |
 /// | GEMM (3) | compute | sparse, close, wBase, xBase, beats, oBase; update, pregen, mBase, pfBase, pbBase |
 /// | SYNC (4) | all | — (waits until every unit is idle, then the system reports done) |
+/// | CONV (5) | compute (SPS engine) | convKind; layer: wBase; fill: xBase, entries, lineBase; tile: wBase, oBase, phase, pixelRow, pixelCol |
 ///
 /// LOAD and STORE move `rows` × `rowBeats` memory beats: row i starts at `dramAddr + i ·
 /// dramStride` (beat-aligned). The transfer's beats, in order, fill (or drain) buffer entries
@@ -32,11 +33,20 @@
 /// N:M layer: the update's decay term uses this step's forward mask, and the tile's compressed
 /// forward words go to PBUF `pfBase...` and its backward words to PBUF `pbBase...`; without it
 /// the layer is dense (no mask, no decay, no pre-generated words).
+///
+/// CONV drives the SPS conv engine (``Instruction/ConvOp``; only the SPS system routes it, every
+/// other system reports it as an illegal opcode). `convKind` 1 (layer) reads WBUF entry `wBase`
+/// as the layer descriptor (``SPSLayerDescriptor``) and entries `wBase + 1 + q` (q < P) into the
+/// indexing unit's pattern table; 2 (fill) copies XBUF entries `xBase ..< xBase + entries` into the
+/// line buffer from entry `lineBase`; 0 (tile) runs one output tile: R output pixels from
+/// (`pixelRow`, `pixelCol`) in row-major order × the C filters of residue class `phase`, whose
+/// packed weights start at WBUF `wBase` (Ci·n entries), writing row r to OBUF `oBase + r`.
 public enum Opcode: UInt8, Sendable, CaseIterable {
     case load = 1
     case store = 2
     case gemm = 3
     case sync = 4
+    case conv = 5
 }
 
 /// The dependency flags of an instruction.
@@ -80,6 +90,7 @@ public enum Instruction: Hashable, Sendable {
     case load(Transfer, buffer: BufferID, deps: Dependencies)
     case store(Transfer, buffer: BufferID, deps: Dependencies)
     case gemm(GEMMOp, deps: Dependencies)
+    case conv(ConvOp, deps: Dependencies)
     case sync
 
     /// A DMA transfer between DRAM and a buffer.
@@ -137,18 +148,66 @@ public enum Instruction: Hashable, Sendable {
         }
     }
 
+    /// A CONV of the SPS engine: set up a layer, fill the line buffer, or run an output tile.
+    public struct ConvOp: Hashable, Sendable {
+        public enum Kind: Int, Sendable, CaseIterable {
+            /// One output tile: R pixels × the C filters of residue class `phase`.
+            case tile = 0
+            /// Read the layer descriptor (WBUF `wBase`) and the P pattern-table entries after it.
+            case layer = 1
+            /// Copy XBUF entries into the line buffer.
+            case fill = 2
+        }
+        public var kind: Kind
+        /// tile: the first WBUF entry of the column tile's packed weights; layer: the descriptor's entry.
+        public var wBase: Int
+        /// fill: the first XBUF entry copied.
+        public var xBase: Int
+        /// fill: entries copied (≥ 1).
+        public var entries: Int
+        /// fill: the first line-buffer entry written.
+        public var lineBase: Int
+        /// tile: the first OBUF entry (R rows).
+        public var oBase: Int
+        /// tile: the residue class (mod P) of the tile's filters, where the pattern counter starts.
+        public var phase: Int
+        /// tile: the first output pixel (oh, ow) of PE row 0; row r is the r-th pixel after it, row-major.
+        public var pixelRow: Int
+        public var pixelCol: Int
+
+        public init(kind: Kind, wBase: Int = 0, xBase: Int = 0, entries: Int = 0, lineBase: Int = 0, oBase: Int = 0,
+                    phase: Int = 0, pixelRow: Int = 0, pixelCol: Int = 0) {
+            self.kind = kind
+            self.wBase = wBase
+            self.xBase = xBase
+            self.entries = entries
+            self.lineBase = lineBase
+            self.oBase = oBase
+            self.phase = phase
+            self.pixelRow = pixelRow
+            self.pixelCol = pixelCol
+        }
+
+        public static func layer(descriptor wBase: Int) -> ConvOp { ConvOp(kind: .layer, wBase: wBase) }
+        public static func fill(xBase: Int, entries: Int, lineBase: Int) -> ConvOp { ConvOp(kind: .fill, xBase: xBase, entries: entries, lineBase: lineBase) }
+        public static func tile(phase: Int, wBase: Int, pixelRow: Int, pixelCol: Int, oBase: Int) -> ConvOp {
+            ConvOp(kind: .tile, wBase: wBase, oBase: oBase, phase: phase, pixelRow: pixelRow, pixelCol: pixelCol)
+        }
+    }
+
     public var opcode: Opcode {
         switch self {
         case .load: return .load
         case .store: return .store
         case .gemm: return .gemm
+        case .conv: return .conv
         case .sync: return .sync
         }
     }
 
     public var deps: Dependencies {
         switch self {
-        case .load(_, _, let d), .store(_, _, let d), .gemm(_, let d): return d
+        case .load(_, _, let d), .store(_, _, let d), .gemm(_, let d), .conv(_, let d): return d
         case .sync: return Dependencies()
         }
     }
@@ -166,6 +225,8 @@ public enum InstructionLayout {
         case buffer, bufferBase, rows, rowBeats, entryBeats, dramAddr, dramStride
         // GEMM
         case sparse, close, wBase, xBase, beats, oBase, update, pregen, mBase, pfBase, pbBase
+        // CONV (wBase, xBase, oBase as in GEMM)
+        case convKind, entries, lineBase, phase, pixelRow, pixelCol
     }
 
     /// The bit range of `field` within the 128-bit word.
@@ -194,6 +255,12 @@ public enum InstructionLayout {
         case .mBase: return 76..<92
         case .pfBase: return 92..<104
         case .pbBase: return 104..<116
+        case .convKind: return 8..<10
+        case .entries: return 42..<58
+        case .lineBase: return 74..<90
+        case .phase: return 90..<98
+        case .pixelRow: return 98..<110
+        case .pixelCol: return 110..<122
         }
     }
 
@@ -203,6 +270,7 @@ public enum InstructionLayout {
         switch op {
         case .load, .store: return common + [.buffer, .bufferBase, .rows, .rowBeats, .entryBeats, .dramAddr, .dramStride]
         case .gemm: return common + [.sparse, .close, .wBase, .xBase, .beats, .oBase, .update, .pregen, .mBase, .pfBase, .pbBase]
+        case .conv: return common + [.convKind, .wBase, .xBase, .entries, .oBase, .lineBase, .phase, .pixelRow, .pixelCol]
         case .sync: return [.opcode]
         }
     }
@@ -213,7 +281,7 @@ public enum InstructionLayout {
     /// What a field means, one line (the README's table).
     public static func summary(_ field: Field) -> String {
         switch field {
-        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC; anything else is an illegal opcode"
+        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC, 5 CONV; anything else (or an opcode the system's engine does not run) is an illegal opcode"
         case .popPrev: return "wait for (and take) a token from the unit before (load → compute → store)"
         case .popNext: return "wait for (and take) a token from the unit after"
         case .pushPrev: return "give a token to the unit before when done"
@@ -227,15 +295,21 @@ public enum InstructionLayout {
         case .dramStride: return "bytes from one row to the next"
         case .sparse: return "N:M mode (else dense)"
         case .close: return "the last beat closes the output tile (else the PEs keep accumulating)"
-        case .wBase: return "first WBUF entry"
-        case .xBase: return "first XBUF entry"
+        case .wBase: return "first WBUF entry (CONV layer: the layer descriptor, the pattern table after it)"
+        case .xBase: return "first XBUF entry (CONV fill: the first entry copied)"
         case .beats: return "beats streamed (≥ 1)"
-        case .oBase: return "first OBUF entry of the drained tile"
+        case .oBase: return "first OBUF entry of the drained tile (CONV tile: R rows of C outputs)"
         case .update: return "the drain applies the SR-STE update (a weight-gradient tile)"
         case .pregen: return "with update: N:M layer, pre-generate the next Wf and Wbt"
         case .mBase: return "first MBUF entry of the tile's master weights"
         case .pfBase: return "first PBUF entry of the pre-generated forward words"
         case .pbBase: return "first PBUF entry of the pre-generated backward words"
+        case .convKind: return "0 tile, 1 layer (descriptor and pattern table from WBUF), 2 fill (XBUF → line buffer); 3 is illegal"
+        case .entries: return "fill: XBUF entries copied (≥ 1)"
+        case .lineBase: return "fill: first line-buffer entry written"
+        case .phase: return "tile: residue class mod P of the tile's filters (the pattern counter's start)"
+        case .pixelRow: return "tile: output row of PE row 0's pixel"
+        case .pixelCol: return "tile: output column of PE row 0's pixel (row r: the r-th pixel after it, row-major)"
         }
     }
 
@@ -303,6 +377,16 @@ extension Instruction {
             try index(.mBase, g.mBase)
             try index(.pfBase, g.pfBase)
             try index(.pbBase, g.pbBase)
+        case .conv(let v, _):
+            try put(.convKind, UInt64(v.kind.rawValue))
+            try index(.wBase, v.wBase)
+            try index(.xBase, v.xBase)
+            if v.kind == .fill { try count(.entries, v.entries) } else { try index(.entries, v.entries) }
+            try index(.oBase, v.oBase)
+            try index(.lineBase, v.lineBase)
+            try index(.phase, v.phase)
+            try index(.pixelRow, v.pixelRow)
+            try index(.pixelCol, v.pixelCol)
         case .sync:
             break
         }
@@ -336,6 +420,10 @@ extension Instruction {
             return .gemm(GEMMOp(sparse: get(.sparse) == 1, close: get(.close) == 1, wBase: int(.wBase), xBase: int(.xBase),
                                 beats: int(.beats), oBase: int(.oBase), update: get(.update) == 1, pregen: get(.pregen) == 1,
                                 mBase: int(.mBase), pfBase: int(.pfBase), pbBase: int(.pbBase)), deps: deps)
+        case .conv:
+            guard let kind = ConvOp.Kind(rawValue: int(.convKind)) else { throw FormatError("CONV instruction: convKind \(get(.convKind)) is not defined") }
+            return .conv(ConvOp(kind: kind, wBase: int(.wBase), xBase: int(.xBase), entries: int(.entries), lineBase: int(.lineBase),
+                                oBase: int(.oBase), phase: int(.phase), pixelRow: int(.pixelRow), pixelCol: int(.pixelCol)), deps: deps)
         case .sync:
             return .sync
         }
@@ -363,6 +451,12 @@ extension Instruction: CustomStringConvertible {
             if g.update { s += " update M[\(g.mBase)]" }
             if g.pregen { s += " pregen P[\(g.pfBase)] P[\(g.pbBase)]" }
             return s + tail
+        case .conv(let v, _):
+            switch v.kind {
+            case .layer: return "CONV layer W[\(v.wBase)]" + tail
+            case .fill: return "CONV fill X[\(v.xBase)] \(v.entries) entries -> L[\(v.lineBase)]" + tail
+            case .tile: return "CONV tile phase \(v.phase) W[\(v.wBase)] pixel (\(v.pixelRow), \(v.pixelCol)) -> O[\(v.oBase)]" + tail
+            }
         case .sync:
             return "SYNC"
         }

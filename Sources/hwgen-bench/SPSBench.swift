@@ -5,7 +5,8 @@
 // Compares with the same array run dense (n = 9, P = 1: the model, validated on RTL by the tests and
 // here on one layer) and with the SAT core at 2:4 (the nearest N:M density, by its cycle model);
 // synthesises the core with yosys (ECP5) for the area per PE and of the indexing unit; lists the
-// index memory per layer. Writes Benchmarks/sps.md. Arguments: [--pe RxC] [--no-synth] [--out FILE].
+// index memory per layer; the SPS system's section (SPSSystemBench). Writes Benchmarks/sps.md.
+// Arguments: [--pe RxC] [--no-synth] [--no-system] [--out FILE].
 import Compiler
 import Designs
 import Flow
@@ -108,6 +109,9 @@ enum SPSBench {
 
         if !args.contains("--no-synth") {
             md += try area(cfg)
+        }
+        if !args.contains("--no-system") {
+            md += try SPSSystemBench.section(rows: rows, cols: cols, bytesPerCycle: nil)
         }
         try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
         try md.write(to: out, atomically: true, encoding: .utf8)

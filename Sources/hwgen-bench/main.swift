@@ -44,6 +44,7 @@ let subcommands: [String: ([String]) throws -> Void] = [
     "float-area": FloatBench.runArea,
     "synth": SynthBench.run,
     "sps": SPSBench.run,
+    "sps-system": SPSSystemBench.run,
     "sparsetrain": SparseTrainBench.run,
     "sparsetrain-shapes": SparseTrainBench.shapes,
 ]

@@ -186,7 +186,7 @@ struct List: ParsableCommand {
 struct ISA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isa",
-        abstract: "Print the sat-system instruction encoding (opcodes, fields, bit ranges) as a Markdown table.")
+        abstract: "Print the instruction encoding of the training systems (sat-system, sps-system: opcodes, fields, bit ranges) as a Markdown table.")
 
     func run() throws {
         print(InstructionLayout.markdownTable, terminator: "")

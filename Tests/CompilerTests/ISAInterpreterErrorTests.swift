@@ -52,6 +52,7 @@ import Testing
         let fill = [Self.load(.w, beats: 4, entryBeats: 2), Self.load(.x)]  // entries every GEMM below reads
         let cases: [(ISAError.Kind, Int, String, [UInt64])] = [
             (.illegalOpcode, 1, "illegal opcode 9", try Self.load().encode() + Self.patched(.sync, .opcode, 9)),
+            (.illegalOpcode, 1, "CONV is an SPS-system instruction", try Self.load().encode() + Instruction.conv(.layer(descriptor: 0), deps: .init()).encode()),
             (.badDependency, 0, "LOAD", try Self.load(deps: Dependencies(popPrev: true)).encode()),
             (.badDependency, 0, "LOAD", try Self.load(deps: Dependencies(pushPrev: true)).encode()),
             (.badDependency, 0, "STORE", try Instruction.store(.init(bufferBase: 0, rows: 1, rowBeats: 1, entryBeats: 1, dramAddr: 0, dramStride: 0),

@@ -229,6 +229,11 @@ import Workloads
         let bad = try [load.encode(), [7, 0], Instruction.sync.encode()]
         let r1 = try run.run(words: bad, dram: dram(), syncs: 1, maxCycles: 5_000, quietCycles: 1_000)
         #expect(r1.outcome == .error(.illegalOpcode, instruction: 1))
+        // CONV (opcode 5) drives the SPS engine: the SAT system's dispatcher rejects it, as its cycle model says.
+        let conv: [Instruction] = [load, .conv(.layer(descriptor: 0), deps: .init()), .sync]
+        let r1c = try run.run(conv, dram: dram(), maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r1c.outcome == .error(.illegalOpcode, instruction: 1))
+        #expect(try SystemCycleModel(config: c).predict(conv, dram: dram(), maxCycles: 5_000, quietCycles: 1_000).outcome == r1c.outcome)
         // A LOAD past the end of XBUF (16 entries).
         let far = Instruction.load(.init(bufferBase: 15, rows: 1, rowBeats: 2 * c.denseChunks, entryBeats: c.denseChunks, dramAddr: 0x100, dramStride: 0), buffer: .x, deps: .init())
         let r2 = try run.run([load, far, .sync], dram: dram(), maxCycles: 5_000, quietCycles: 1_000)

@@ -24,7 +24,9 @@ public struct SPSConvCase: Sendable {
     public let weights: ConvWeights<Int64>
     public let program: SPSProgram
 
-    public init(config: SPSConfig, layer: LayerSpec, seed: UInt64, scheme: PPSScheme = .magnitude) throws {
+    /// - Parameter inputAddressed: the core addresses the whole input (the bare core); false for
+    ///   the SPS system, whose line buffer holds a band of input rows at a time.
+    public init(config: SPSConfig, layer: LayerSpec, seed: UInt64, scheme: PPSScheme = .magnitude, inputAddressed: Bool = true) throws {
         try config.validate()
         guard layer.kind == .conv else { throw ConfigError("sim conv needs a conv layer, got \(layer)") }
         guard layer.kernelSize == config.kernelSize else {
@@ -35,7 +37,7 @@ public struct SPSConvCase: Sendable {
             throw ConfigError("H, W must be below \(1 << config.dimBits) for the core's \(config.dimBits)-bit dimension registers")
         }
         let acts = layer.inChannels * layer.inHeight * layer.inWidth
-        guard acts <= 1 << config.actAddrBits else { throw ConfigError("the layer's \(acts) activations exceed the core's \(config.actAddrBits)-bit activation address") }
+        guard !inputAddressed || acts <= 1 << config.actAddrBits else { throw ConfigError("the layer's \(acts) activations exceed the core's \(config.actAddrBits)-bit activation address") }
         guard acts <= 1 << 22, layer.outChannels <= 4096 else { throw ConfigError("sim conv runs layers of up to 2^22 activations and 4096 filters") }
         self.config = config
         self.layer = layer

@@ -142,10 +142,14 @@ struct State {
             let d = insn.deps
             let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
             let room = queue.map { queues[$0].count != c.queueDepth } ?? false
-            let ready = !halt && (badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
+            // CONV is not a SAT-system opcode: the dispatcher consumes and reports it.
+            let illegal = insn.opcode == .conv
+            let ready = !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
             if ready {
                 accept = true
-                if badDeps {
+                if illegal {
+                    dispatchError = (.illegalOpcode, fed)
+                } else if badDeps {
                     dispatchError = (.badDependency, fed)
                 } else if let q = queue {
                     pushQueue = q

@@ -1,0 +1,486 @@
+import Cosim
+import Formats
+import SparseAccel
+
+/// The cycle model of the SPS system: the controller's timing rules, cycle by cycle, driving the
+/// same ``Cosim/DRAMModel`` as the co-simulation, without the data path. It predicts the cycle of
+/// every SYNC, the core's issue beats and the memory beats moved; the co-simulation checks that
+/// the RTL takes exactly these cycles.
+///
+/// The dispatcher, load unit and store unit are the shared blocks' rules as
+/// ``SystemCycleModel`` states them for the SAT system (restated here for the SPS shell: XBUF of
+/// one beat per entry, WBUF of `wChunks`, OBUF of `oChunks`, no MBUF/PBUF, CONV on the compute
+/// queue); the compute unit is ``SparseAccel/SPSComputeUnit``'s contract: tokens and the engine
+/// condition before an instruction begins, copies of one read per cycle, a tile launched when
+/// the core is ready (G + 1 cycles after the previous launch when G ≥ R + C, else the cycle
+/// after the previous `tile_done`), issuing G beats, `tile_done` G + R + C + 2 cycles after its
+/// launch (``SparseModel/SPSCycleModel``), a drain of R rows.
+///
+/// The model carries no data: the layer descriptors the program's CONV layer instructions read
+/// (in order) are given, since Ci sets G.
+public struct SPSSystemCycleModel {
+    public let config: SPSSystemConfig
+
+    public init(config: SPSSystemConfig) { self.config = config }
+
+    public struct Prediction: Sendable, Equatable {
+        public var outcome: SystemRun.Outcome
+        public var syncCycles: [Int]
+        public var cycles: Int
+        public var beats: Int
+        public var readBeats: Int
+        public var writeBeats: Int
+    }
+
+    public func predict(_ program: [Instruction], layers: [SPSLayerDescriptor], dram: DRAMModel, maxCycles: Int = 50_000_000,
+                        quietCycles: Int = 100_000) throws -> Prediction {
+        var s = SPSState(config: config, program: program, layers: layers)
+        let expected = program.filter { $0.opcode == .sync }.count
+        var cycle = 0, quiet = 0
+        while true {
+            if s.syncCycles.count >= expected && expected > 0 { return s.prediction(.completed, cycle) }
+            if let e = s.error { return s.prediction(.error(e.0, instruction: e.1), cycle) }
+            if cycle >= maxCycles { return s.prediction(.watchdog("\(s.syncCycles.count) of \(expected) SYNCs after \(maxCycles) cycles"), cycle) }
+            if quiet >= quietCycles {
+                return s.prediction(.watchdog("nothing moved for \(quietCycles) cycles with \(expected - s.syncCycles.count) SYNC(s) still due"), cycle)
+            }
+            let moved = try s.step(cycle: cycle, dram: dram)
+            cycle += 1
+            quiet = moved ? 0 : quiet + 1
+        }
+    }
+}
+
+/// The SPS compute unit's registers (``SparseAccel/SPSComputeUnit``) and the core's timing.
+struct SPSComputeState {
+    var busy = false, started = false, failed = false
+    var kind = Instruction.ConvOp.Kind.tile
+    var waitPrev = false, waitNext = false, pushPrev = false, pushNext = false
+    var copyLeft = 0, copyDst = 0
+    var wrValid = false, wrLayer = false, wrDst = 0
+    var descriptor: SPSLayerDescriptor?
+    var pendingDescriptor: SPSLayerDescriptor?
+    var layersSeen = 0
+    /// Layer registers: Ci.
+    var channels = 0
+    // The core.
+    var issueEnd = -1           // the last issue cycle of the newest tile
+    var inflight = 0
+    var doneTimes: [Int] = []
+    // The unit around it.
+    var issueLeft = 0
+    var tilePending = false
+    var jobs: [Bool] = []       // drain jobs: give
+    var draining = false, row = 0, job = false
+    var readValid = false, readLast = false
+}
+
+/// A register-level restatement of the SPS system (see ``SPSSystemCycleModel``).
+struct SPSState {
+    let c: SPSSystemConfig
+    let program: [Instruction]
+    let layers: [SPSLayerDescriptor]
+    let R: Int
+    var fed = 0
+    var queues = [[Int]](repeating: [], count: 3)
+    var failed = false
+    var error: (SystemError, Int)?
+    var syncCycles: [Int] = []
+    var beats = 0, readBeats = 0, writeBeats = 0
+    var tokens = [0, 0, 0, 0]  // load->compute, compute->load, compute->store, store->compute
+    var quiet = 0
+    var ld = LoadState()
+    var cu = SPSComputeState()
+    var st = StoreState()
+    let zeroBeat: [UInt8]
+    let fullStrobe: [Bool]
+
+    init(config: SPSSystemConfig, program: [Instruction], layers: [SPSLayerDescriptor]) {
+        c = config
+        self.program = program
+        self.layers = layers
+        R = config.core.rows
+        zeroBeat = [UInt8](repeating: 0, count: config.memory.beatBytes)
+        fullStrobe = [Bool](repeating: true, count: config.memory.beatBytes)
+    }
+
+    func prediction(_ o: SystemRun.Outcome, _ cycles: Int) -> SPSSystemCycleModel.Prediction {
+        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, beats: beats, readBeats: readBeats, writeBeats: writeBeats)
+    }
+
+    /// G of the current layer (Ci·n, Ci = 0 counting as 1).
+    var tileBeats: Int { max(cu.channels, 1) * c.core.patternNNZ }
+
+    mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool {
+        let offer = dram.beginCycle()
+        let halt = failed
+        let loadIdle = !ld.active && ld.receive.isEmpty && ld.outstanding == 0
+        let storeIdle = !st.active && st.acks.isEmpty && st.outstanding == 0 && st.dataPending == 0
+        let coreBusy = cu.inflight > 0
+        let computeIdle = !cu.busy && !cu.wrValid && !coreBusy && cu.jobs.isEmpty && !cu.draining && !cu.readValid && !cu.tilePending && cu.issueLeft == 0
+        let unitsIdle = loadIdle && computeIdle && storeIdle
+        let queuesEmpty = queues.allSatisfy { $0.isEmpty }
+
+        // Dispatcher: LOAD, CONV, STORE, SYNC are known; anything else is illegal.
+        var accept = false, syncDone = false, dispatchError: (SystemError, Int)?
+        var pushQueue: Int?
+        if fed < program.count {
+            let insn = program[fed]
+            let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .conv ? 1 : insn.opcode == .store ? 2 : nil
+            let d = insn.deps
+            let illegal = insn.opcode == .gemm
+            let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
+            let room = queue.map { queues[$0].count != c.queueDepth } ?? false
+            if !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle)) {
+                accept = true
+                if illegal {
+                    dispatchError = (.illegalOpcode, fed)
+                } else if badDeps {
+                    dispatchError = (.badDependency, fed)
+                } else if let q = queue {
+                    pushQueue = q
+                } else {
+                    syncDone = true
+                }
+            }
+        }
+
+        // Load unit (combinational part).
+        let ldStopped = ld.failed || halt
+        let ldAccept = !ld.active && !ldStopped && ld.receive.count != LoadState.receiveSlots && !queues[0].isEmpty
+        let ldInsn = ldAccept ? queues[0][0] : nil
+        let ldDecode = ldInsn.map { loadDecodeError(program[$0]) } ?? .none
+        let ldTokenOK = ld.active && ld.waiting && tokens[1] != 0 && !ldStopped
+        let ldN = min(ld.beatsLeft, c.memory.maxBeats)
+        let arValid = ld.active && !ld.waiting && !ldStopped && ld.outstanding != c.maxOutstanding
+        let arFire = arValid && offer.readRequestReady
+        let rFire = offer.readBeat != nil
+        let requestDone = rFire && offer.readBeat!.last
+        let head = ld.receive.first
+        let take = rFire && head != nil && !ld.failed
+        let ldLast = head.map { ld.got + 1 == $0.total } ?? false
+        let entryFull = head.map { ld.chunk == $0.entryBeats - 1 || ldLast } ?? false
+        let depth = head.map { $0.target == .x ? c.xEntries : c.wEntries } ?? 0
+        let inRange = (head?.base ?? 0) + ld.entryOffset < depth
+        let rangeError = take && entryFull && !inRange
+        let ldComplete = take && ldLast
+        let ldGive = ldComplete && head!.give
+        let ldErrorNow = (ldAccept && ldDecode != .none) || rangeError
+
+        // Compute unit (combinational part).
+        let cuStopped = cu.failed || halt
+        let cuAccept = !cu.busy && !cuStopped && !queues[1].isEmpty
+        let cuInsn = cuAccept ? queues[1][0] : nil
+        let cuDecode = cuInsn.map { computeDecodeError(program[$0]) } ?? .none
+        let g = tileBeats
+        let overlap = g >= c.core.rows + c.core.cols
+        let coreReady = cycle > cu.issueEnd
+        let tokensOK = (!cu.waitPrev || tokens[0] != 0) && (!cu.waitNext || tokens[3] != 0)
+        let engineIdle = !coreBusy && cu.jobs.isEmpty && !cu.draining && !cu.readValid
+        let tileOK = coreReady && cu.jobs.count != c.drainSlots && (overlap || !coreBusy)
+        let isTile = cu.kind == .tile
+        let begin = cu.busy && !cu.started && !cuStopped && tokensOK && (isTile ? tileOK : engineIdle)
+        let prevTake = begin && cu.waitPrev
+        let nextTake = begin && cu.waitNext
+        let launch = begin && isTile
+        let copying = cu.started && !cuStopped
+        let copyLast = copying && cu.copyLeft == 1
+        let tileGive = cu.tilePending && coreReady
+        let givePrev = tileGive || (copyLast && cu.pushPrev)
+        let giveNext = (cu.readLast && cu.job) || (copyLast && cu.pushNext)
+        let tileDone = cu.doneTimes.first == cycle
+        let drainStart = tileDone && !cu.jobs.isEmpty
+        let lastRow = cu.row == R - 1
+        let oWEn = cu.readValid
+        let beat = cu.issueLeft != 0
+        let cuErrorNow = cuAccept && cuDecode != .none
+
+        // Store unit (combinational part).
+        let stStopped = st.failed || halt
+        let stAccept = !st.active && !stStopped && st.acks.count != StoreState.ackSlots && !queues[2].isEmpty
+        let stInsn = stAccept ? queues[2][0] : nil
+        let stDecode = stInsn.map { storeDecodeError(program[$0]) } ?? .none
+        let stTokenOK = st.active && st.waiting && tokens[2] != 0 && !stStopped
+        let stN = min(st.beatsLeft, c.memory.maxBeats)
+        let awValid = st.active && st.issuing && !st.waiting && !stStopped && st.outstanding != c.maxOutstanding
+        let awFire = awValid && offer.writeRequestReady
+        let wValid = st.have && st.dataPending != 0
+        let wFire = wValid && offer.writeDataReady
+        let entryEnd = st.chunk == st.entryBeats - 1 || st.wLeft == 1
+        let readNow = st.active && !st.waiting && st.unread != 0 && (!st.have || (wFire && entryEnd))
+        let readOK = st.readEntry < c.oEntries
+        let read = readNow && readOK && !st.failed
+        let requestSent = wFire && st.wReqLeft == 1
+        let bFire = offer.writeResponse != nil
+        let writeError = bFire && !(offer.writeResponse!.ok)
+        let stRangeError = readNow && !readOK && !st.failed
+        let stIssued = st.active && !st.waiting && !st.issuing && st.wLeft == 0 && st.dataPending == 0 && !stStopped
+        let ackHead = st.acks.first
+        let stComplete = bFire && ackHead != nil && st.acked + 1 == ackHead!.total
+        let stGive = stComplete && ackHead!.give
+        let stErrorNow = (stAccept && stDecode != .none) || stRangeError || writeError
+
+        // Memory handshakes.
+        if arFire { dram.acceptReadRequest(address: UInt64(ld.addr), beats: ldN) }
+        if awFire { dram.acceptWriteRequest(address: UInt64(st.addr), beats: stN) }
+        if wFire { dram.acceptWriteData(zeroBeat, strobe: fullStrobe, last: st.wReqLeft == 1) }
+        if rFire { dram.takeReadBeat() }
+        if bFire { dram.takeWriteResponse() }
+        dram.endCycle()
+
+        // Tokens.
+        let gives = [ldGive, givePrev, giveNext, stGive], takes = [prevTake, ldTokenOK, stTokenOK, nextTake]
+        var overflow = false
+        for i in 0..<4 {
+            tokens[i] += (gives[i] ? 1 : 0) - (takes[i] ? 1 : 0)
+            if tokens[i] > SystemTop.tokenCapacity { overflow = true }
+        }
+        for i in 0..<4 { tokens[i] &= 0xFF }
+
+        // Watchdog.
+        let progress = accept || arFire || rFire || awFire || wFire || bFire || beat || oWEn
+        let pending = !unitsIdle || !queuesEmpty
+        let stalled = pending && quiet == c.stallLimit
+        quiet = (progress || !pending) ? 0 : min(quiet + 1, c.stallLimit)
+
+        // First error.
+        var errs: [(SystemError, Int)] = []
+        if let e = dispatchError { errs.append(e) }
+        if let q = ldInsn, ldAccept, ldDecode != .none { errs.append((ldDecode, q)) } else if rangeError { errs.append((.bufferRange, head!.seq)) }
+        if let q = cuInsn, cuErrorNow { errs.append((cuDecode, q)) }
+        if let q = stInsn, stAccept, stDecode != .none { errs.append((stDecode, q)) } else if stRangeError { errs.append((.bufferRange, st.seq)) } else if writeError { errs.append((.writeFailed, ackHead?.seq ?? 0)) }
+        if overflow { errs.append((.tokenOverflow, 0)) }
+        if stalled { errs.append((.stalled, 0)) }
+        if let e = errs.first, !failed {
+            failed = true
+            error = e
+        }
+
+        // Status.
+        if syncDone { syncCycles.append(cycle) }
+        if beat { beats += 1 }
+        if rFire { readBeats += 1 }
+        if wFire { writeBeats += 1 }
+
+        // Dispatcher and queues.
+        for (q, pop) in [ldAccept, cuAccept, stAccept].enumerated() where pop { queues[q].removeFirst() }
+        if accept {
+            if let q = pushQueue { queues[q].append(fed) }
+            fed += 1
+        }
+
+        // Load unit.
+        ld.outstanding += (arFire ? 1 : 0) - (requestDone ? 1 : 0)
+        if take {
+            if ldLast {
+                ld.got = 0
+                ld.entryOffset = 0
+                ld.chunk = 0
+            } else {
+                ld.got += 1
+                if entryFull {
+                    ld.chunk = 0
+                    ld.entryOffset += 1
+                } else {
+                    ld.chunk += 1
+                }
+            }
+        }
+        if ldComplete { ld.receive.removeFirst() }
+        if ldAccept, let i = ldInsn, case .load(let t, let b, let deps) = program[i] {
+            if ldDecode == .none {
+                ld.receive.append(LoadState.Receive(target: b, base: t.bufferBase, entryBeats: t.entryBeats, total: t.rows * t.rowBeats,
+                                                    give: deps.pushNext, seq: i))
+            }
+            ld.active = ldDecode == .none
+            ld.waiting = deps.popNext
+            ld.rowsLeft = t.rows
+            ld.rowBeats = t.rowBeats
+            ld.beatsLeft = t.rowBeats
+            ld.addr = Int(t.dramAddr)
+            ld.rowAddr = Int(t.dramAddr)
+            ld.stride = Int(t.dramStride)
+        } else {
+            if ldTokenOK { ld.waiting = false }
+            if arFire {
+                if ldN == ld.beatsLeft {
+                    if ld.rowsLeft == 1 { ld.active = false }
+                    ld.rowsLeft -= 1
+                    ld.beatsLeft = ld.rowBeats
+                    ld.rowAddr = ld.rowAddr + ld.stride
+                    ld.addr = ld.rowAddr
+                } else {
+                    ld.beatsLeft -= ldN
+                    ld.addr += ldN * c.memory.beatBytes
+                }
+            }
+        }
+        if ldErrorNow { ld.failed = true }
+
+        // Compute unit: the core.
+        if launch {
+            cu.issueEnd = cycle + g
+            cu.doneTimes.append(cycle + g + c.core.rows + c.core.cols + 2)
+        }
+        if tileDone { cu.doneTimes.removeFirst() }
+        cu.inflight += (launch ? 1 : 0) - (tileDone ? 1 : 0)
+        // Layer registers: written the cycle after the descriptor's read.
+        if cu.wrValid && cu.wrLayer && cu.wrDst == 0, let d = cu.pendingDescriptor { cu.channels = d.channels }
+        // Copies' write stage.
+        let wasDst = cu.copyDst
+        cu.wrValid = copying
+        cu.wrLayer = cu.kind == .layer
+        cu.wrDst = wasDst
+        // Beats and the tile's compute -> load token.
+        if launch { cu.issueLeft = g } else if cu.issueLeft != 0 { cu.issueLeft -= 1 }
+        if launch { cu.tilePending = cu.pushPrev } else if tileGive { cu.tilePending = false }
+        // Drain.
+        let wasDraining = cu.draining
+        cu.readValid = wasDraining
+        cu.readLast = wasDraining && lastRow
+        var popped: Bool?
+        if drainStart { popped = cu.jobs.removeFirst() }
+        if launch { cu.jobs.append(cu.pushNext) }
+        if drainStart, let j = popped {
+            cu.draining = true
+            cu.row = 0
+            cu.job = j
+        } else if wasDraining {
+            cu.row += 1
+            if lastRow { cu.draining = false }
+        }
+        // Instruction registers.
+        if cuAccept, let i = cuInsn, case .conv(let v, let deps) = program[i] {
+            cu.busy = cuDecode == .none
+            cu.started = false
+            cu.kind = v.kind
+            cu.waitPrev = deps.popPrev
+            cu.waitNext = deps.popNext
+            cu.pushPrev = deps.pushPrev
+            cu.pushNext = deps.pushNext
+            cu.copyDst = v.kind == .layer ? 0 : v.lineBase
+            cu.copyLeft = v.kind == .layer ? c.core.period + 1 : v.entries
+            if v.kind == .layer, cuDecode == .none {
+                cu.pendingDescriptor = cu.layersSeen < layers.count ? layers[cu.layersSeen] : nil
+                cu.layersSeen += 1
+            }
+        } else {
+            if begin {
+                cu.waitPrev = false
+                cu.waitNext = false
+                if isTile { cu.busy = false } else { cu.started = true }
+            }
+            if copying {
+                cu.copyDst += 1
+                cu.copyLeft -= 1
+                if copyLast {
+                    cu.started = false
+                    cu.busy = false
+                }
+            }
+        }
+        if cuErrorNow { cu.failed = true }
+
+        // Store unit.
+        st.dataPending += (awFire ? 1 : 0) - (requestSent ? 1 : 0)
+        st.outstanding += (awFire ? 1 : 0) - (bFire ? 1 : 0)
+        if bFire && ackHead != nil { st.acked = stComplete ? 0 : st.acked + 1 }
+        if stComplete { st.acks.removeFirst() }
+        if stAccept, let i = stInsn, case .store(let t, let b, let deps) = program[i] {
+            if stDecode == .none {
+                let perRow = (t.rowBeats + c.memory.maxBeats - 1) / c.memory.maxBeats
+                st.acks.append(StoreState.Ack(total: t.rows * perRow, give: deps.pushPrev, seq: i))
+            }
+            st.active = stDecode == .none
+            st.waiting = deps.popPrev
+            st.issuing = true
+            st.fromP = b == .p
+            st.seq = i
+            st.rowsLeft = t.rows
+            st.rowBeats = t.rowBeats
+            st.beatsLeft = t.rowBeats
+            st.addr = Int(t.dramAddr)
+            st.rowAddr = Int(t.dramAddr)
+            st.stride = Int(t.dramStride)
+            st.entryBeats = t.entryBeats
+            st.wLeft = t.rows * t.rowBeats
+            st.wRowLeft = t.rowBeats
+            st.wReqLeft = min(t.rowBeats, c.memory.maxBeats)
+            st.chunk = 0
+            st.readEntry = t.bufferBase
+            st.unread = t.rows * t.rowBeats
+        } else {
+            if stTokenOK { st.waiting = false }
+            if awFire {
+                if stN == st.beatsLeft {
+                    if st.rowsLeft == 1 { st.issuing = false }
+                    st.rowsLeft -= 1
+                    st.beatsLeft = st.rowBeats
+                    st.rowAddr = st.rowAddr + st.stride
+                    st.addr = st.rowAddr
+                } else {
+                    st.beatsLeft -= stN
+                    st.addr += stN * c.memory.beatBytes
+                }
+            }
+            if read {
+                st.readEntry += 1
+                st.unread = st.unread > st.entryBeats ? st.unread - st.entryBeats : 0
+                st.have = true
+            }
+            if wFire {
+                st.wLeft -= 1
+                let rowNext = st.wRowLeft == 1 ? st.rowBeats : st.wRowLeft - 1
+                st.wReqLeft = st.wReqLeft == 1 ? min(rowNext, c.memory.maxBeats) : st.wReqLeft - 1
+                st.wRowLeft = rowNext
+                if entryEnd {
+                    st.chunk = 0
+                    if !read { st.have = false }
+                } else {
+                    st.chunk += 1
+                }
+            }
+            if stIssued { st.active = false }
+        }
+        if stErrorNow { st.failed = true }
+        return accept || arFire || rFire || awFire || wFire || beat
+    }
+
+    // MARK: Decode checks (in the hardware's order)
+
+    func transferError(_ t: Instruction.Transfer, chunks: Int) -> SystemError {
+        let beat = UInt64(c.memory.beatBytes)
+        let limit = UInt64(1) << UInt64(c.memory.addrBits)
+        if t.rows == 0 || t.rowBeats == 0 || t.entryBeats == 0 { return .zeroCount }
+        if t.entryBeats > chunks { return .entryBeats }
+        if t.dramAddr % beat != 0 || t.dramStride % beat != 0 { return .misaligned }
+        if t.dramAddr >= limit || t.dramStride >= limit { return .dramRange }
+        return .none
+    }
+
+    func loadDecodeError(_ i: Instruction) -> SystemError {
+        guard case .load(let t, let b, _) = i else { return .none }
+        guard b == .x || b == .w else { return .badBuffer }
+        return transferError(t, chunks: b == .x ? 1 : c.wChunks)
+    }
+
+    func storeDecodeError(_ i: Instruction) -> SystemError {
+        guard case .store(let t, let b, _) = i else { return .none }
+        guard b == .o else { return .badBuffer }
+        return transferError(t, chunks: c.oChunks)
+    }
+
+    func computeDecodeError(_ i: Instruction) -> SystemError {
+        guard case .conv(let v, _) = i else { return .none }
+        switch v.kind {
+        case .fill:
+            if v.entries == 0 { return .zeroCount }
+            return v.xBase + v.entries <= c.xEntries && v.lineBase + v.entries <= c.lineEntries ? .none : .bufferRange
+        case .layer:
+            return v.wBase + c.core.period + 1 <= c.wEntries ? .none : .bufferRange
+        case .tile:
+            let per = c.weightBeatsPerEntry
+            return v.wBase + (tileBeats + per - 1) / per <= c.wEntries && v.oBase + R <= c.oEntries ? .none : .bufferRange
+        }
+    }
+}
