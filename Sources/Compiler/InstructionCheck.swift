@@ -18,6 +18,8 @@ struct InstructionCheck {
         guard let op = Opcode(rawValue: UInt8(field(.opcode))) else {
             throw fail(.illegalOpcode, "illegal opcode \(field(.opcode))")
         }
+        // RUN is the SparseTrain system's compute opcode; the SAT system does not know it.
+        guard op != .run else { throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (RUN belongs to the SparseTrain system)") }
         let flags = Dependencies(popPrev: field(.popPrev) == 1, popNext: field(.popNext) == 1,
                                  pushPrev: field(.pushPrev) == 1, pushNext: field(.pushNext) == 1)
         switch op {
@@ -47,6 +49,8 @@ struct InstructionCheck {
                                       pushes: (flags.pushPrev ? [.computeToLoad] : []) + (flags.pushNext ? [.computeToStore] : []))
         case .sync:
             return CheckedInstruction(index: index, instruction: insn, unit: nil, pops: [], pushes: [])
+        case .run:
+            throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (RUN belongs to the SparseTrain system)")
         }
     }
 

@@ -70,6 +70,7 @@ struct ProgramBuilder {
             case .load(let t, let b, _): return .load(t, buffer: b, deps: d)
             case .store(let t, let b, _): return .store(t, buffer: b, deps: d)
             case .gemm(let g, _): return .gemm(g, deps: d)
+            case .run(let r, _): return .run(r, deps: d)
             case .sync: return .sync
             }
         }

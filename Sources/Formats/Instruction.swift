@@ -13,6 +13,7 @@
 /// | STORE (2) | store | buffer (O or P), bufferBase, rows, rowBeats, entryBeats, dramAddr, dramStride |
 /// | GEMM (3) | compute | sparse, close, wBase, xBase, beats, oBase; update, pregen, mBase, pfBase, pbBase |
 /// | SYNC (4) | all | — (waits until every unit is idle, then the system reports done) |
+/// | RUN (6) | compute | wBase, xBase, words, oBase, slots, strideLog2 (the SparseTrain system only) |
 ///
 /// LOAD and STORE move `rows` × `rowBeats` memory beats: row i starts at `dramAddr + i ·
 /// dramStride` (beat-aligned). The transfer's beats, in order, fill (or drain) buffer entries
@@ -31,11 +32,20 @@
 /// N:M layer: the update's decay term uses this step's forward mask, and the tile's compressed
 /// forward words go to PBUF `pfBase...` and its backward words to PBUF `pbBase...`; without it
 /// the layer is dense (no mask, no decay, no pre-generated words).
+///
+/// RUN (the SparseTrain system; the SAT system rejects it as an illegal opcode) is one run of
+/// the SparseTrain array: it fills every PE's operand memory with its queue of work items — WBUF
+/// entry `wBase` holds every PE's entry count, XBUF entry `xBase + j` holds every PE's entry word
+/// j, for j < `words` — runs all queues with stride 2^`strideLog2`, and drains result slots 0 ..<
+/// `slots` of every PE into OBUF: slot s of PE i (i = r·C + c) to entry `oBase + s·R·C + i`. The
+/// compute unit overlaps runs (``SparseAccel/SparseTrainComputeUnit``): run k+1 loads and run
+/// k−1 drains while run k computes.
 public enum Opcode: UInt8, Sendable, CaseIterable {
     case load = 1
     case store = 2
     case gemm = 3
     case sync = 4
+    case run = 6
 }
 
 /// The dependency flags of an instruction.
@@ -80,6 +90,7 @@ public enum Instruction: Hashable, Sendable {
     case store(Transfer, buffer: BufferID, deps: Dependencies)
     case gemm(GEMMOp, deps: Dependencies)
     case sync
+    case run(RunOp, deps: Dependencies)
 
     /// A DMA transfer between DRAM and a buffer.
     public struct Transfer: Hashable, Sendable {
@@ -136,18 +147,44 @@ public enum Instruction: Hashable, Sendable {
         }
     }
 
+    /// A run of the SparseTrain array (RUN): load every PE's queue, run, drain the result slots.
+    public struct RunOp: Hashable, Sendable {
+        /// WBUF entry holding every PE's entry count.
+        public var wBase: Int
+        /// First XBUF entry: entry `xBase + j` holds every PE's entry word j.
+        public var xBase: Int
+        /// XBUF entries read (the longest queue's words, ≥ 1).
+        public var words: Int
+        /// First OBUF entry of the drained results.
+        public var oBase: Int
+        /// Result slots drained per PE (the longest queue's items, ≥ 1).
+        public var slots: Int
+        /// log2 of the stride of the run's items.
+        public var strideLog2: Int
+
+        public init(wBase: Int, xBase: Int, words: Int, oBase: Int, slots: Int, strideLog2: Int) {
+            self.wBase = wBase
+            self.xBase = xBase
+            self.words = words
+            self.oBase = oBase
+            self.slots = slots
+            self.strideLog2 = strideLog2
+        }
+    }
+
     public var opcode: Opcode {
         switch self {
         case .load: return .load
         case .store: return .store
         case .gemm: return .gemm
         case .sync: return .sync
+        case .run: return .run
         }
     }
 
     public var deps: Dependencies {
         switch self {
-        case .load(_, _, let d), .store(_, _, let d), .gemm(_, let d): return d
+        case .load(_, _, let d), .store(_, _, let d), .gemm(_, let d), .run(_, let d): return d
         case .sync: return Dependencies()
         }
     }
@@ -165,6 +202,8 @@ public enum InstructionLayout {
         case buffer, bufferBase, rows, rowBeats, entryBeats, dramAddr, dramStride
         // GEMM
         case sparse, close, wBase, xBase, beats, oBase, update, pregen, mBase, pfBase, pbBase
+        // RUN (also wBase, xBase, oBase)
+        case words, slots, strideLog2
     }
 
     /// The bit range of `field` within the 128-bit word.
@@ -193,6 +232,9 @@ public enum InstructionLayout {
         case .mBase: return 76..<92
         case .pfBase: return 92..<104
         case .pbBase: return 104..<116
+        case .words: return 42..<58
+        case .slots: return 74..<86
+        case .strideLog2: return 86..<88
         }
     }
 
@@ -203,6 +245,7 @@ public enum InstructionLayout {
         case .load, .store: return common + [.buffer, .bufferBase, .rows, .rowBeats, .entryBeats, .dramAddr, .dramStride]
         case .gemm: return common + [.sparse, .close, .wBase, .xBase, .beats, .oBase, .update, .pregen, .mBase, .pfBase, .pbBase]
         case .sync: return [.opcode]
+        case .run: return common + [.wBase, .xBase, .words, .oBase, .slots, .strideLog2]
         }
     }
 
@@ -212,7 +255,7 @@ public enum InstructionLayout {
     /// What a field means, one line (the README's table).
     public static func summary(_ field: Field) -> String {
         switch field {
-        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC; anything else is an illegal opcode"
+        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC, 6 RUN (a system takes the compute opcodes of its engine); anything else is an illegal opcode"
         case .popPrev: return "wait for (and take) a token from the unit before (load → compute → store)"
         case .popNext: return "wait for (and take) a token from the unit after"
         case .pushPrev: return "give a token to the unit before when done"
@@ -226,15 +269,18 @@ public enum InstructionLayout {
         case .dramStride: return "bytes from one row to the next"
         case .sparse: return "N:M mode (else dense)"
         case .close: return "the last beat closes the output tile (else the PEs keep accumulating)"
-        case .wBase: return "first WBUF entry"
-        case .xBase: return "first XBUF entry"
+        case .wBase: return "first WBUF entry (RUN: the entry of the PEs' entry counts)"
+        case .xBase: return "first XBUF entry (RUN: entry j holds every PE's operand word j)"
         case .beats: return "beats streamed (≥ 1)"
-        case .oBase: return "first OBUF entry of the drained tile"
+        case .oBase: return "first OBUF entry of the drained tile (RUN: of the drained result slots)"
         case .update: return "the drain applies the SR-STE update (a weight-gradient tile)"
         case .pregen: return "with update: N:M layer, pre-generate the next Wf and Wbt"
         case .mBase: return "first MBUF entry of the tile's master weights"
         case .pfBase: return "first PBUF entry of the pre-generated forward words"
         case .pbBase: return "first PBUF entry of the pre-generated backward words"
+        case .words: return "XBUF entries loaded into the operand memories (≥ 1)"
+        case .slots: return "result slots drained per PE (≥ 1)"
+        case .strideLog2: return "log2 of the run's stride"
         }
     }
 
@@ -302,6 +348,13 @@ extension Instruction {
             try index(.mBase, g.mBase)
             try index(.pfBase, g.pfBase)
             try index(.pbBase, g.pbBase)
+        case .run(let r, _):
+            try index(.wBase, r.wBase)
+            try index(.xBase, r.xBase)
+            try count(.words, r.words)
+            try index(.oBase, r.oBase)
+            try count(.slots, r.slots)
+            try index(.strideLog2, r.strideLog2)
         case .sync:
             break
         }
@@ -337,6 +390,9 @@ extension Instruction {
                                 mBase: int(.mBase), pfBase: int(.pfBase), pbBase: int(.pbBase)), deps: deps)
         case .sync:
             return .sync
+        case .run:
+            return .run(RunOp(wBase: int(.wBase), xBase: int(.xBase), words: int(.words), oBase: int(.oBase), slots: int(.slots),
+                              strideLog2: int(.strideLog2)), deps: deps)
         }
     }
 }
@@ -364,6 +420,8 @@ extension Instruction: CustomStringConvertible {
             return s + tail
         case .sync:
             return "SYNC"
+        case .run(let r, _):
+            return "RUN W[\(r.wBase)] X[\(r.xBase)] \(r.words) words stride 2^\(r.strideLog2) -> O[\(r.oBase)] \(r.slots) slots" + tail
         }
     }
 }

@@ -141,11 +141,15 @@ struct State {
             let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .gemm ? 1 : insn.opcode == .store ? 2 : nil
             let d = insn.deps
             let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
+            // RUN is not a SAT opcode: the dispatcher consumes it and reports illegalOpcode.
+            let illegal = insn.opcode == .run
             let room = queue.map { queues[$0].count != c.queueDepth } ?? false
-            let ready = !halt && (badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
+            let ready = !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
             if ready {
                 accept = true
-                if badDeps {
+                if illegal {
+                    dispatchError = (.illegalOpcode, fed)
+                } else if badDeps {
                     dispatchError = (.badDependency, fed)
                 } else if let q = queue {
                     pushQueue = q
