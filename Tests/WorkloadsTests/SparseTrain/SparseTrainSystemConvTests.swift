@@ -76,6 +76,18 @@ struct SparseTrainSystemConvTests {
         try Self.check(try SparseTrainOperands.random(layer: l, seed: 7, prune: 0.9, lanes: 2))
     }
 
+    /// A slow memory (8 bytes per cycle, other latencies): the system waits longer for its
+    /// operands, and the cycle model still predicts every cycle.
+    @Test func slowMemoryKeepsTheCycleModelExact() throws {
+        let l = try Conv.layer(3, 4, 8, 8, 3, 1, 1)
+        let ops = try SparseTrainOperands.random(layer: l, seed: 11, prune: 0.8, lanes: 2)
+        let fast = try SparseTrainSystemConv.run(.ff, ops, runner: try Self.runner(), dense: false)
+        let slow = try SparseTrainSystemConv.run(.ff, ops, runner: try Self.runner(), dense: false,
+                                                 timing: DRAMTiming(bytesPerCycle: 8, readLatency: 7, writeLatency: 3))
+        #expect(fast.ok && slow.ok, "\(slow.text)")
+        #expect(slow.sparse.systemCycles > fast.sparse.systemCycles && slow.sparse.arrayCycles == fast.sparse.arrayCycles)
+    }
+
     /// Illegal programs: the system stops with the error code and instruction the cycle model
     /// predicts.
     @Test func illegalProgramsStopWithTheError() throws {
