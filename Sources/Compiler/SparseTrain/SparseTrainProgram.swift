@@ -54,12 +54,15 @@ public struct SparseTrainSystemTarget: Sendable, Hashable {
 /// * LOAD WBUF[h] ← the run's counts (one entry: PE i's count at bits i·countBits), waiting for
 ///   the compute → load token of run k−2 (k ≥ 2: its loader has read half h);
 /// * LOAD XBUF[h·X/2 ...] ← the run's `words` entries (entry j: PE i's word j at bits i·wordBits,
-///   zero past the PE's queue), giving a load → compute token;
+///   zero past the PE's queue), giving a load → compute token (one transfer of consecutive
+///   DRAM rows as long as the beat count allows, so the DMA issues full-length requests; a second
+///   for a remainder);
 /// * RUN (wBase h, xBase h·X/2, words, oBase h·O/2, slots = the longest queue's items, the items'
 ///   stride): takes the load token, gives a compute → load token if run k+2 exists; takes a store
 ///   → compute token for k ≥ 2 (STORE k−2 emptied OBUF half h) and gives a compute → store token;
 /// * STORE OBUF[h·O/2 ...] → the run's result area (slots·R·C entries, slot s of PE i at entry
-///   s·R·C + i), taking the compute token and giving a store → compute token if run k+2 exists;
+///   s·R·C + i, long rows as the LOAD), taking the compute token and giving a store → compute
+///   token if run k+2 exists;
 /// and a final SYNC. Tokens balance: every one given is taken.
 public struct SparseTrainProgram: Sendable {
     public let target: SparseTrainSystemTarget
@@ -137,17 +140,36 @@ public struct SparseTrainProgram: Sendable {
             let h = k % 2, later = k + 2 < runs.count, earlier = k >= 2
             program.append(.load(.init(bufferBase: h, rows: 1, rowBeats: t.wChunks, entryBeats: t.wChunks, dramAddr: UInt64(countBase + k * countBytes),
                                        dramStride: UInt64(countBytes)), buffer: .w, deps: Dependencies(popNext: earlier)))
-            program.append(.load(.init(bufferBase: h * xHalf, rows: words[k], rowBeats: t.xChunks, entryBeats: t.xChunks,
-                                       dramAddr: UInt64(wordAddr[k]), dramStride: UInt64(wordBytes)), buffer: .x, deps: Dependencies(pushNext: true)))
+            let loads = contiguous(entries: words[k], chunks: t.xChunks, bufferBase: h * xHalf, address: wordAddr[k], beatBytes: beat)
+            for (j, tr) in loads.enumerated() {
+                program.append(.load(tr, buffer: .x, deps: Dependencies(pushNext: j == loads.count - 1)))
+            }
             program.append(.run(.init(wBase: h, xBase: h * xHalf, words: words[k], oBase: h * oHalf, slots: slotsPerRun[k], strideLog2: strides[k]),
                                 deps: Dependencies(popPrev: true, popNext: earlier, pushPrev: later, pushNext: true)))
-            program.append(.store(.init(bufferBase: h * oHalf, rows: slotsPerRun[k] * t.pes, rowBeats: t.oChunks, entryBeats: t.oChunks,
-                                        dramAddr: UInt64(resultAddr[k]), dramStride: UInt64(slotBytes)), buffer: .o,
-                                  deps: Dependencies(popPrev: true, pushPrev: later)))
+            let stores = contiguous(entries: slotsPerRun[k] * t.pes, chunks: t.oChunks, bufferBase: h * oHalf, address: resultAddr[k], beatBytes: beat)
+            for (j, tr) in stores.enumerated() {
+                program.append(.store(tr, buffer: .o, deps: Dependencies(popPrev: j == 0, pushPrev: later && j == stores.count - 1)))
+            }
         }
         program.append(.sync)
         return SparseTrainProgram(target: t, instructions: program, image: image, runs: runs, resultAddresses: resultAddr,
                                   outputIndex: items.map(\.outputIndex))
+    }
+
+    /// Transfers of `entries` consecutive buffer entries of `chunks` beats from consecutive DRAM
+    /// at `address`: as few rows as the 12-bit beat count allows, so the DMA unit issues long
+    /// requests (it never lets a request cross a row) — one transfer, or two with the remainder.
+    static func contiguous(entries: Int, chunks: Int, bufferBase: Int, address: Int, beatBytes: Int) -> [Instruction.Transfer] {
+        let maxBeats = Int(InstructionLayout.maxValue(.rowBeats))
+        let perRow = max(1, min(entries, maxBeats / chunks))
+        let full = entries / perRow, rest = entries % perRow
+        var out = [Instruction.Transfer(bufferBase: bufferBase, rows: full, rowBeats: perRow * chunks, entryBeats: chunks, dramAddr: UInt64(address),
+                                        dramStride: UInt64(perRow * chunks * beatBytes))]
+        if rest > 0 {
+            out.append(.init(bufferBase: bufferBase + full * perRow, rows: 1, rowBeats: rest * chunks, entryBeats: chunks,
+                             dramAddr: UInt64(address + full * perRow * chunks * beatBytes), dramStride: UInt64(rest * chunks * beatBytes)))
+        }
+        return out
     }
 
     /// The phase's outputs from a DRAM image the program has run on: every item's accumulators

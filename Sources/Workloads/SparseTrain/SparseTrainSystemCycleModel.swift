@@ -310,6 +310,8 @@ struct STState {
             cu.pendValid = false
         }
         let wasBusy = cu.arrayBusy
+        // The run that ends now (a run starting in the same cycle replaces it).
+        let finished = cu.runJob
         if start {
             cu.runValid = true
             cu.runJob = cu.pendJob
@@ -324,9 +326,8 @@ struct STState {
             }
         }
         cu.busyPrev = wasBusy
-        let job = cu.runJob
         if dStart { cu.jobs.removeFirst() }
-        if complete { cu.jobs.append(job) }
+        if complete { cu.jobs.append(finished) }
         if dStart, let h = dHead {
             cu.dActive = true
             cu.dPrimed = false
