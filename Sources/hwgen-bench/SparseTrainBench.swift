@@ -173,7 +173,7 @@ enum SparseTrainBench {
                 md += "*ideal* = pairs / PEs. Then the same at a 1024-bit port.\n\n"
             }
             md += "\n**\(bits)-bit memory port**\n\n"
-            md += "| layer | phase | mode | runs | system cycles | array cycles | ideal | system / array | system / ideal | DMA read | DMA written |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+            md += "| layer | phase | mode | runs | system cycles | array cycles | read beats | ideal | system / array | system / ideal | DMA read | DMA written |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             var t = (bits: bits, sparse: 0, dense: 0, sparseArray: 0, denseArray: 0)
             for (i, snap) in snapshot.enumerated() {
                 let ops = try quantize(snap)
@@ -181,7 +181,7 @@ enum SparseTrainBench {
                     let r = try SparseTrainSystemConv.run(phase, ops, runner: runner)
                     if !r.ok { failures.append("\(snap.name) \(phase.rawValue) \(bits)-bit: \(r.text)") }
                     for m in [r.sparse, r.dense!] {
-                        md += "| \(snap.name) | \(phase.rawValue) | \(m.mode) | \(m.runs) | \(m.systemCycles) | \(m.arrayCycles) | \(String(format: "%.0f", m.idealCycles)) | "
+                        md += "| \(snap.name) | \(phase.rawValue) | \(m.mode) | \(m.runs) | \(m.systemCycles) | \(m.arrayCycles) | \(m.readBeats) | \(String(format: "%.0f", m.idealCycles)) | "
                         md += "\(String(format: "%.2f", m.systemOverArray)) | \(String(format: "%.2f", m.systemOverIdeal)) | "
                         md += "\(m.readBeats * m.beatBytes / 1024) KiB | \(m.writeBeats * m.beatBytes / 1024) KiB |\n"
                     }
@@ -202,11 +202,13 @@ enum SparseTrainBench {
         }
         md += """
 
-        What the system adds: every entry word carries its kernel row (\(SparseTrainConfig().wordBits) bits for one 16-bit value), so an XBUF entry of 16 PEs' words is \(SparseTrainSystemConfig().xChunks) beats of 512 bits, and
-        the LOADs move about one beat per PE-entry-pair of work: a sparse phase with few MACs per entry (BP and WU at 90+ % zero gradients) is bound by the memory port,
-        not by the array; dense mode streams every value and tap, does several MACs per entry word, and hides its loading behind compute much better. Loading a
-        bank (one XBUF read per word for all 16 PEs) and draining results (one OBUF write per PE and slot) overlap with the other bank's run; what remains above
-        the array's cycles is DMA bandwidth, the first run's load and the last run's drain and store.
+        What the system adds (*read beats*: the memory beats the LOADs move, at one beat per cycle the least time the port needs for them): every
+        entry word carries its kernel row, output mask and end mark (\(SparseTrainConfig().wordBits) bits for one 16-bit row value), so an XBUF entry of 16 PEs' words
+        is \(SparseTrainSystemConfig().xChunks) beats at 512 bits and a PE's MACs on one word must cover those beats for the array to keep up. The system's cycles are about the larger
+        of the array's cycles and the read beats, plus the pipeline's fill and drain: the first run's load (DMA, then one XBUF read per word into the bank)
+        and the last run's drain (one cycle per slot and one per PE) and STORE. Loading and draining themselves overlap with the other bank's run. At 512
+        bits most rows are bound by the port; at 1024 bits the long phases (FF, and every dense phase) come within a few to 30 % of the array, while
+        the short sparse BP and WU phases (a handful of runs) pay the fill and drain and the DMA of their words.
 
         """
         if !failures.isEmpty { throw SparseModelError("system RTL mismatches: \(failures.count)") }
@@ -255,7 +257,8 @@ enum SparseTrainBench {
           WU items hold few MACs (see MACs / item), so the per-item barrier and fixed cycles were a large share of the work.
         * Hardware cost of the queues: each entry word carries its item's output mask and end mark (P + 1 = \(c.outputs + 1) more bits: \(c.wordBits) instead of \(c.maskLSB) for
           the default configuration), and each PE has a result memory of \(c.slots) slots × \(c.outputs) accumulators × \(c.accWidth) bits (\(c.slots * c.outputs * c.accWidth) bits, a block RAM).
-        * Loading the operand memories and reading the result slots are not counted (a production array double-buffers them); the dense baseline is
+        * Loading the operand memories and reading the result slots are not counted in sections 2 and 3 (section 2b counts them: the training system
+          loads the memories from DRAM through its buffers and overlaps it with compute in ping-pong memories); the dense baseline is
           the same RTL and the same mapping streaming every value and every tap (zeros included) without the ReLU mask.
         """
     }
