@@ -27,6 +27,10 @@ public enum SparseTrainSystemConv {
         public let arrayCycles: Int
         public let modelArrayCycles: Int
         public let runs: Int
+        /// The compute unit's cycles of loading (a cycle per word and one for the counts) and
+        /// draining (a cycle per slot and one per PE and slot) summed over the runs: what they would
+        /// add if they did not overlap with the array's runs.
+        public let loadDrainCycles: Int
         public let instructions: Int
         public let pairs: Int
         /// pairs / PEs.
@@ -70,7 +74,7 @@ public enum SparseTrainSystemConv {
             s += "\n  sparsity: " + sparsity.keys.sorted().map { "\($0) \(String(format: "%.1f%%", 100 * sparsity[$0]!))" }.joined(separator: ", ")
             for m in [sparse] + (dense.map { [$0] } ?? []) {
                 s += "\n  \(m.mode): system \(m.systemCycles) cycles (model \(m.modelSystemCycles)), array \(m.arrayCycles) (golden \(m.modelArrayCycles)), "
-                s += "ideal \(String(format: "%.1f", m.idealCycles)); system/array x\(String(format: "%.2f", m.systemOverArray)), "
+                s += "ideal \(String(format: "%.1f", m.idealCycles)), loading + draining \(m.loadDrainCycles) (overlapped); system/array x\(String(format: "%.2f", m.systemOverArray)), "
                 s += "system/ideal x\(String(format: "%.2f", m.systemOverIdeal)); \(m.runs) runs, \(m.instructions) instructions, "
                 s += "DMA \(m.readBeats * m.beatBytes / 1024) KiB read, \(m.writeBeats * m.beatBytes / 1024) KiB written; "
                 s += m.outcome != "completed" ? m.outcome : m.valueMismatches + m.interpreterMismatches == 0 ? "outputs bit-exact (RTL and ISA reference)"
@@ -112,7 +116,7 @@ public enum SparseTrainSystemConv {
             guard !runs.isEmpty else {
                 // Nothing to run: every output is 0 (and the reference says so).
                 let bad = reference.filter { $0 != 0 }.count
-                modes.append(ModeResult(mode: mode, systemCycles: 0, modelSystemCycles: 0, arrayCycles: 0, modelArrayCycles: 0, runs: 0, instructions: 0,
+                modes.append(ModeResult(mode: mode, systemCycles: 0, modelSystemCycles: 0, arrayCycles: 0, modelArrayCycles: 0, runs: 0, loadDrainCycles: 0, instructions: 0,
                                         pairs: 0, idealCycles: 0, readBeats: 0, writeBeats: 0, beatBytes: t.beatBytes, valueMismatches: bad,
                                         interpreterMismatches: bad, firstMismatch: bad == 0 ? nil : "no runs but non-zero reference", outcome: "completed"))
                 continue
@@ -147,7 +151,11 @@ public enum SparseTrainSystemConv {
                 }
             }
             modes.append(ModeResult(mode: mode, systemCycles: result.syncCycles.last ?? result.cycles, modelSystemCycles: predicted.syncCycles.last ?? predicted.cycles,
-                                    arrayCycles: result.beats, modelArrayCycles: summary.cycles, runs: runs.count, instructions: program.instructions.count,
+                                    arrayCycles: result.beats, modelArrayCycles: summary.cycles, runs: runs.count,
+                                    loadDrainCycles: program.instructions.reduce(0) { n, i in
+                                        guard case .run(let r, _) = i else { return n }
+                                        return n + r.words + 1 + r.slots * (c.pes + 1)
+                                    }, instructions: program.instructions.count,
                                     pairs: summary.pairs, idealCycles: summary.ideal, readBeats: result.readBeats, writeBeats: result.writeBeats,
                                     beatBytes: t.beatBytes, valueMismatches: bad, interpreterMismatches: badRef, firstMismatch: first,
                                     outcome: result.outcome.description))

@@ -76,6 +76,20 @@ struct SparseTrainSystemConvTests {
         try Self.check(try SparseTrainOperands.random(layer: l, seed: 7, prune: 0.9, lanes: 2))
     }
 
+    /// Loading and draining overlap with the runs: a many-run layer takes fewer system cycles
+    /// than the array's cycles plus the compute unit's loading and draining cycles, and the
+    /// memory port's read beats.
+    @Test func loadingAndDrainingOverlapTheRuns() throws {
+        let l = try Conv.layer(4, 4, 10, 10, 3, 1, 1)
+        let ops = Conv.operands(l, x: { c, h, w in Int64(1 + (c + h + w) % 9) * 37 }, dy: { c, h, w in Int64(1 + (c * 3 + h + w) % 5) * -11 })
+        let r = try SparseTrainSystemConv.run(.ff, ops, runner: try Self.runner())
+        #expect(r.ok, "\(r.text)")
+        let d = try #require(r.dense)
+        #expect(d.runs >= 8)
+        #expect(d.systemCycles < d.arrayCycles + d.loadDrainCycles + d.readBeats, "\(r.text)")
+        #expect(d.systemCycles < d.arrayCycles + d.loadDrainCycles, "\(r.text)")
+    }
+
     /// A slow memory (8 bytes per cycle, other latencies): the system waits longer for its
     /// operands, and the cycle model still predicts every cycle.
     @Test func slowMemoryKeepsTheCycleModelExact() throws {
