@@ -173,7 +173,7 @@ enum SparseTrainBench {
                 md += "*ideal* = pairs / PEs. Then the same at a 1024-bit port.\n\n"
             }
             md += "\n**\(bits)-bit memory port**\n\n"
-            md += "| layer | phase | mode | runs | system cycles | array cycles | read beats | ideal | system / array | system / ideal | DMA read | DMA written |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            md += "| layer | phase | mode | runs | system cycles | array cycles | read beats | ideal | system / array | system / ideal | words filled | DMA read | DMA written |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             var t = (bits: bits, sparse: 0, dense: 0, sparseArray: 0, denseArray: 0)
             for (i, snap) in snapshot.enumerated() {
                 let ops = try quantize(snap)
@@ -182,7 +182,7 @@ enum SparseTrainBench {
                     if !r.ok { failures.append("\(snap.name) \(phase.rawValue) \(bits)-bit: \(r.text)") }
                     for m in [r.sparse, r.dense!] {
                         md += "| \(snap.name) | \(phase.rawValue) | \(m.mode) | \(m.runs) | \(m.systemCycles) | \(m.arrayCycles) | \(m.readBeats) | \(String(format: "%.0f", m.idealCycles)) | "
-                        md += "\(String(format: "%.2f", m.systemOverArray)) | \(String(format: "%.2f", m.systemOverIdeal)) | "
+                        md += "\(String(format: "%.2f", m.systemOverArray)) | \(String(format: "%.2f", m.systemOverIdeal)) | \(pct(m.wordFill)) | "
                         md += "\(m.readBeats * m.beatBytes / 1024) KiB | \(m.writeBeats * m.beatBytes / 1024) KiB |\n"
                     }
                     t.sparse += r.sparse.systemCycles
@@ -202,7 +202,8 @@ enum SparseTrainBench {
         }
         md += """
 
-        What the system adds (*read beats*: the memory beats the LOADs move, at one beat per cycle the least time the port needs for them): every
+        What the system adds (*read beats*: the memory beats the LOADs move, at one beat per cycle the least time the port needs for them; *words
+        filled*: the share of the moved entry words that hold an entry — an XBUF entry carries word j of every PE, zero for a PE whose queue is shorter): every
         entry word carries its kernel row, output mask and end mark (\(SparseTrainConfig().wordBits) bits for one 16-bit row value), so an XBUF entry of 16 PEs' words
         is \(SparseTrainSystemConfig().xChunks) beats at 512 bits and a PE's MACs on one word must cover those beats for the array to keep up. The system's cycles are about the larger
         of the array's cycles and the read beats, plus the pipeline's fill and drain: the first run's load (DMA, then one XBUF read per word into the bank)

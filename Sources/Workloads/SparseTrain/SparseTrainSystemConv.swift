@@ -31,6 +31,9 @@ public enum SparseTrainSystemConv {
         /// draining (a cycle per slot and one per PE and slot) summed over the runs: what they would
         /// add if they did not overlap with the array's runs.
         public let loadDrainCycles: Int
+        /// Of the entry words the LOADs move (a run's longest queue's words for every PE), the
+        /// share that holds an entry (the rest is the zero padding of shorter queues).
+        public let wordFill: Double
         public let instructions: Int
         public let pairs: Int
         /// pairs / PEs.
@@ -74,7 +77,7 @@ public enum SparseTrainSystemConv {
             s += "\n  sparsity: " + sparsity.keys.sorted().map { "\($0) \(String(format: "%.1f%%", 100 * sparsity[$0]!))" }.joined(separator: ", ")
             for m in [sparse] + (dense.map { [$0] } ?? []) {
                 s += "\n  \(m.mode): system \(m.systemCycles) cycles (model \(m.modelSystemCycles)), array \(m.arrayCycles) (golden \(m.modelArrayCycles)), "
-                s += "ideal \(String(format: "%.1f", m.idealCycles)), loading + draining \(m.loadDrainCycles) (overlapped); system/array x\(String(format: "%.2f", m.systemOverArray)), "
+                s += "ideal \(String(format: "%.1f", m.idealCycles)), loading + draining \(m.loadDrainCycles) (overlapped), words filled \(String(format: "%.0f%%", 100 * m.wordFill)); system/array x\(String(format: "%.2f", m.systemOverArray)), "
                 s += "system/ideal x\(String(format: "%.2f", m.systemOverIdeal)); \(m.runs) runs, \(m.instructions) instructions, "
                 s += "DMA \(m.readBeats * m.beatBytes / 1024) KiB read, \(m.writeBeats * m.beatBytes / 1024) KiB written; "
                 s += m.outcome != "completed" ? m.outcome : m.valueMismatches + m.interpreterMismatches == 0 ? "outputs bit-exact (RTL and ISA reference)"
@@ -116,7 +119,7 @@ public enum SparseTrainSystemConv {
             guard !runs.isEmpty else {
                 // Nothing to run: every output is 0 (and the reference says so).
                 let bad = reference.filter { $0 != 0 }.count
-                modes.append(ModeResult(mode: mode, systemCycles: 0, modelSystemCycles: 0, arrayCycles: 0, modelArrayCycles: 0, runs: 0, loadDrainCycles: 0, instructions: 0,
+                modes.append(ModeResult(mode: mode, systemCycles: 0, modelSystemCycles: 0, arrayCycles: 0, modelArrayCycles: 0, runs: 0, loadDrainCycles: 0, wordFill: 0, instructions: 0,
                                         pairs: 0, idealCycles: 0, readBeats: 0, writeBeats: 0, beatBytes: t.beatBytes, valueMismatches: bad,
                                         interpreterMismatches: bad, firstMismatch: bad == 0 ? nil : "no runs but non-zero reference", outcome: "completed"))
                 continue
@@ -155,7 +158,13 @@ public enum SparseTrainSystemConv {
                                     loadDrainCycles: program.instructions.reduce(0) { n, i in
                                         guard case .run(let r, _) = i else { return n }
                                         return n + r.words + 1 + r.slots * (c.pes + 1)
-                                    }, instructions: program.instructions.count,
+                                    },
+                                    wordFill: Double(items.reduce(0) { $0 + $1.entries.count })
+                                        / Double(max(1, c.pes * program.instructions.reduce(0) { n, i in
+                                            guard case .run(let r, _) = i else { return n }
+                                            return n + r.words
+                                        })),
+                                    instructions: program.instructions.count,
                                     pairs: summary.pairs, idealCycles: summary.ideal, readBeats: result.readBeats, writeBeats: result.writeBeats,
                                     beatBytes: t.beatBytes, valueMismatches: bad, interpreterMismatches: badRef, firstMismatch: first,
                                     outcome: result.outcome.description))
