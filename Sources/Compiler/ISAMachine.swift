@@ -73,6 +73,8 @@ struct ISAMachine {
     mutating func execute(_ insn: CheckedInstruction, dram: inout DRAMImage) throws {
         let i = insn.index
         switch insn.instruction {
+        case .run:
+            throw ISAError(.illegalOpcode, instruction: i, "illegal opcode 6 (RUN belongs to the SparseTrain system)")
         case .sync:
             var all = VectorClock()
             for c in clocks { all.join(c) }

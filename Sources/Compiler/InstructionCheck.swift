@@ -20,6 +20,8 @@ struct InstructionCheck {
         }
         // CONV drives the SPS engine (``SPSExecutor``); the SAT system's dispatcher rejects it.
         guard op != .conv else { throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (CONV is an SPS-system instruction)") }
+        // RUN is the SparseTrain system's compute opcode; the SAT system does not know it.
+        guard op != .run else { throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (RUN belongs to the SparseTrain system)") }
         let flags = Dependencies(popPrev: field(.popPrev) == 1, popNext: field(.popNext) == 1,
                                  pushPrev: field(.pushPrev) == 1, pushNext: field(.pushNext) == 1)
         switch op {
@@ -51,6 +53,8 @@ struct InstructionCheck {
             throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (CONV is an SPS-system instruction)")
         case .sync:
             return CheckedInstruction(index: index, instruction: insn, unit: nil, pops: [], pushes: [])
+        case .run:
+            throw fail(.illegalOpcode, "illegal opcode \(field(.opcode)) (RUN belongs to the SparseTrain system)")
         }
     }
 

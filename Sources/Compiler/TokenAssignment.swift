@@ -71,6 +71,7 @@ struct ProgramBuilder {
             case .store(let t, let b, _): return .store(t, buffer: b, deps: d)
             case .gemm(let g, _): return .gemm(g, deps: d)
             case .conv(let v, _): return .conv(v, deps: d)
+            case .run(let r, _): return .run(r, deps: d)
             case .sync: return .sync
             }
         }

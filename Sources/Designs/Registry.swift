@@ -111,7 +111,7 @@ public enum Designs {
     /// The default design of `hwgen emit`.
     public static let defaultName = "sat"
 
-    public static let all: [DesignEntry] = [sat, satSystem, osarray, sps, spsSystem, sparseTrain]
+    public static let all: [DesignEntry] = [sat, satSystem, osarray, sps, spsSystem, sparseTrain, sparseTrainSystem]
 
     /// The design called `name`, or a ``ConfigError`` listing the designs.
     public static func named(_ name: String) throws -> DesignEntry {

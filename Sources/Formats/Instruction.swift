@@ -1,4 +1,4 @@
-/// The instruction set of the training systems (SAT, SPS), defined once: the compiler encodes with it,
+/// The instruction set of the training systems (SAT, SPS, SparseTrain), defined once: the compiler encodes with it,
 /// the controller's decoder slices its fields with it, and the README documents it from it.
 ///
 /// An instruction is 128 bits, two little-endian 64-bit words (bit 0 = LSB of word 0). Bits
@@ -14,6 +14,7 @@
 /// | GEMM (3) | compute | sparse, close, wBase, xBase, beats, oBase; update, pregen, mBase, pfBase, pbBase |
 /// | SYNC (4) | all | — (waits until every unit is idle, then the system reports done) |
 /// | CONV (5) | compute (SPS engine) | convKind; layer: wBase; fill: xBase, entries, lineBase; tile: wBase, oBase, phase, pixelRow, pixelCol |
+/// | RUN (6) | compute | wBase, xBase, words, oBase, slots, strideLog2 (the SparseTrain system only) |
 ///
 /// LOAD and STORE move `rows` × `rowBeats` memory beats: row i starts at `dramAddr + i ·
 /// dramStride` (beat-aligned). The transfer's beats, in order, fill (or drain) buffer entries
@@ -41,12 +42,20 @@
 /// line buffer from entry `lineBase`; 0 (tile) runs one output tile: R output pixels from
 /// (`pixelRow`, `pixelCol`) in row-major order × the C filters of residue class `phase`, whose
 /// packed weights start at WBUF `wBase` (Ci·n entries), writing row r to OBUF `oBase + r`.
+/// RUN (the SparseTrain system; the SAT system rejects it as an illegal opcode) is one run of
+/// the SparseTrain array: it fills every PE's operand memory with its queue of work items — WBUF
+/// entry `wBase` holds every PE's entry count, XBUF entry `xBase + j` holds every PE's entry word
+/// j, for j < `words` — runs all queues with stride 2^`strideLog2`, and drains result slots 0 ..<
+/// `slots` of every PE into OBUF: slot s of PE i (i = r·C + c) to entry `oBase + s·R·C + i`. The
+/// compute unit overlaps runs (``SparseAccel/SparseTrainComputeUnit``): run k+1 loads and run
+/// k−1 drains while run k computes.
 public enum Opcode: UInt8, Sendable, CaseIterable {
     case load = 1
     case store = 2
     case gemm = 3
     case sync = 4
     case conv = 5
+    case run = 6
 }
 
 /// The dependency flags of an instruction.
@@ -92,6 +101,7 @@ public enum Instruction: Hashable, Sendable {
     case gemm(GEMMOp, deps: Dependencies)
     case conv(ConvOp, deps: Dependencies)
     case sync
+    case run(RunOp, deps: Dependencies)
 
     /// A DMA transfer between DRAM and a buffer.
     public struct Transfer: Hashable, Sendable {
@@ -195,6 +205,31 @@ public enum Instruction: Hashable, Sendable {
         }
     }
 
+    /// A run of the SparseTrain array (RUN): load every PE's queue, run, drain the result slots.
+    public struct RunOp: Hashable, Sendable {
+        /// WBUF entry holding every PE's entry count.
+        public var wBase: Int
+        /// First XBUF entry: entry `xBase + j` holds every PE's entry word j.
+        public var xBase: Int
+        /// XBUF entries read (the longest queue's words, ≥ 1).
+        public var words: Int
+        /// First OBUF entry of the drained results.
+        public var oBase: Int
+        /// Result slots drained per PE (the longest queue's items, ≥ 1).
+        public var slots: Int
+        /// log2 of the stride of the run's items.
+        public var strideLog2: Int
+
+        public init(wBase: Int, xBase: Int, words: Int, oBase: Int, slots: Int, strideLog2: Int) {
+            self.wBase = wBase
+            self.xBase = xBase
+            self.words = words
+            self.oBase = oBase
+            self.slots = slots
+            self.strideLog2 = strideLog2
+        }
+    }
+
     public var opcode: Opcode {
         switch self {
         case .load: return .load
@@ -202,12 +237,13 @@ public enum Instruction: Hashable, Sendable {
         case .gemm: return .gemm
         case .conv: return .conv
         case .sync: return .sync
+        case .run: return .run
         }
     }
 
     public var deps: Dependencies {
         switch self {
-        case .load(_, _, let d), .store(_, _, let d), .gemm(_, let d), .conv(_, let d): return d
+        case .load(_, _, let d), .store(_, _, let d), .gemm(_, let d), .conv(_, let d), .run(_, let d): return d
         case .sync: return Dependencies()
         }
     }
@@ -227,6 +263,8 @@ public enum InstructionLayout {
         case sparse, close, wBase, xBase, beats, oBase, update, pregen, mBase, pfBase, pbBase
         // CONV (wBase, xBase, oBase as in GEMM)
         case convKind, entries, lineBase, phase, pixelRow, pixelCol
+        // RUN (also wBase, xBase, oBase)
+        case words, slots, strideLog2
     }
 
     /// The bit range of `field` within the 128-bit word.
@@ -261,6 +299,9 @@ public enum InstructionLayout {
         case .phase: return 90..<98
         case .pixelRow: return 98..<110
         case .pixelCol: return 110..<122
+        case .words: return 42..<58
+        case .slots: return 74..<86
+        case .strideLog2: return 86..<88
         }
     }
 
@@ -272,6 +313,7 @@ public enum InstructionLayout {
         case .gemm: return common + [.sparse, .close, .wBase, .xBase, .beats, .oBase, .update, .pregen, .mBase, .pfBase, .pbBase]
         case .conv: return common + [.convKind, .wBase, .xBase, .entries, .oBase, .lineBase, .phase, .pixelRow, .pixelCol]
         case .sync: return [.opcode]
+        case .run: return common + [.wBase, .xBase, .words, .oBase, .slots, .strideLog2]
         }
     }
 
@@ -281,7 +323,7 @@ public enum InstructionLayout {
     /// What a field means, one line (the README's table).
     public static func summary(_ field: Field) -> String {
         switch field {
-        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC, 5 CONV; anything else (or an opcode the system's engine does not run) is an illegal opcode"
+        case .opcode: return "1 LOAD, 2 STORE, 3 GEMM, 4 SYNC, 5 CONV, 6 RUN; anything else (or an opcode the system's engine does not run) is an illegal opcode"
         case .popPrev: return "wait for (and take) a token from the unit before (load → compute → store)"
         case .popNext: return "wait for (and take) a token from the unit after"
         case .pushPrev: return "give a token to the unit before when done"
@@ -295,10 +337,10 @@ public enum InstructionLayout {
         case .dramStride: return "bytes from one row to the next"
         case .sparse: return "N:M mode (else dense)"
         case .close: return "the last beat closes the output tile (else the PEs keep accumulating)"
-        case .wBase: return "first WBUF entry (CONV layer: the layer descriptor, the pattern table after it)"
-        case .xBase: return "first XBUF entry (CONV fill: the first entry copied)"
+        case .wBase: return "first WBUF entry (CONV layer: the layer descriptor, the pattern table after it; RUN: the entry of the PEs' entry counts)"
+        case .xBase: return "first XBUF entry (CONV fill: the first entry copied; RUN: entry j holds every PE's operand word j)"
         case .beats: return "beats streamed (≥ 1)"
-        case .oBase: return "first OBUF entry of the drained tile (CONV tile: R rows of C outputs)"
+        case .oBase: return "first OBUF entry of the drained tile (CONV tile: R rows of C outputs; RUN: of the drained result slots)"
         case .update: return "the drain applies the SR-STE update (a weight-gradient tile)"
         case .pregen: return "with update: N:M layer, pre-generate the next Wf and Wbt"
         case .mBase: return "first MBUF entry of the tile's master weights"
@@ -310,6 +352,9 @@ public enum InstructionLayout {
         case .phase: return "tile: residue class mod P of the tile's filters (the pattern counter's start)"
         case .pixelRow: return "tile: output row of PE row 0's pixel"
         case .pixelCol: return "tile: output column of PE row 0's pixel (row r: the r-th pixel after it, row-major)"
+        case .words: return "XBUF entries loaded into the operand memories (≥ 1)"
+        case .slots: return "result slots drained per PE (≥ 1)"
+        case .strideLog2: return "log2 of the run's stride"
         }
     }
 
@@ -387,6 +432,13 @@ extension Instruction {
             try index(.phase, v.phase)
             try index(.pixelRow, v.pixelRow)
             try index(.pixelCol, v.pixelCol)
+        case .run(let r, _):
+            try index(.wBase, r.wBase)
+            try index(.xBase, r.xBase)
+            try count(.words, r.words)
+            try index(.oBase, r.oBase)
+            try count(.slots, r.slots)
+            try index(.strideLog2, r.strideLog2)
         case .sync:
             break
         }
@@ -426,6 +478,9 @@ extension Instruction {
                                 oBase: int(.oBase), phase: int(.phase), pixelRow: int(.pixelRow), pixelCol: int(.pixelCol)), deps: deps)
         case .sync:
             return .sync
+        case .run:
+            return .run(RunOp(wBase: int(.wBase), xBase: int(.xBase), words: int(.words), oBase: int(.oBase), slots: int(.slots),
+                              strideLog2: int(.strideLog2)), deps: deps)
         }
     }
 }
@@ -459,6 +514,8 @@ extension Instruction: CustomStringConvertible {
             }
         case .sync:
             return "SYNC"
+        case .run(let r, _):
+            return "RUN W[\(r.wBase)] X[\(r.xBase)] \(r.words) words stride 2^\(r.strideLog2) -> O[\(r.oBase)] \(r.slots) slots" + tail
         }
     }
 }

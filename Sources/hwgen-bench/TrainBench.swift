@@ -69,14 +69,18 @@ enum TrainBench {
         Utilisation is of the whole layer step (FF, BP and WU with the update), dense mode, over the
         3x3 convs but the first layer. It falls below 90% where the output has fewer pixels than
         the array's column tiles hold (ResNet-18's 7x7 layer4 at batch 1: 49 of 64 columns; batch 4
-        fills 196 of 208), or where a weight update is bound by DRAM: VGG-16's 224x224 layers reduce
-        over 50176 pixels, so WU streams both operand panels (16 dY and 2x16 X bytes per cycle) from
-        DRAM at the port's 64 bytes per cycle, whatever the buffer sizes. FC layers at small batch
+        fills 196 of 208), or where a weight update is bound by DRAM. VGG-16's 224x224 layers reduce
+        over 50176 pixels, more than any buffer holds, so each WU output tile streams both operand
+        panels from DRAM, 64 bytes per dense beat (2x16 dY bytes as WBUF words, 2x16 X bytes) at the
+        port's 64 bytes per cycle: near the limit, no longer over it since dense WBUF words are
+        packed k to an entry (`DenseWordPacking`; one 256-bit word per 512-bit entry made it 96 bytes
+        per beat and these updates memory-bound). FC layers at small batch
         are DRAM-bound in every phase (each weight is used batch times) and their WU (dense in both
         modes) reads and writes every master weight, which caps the step speedup ("ideal for the
         dense phases"); the hardware reaches that cap (ratio ≈ 1). "Ideal at full utilisation"
         (the dense step's MACs over the N:M step's) is the best the network allows under the recipe:
         AlexNet's dense 11x11 first conv holds enough of its MACs to keep it below 1.9x at any batch.
+        VGG-16 runs as 2 shards under GNU parallel, merged (its wall time is on 2 jobs).
 
 
         """

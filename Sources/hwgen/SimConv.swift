@@ -13,7 +13,7 @@ struct SimConv: ParsableCommand {
         abstract: "Run one conv layer (sps: forward; sparsetrain: FF, BP or WU) through Verilator; compare outputs bit-exactly with the golden model and cycles with the cycle model.",
         discussion: "Exits 0 when everything matches, 1 on a mismatch, 2 or more on errors.")
 
-    @Option(help: "Design to simulate: sps (the default), sps-system or sparsetrain.")
+    @Option(help: "Design to simulate: sps (the default), sps-system, sparsetrain or sparsetrain-system.")
     var design: String = "sps"
 
     @Option(help: "The layer: conv:ci=..,co=..,h=..,w=..,k=..[,s=..,p=..]")
@@ -65,9 +65,12 @@ struct SimConv: ParsableCommand {
         case "sparsetrain":
             if let o = spsOptions.first { throw CLIError("\(o) applies to --design sps, not sparsetrain") }
             try SparseTrainSimConv(command: self).run()
+        case "sparsetrain-system":
+            if let o = spsOptions.first { throw CLIError("\(o) applies to --design sps, not sparsetrain-system") }
+            try SparseTrainSystemSimConv(command: self).run()
         default:
             _ = try Designs.named(design)  // an unknown design says which exist
-            throw CLIError("design '\(design)' has no conv workload (sim conv runs: sps, sps-system, sparsetrain)")
+            throw CLIError("design '\(design)' has no conv workload (sim conv runs: sps, sps-system, sparsetrain, sparsetrain-system)")
         }
     }
 

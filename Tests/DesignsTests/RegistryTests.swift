@@ -6,15 +6,15 @@ import Testing
 @Suite struct RegistryTests {
     @Test func satIsTheDefaultAndEveryDesignIsListed() {
         #expect(Designs.defaultName == "sat")
-        #expect(Designs.all.map(\.name) == ["sat", "sat-system", "osarray", "sps", "sps-system", "sparsetrain"])
+        #expect(Designs.all.map(\.name) == ["sat", "sat-system", "osarray", "sps", "sps-system", "sparsetrain", "sparsetrain-system"])
         for d in Designs.all {
-            #expect(d.workloads == (d.name == "sat-system" ? ["layer"] : ["sps", "sps-system", "sparsetrain"].contains(d.name) ? ["conv"] : ["gemm"]))
+            #expect(d.workloads == (d.name == "sat-system" ? ["layer"] : ["sps", "sps-system", "sparsetrain", "sparsetrain-system"].contains(d.name) ? ["conv"] : ["gemm"]))
             #expect(d.parameters.first?.knob == .pe)
         }
     }
 
     @Test func unknownDesign() {
-        #expect(throws: ConfigError("unknown design 'nope' (available: sat, sat-system, osarray, sps, sps-system, sparsetrain)")) { try Designs.named("nope") }
+        #expect(throws: ConfigError("unknown design 'nope' (available: sat, sat-system, osarray, sps, sps-system, sparsetrain, sparsetrain-system)")) { try Designs.named("nope") }
     }
 
     @Test func optionsADesignDoesNotTakeAreRejected() throws {

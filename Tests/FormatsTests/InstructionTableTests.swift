@@ -13,6 +13,16 @@ import Testing
         #expect(text.contains(InstructionLayout.markdownTable), "README.md's ISA table differs from InstructionLayout.markdownTable")
     }
 
+    @Test func runRoundTripsAndChecksItsFields() throws {
+        let run = Instruction.run(.init(wBase: 3, xBase: 700, words: 256, oBase: 65535, slots: 4095, strideLog2: 2),
+                                  deps: Dependencies(popPrev: true, popNext: false, pushPrev: true, pushNext: true))
+        #expect(try Instruction.decode(try run.encode()) == run)
+        #expect(try run.encode()[0] & 0xF == 6)
+        #expect(throws: FormatError.self) { try Instruction.run(.init(wBase: 0, xBase: 0, words: 0, oBase: 0, slots: 1, strideLog2: 0), deps: .init()).encode() }
+        #expect(throws: FormatError.self) { try Instruction.run(.init(wBase: 0, xBase: 0, words: 1, oBase: 0, slots: 4096, strideLog2: 0), deps: .init()).encode() }
+        #expect(throws: FormatError.self) { try Instruction.run(.init(wBase: 0, xBase: 0, words: 1, oBase: 0, slots: 1, strideLog2: 4), deps: .init()).encode() }
+    }
+
     @Test func fieldsDoNotOverlap() {
         for op in Opcode.allCases {
             var used = Set<Int>()

@@ -234,6 +234,12 @@ import Workloads
         let r1c = try run.run(conv, dram: dram(), maxCycles: 5_000, quietCycles: 1_000)
         #expect(r1c.outcome == .error(.illegalOpcode, instruction: 1))
         #expect(try SystemCycleModel(config: c).predict(conv, dram: dram(), maxCycles: 5_000, quietCycles: 1_000).outcome == r1c.outcome)
+        // RUN (opcode 6) is the SparseTrain system's compute opcode, not the SAT system's; the
+        // cycle model agrees.
+        let sparseTrainRun = Instruction.run(.init(wBase: 0, xBase: 0, words: 1, oBase: 0, slots: 1, strideLog2: 0), deps: .init())
+        let r1b = try run.run([load, sparseTrainRun, .sync], dram: dram(), maxCycles: 5_000, quietCycles: 1_000)
+        #expect(r1b.outcome == .error(.illegalOpcode, instruction: 1))
+        #expect(try SystemCycleModel(config: c).predict([load, sparseTrainRun, .sync], dram: dram()).outcome == .error(.illegalOpcode, instruction: 1))
         // A LOAD past the end of XBUF (16 entries).
         let far = Instruction.load(.init(bufferBase: 15, rows: 1, rowBeats: 2 * c.denseChunks, entryBeats: c.denseChunks, dramAddr: 0x100, dramStride: 0), buffer: .x, deps: .init())
         let r2 = try run.run([load, far, .sync], dram: dram(), maxCycles: 5_000, quietCycles: 1_000)

@@ -55,6 +55,8 @@ public struct SPSExecutor {
             return
         case .gemm:
             throw fail(i, "GEMM is not an SPS-system instruction (illegal opcode)")
+        case .run:
+            throw fail(i, "RUN is not an SPS-system instruction (illegal opcode)")
         case .load(let tr, let b, _):
             guard b == .x || b == .w else { throw fail(i, "LOAD into \(b): the SPS system has no such buffer") }
             let chunks = b == .x ? 1 : t.wChunks

@@ -68,6 +68,11 @@ public enum SparseTrainArray {
         grid.broadcast(\.run, busy)
         grid.broadcast(\.strideLog2, stride)
         grid.broadcast(\.rdSlot, io.rdSlot)
+        // One bank: the bank inputs are unused.
+        let bank0 = m.falseSignal
+        grid.broadcast(\.ldBank, bank0)
+        grid.broadcast(\.bank, bank0)
+        grid.broadcast(\.rdBank, bank0)
         for r in 0..<cfg.rows {
             for c in 0..<cfg.cols {
                 grid[r, c].ldSel.assign(m.wire("ld_sel_\(r)_\(c)", !busy && io.ldPe == r * cfg.cols + c))

@@ -17,14 +17,21 @@ import HWCore
 ///   of the result memory (`slots` words: the i-th item of the queue lands in slot i).
 /// * `finished` is high in a cycle in which every word has been taken and the PE is idle.
 /// * `rd_slot` → `rd_row`: the result word of that slot, one cycle after (synchronous read).
+/// * Banks (``SparseTrainConfig/banks`` = 2): the operand memory, the entry count and the
+///   result memory exist twice. Loads go to bank `ld_bank`, a run uses bank `bank` (which must
+///   hold from `start` to the end of the run), the read-out reads bank `rd_bank`; so one bank
+///   can be loaded and drained while the other runs. With one bank the three inputs are unused.
 public enum SparseTrainCell {
     public struct Ports: Interface {
         @Input(.bool) public var ldSel: Signal
         @Input public var ldKind: Signal
         @Input public var ldAddr: Signal
         @Input public var ldData: Signal
+        @Input(.bool) public var ldBank: Signal
         @Input(.bool) public var start: Signal
         @Input(.bool) public var run: Signal
+        @Input(.bool) public var bank: Signal
+        @Input(.bool) public var rdBank: Signal
         @Input public var strideLog2: Signal
         @Input public var rdSlot: Signal
         @Output public var rdRow: Vec
@@ -48,10 +55,17 @@ public enum SparseTrainCell {
         m.doc = "SparseTrain PE with its operand memory (\(cfg.depth) entry words), the in-order fetcher feeding it and its result memory (\(cfg.slots) item slots)."
         let io = m.ports(Ports(cfg))
         let cw = cfg.countWidth
-        let mem = m.memory("entries", .uint(cfg.wordBits), depth: cfg.depth)
-        mem.write(io.ldAddr, io.ldData.bits(0...(cfg.wordBits - 1)), enable: io.ldSel && io.ldKind == kindEntry)
-        let count = m.reg("count", .uint(cw), reset: 0)
-        m.when(io.ldSel && io.ldKind == kindCount) { count.assign(io.ldData.bits(0...(cw - 1))) }
+        let banked = cfg.banks == 2
+        // A banked address: the bank is the top bit.
+        func inBank(_ bank: Signal, _ a: Signal) -> Signal { banked ? cat(bank, a) : a }
+        let mem = m.memory("entries", .uint(cfg.wordBits), depth: cfg.depth * cfg.banks)
+        mem.write(inBank(io.ldBank, io.ldAddr), io.ldData.bits(0...(cfg.wordBits - 1)), enable: io.ldSel && io.ldKind == kindEntry)
+        let counts = (0..<cfg.banks).map { b in m.reg(banked ? "count_\(b)" : "count", .uint(cw), reset: 0) }
+        for (b, c) in counts.enumerated() {
+            let here = banked ? (b == 1 ? io.ldBank : !io.ldBank) : m.trueSignal
+            m.when(io.ldSel && io.ldKind == kindCount && here) { c.assign(io.ldData.bits(0...(cw - 1))) }
+        }
+        let count = banked ? m.wire("count", mux(io.bank, counts[1], counts[0])) : counts[0]
 
         let u = m.instance(pe, "pe")
         let addr = m.reg("addr", .uint(cw), reset: 0)
@@ -61,7 +75,7 @@ public enum SparseTrainCell {
         let any = m.wire("any", count != 0)
         // `start` reads word 0 (prefetch); later reads follow the PE.
         let readAddr = m.wire("read_addr", mux(io.start, m.const(0, .uint(cw)), addr))
-        let word = mem.read(readAddr.resized(to: cfg.addrWidth), enable: advance || io.start)
+        let word = mem.read(inBank(io.bank, readAddr.resized(to: cfg.addrWidth)), enable: advance || io.start)
         m.when(io.start) {
             offered.assign(any)
             m.when(any) { addr.assign(1) }.otherwise { addr.assign(0) }
@@ -83,12 +97,13 @@ public enum SparseTrainCell {
         for t in 0..<k { u.inPacked[t].assign(word.bits((packedLSB + t * d)...(packedLSB + t * d + d - 1)).asSInt) }
 
         // Results: item i of the queue goes to slot i.
-        let results = m.memory("results", .uint(cfg.outputs * cfg.accWidth), depth: cfg.slots)
+        let results = m.memory("results", .uint(cfg.outputs * cfg.accWidth), depth: cfg.slots * cfg.banks)
         let slot = m.reg("slot", .uint(cfg.slotWidth), reset: 0)
         m.when(io.start) { slot.assign(0) }.elseWhen(u.resultValid) { slot.assign(slot &+ 1) }
         let row = Array(u.result.elements.reversed()).map { $0.asUInt }
-        results.write(slot.resized(to: results.addressWidth), cat(row[0], Array(row.dropFirst())), enable: u.resultValid)
-        let out = results.read(io.rdSlot.resized(to: results.addressWidth))
+        let slotBits = results.addressWidth - (banked ? 1 : 0)
+        results.write(inBank(io.bank, slot.resized(to: slotBits)), cat(row[0], Array(row.dropFirst())), enable: u.resultValid)
+        let out = results.read(inBank(io.rdBank, io.rdSlot.resized(to: slotBits)))
         let aw = cfg.accWidth
         for i in 0..<cfg.outputs { io.rdRow[i].assign(out.bits((i * aw)...(i * aw + aw - 1)).asSInt) }
         io.finished.assign(!offered && !more && u.idle)

@@ -23,9 +23,13 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
     public var slots: Int = 64
     /// Largest log2(stride) of the forward pass.
     public var maxStrideLog2: Int = 2
+    /// Banks of each cell's operand and result memories: 1, or 2 (ping-pong: one bank is loaded
+    /// and drained while the other runs; ``SparseTrainBankedArray``). `depth` and `slots` are
+    /// per bank.
+    public var banks: Int = 1
 
     public init(rows: Int = 4, cols: Int = 4, dataWidth: Int = 16, accWidth: Int = 48, taps: Int = 8, outputs: Int = 16, depth: Int = 2048,
-                slots: Int = 64) {
+                slots: Int = 64, banks: Int = 1) {
         self.rows = rows
         self.cols = cols
         self.dataWidth = dataWidth
@@ -34,6 +38,7 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
         self.outputs = outputs
         self.depth = depth
         self.slots = slots
+        self.banks = banks
     }
 
     public static let maxSide = 64
@@ -52,6 +57,12 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
         guard outputs & (outputs - 1) == 0 else { throw ConfigError("accumulators per PE must be a power of two, got \(outputs)") }
         try Check.range(depth, 2...65536, "operand memory depth")
         try Check.range(slots, 1...4096, "result slots per PE")
+        try Check.range(banks, 1...2, "memory banks per PE")
+        if banks == 2 {
+            guard depth & (depth - 1) == 0, slots & (slots - 1) == 0, slots >= 2 else {
+                throw ConfigError("banked memories need a power-of-two depth and at least 2 slots, a power of two (the bank is the address's top bit), got \(depth) and \(slots)")
+            }
+        }
         _ = try entryLayout()
     }
 
@@ -91,10 +102,11 @@ public struct SparseTrainConfig: Codable, Sendable, Hashable {
 
     public var topName: String { "sparsetrain_r\(rows)_c\(cols)_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)" }
     public var peName: String { "sparsetrain_pe_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)" }
-    public var cellName: String { "sparsetrain_cell_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)_m\(depth)_s\(slots)" }
+    public var cellName: String { "sparsetrain_cell_d\(dataWidth)_a\(accWidth)_k\(taps)_p\(outputs)_m\(depth)_s\(slots)" + (banks == 2 ? "_b2" : "") }
 
     public var parameters: [String: ParamValue] {
         ["design": .string("sparsetrain"), "rows": .int(rows), "cols": .int(cols), "dataWidth": .int(dataWidth),
          "accWidth": .int(accWidth), "taps": .int(taps), "outputs": .int(outputs), "depth": .int(depth), "slots": .int(slots)]
+            .merging(banks == 2 ? ["banks": .int(banks)] : [:]) { a, _ in a }
     }
 }

@@ -128,7 +128,7 @@ struct SPSState {
             let insn = program[fed]
             let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .conv ? 1 : insn.opcode == .store ? 2 : nil
             let d = insn.deps
-            let illegal = insn.opcode == .gemm
+            let illegal = insn.opcode == .gemm || insn.opcode == .run
             let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
             let room = queue.map { queues[$0].count != c.queueDepth } ?? false
             if !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle)) {

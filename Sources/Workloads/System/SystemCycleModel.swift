@@ -141,9 +141,9 @@ struct State {
             let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .gemm ? 1 : insn.opcode == .store ? 2 : nil
             let d = insn.deps
             let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
+            // CONV and RUN are not SAT-system opcodes: the dispatcher consumes and reports them.
+            let illegal = insn.opcode == .conv || insn.opcode == .run
             let room = queue.map { queues[$0].count != c.queueDepth } ?? false
-            // CONV is not a SAT-system opcode: the dispatcher consumes and reports it.
-            let illegal = insn.opcode == .conv
             let ready = !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
             if ready {
                 accept = true

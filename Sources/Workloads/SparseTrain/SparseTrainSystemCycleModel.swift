@@ -1,0 +1,449 @@
+import Cosim
+import Formats
+import SparseAccel
+
+/// The cycle model of the SparseTrain training system: the controller's timing rules, cycle by
+/// cycle, driving the same ``Cosim/DRAMModel`` as the co-simulation (latency, bandwidth), without
+/// the data path, as ``SystemCycleModel`` does for the SAT system. The dispatcher, load unit and
+/// store unit are the shared blocks' contracts restated as in ``SystemCycleModel`` (their state
+/// types are shared); the compute unit is ``SparseAccel/SparseTrainComputeUnit``'s contract: a
+/// loader (one buffer read per cycle: the counts, then the words; each written a cycle later),
+/// a starter, the array busy for the run's golden cycle count (``SparseModel/SparseTrainCycleModel``),
+/// and a drainer (per slot, one cycle to read and one per PE to write). It predicts the cycle of
+/// every SYNC; the co-simulation checks the RTL takes exactly these cycles.
+public struct SparseTrainSystemCycleModel {
+    public let config: SparseTrainSystemConfig
+
+    public init(config: SparseTrainSystemConfig) { self.config = config }
+
+    public struct Prediction: Sendable, Equatable {
+        public var outcome: SystemRun.Outcome
+        public var syncCycles: [Int]
+        public var cycles: Int
+        /// Σ of the array's busy cycles.
+        public var arrayCycles: Int
+        public var readBeats: Int
+        public var writeBeats: Int
+    }
+
+    /// Runs `program` against `dram` (a fresh model configured like the co-simulation's); the
+    /// array's n-th run takes `runs[n]` cycles.
+    public func predict(_ program: [Instruction], dram: DRAMModel, runs: [Int], maxCycles: Int = 50_000_000,
+                        quietCycles: Int = 100_000) throws -> Prediction {
+        var s = STState(config: config, program: program, runCycles: runs)
+        let expected = program.filter { $0.opcode == .sync }.count
+        var cycle = 0, quiet = 0
+        while true {
+            if s.syncCycles.count >= expected && expected > 0 { return s.prediction(.completed, cycle) }
+            if let e = s.error { return s.prediction(.error(e.0, instruction: e.1), cycle) }
+            if cycle >= maxCycles { return s.prediction(.watchdog("\(s.syncCycles.count) of \(expected) SYNCs after \(maxCycles) cycles"), cycle) }
+            if quiet >= quietCycles {
+                return s.prediction(.watchdog("nothing moved for \(quietCycles) cycles with \(expected - s.syncCycles.count) SYNC(s) still due"), cycle)
+            }
+            let moved = try s.step(cycle: cycle, dram: dram)
+            cycle += 1
+            quiet = moved ? 0 : quiet + 1
+        }
+    }
+}
+
+/// The compute unit's registers (``SparseAccel/SparseTrainComputeUnit``).
+struct STComputeState {
+    /// A RUN's fields the later stages need.
+    struct Job {
+        var slots = 0, give = false, wait = false
+    }
+    var failed = false
+    var loadsAhead = 0, undrained = 0
+    var ldActive = false, ldWait = false, ldGive = false, ldWords = 0, rdIdx = 0, ldJob = Job()
+    var wrValid = false
+    var pendValid = false, pendJob = Job()
+    var runValid = false, runJob = Job()
+    var arrayBusy = false, arrayLeft = 0, busyPrev = false, started = 0
+    var jobs: [Job] = []
+    var dActive = false, dPrimed = false, dSlot = 0, dPe = 0, dJob = Job()
+
+    var idle: Bool { !ldActive && !pendValid && !runValid && jobs.isEmpty && !dActive }
+}
+
+/// A register-level restatement of the SparseTrain system (see ``SparseTrainSystemCycleModel``).
+struct STState {
+    let c: SparseTrainSystemConfig
+    let program: [Instruction]
+    let runCycles: [Int]
+    var fed = 0
+    var queues = [[Int]](repeating: [], count: 3)
+    var failed = false
+    var error: (SystemError, Int)?
+    var syncCycles: [Int] = []
+    var arrayCycles = 0, readBeats = 0, writeBeats = 0
+    var tokens = [0, 0, 0, 0]  // load->compute, compute->load, compute->store, store->compute
+    var quiet = 0
+    var ld = LoadState()
+    var cu = STComputeState()
+    var st = StoreState()
+    let zeroBeat: [UInt8]
+    let fullStrobe: [Bool]
+
+    init(config: SparseTrainSystemConfig, program: [Instruction], runCycles: [Int]) {
+        c = config
+        self.program = program
+        self.runCycles = runCycles
+        zeroBeat = [UInt8](repeating: 0, count: config.memory.beatBytes)
+        fullStrobe = [Bool](repeating: true, count: config.memory.beatBytes)
+    }
+
+    func prediction(_ o: SystemRun.Outcome, _ cycles: Int) -> SparseTrainSystemCycleModel.Prediction {
+        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, arrayCycles: arrayCycles, readBeats: readBeats, writeBeats: writeBeats)
+    }
+
+    mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool {
+        let offer = dram.beginCycle()
+        let halt = failed
+        let loadIdle = !ld.active && ld.receive.isEmpty && ld.outstanding == 0
+        let storeIdle = !st.active && st.acks.isEmpty && st.outstanding == 0 && st.dataPending == 0
+        let unitsIdle = loadIdle && cu.idle && storeIdle
+        let queuesEmpty = queues.allSatisfy { $0.isEmpty }
+        let pes = c.pes
+
+        // Dispatcher: RUN is the compute opcode; GEMM and CONV are illegal here.
+        var accept = false, syncDone = false, dispatchError: (SystemError, Int)?
+        var pushQueue: Int?
+        if fed < program.count {
+            let insn = program[fed]
+            let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .run ? 1 : insn.opcode == .store ? 2 : nil
+            let d = insn.deps
+            let illegal = insn.opcode == .gemm || insn.opcode == .conv
+            let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
+            let room = queue.map { queues[$0].count != c.queueDepth } ?? false
+            if !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle)) {
+                accept = true
+                if illegal { dispatchError = (.illegalOpcode, fed) } else if badDeps { dispatchError = (.badDependency, fed) } else if let q = queue { pushQueue = q } else { syncDone = true }
+            }
+        }
+
+        // Load unit.
+        let ldStopped = ld.failed || halt
+        let ldAccept = !ld.active && !ldStopped && ld.receive.count != LoadState.receiveSlots && !queues[0].isEmpty
+        let ldInsn = ldAccept ? queues[0][0] : nil
+        let ldDecode = ldInsn.map { loadDecodeError(program[$0]) } ?? .none
+        let ldTokenOK = ld.active && ld.waiting && tokens[1] != 0 && !ldStopped
+        let ldN = min(ld.beatsLeft, c.memory.maxBeats)
+        let arValid = ld.active && !ld.waiting && !ldStopped && ld.outstanding != c.maxOutstanding
+        let arFire = arValid && offer.readRequestReady
+        let rFire = offer.readBeat != nil
+        let requestDone = rFire && offer.readBeat!.last
+        let head = ld.receive.first
+        let take = rFire && head != nil && !ld.failed
+        let ldLast = head.map { ld.got + 1 == $0.total } ?? false
+        let entryFull = head.map { ld.chunk == $0.entryBeats - 1 || ldLast } ?? false
+        let depth = head.map { $0.target == .x ? c.xEntries : c.wEntries } ?? 0
+        let inRange = (head?.base ?? 0) + ld.entryOffset < depth
+        let rangeError = take && entryFull && !inRange
+        let ldComplete = take && ldLast
+        let ldGive = ldComplete && head!.give
+        let ldErrorNow = (ldAccept && ldDecode != .none) || rangeError
+
+        // Compute unit (combinational part).
+        let cuStopped = cu.failed || halt
+        let cuAccept = !cu.ldActive && !cuStopped && cu.loadsAhead < 2 && !queues[1].isEmpty
+        let cuInsn = cuAccept ? queues[1][0] : nil
+        let cuDecode = cuInsn.map { computeDecodeError(program[$0]) } ?? .none
+        let acceptOK = cuAccept && cuDecode == .none
+        let prevTake = cu.ldActive && cu.ldWait && tokens[0] != 0 && !cuStopped
+        let issue = cu.ldActive && !cu.ldWait && !cuStopped && cu.rdIdx <= cu.ldWords
+        let loaded = cu.ldActive && !cu.ldWait && cu.rdIdx > cu.ldWords && !cu.wrValid
+        let handoff = loaded && !cu.pendValid
+        let givePrev = handoff && cu.ldGive
+        let complete = cu.runValid && cu.busyPrev && !cu.arrayBusy
+        let start = cu.pendValid && (!cu.runValid || complete) && cu.undrained < 2 && !cuStopped
+        let dHead = cu.jobs.first
+        let dStart = !cu.dActive && dHead != nil && (!dHead!.wait || tokens[3] != 0) && !cuStopped
+        let nextTake = dStart && dHead!.wait
+        let write = cu.dActive && cu.dPrimed
+        let lastPe = cu.dPe == pes - 1
+        let lastSlot = cu.dSlot == cu.dJob.slots - 1
+        let drained = write && lastPe && lastSlot
+        let giveNext = drained && cu.dJob.give
+        let cuErrorNow = cuAccept && cuDecode != .none
+
+        // Store unit.
+        let stStopped = st.failed || halt
+        let stAccept = !st.active && !stStopped && st.acks.count != StoreState.ackSlots && !queues[2].isEmpty
+        let stInsn = stAccept ? queues[2][0] : nil
+        let stDecode = stInsn.map { storeDecodeError(program[$0]) } ?? .none
+        let stTokenOK = st.active && st.waiting && tokens[2] != 0 && !stStopped
+        let stN = min(st.beatsLeft, c.memory.maxBeats)
+        let awValid = st.active && st.issuing && !st.waiting && !stStopped && st.outstanding != c.maxOutstanding
+        let awFire = awValid && offer.writeRequestReady
+        let wValid = st.have && st.dataPending != 0
+        let wFire = wValid && offer.writeDataReady
+        let entryEnd = st.chunk == st.entryBeats - 1 || st.wLeft == 1
+        let readNow = st.active && !st.waiting && st.unread != 0 && (!st.have || (wFire && entryEnd))
+        let readOK = st.readEntry < c.oEntries
+        let read = readNow && readOK && !st.failed
+        let requestSent = wFire && st.wReqLeft == 1
+        let bFire = offer.writeResponse != nil
+        let writeError = bFire && !(offer.writeResponse!.ok)
+        let stRangeError = readNow && !readOK && !st.failed
+        let stIssued = st.active && !st.waiting && !st.issuing && st.wLeft == 0 && st.dataPending == 0 && !stStopped
+        let ackHead = st.acks.first
+        let stComplete = bFire && ackHead != nil && st.acked + 1 == ackHead!.total
+        let stGive = stComplete && ackHead!.give
+        let stErrorNow = (stAccept && stDecode != .none) || stRangeError || writeError
+
+        // Memory handshakes.
+        if arFire { dram.acceptReadRequest(address: UInt64(ld.addr), beats: ldN) }
+        if awFire { dram.acceptWriteRequest(address: UInt64(st.addr), beats: stN) }
+        if wFire { dram.acceptWriteData(zeroBeat, strobe: fullStrobe, last: st.wReqLeft == 1) }
+        if rFire { dram.takeReadBeat() }
+        if bFire { dram.takeWriteResponse() }
+        dram.endCycle()
+
+        // Tokens.
+        let gives = [ldGive, givePrev, giveNext, stGive], takes = [prevTake, ldTokenOK, stTokenOK, nextTake]
+        var overflow = false
+        for i in 0..<4 {
+            tokens[i] += (gives[i] ? 1 : 0) - (takes[i] ? 1 : 0)
+            if tokens[i] > SystemTop.tokenCapacity { overflow = true }
+        }
+        for i in 0..<4 { tokens[i] &= 0xFF }
+
+        // Watchdog.
+        let progress = accept || arFire || rFire || awFire || wFire || bFire || cu.arrayBusy || write
+        let pending = !unitsIdle || !queuesEmpty
+        let stalled = pending && quiet == c.stallLimit
+        quiet = (progress || !pending) ? 0 : min(quiet + 1, c.stallLimit)
+
+        // First error.
+        var errs: [(SystemError, Int)] = []
+        if let e = dispatchError { errs.append(e) }
+        if let q = ldInsn, ldAccept, ldDecode != .none { errs.append((ldDecode, q)) } else if rangeError { errs.append((.bufferRange, head!.seq)) }
+        if let q = cuInsn, cuErrorNow { errs.append((cuDecode, q)) }
+        if let q = stInsn, stAccept, stDecode != .none { errs.append((stDecode, q)) } else if stRangeError { errs.append((.bufferRange, st.seq)) } else if writeError { errs.append((.writeFailed, ackHead?.seq ?? 0)) }
+        if overflow { errs.append((.tokenOverflow, 0)) }
+        if stalled { errs.append((.stalled, 0)) }
+        if let e = errs.first, !failed {
+            failed = true
+            error = e
+        }
+
+        // Status.
+        if syncDone { syncCycles.append(cycle) }
+        if cu.arrayBusy { arrayCycles += 1 }
+        if rFire { readBeats += 1 }
+        if wFire { writeBeats += 1 }
+
+        // Dispatcher and queues.
+        for (q, pop) in [ldAccept, cuAccept, stAccept].enumerated() where pop { queues[q].removeFirst() }
+        if accept {
+            if let q = pushQueue { queues[q].append(fed) }
+            fed += 1
+        }
+
+        // Load unit registers.
+        ld.outstanding += (arFire ? 1 : 0) - (requestDone ? 1 : 0)
+        if take {
+            if ldLast {
+                ld.got = 0
+                ld.entryOffset = 0
+                ld.chunk = 0
+            } else {
+                ld.got += 1
+                if entryFull {
+                    ld.chunk = 0
+                    ld.entryOffset += 1
+                } else {
+                    ld.chunk += 1
+                }
+            }
+        }
+        if ldComplete { ld.receive.removeFirst() }
+        if ldAccept, let i = ldInsn, case .load(let t, let b, let deps) = program[i] {
+            if ldDecode == .none {
+                ld.receive.append(LoadState.Receive(target: b, base: t.bufferBase, entryBeats: t.entryBeats, total: t.rows * t.rowBeats,
+                                                    give: deps.pushNext, seq: i))
+            }
+            ld.active = ldDecode == .none
+            ld.waiting = deps.popNext
+            ld.rowsLeft = t.rows
+            ld.rowBeats = t.rowBeats
+            ld.beatsLeft = t.rowBeats
+            ld.addr = Int(t.dramAddr)
+            ld.rowAddr = Int(t.dramAddr)
+            ld.stride = Int(t.dramStride)
+        } else {
+            if ldTokenOK { ld.waiting = false }
+            if arFire {
+                if ldN == ld.beatsLeft {
+                    if ld.rowsLeft == 1 { ld.active = false }
+                    ld.rowsLeft -= 1
+                    ld.beatsLeft = ld.rowBeats
+                    ld.rowAddr = ld.rowAddr + ld.stride
+                    ld.addr = ld.rowAddr
+                } else {
+                    ld.beatsLeft -= ldN
+                    ld.addr += ldN * c.memory.beatBytes
+                }
+            }
+        }
+        if ldErrorNow { ld.failed = true }
+
+        // Compute unit registers.
+        if acceptOK, let i = cuInsn, case .run(let r, let deps) = program[i] {
+            cu.ldActive = true
+            cu.ldWait = deps.popPrev
+            cu.ldGive = deps.pushPrev
+            cu.ldWords = r.words
+            cu.rdIdx = 0
+            cu.ldJob = .init(slots: r.slots, give: deps.pushNext, wait: deps.popNext)
+        } else {
+            if prevTake { cu.ldWait = false }
+            if handoff { cu.ldActive = false }
+            if issue { cu.rdIdx += 1 }
+        }
+        cu.wrValid = issue
+        if handoff {
+            cu.pendValid = true
+            cu.pendJob = cu.ldJob
+        } else if start {
+            cu.pendValid = false
+        }
+        let wasBusy = cu.arrayBusy
+        // The run that ends now (a run starting in the same cycle replaces it).
+        let finished = cu.runJob
+        if start {
+            cu.runValid = true
+            cu.runJob = cu.pendJob
+            cu.arrayLeft = cu.started < runCycles.count ? runCycles[cu.started] : 1
+            cu.started += 1
+            cu.arrayBusy = true
+        } else {
+            if complete { cu.runValid = false }
+            if wasBusy {
+                cu.arrayLeft -= 1
+                if cu.arrayLeft == 0 { cu.arrayBusy = false }
+            }
+        }
+        cu.busyPrev = wasBusy
+        if dStart { cu.jobs.removeFirst() }
+        if complete { cu.jobs.append(finished) }
+        if dStart, let h = dHead {
+            cu.dActive = true
+            cu.dPrimed = false
+            cu.dJob = h
+            cu.dSlot = 0
+            cu.dPe = 0
+        } else if cu.dActive {
+            if !cu.dPrimed { cu.dPrimed = true }
+            if write {
+                if lastPe {
+                    cu.dPe = 0
+                    cu.dPrimed = false
+                    if lastSlot { cu.dActive = false } else { cu.dSlot += 1 }
+                } else {
+                    cu.dPe += 1
+                }
+            }
+        }
+        cu.loadsAhead += (acceptOK ? 1 : 0) - (complete ? 1 : 0)
+        cu.undrained += (start ? 1 : 0) - (drained ? 1 : 0)
+        if cuErrorNow { cu.failed = true }
+
+        // Store unit registers.
+        st.dataPending += (awFire ? 1 : 0) - (requestSent ? 1 : 0)
+        st.outstanding += (awFire ? 1 : 0) - (bFire ? 1 : 0)
+        if bFire && ackHead != nil { st.acked = stComplete ? 0 : st.acked + 1 }
+        if stComplete { st.acks.removeFirst() }
+        if stAccept, let i = stInsn, case .store(let t, _, let deps) = program[i] {
+            if stDecode == .none {
+                let perRow = (t.rowBeats + c.memory.maxBeats - 1) / c.memory.maxBeats
+                st.acks.append(StoreState.Ack(total: t.rows * perRow, give: deps.pushPrev, seq: i))
+            }
+            st.active = stDecode == .none
+            st.waiting = deps.popPrev
+            st.issuing = true
+            st.fromP = false
+            st.seq = i
+            st.rowsLeft = t.rows
+            st.rowBeats = t.rowBeats
+            st.beatsLeft = t.rowBeats
+            st.addr = Int(t.dramAddr)
+            st.rowAddr = Int(t.dramAddr)
+            st.stride = Int(t.dramStride)
+            st.entryBeats = t.entryBeats
+            st.wLeft = t.rows * t.rowBeats
+            st.wRowLeft = t.rowBeats
+            st.wReqLeft = min(t.rowBeats, c.memory.maxBeats)
+            st.chunk = 0
+            st.readEntry = t.bufferBase
+            st.unread = t.rows * t.rowBeats
+        } else {
+            if stTokenOK { st.waiting = false }
+            if awFire {
+                if stN == st.beatsLeft {
+                    if st.rowsLeft == 1 { st.issuing = false }
+                    st.rowsLeft -= 1
+                    st.beatsLeft = st.rowBeats
+                    st.rowAddr = st.rowAddr + st.stride
+                    st.addr = st.rowAddr
+                } else {
+                    st.beatsLeft -= stN
+                    st.addr += stN * c.memory.beatBytes
+                }
+            }
+            if read {
+                st.readEntry += 1
+                st.unread = st.unread > st.entryBeats ? st.unread - st.entryBeats : 0
+                st.have = true
+            }
+            if wFire {
+                st.wLeft -= 1
+                let rowNext = st.wRowLeft == 1 ? st.rowBeats : st.wRowLeft - 1
+                st.wReqLeft = st.wReqLeft == 1 ? min(rowNext, c.memory.maxBeats) : st.wReqLeft - 1
+                st.wRowLeft = rowNext
+                if entryEnd {
+                    st.chunk = 0
+                    if !read { st.have = false }
+                } else {
+                    st.chunk += 1
+                }
+            }
+            if stIssued { st.active = false }
+        }
+        if stErrorNow { st.failed = true }
+        return progress
+    }
+
+    // MARK: Decode checks (in the hardware's order)
+
+    func transferError(_ t: Instruction.Transfer, chunks: Int) -> SystemError {
+        let beat = UInt64(c.memory.beatBytes)
+        let limit = UInt64(1) << UInt64(c.memory.addrBits)
+        if t.rows == 0 || t.rowBeats == 0 || t.entryBeats == 0 { return .zeroCount }
+        if t.entryBeats > chunks { return .entryBeats }
+        if t.dramAddr % beat != 0 || t.dramStride % beat != 0 { return .misaligned }
+        if t.dramAddr >= limit || t.dramStride >= limit { return .dramRange }
+        return .none
+    }
+
+    func loadDecodeError(_ i: Instruction) -> SystemError {
+        guard case .load(let t, let b, _) = i else { return .none }
+        guard b == .x || b == .w else { return .badBuffer }
+        return transferError(t, chunks: b == .x ? c.xChunks : c.wChunks)
+    }
+
+    func storeDecodeError(_ i: Instruction) -> SystemError {
+        guard case .store(let t, let b, _) = i else { return .none }
+        guard b == .o else { return .badBuffer }
+        return transferError(t, chunks: c.oChunks)
+    }
+
+    func computeDecodeError(_ i: Instruction) -> SystemError {
+        guard case .run(let r, _) = i else { return .none }
+        if r.words == 0 || r.slots == 0 { return .zeroCount }
+        let fits = r.words <= c.array.depth && r.slots <= c.array.slots && r.wBase < c.wEntries && r.xBase + r.words <= c.xEntries
+            && r.oBase + r.slots * c.pes <= c.oEntries
+        return fits ? .none : .bufferRange
+    }
+}
