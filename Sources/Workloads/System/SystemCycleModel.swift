@@ -61,7 +61,7 @@ public struct SystemCycleModel {
         while true {
             if s.syncCycles.count >= expected && expected > 0 { return s.prediction(.completed, cycle, phaseBeats) }
             if let e = s.error { return s.prediction(.error(e.0, instruction: e.1), cycle, phaseBeats) }
-            if cycle >= maxCycles { return s.prediction(.watchdog("\(s.syncCycles.count) of \(expected) SYNCs after \(maxCycles) cycles"), cycle, phaseBeats) }
+            if cycle - (s.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles { return s.prediction(.watchdog("no SYNC for \(maxCycles) cycles (\(s.syncCycles.count) of \(expected) done)"), cycle, phaseBeats) }
             if quiet >= quietCycles {
                 return s.prediction(.watchdog("nothing moved for \(quietCycles) cycles with \(expected - s.syncCycles.count) SYNC(s) still due"), cycle, phaseBeats)
             }

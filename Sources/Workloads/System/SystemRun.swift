@@ -110,8 +110,8 @@ public struct SystemRun {
         while true {
             if status.syncCycles.count >= expected && expected > 0 { outcome = .completed; break }
             if let e = status.error { outcome = .error(e.0, instruction: e.1); break }
-            if cycle >= maxCycles {
-                outcome = .watchdog("\(status.syncCycles.count) of \(expected) SYNCs after \(maxCycles) cycles"); break
+            if cycle - (status.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles {
+                outcome = .watchdog("no SYNC for \(maxCycles) cycles (\(status.syncCycles.count) of \(expected) done)"); break
             }
             if quiet >= quietCycles {
                 let fed = feeder.index == words.count ? "the whole program was accepted" : "instruction \(feeder.index) of \(words.count) was never accepted"

@@ -21,7 +21,7 @@ enum SystemRunLoop {
         while true {
             if status.syncCycles.count >= syncs && syncs > 0 { outcome = .completed; break }
             if let e = status.error { outcome = .error(e.0, instruction: e.1); break }
-            if cycle >= maxCycles { outcome = .watchdog("\(status.syncCycles.count) of \(syncs) SYNCs after \(maxCycles) cycles"); break }
+            if cycle - (status.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles { outcome = .watchdog("no SYNC for \(maxCycles) cycles (\(status.syncCycles.count) of \(syncs) done)"); break }
             if quiet >= quietCycles {
                 outcome = .watchdog("nothing moved for \(quietCycles) cycles with \(syncs - status.syncCycles.count) SYNC(s) still due")
                 break
