@@ -302,52 +302,9 @@ struct State {
         }
 
         // Load unit.
-        ld.outstanding += (arFire ? 1 : 0) - (requestDone ? 1 : 0)
-        if take {
-            if ldLast {
-                ld.got = 0
-                ld.entryOffset = 0
-                ld.chunk = 0
-            } else {
-                ld.got += 1
-                if entryFull {
-                    ld.chunk = 0
-                    ld.entryOffset += 1
-                } else {
-                    ld.chunk += 1
-                }
-            }
-        }
-        if ldComplete { ld.receive.removeFirst() }
-        if ldAccept, let i = ldInsn, case .load(let t, let b, let deps) = program[i] {
-            if ldDecode == .none {
-                ld.receive.append(LoadState.Receive(target: b, base: t.bufferBase, entryBeats: t.entryBeats, total: t.rows * t.rowBeats,
-                                                    give: deps.pushNext, seq: i))
-            }
-            ld.active = ldDecode == .none
-            ld.waiting = deps.popNext
-            ld.rowsLeft = t.rows
-            ld.rowBeats = t.rowBeats
-            ld.beatsLeft = t.rowBeats
-            ld.addr = Int(t.dramAddr)
-            ld.rowAddr = Int(t.dramAddr)
-            ld.stride = Int(t.dramStride)
-        } else {
-            if ldTokenOK { ld.waiting = false }
-            if arFire {
-                if ldN == ld.beatsLeft {
-                    if ld.rowsLeft == 1 { ld.active = false }
-                    ld.rowsLeft -= 1
-                    ld.beatsLeft = ld.rowBeats
-                    ld.rowAddr = ld.rowAddr + ld.stride
-                    ld.addr = ld.rowAddr
-                } else {
-                    ld.beatsLeft -= ldN
-                    ld.addr += ldN * c.memory.beatBytes
-                }
-            }
-        }
-        if ldErrorNow { ld.failed = true }
+        ld.advance(arFire: arFire, requestDone: requestDone, take: take, last: ldLast, entryFull: entryFull, complete: ldComplete,
+                   accepted: ldAccept ? ldInsn.map { ($0, program[$0]) } : nil, decode: ldDecode, tokenOK: ldTokenOK, requestBeats: ldN,
+                   beatBytes: c.memory.beatBytes, errorNow: ldErrorNow)
 
         // Compute unit.
         cu.advance(c, cycle: cycle, accept: cuAccept ? cuInsn.map { program[$0] } : nil, acceptOK: cuDecode == .none, acceptSeq: cuInsn ?? 0,
@@ -356,67 +313,9 @@ struct State {
         if cuErrorNow { cu.failed = true }
 
         // Store unit.
-        st.dataPending += (awFire ? 1 : 0) - (requestSent ? 1 : 0)
-        st.outstanding += (awFire ? 1 : 0) - (bFire ? 1 : 0)
-        if bFire && ackHead != nil { st.acked = stComplete ? 0 : st.acked + 1 }
-        if stComplete { st.acks.removeFirst() }
-        if stAccept, let i = stInsn, case .store(let t, let b, let deps) = program[i] {
-            if stDecode == .none {
-                let perRow = (t.rowBeats + c.memory.maxBeats - 1) / c.memory.maxBeats
-                st.acks.append(StoreState.Ack(total: t.rows * perRow, give: deps.pushPrev, seq: i))
-            }
-            st.active = stDecode == .none
-            st.waiting = deps.popPrev
-            st.issuing = true
-            st.fromP = b == .p
-            st.seq = i
-            st.rowsLeft = t.rows
-            st.rowBeats = t.rowBeats
-            st.beatsLeft = t.rowBeats
-            st.addr = Int(t.dramAddr)
-            st.rowAddr = Int(t.dramAddr)
-            st.stride = Int(t.dramStride)
-            st.entryBeats = t.entryBeats
-            st.wLeft = t.rows * t.rowBeats
-            st.wRowLeft = t.rowBeats
-            st.wReqLeft = min(t.rowBeats, c.memory.maxBeats)
-            st.chunk = 0
-            st.readEntry = t.bufferBase
-            st.unread = t.rows * t.rowBeats
-        } else {
-            if stTokenOK { st.waiting = false }
-            if awFire {
-                if stN == st.beatsLeft {
-                    if st.rowsLeft == 1 { st.issuing = false }
-                    st.rowsLeft -= 1
-                    st.beatsLeft = st.rowBeats
-                    st.rowAddr = st.rowAddr + st.stride
-                    st.addr = st.rowAddr
-                } else {
-                    st.beatsLeft -= stN
-                    st.addr += stN * c.memory.beatBytes
-                }
-            }
-            if read {
-                st.readEntry += 1
-                st.unread = st.unread > st.entryBeats ? st.unread - st.entryBeats : 0
-                st.have = true
-            }
-            if wFire {
-                st.wLeft -= 1
-                let rowNext = st.wRowLeft == 1 ? st.rowBeats : st.wRowLeft - 1
-                st.wReqLeft = st.wReqLeft == 1 ? min(rowNext, c.memory.maxBeats) : st.wReqLeft - 1
-                st.wRowLeft = rowNext
-                if entryEnd {
-                    st.chunk = 0
-                    if !read { st.have = false }
-                } else {
-                    st.chunk += 1
-                }
-            }
-            if stIssued { st.active = false }
-        }
-        if stErrorNow { st.failed = true }
+        st.advance(awFire: awFire, requestSent: requestSent, bFire: bFire, ackHead: ackHead != nil, complete: stComplete,
+                   accepted: stAccept ? stInsn.map { ($0, program[$0]) } : nil, decode: stDecode, tokenOK: stTokenOK, requestBeats: stN,
+                   memory: c.memory, read: read, wFire: wFire, entryEnd: entryEnd, issued: stIssued, errorNow: stErrorNow)
         return accept || arFire || rFire || awFire || wFire || bFire || cu.present || closing
     }
 
