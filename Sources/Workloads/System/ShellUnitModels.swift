@@ -1,4 +1,5 @@
 import Formats
+import Cosim
 import HWLib
 import SparseAccel
 
@@ -127,5 +128,75 @@ extension StoreState {
             if issued { active = false }
         }
         if errorNow { failed = true }
+    }
+}
+
+/// The load unit's combinational signals in one cycle.
+struct LoadSignals {
+    let accept: Bool, insn: Int?, decode: SystemError, tokenOK: Bool, requestBeats: Int
+    let arFire: Bool, rFire: Bool, requestDone: Bool, take: Bool, last: Bool, entryFull: Bool
+    let rangeError: Bool, complete: Bool, give: Bool, errorNow: Bool
+}
+
+/// The store unit's combinational signals in one cycle.
+struct StoreSignals {
+    let accept: Bool, insn: Int?, decode: SystemError, tokenOK: Bool, requestBeats: Int
+    let awFire: Bool, wFire: Bool, entryEnd: Bool, read: Bool, requestSent: Bool, bFire: Bool, writeError: Bool
+    let rangeError: Bool, issued: Bool, ackHead: StoreState.Ack?, complete: Bool, give: Bool, errorNow: Bool
+}
+
+extension LoadState {
+    /// The cycle's signals: `queueHead` is the load queue's first instruction (its position),
+    /// `decode` the unit's decode check, `depth` a buffer's entries.
+    func signals(halt: Bool, queueHead: Int?, decode check: (Int) -> SystemError, tokenAvailable: Bool, memory: MemoryPortSpec,
+                 maxOutstanding: Int, offer: DRAMModel.Offer, depth: (BufferID) -> Int) -> LoadSignals {
+        let stopped = failed || halt
+        let accept = !active && !stopped && receive.count != LoadState.receiveSlots && queueHead != nil
+        let insn = accept ? queueHead : nil
+        let decode = insn.map(check) ?? .none
+        let tokenOK = active && waiting && tokenAvailable && !stopped
+        let n = min(beatsLeft, memory.maxBeats)
+        let arFire = active && !waiting && !stopped && outstanding != maxOutstanding && offer.readRequestReady
+        let rFire = offer.readBeat != nil
+        let requestDone = rFire && offer.readBeat!.last
+        let head = receive.first
+        let take = rFire && head != nil && !failed
+        let last = head.map { got + 1 == $0.total } ?? false
+        let entryFull = head.map { chunk == $0.entryBeats - 1 || last } ?? false
+        let inRange = (head?.base ?? 0) + entryOffset < (head.map { depth($0.target) } ?? 0)
+        let rangeError = take && entryFull && !inRange
+        let complete = take && last
+        return LoadSignals(accept: accept, insn: insn, decode: decode, tokenOK: tokenOK, requestBeats: n, arFire: arFire, rFire: rFire,
+                           requestDone: requestDone, take: take, last: last, entryFull: entryFull, rangeError: rangeError,
+                           complete: complete, give: complete && head!.give, errorNow: (accept && decode != .none) || rangeError)
+    }
+}
+
+extension StoreState {
+    /// The cycle's signals: `queueHead` is the store queue's first instruction (its position),
+    /// `decode` the unit's decode check, `depth` the entries of the buffer being drained.
+    func signals(halt: Bool, queueHead: Int?, decode check: (Int) -> SystemError, tokenAvailable: Bool, memory: MemoryPortSpec,
+                 maxOutstanding: Int, offer: DRAMModel.Offer, depth: Int) -> StoreSignals {
+        let stopped = failed || halt
+        let accept = !active && !stopped && acks.count != StoreState.ackSlots && queueHead != nil
+        let insn = accept ? queueHead : nil
+        let decode = insn.map(check) ?? .none
+        let tokenOK = active && waiting && tokenAvailable && !stopped
+        let n = min(beatsLeft, memory.maxBeats)
+        let awFire = active && issuing && !waiting && !stopped && outstanding != maxOutstanding && offer.writeRequestReady
+        let wFire = have && dataPending != 0 && offer.writeDataReady
+        let entryEnd = chunk == entryBeats - 1 || wLeft == 1
+        let readNow = active && !waiting && unread != 0 && (!have || (wFire && entryEnd))
+        let readOK = readEntry < depth
+        let bFire = offer.writeResponse != nil
+        let writeError = bFire && !(offer.writeResponse!.ok)
+        let rangeError = readNow && !readOK && !failed
+        let ackHead = acks.first
+        let complete = bFire && ackHead != nil && acked + 1 == ackHead!.total
+        return StoreSignals(accept: accept, insn: insn, decode: decode, tokenOK: tokenOK, requestBeats: n, awFire: awFire, wFire: wFire,
+                            entryEnd: entryEnd, read: readNow && readOK && !failed, requestSent: wFire && wReqLeft == 1, bFire: bFire,
+                            writeError: writeError, rangeError: rangeError,
+                            issued: active && !waiting && !issuing && wLeft == 0 && dataPending == 0 && !stopped, ackHead: ackHead,
+                            complete: complete, give: complete && ackHead!.give, errorNow: (accept && decode != .none) || rangeError || writeError)
     }
 }

@@ -161,26 +161,12 @@ struct State {
 
         // Load unit (combinational part): an issue stage and, per accepted instruction, a
         // receive descriptor (in order).
-        let ldStopped = ld.failed || halt
-        let ldAccept = !ld.active && !ldStopped && ld.receive.count != LoadState.receiveSlots && !queues[0].isEmpty
-        let ldInsn = ldAccept ? queues[0][0] : nil
-        let ldDecode = ldInsn.map { loadDecodeError(program[$0]) } ?? .none
-        let ldTokenOK = ld.active && ld.waiting && tokens[1] != 0 && !ldStopped
-        let ldN = min(ld.beatsLeft, c.memory.maxBeats)
-        let arValid = ld.active && !ld.waiting && !ldStopped && ld.outstanding != c.maxOutstanding
-        let arFire = arValid && offer.readRequestReady
-        let rFire = offer.readBeat != nil
-        let requestDone = rFire && offer.readBeat!.last
+        let L = ld.signals(halt: halt, queueHead: queues[0].first, decode: { loadDecodeError(program[$0]) }, tokenAvailable: tokens[1] != 0,
+                           memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: { $0 == .x ? c.denseEntries : $0 == .w ? c.sparseEntries : c.masterEntries })
+        let (ldAccept, ldInsn, ldDecode, ldTokenOK, ldN) = (L.accept, L.insn, L.decode, L.tokenOK, L.requestBeats)
+        let (arFire, rFire, requestDone, take, ldLast, entryFull) = (L.arFire, L.rFire, L.requestDone, L.take, L.last, L.entryFull)
+        let (rangeError, ldComplete, ldGive, ldErrorNow) = (L.rangeError, L.complete, L.give, L.errorNow)
         let head = ld.receive.first
-        let take = rFire && head != nil && !ld.failed
-        let ldLast = head.map { ld.got + 1 == $0.total } ?? false
-        let entryFull = head.map { ld.chunk == $0.entryBeats - 1 || ldLast } ?? false
-        let depth = head.map { $0.target == .x ? c.denseEntries : $0.target == .w ? c.sparseEntries : c.masterEntries } ?? 0
-        let inRange = (head?.base ?? 0) + ld.entryOffset < depth
-        let rangeError = take && entryFull && !inRange
-        let ldComplete = take && ldLast
-        let ldGive = ldComplete && head!.give
-        let ldErrorNow = (ldAccept && ldDecode != .none) || rangeError
 
         // Compute unit (combinational part).
         let cuStopped = cu.failed || halt
@@ -223,30 +209,12 @@ struct State {
         }
 
         // Store unit (combinational part).
-        let stStopped = st.failed || halt
-        let stAccept = !st.active && !stStopped && st.acks.count != StoreState.ackSlots && !queues[2].isEmpty
-        let stInsn = stAccept ? queues[2][0] : nil
-        let stDecode = stInsn.map { storeDecodeError(program[$0]) } ?? .none
-        let stTokenOK = st.active && st.waiting && tokens[2] != 0 && !stStopped
-        let stN = min(st.beatsLeft, c.memory.maxBeats)
-        let awValid = st.active && st.issuing && !st.waiting && !stStopped && st.outstanding != c.maxOutstanding
-        let awFire = awValid && offer.writeRequestReady
-        let wValid = st.have && st.dataPending != 0
-        let wFire = wValid && offer.writeDataReady
-        let entryEnd = st.chunk == st.entryBeats - 1 || st.wLeft == 1
-        let readNow = st.active && !st.waiting && st.unread != 0 && (!st.have || (wFire && entryEnd))
-        let stDepth = st.fromP ? c.pregenEntries : c.outputEntries
-        let readOK = st.readEntry < stDepth
-        let read = readNow && readOK && !st.failed
-        let requestSent = wFire && st.wReqLeft == 1
-        let bFire = offer.writeResponse != nil
-        let writeError = bFire && !(offer.writeResponse!.ok)
-        let stRangeError = readNow && !readOK && !st.failed
-        let stIssued = st.active && !st.waiting && !st.issuing && st.wLeft == 0 && st.dataPending == 0 && !stStopped
-        let ackHead = st.acks.first
-        let stComplete = bFire && ackHead != nil && st.acked + 1 == ackHead!.total
-        let stGive = stComplete && ackHead!.give
-        let stErrorNow = (stAccept && stDecode != .none) || stRangeError || writeError
+        let S = st.signals(halt: halt, queueHead: queues[2].first, decode: { storeDecodeError(program[$0]) }, tokenAvailable: tokens[2] != 0,
+                           memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: st.fromP ? c.pregenEntries : c.outputEntries)
+        let (stAccept, stInsn, stDecode, stTokenOK, stN) = (S.accept, S.insn, S.decode, S.tokenOK, S.requestBeats)
+        let (awFire, wFire, entryEnd, read, requestSent, bFire) = (S.awFire, S.wFire, S.entryEnd, S.read, S.requestSent, S.bFire)
+        let (writeError, stRangeError, stIssued, ackHead, stComplete, stGive, stErrorNow) =
+            (S.writeError, S.rangeError, S.issued, S.ackHead, S.complete, S.give, S.errorNow)
 
         // Memory handshakes.
         if arFire { dram.acceptReadRequest(address: UInt64(ld.addr), beats: ldN) }
