@@ -190,21 +190,11 @@ struct SPSState {
             (S.writeError, S.rangeError, S.issued, S.ackHead, S.complete, S.give, S.errorNow)
 
         // Memory handshakes.
-        if arFire { dram.acceptReadRequest(address: UInt64(ld.addr), beats: ldN) }
-        if awFire { dram.acceptWriteRequest(address: UInt64(st.addr), beats: stN) }
-        if wFire { dram.acceptWriteData(zeroBeat, strobe: fullStrobe, last: st.wReqLeft == 1) }
-        if rFire { dram.takeReadBeat() }
-        if bFire { dram.takeWriteResponse() }
-        dram.endCycle()
+        ShellCycle.handshakes(dram, load: L, loadAddress: ld.addr, store: S, storeAddress: st.addr, lastWriteBeat: st.wReqLeft == 1,
+                              beat: zeroBeat, strobe: fullStrobe)
 
         // Tokens.
-        let gives = [ldGive, givePrev, giveNext, stGive], takes = [prevTake, ldTokenOK, stTokenOK, nextTake]
-        var overflow = false
-        for i in 0..<4 {
-            tokens[i] += (gives[i] ? 1 : 0) - (takes[i] ? 1 : 0)
-            if tokens[i] > SystemTop.tokenCapacity { overflow = true }
-        }
-        for i in 0..<4 { tokens[i] &= 0xFF }
+        let overflow = ShellCycle.updateTokens(&tokens, gives: [ldGive, givePrev, giveNext, stGive], takes: [prevTake, ldTokenOK, stTokenOK, nextTake])
 
         // Watchdog.
         let progress = accept || arFire || rFire || awFire || wFire || bFire || beat || oWEn

@@ -200,3 +200,32 @@ extension StoreState {
                             complete: complete, give: complete && ackHead!.give, errorNow: (accept && decode != .none) || rangeError || writeError)
     }
 }
+
+/// The parts of a cycle every system's model shares besides the units: the memory port's
+/// handshakes and the dependency-token counters.
+enum ShellCycle {
+    /// The cycle's handshakes on the memory port (`address`es: the units' next requests), then
+    /// the end of the DRAM model's cycle.
+    static func handshakes(_ dram: DRAMModel, load L: LoadSignals, loadAddress: Int, store S: StoreSignals, storeAddress: Int,
+                           lastWriteBeat: Bool, beat: [UInt8], strobe: [Bool]) {
+        if L.arFire { dram.acceptReadRequest(address: UInt64(loadAddress), beats: L.requestBeats) }
+        if S.awFire { dram.acceptWriteRequest(address: UInt64(storeAddress), beats: S.requestBeats) }
+        if S.wFire { dram.acceptWriteData(beat, strobe: strobe, last: lastWriteBeat) }
+        if L.rFire { dram.takeReadBeat() }
+        if S.bFire { dram.takeWriteResponse() }
+        dram.endCycle()
+    }
+
+    /// The token counters (load → compute, compute → load, compute → store, store → compute)
+    /// after one cycle's gives and takes, 8 bits wide as in the hardware; whether one exceeded
+    /// ``SparseAccel/SystemTop/tokenCapacity``.
+    static func updateTokens(_ tokens: inout [Int], gives: [Bool], takes: [Bool]) -> Bool {
+        var overflow = false
+        for i in 0..<4 {
+            tokens[i] += (gives[i] ? 1 : 0) - (takes[i] ? 1 : 0)
+            if tokens[i] > SystemTop.tokenCapacity { overflow = true }
+        }
+        for i in 0..<4 { tokens[i] &= 0xFF }
+        return overflow
+    }
+}
