@@ -35,19 +35,9 @@ public struct SPSSystemCycleModel {
     public func predict(_ program: [Instruction], layers: [SPSLayerDescriptor], dram: DRAMModel, maxCycles: Int = 50_000_000,
                         quietCycles: Int = 100_000) throws -> Prediction {
         var s = SPSState(config: config, program: program, layers: layers)
-        let expected = program.filter { $0.opcode == .sync }.count
-        var cycle = 0, quiet = 0
-        while true {
-            if s.syncCycles.count >= expected && expected > 0 { return s.prediction(.completed, cycle) }
-            if let e = s.error { return s.prediction(.error(e.0, instruction: e.1), cycle) }
-            if cycle - (s.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles { return s.prediction(.watchdog("no SYNC for \(maxCycles) cycles (\(s.syncCycles.count) of \(expected) done)"), cycle) }
-            if quiet >= quietCycles {
-                return s.prediction(.watchdog("nothing moved for \(quietCycles) cycles with \(expected - s.syncCycles.count) SYNC(s) still due"), cycle)
-            }
-            let moved = try s.step(cycle: cycle, dram: dram)
-            cycle += 1
-            quiet = moved ? 0 : quiet + 1
-        }
+        let (outcome, cycles) = try ShellCycle.run(&s, expected: program.filter { $0.opcode == .sync }.count, dram: dram,
+                                                   maxCycles: maxCycles, quietCycles: quietCycles)
+        return s.prediction(outcome, cycles)
     }
 }
 
@@ -76,7 +66,7 @@ struct SPSComputeState {
 }
 
 /// A register-level restatement of the SPS system (see ``SPSSystemCycleModel``).
-struct SPSState {
+struct SPSState: SystemModelState {
     let c: SPSSystemConfig
     let program: [Instruction]
     let layers: [SPSLayerDescriptor]

@@ -229,3 +229,37 @@ enum ShellCycle {
         return overflow
     }
 }
+
+/// A system cycle model's state: what ``ShellCycle/run(_:expected:dram:maxCycles:quietCycles:afterStep:)`` steps.
+protocol SystemModelState {
+    /// Cycles at which a SYNC completed.
+    var syncCycles: [Int] { get }
+    /// The first error and the instruction that caused it.
+    var error: (SystemError, Int)? { get }
+    /// Advances one cycle; returns whether anything moved.
+    mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool
+}
+
+extension ShellCycle {
+    /// Steps `state` until `expected` SYNCs completed, an error, or the harness watchdog (as the
+    /// RTL runner's: no SYNC for `maxCycles` cycles, or nothing moving for `quietCycles`), calling
+    /// `afterStep` after each cycle; returns the outcome and the cycles run.
+    static func run<S: SystemModelState>(_ state: inout S, expected: Int, dram: DRAMModel, maxCycles: Int, quietCycles: Int,
+                                         afterStep: (inout S) -> Void = { _ in }) throws -> (SystemRun.Outcome, Int) {
+        var cycle = 0, quiet = 0
+        while true {
+            if state.syncCycles.count >= expected && expected > 0 { return (.completed, cycle) }
+            if let e = state.error { return (.error(e.0, instruction: e.1), cycle) }
+            if cycle - (state.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles {
+                return (.watchdog("no SYNC for \(maxCycles) cycles (\(state.syncCycles.count) of \(expected) done)"), cycle)
+            }
+            if quiet >= quietCycles {
+                return (.watchdog("nothing moved for \(quietCycles) cycles with \(expected - state.syncCycles.count) SYNC(s) still due"), cycle)
+            }
+            let moved = try state.step(cycle: cycle, dram: dram)
+            afterStep(&state)
+            cycle += 1
+            quiet = moved ? 0 : quiet + 1
+        }
+    }
+}

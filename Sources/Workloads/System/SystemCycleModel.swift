@@ -55,28 +55,19 @@ public struct SystemCycleModel {
     /// contents do not matter).
     public func predict(_ program: [Instruction], dram: DRAMModel, maxCycles: Int = 50_000_000, quietCycles: Int = 100_000) throws -> Prediction {
         var s = State(config: config, program: program)
-        let expected = program.filter { $0.opcode == .sync }.count
-        var cycle = 0, quiet = 0
         var phaseBeats = [0]
-        while true {
-            if s.syncCycles.count >= expected && expected > 0 { return s.prediction(.completed, cycle, phaseBeats) }
-            if let e = s.error { return s.prediction(.error(e.0, instruction: e.1), cycle, phaseBeats) }
-            if cycle - (s.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles { return s.prediction(.watchdog("no SYNC for \(maxCycles) cycles (\(s.syncCycles.count) of \(expected) done)"), cycle, phaseBeats) }
-            if quiet >= quietCycles {
-                return s.prediction(.watchdog("nothing moved for \(quietCycles) cycles with \(expected - s.syncCycles.count) SYNC(s) still due"), cycle, phaseBeats)
-            }
-            let moved = try s.step(cycle: cycle, dram: dram)
-            if s.present { phaseBeats[phaseBeats.count - 1] += 0 }
+        let (outcome, cycles) = try ShellCycle.run(&s, expected: program.filter { $0.opcode == .sync }.count, dram: dram,
+                                                   maxCycles: maxCycles, quietCycles: quietCycles) { s in
+            // The beats of each phase (between SYNCs).
             if s.lastBeat { phaseBeats[phaseBeats.count - 1] += 1 }
             if s.lastSync { phaseBeats.append(0) }
-            cycle += 1
-            quiet = moved ? 0 : quiet + 1
         }
+        return s.prediction(outcome, cycles, phaseBeats)
     }
 }
 
 /// A register-level restatement of the controller (see ``SystemCycleModel``).
-struct State {
+struct State: SystemModelState {
     let c: SATSystemConfig
     let program: [Instruction]
     let R: Int
