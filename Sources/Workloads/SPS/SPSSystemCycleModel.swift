@@ -111,29 +111,10 @@ struct SPSState: SystemModelState {
         let unitsIdle = loadIdle && computeIdle && storeIdle
         let queuesEmpty = queues.allSatisfy { $0.isEmpty }
 
-        // Dispatcher: LOAD, CONV, STORE, SYNC are known; anything else is illegal.
-        var accept = false, syncDone = false, dispatchError: (SystemError, Int)?
-        var pushQueue: Int?
-        if fed < program.count {
-            let insn = program[fed]
-            let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .conv ? 1 : insn.opcode == .store ? 2 : nil
-            let d = insn.deps
-            let illegal = insn.opcode == .gemm || insn.opcode == .run
-            let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
-            let room = queue.map { queues[$0].count != c.queueDepth } ?? false
-            if !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle)) {
-                accept = true
-                if illegal {
-                    dispatchError = (.illegalOpcode, fed)
-                } else if badDeps {
-                    dispatchError = (.badDependency, fed)
-                } else if let q = queue {
-                    pushQueue = q
-                } else {
-                    syncDone = true
-                }
-            }
-        }
+        // Dispatcher.
+        let D = ShellCycle.dispatch(program, fed: fed, computeOpcodes: [.conv], queues: queues, queueDepth: c.queueDepth, halt: halt,
+                                    queuesEmpty: queuesEmpty, unitsIdle: unitsIdle)
+        let (accept, syncDone, dispatchError, pushQueue) = (D.accept, D.syncDone, D.error, D.queue)
 
         // Load unit (combinational part).
         let L = ld.signals(halt: halt, queueHead: queues[0].first, decode: { loadDecodeError(program[$0]) }, tokenAvailable: tokens[1] != 0,

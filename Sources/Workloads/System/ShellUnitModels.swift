@@ -263,3 +263,40 @@ extension ShellCycle {
         }
     }
 }
+
+/// The dispatcher's decision in one cycle (``SparseAccel/Dispatcher``).
+struct DispatchSignals {
+    var accept = false, syncDone = false
+    var error: (SystemError, Int)?
+    /// The unit queue (0 load, 1 compute, 2 store) the accepted instruction goes to.
+    var queue: Int?
+}
+
+extension ShellCycle {
+    /// Whether the dispatcher takes instruction `fed` this cycle and where it goes: LOAD, the
+    /// engine's `computeOpcodes`, STORE into their queues when there is room, SYNC once every
+    /// queue is empty and every unit idle; any other opcode, or a dependency flag towards a unit
+    /// that does not exist, is consumed and reported.
+    static func dispatch(_ program: [Instruction], fed: Int, computeOpcodes: [Opcode], queues: [[Int]], queueDepth: Int, halt: Bool,
+                         queuesEmpty: Bool, unitsIdle: Bool) -> DispatchSignals {
+        var out = DispatchSignals()
+        guard fed < program.count else { return out }
+        let op = program[fed].opcode, d = program[fed].deps
+        let queue: Int? = op == .load ? 0 : computeOpcodes.contains(op) ? 1 : op == .store ? 2 : nil
+        let illegal = queue == nil && op != .sync
+        let badDeps = (op == .load && (d.popPrev || d.pushPrev)) || (op == .store && (d.popNext || d.pushNext))
+        let room = queue.map { queues[$0].count != queueDepth } ?? false
+        guard !halt && (illegal || badDeps || room || (op == .sync && queuesEmpty && unitsIdle)) else { return out }
+        out.accept = true
+        if illegal {
+            out.error = (.illegalOpcode, fed)
+        } else if badDeps {
+            out.error = (.badDependency, fed)
+        } else if let q = queue {
+            out.queue = q
+        } else {
+            out.syncDone = true
+        }
+        return out
+    }
+}

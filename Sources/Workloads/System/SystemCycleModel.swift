@@ -125,30 +125,9 @@ struct State: SystemModelState {
         let queuesEmpty = queues.allSatisfy { $0.isEmpty }
 
         // Dispatcher.
-        var accept = false, syncDone = false, dispatchError: (SystemError, Int)?
-        var pushQueue: Int?
-        if fed < program.count {
-            let insn = program[fed]
-            let queue: Int? = insn.opcode == .load ? 0 : insn.opcode == .gemm ? 1 : insn.opcode == .store ? 2 : nil
-            let d = insn.deps
-            let badDeps = (insn.opcode == .load && (d.popPrev || d.pushPrev)) || (insn.opcode == .store && (d.popNext || d.pushNext))
-            // CONV and RUN are not SAT-system opcodes: the dispatcher consumes and reports them.
-            let illegal = insn.opcode == .conv || insn.opcode == .run
-            let room = queue.map { queues[$0].count != c.queueDepth } ?? false
-            let ready = !halt && (illegal || badDeps || room || (insn.opcode == .sync && queuesEmpty && unitsIdle))
-            if ready {
-                accept = true
-                if illegal {
-                    dispatchError = (.illegalOpcode, fed)
-                } else if badDeps {
-                    dispatchError = (.badDependency, fed)
-                } else if let q = queue {
-                    pushQueue = q
-                } else {
-                    syncDone = true
-                }
-            }
-        }
+        let D = ShellCycle.dispatch(program, fed: fed, computeOpcodes: [.gemm], queues: queues, queueDepth: c.queueDepth, halt: halt,
+                                    queuesEmpty: queuesEmpty, unitsIdle: unitsIdle)
+        let (accept, syncDone, dispatchError, pushQueue) = (D.accept, D.syncDone, D.error, D.queue)
 
         // Load unit (combinational part): an issue stage and, per accepted instruction, a
         // receive descriptor (in order).
