@@ -121,7 +121,7 @@ struct SPSState: SystemModelState {
                            memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: { $0 == .x ? c.xEntries : c.wEntries })
         let (ldAccept, ldInsn, ldDecode, ldTokenOK, ldN) = (L.accept, L.insn, L.decode, L.tokenOK, L.requestBeats)
         let (arFire, rFire, requestDone, take, ldLast, entryFull) = (L.arFire, L.rFire, L.requestDone, L.take, L.last, L.entryFull)
-        let (rangeError, ldComplete, ldGive, ldErrorNow) = (L.rangeError, L.complete, L.give, L.errorNow)
+        let (ldComplete, ldGive, ldErrorNow) = (L.complete, L.give, L.errorNow)
         let head = ld.receive.first
 
         // Compute unit (combinational part).
@@ -157,8 +157,7 @@ struct SPSState: SystemModelState {
                            memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: c.oEntries)
         let (stAccept, stInsn, stDecode, stTokenOK, stN) = (S.accept, S.insn, S.decode, S.tokenOK, S.requestBeats)
         let (awFire, wFire, entryEnd, read, requestSent, bFire) = (S.awFire, S.wFire, S.entryEnd, S.read, S.requestSent, S.bFire)
-        let (writeError, stRangeError, stIssued, ackHead, stComplete, stGive, stErrorNow) =
-            (S.writeError, S.rangeError, S.issued, S.ackHead, S.complete, S.give, S.errorNow)
+        let (stIssued, ackHead, stComplete, stGive, stErrorNow) = (S.issued, S.ackHead, S.complete, S.give, S.errorNow)
 
         // Memory handshakes.
         ShellCycle.handshakes(dram, load: L, loadAddress: ld.addr, store: S, storeAddress: st.addr, lastWriteBeat: st.wReqLeft == 1,
@@ -169,19 +168,11 @@ struct SPSState: SystemModelState {
 
         // Watchdog.
         let progress = accept || arFire || rFire || awFire || wFire || bFire || beat || oWEn
-        let pending = !unitsIdle || !queuesEmpty
-        let stalled = pending && quiet == c.stallLimit
-        quiet = (progress || !pending) ? 0 : min(quiet + 1, c.stallLimit)
+        let stalled = ShellCycle.watchdog(&quiet, progress: progress, pending: !unitsIdle || !queuesEmpty, stallLimit: c.stallLimit)
 
         // First error.
-        var errs: [(SystemError, Int)] = []
-        if let e = dispatchError { errs.append(e) }
-        if let q = ldInsn, ldAccept, ldDecode != .none { errs.append((ldDecode, q)) } else if rangeError { errs.append((.bufferRange, head!.seq)) }
-        if let q = cuInsn, cuErrorNow { errs.append((cuDecode, q)) }
-        if let q = stInsn, stAccept, stDecode != .none { errs.append((stDecode, q)) } else if stRangeError { errs.append((.bufferRange, st.seq)) } else if writeError { errs.append((.writeFailed, ackHead?.seq ?? 0)) }
-        if overflow { errs.append((.tokenOverflow, 0)) }
-        if stalled { errs.append((.stalled, 0)) }
-        if let e = errs.first, !failed {
+        if !failed, let e = ShellCycle.firstError(dispatch: dispatchError, load: L, loadHead: head, compute: cuErrorNow ? cuInsn.map { (cuDecode, $0) } : nil,
+                                                  store: S, storeSeq: st.seq, overflow: overflow, stalled: stalled) {
             failed = true
             error = e
         }

@@ -300,3 +300,29 @@ extension ShellCycle {
         return out
     }
 }
+
+extension ShellCycle {
+    /// The system's watchdog (``SparseAccel/SystemTop``): `quiet` counts cycles without progress
+    /// while work is pending; returns whether it reached `stallLimit` this cycle.
+    static func watchdog(_ quiet: inout Int, progress: Bool, pending: Bool, stallLimit: Int) -> Bool {
+        let stalled = pending && quiet == stallLimit
+        quiet = (progress || !pending) ? 0 : min(quiet + 1, stallLimit)
+        return stalled
+    }
+
+    /// The cycle's first error in the hardware's priority order (dispatcher, load, compute,
+    /// store, token overflow, stall), with the instruction it names, or nil.
+    static func firstError(dispatch: (SystemError, Int)?, load L: LoadSignals, loadHead: LoadState.Receive?,
+                           compute: (SystemError, Int)?, store S: StoreSignals, storeSeq: Int, overflow: Bool, stalled: Bool) -> (SystemError, Int)? {
+        if let e = dispatch { return e }
+        if let q = L.insn, L.accept, L.decode != .none { return (L.decode, q) }
+        if L.rangeError { return (.bufferRange, loadHead!.seq) }
+        if let e = compute { return e }
+        if let q = S.insn, S.accept, S.decode != .none { return (S.decode, q) }
+        if S.rangeError { return (.bufferRange, storeSeq) }
+        if S.writeError { return (.writeFailed, S.ackHead?.seq ?? 0) }
+        if overflow { return (.tokenOverflow, 0) }
+        if stalled { return (.stalled, 0) }
+        return nil
+    }
+}
