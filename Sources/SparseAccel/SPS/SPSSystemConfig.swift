@@ -49,13 +49,7 @@ public struct SPSSystemConfig: Codable, Sendable, Hashable {
     /// Throws a ``ConfigError`` naming the first invalid field.
     public func validate() throws {
         try core.validate()
-        try Check.range(memory.addrBits, 16...48, "memory address width")
-        guard memory.dataBits >= 32, memory.dataBits.nonzeroBitCount == 1, memory.dataBits <= 1024 else {
-            throw ConfigError("memory data width must be a power of two in 32...1024 bits, got \(memory.dataBits)")
-        }
-        guard memory.maxBeats >= 1, memory.maxBeats.nonzeroBitCount == 1, memory.maxBeats <= 256, memory.maxBeats * memory.beatBytes <= 4096 else {
-            throw ConfigError("beats per memory request must be a power of two in 1...256 and a request at most 4 KiB, got \(memory.maxBeats)")
-        }
+        try SystemShell.validate(memory: memory)
         guard core.dataWidth.nonzeroBitCount == 1, core.dataWidth >= 8, core.dataWidth <= memory.dataBits else {
             throw ConfigError("the SPS system packs activations E = memory width / data width per beat: data width must be 8, 16 or 32, got \(core.dataWidth)")
         }

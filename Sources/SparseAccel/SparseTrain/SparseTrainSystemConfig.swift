@@ -43,16 +43,7 @@ public struct SparseTrainSystemConfig: Codable, Sendable, Hashable {
     public func validate() throws {
         try array.validate()
         guard array.banks == 2 else { throw ConfigError("the SparseTrain system's array needs 2 memory banks per PE, got \(array.banks)") }
-        try Check.range(memory.addrBits, 16...48, "memory address width")
-        guard memory.dataBits >= 32, memory.dataBits.nonzeroBitCount == 1, memory.dataBits <= 1024 else {
-            throw ConfigError("memory data width must be a power of two in 32...1024 bits, got \(memory.dataBits)")
-        }
-        guard memory.maxBeats >= 1, memory.maxBeats.nonzeroBitCount == 1, memory.maxBeats <= 256 else {
-            throw ConfigError("beats per memory request must be a power of two in 1...256, got \(memory.maxBeats)")
-        }
-        guard memory.maxBeats * memory.beatBytes <= 4096 else {
-            throw ConfigError("a memory request of \(memory.maxBeats) beats of \(memory.beatBytes) bytes exceeds 4 KiB (AXI's burst limit)")
-        }
+        try SystemShell.validate(memory: memory)
         try Check.range(xEntries, 1...(1 << 16), "XBUF entries")
         try Check.range(wEntries, 1...(1 << 16), "WBUF entries")
         try Check.range(oEntries, pes...(1 << 16), "OBUF entries (at least one slot of every PE)")

@@ -62,16 +62,7 @@ public struct SATSystemConfig: Codable, Sendable, Hashable {
         guard c % r == 0 else {
             throw ConfigError("the system needs R to divide C (a weight tile's columns fill whole pre-generated backward words), got \(r)x\(c)")
         }
-        try Check.range(memory.addrBits, 16...48, "memory address width")
-        guard memory.dataBits >= 32, memory.dataBits.nonzeroBitCount == 1, memory.dataBits <= 1024 else {
-            throw ConfigError("memory data width must be a power of two in 32...1024 bits, got \(memory.dataBits)")
-        }
-        guard memory.maxBeats >= 1, memory.maxBeats.nonzeroBitCount == 1, memory.maxBeats <= 256 else {
-            throw ConfigError("beats per memory request must be a power of two in 1...256, got \(memory.maxBeats)")
-        }
-        guard memory.maxBeats * memory.beatBytes <= 4096 else {
-            throw ConfigError("a memory request of \(memory.maxBeats) beats of \(memory.beatBytes) bytes exceeds 4 KiB (AXI's burst limit)")
-        }
+        try SystemShell.validate(memory: memory)
         try Check.range(denseEntries, 1...(1 << 16), "dense buffer entries")
         try Check.range(sparseEntries, 1...(1 << 16), "sparse buffer entries")
         try Check.range(masterEntries, r...(1 << 16), "master buffer entries (at least R)")

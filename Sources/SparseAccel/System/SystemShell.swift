@@ -59,6 +59,21 @@ public struct SystemShell: Sendable, Hashable {
         self.computeOpcodes = computeOpcodes
     }
 
+    /// Throws a ``ConfigError`` naming the first memory-port field the shared load and store
+    /// units cannot serve (every system's configuration checks it).
+    public static func validate(memory: MemoryPortSpec) throws {
+        try Check.range(memory.addrBits, 16...48, "memory address width")
+        guard memory.dataBits >= 32, memory.dataBits.nonzeroBitCount == 1, memory.dataBits <= 1024 else {
+            throw ConfigError("memory data width must be a power of two in 32...1024 bits, got \(memory.dataBits)")
+        }
+        guard memory.maxBeats >= 1, memory.maxBeats.nonzeroBitCount == 1, memory.maxBeats <= 256 else {
+            throw ConfigError("beats per memory request must be a power of two in 1...256, got \(memory.maxBeats)")
+        }
+        guard memory.maxBeats * memory.beatBytes <= 4096 else {
+            throw ConfigError("a memory request of \(memory.maxBeats) beats of \(memory.beatBytes) bytes exceeds 4 KiB (AXI's burst limit)")
+        }
+    }
+
     /// The buffer `id`, nil when the system has none.
     public func buffer(_ id: BufferID) -> Buffer? {
         switch id {
