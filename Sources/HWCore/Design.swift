@@ -15,8 +15,10 @@ public enum VerilogStyle: String, Sendable, CaseIterable, Codable {
     /// multiplexer (4.9 -> 7.3 MB of C++) for less gain. Synchronous resets are one `if (rst)`
     /// block after every register's next state (not a select per register), and a dynamic index
     /// over at most 64 bits that names every element is a part-select of the elements'
-    /// concatenation (a shift, not an `if` tree on the index bits); see
-    /// Benchmarks/cosim-designs.md.
+    /// concatenation (a shift, not an `if` tree on the index bits). Registers that copy
+    /// consecutive bits of one signal (a vector pipeline stage) are one packed register,
+    /// `<stem>_pk`, each element a wire naming its bits, so every name stays (see
+    /// RegisterPacking.swift); see Benchmarks/cosim-designs.md.
     case simulation
 }
 

@@ -10,6 +10,9 @@
 //  * all registers of a module share one `always @(posedge clk)` block; each memory has its
 //    own block (the form FPGA tools infer block RAM from); dynamic indexes are `case`
 //    statements in `always @*` with a default arm, so no latch can be inferred;
+//  * the simulation style (VerilogStyle) changes spellings only: signed extensions, resets in
+//    one block, small dynamic indexes as part-selects, vector pipeline stages as packed
+//    registers (RegisterPacking.swift);
 //  * signals whose bits are intentionally unread (an unconnected instance output, the high
 //    bits of a port) are listed once in a `_unused` sink, Verilator's documented idiom.
 
@@ -23,7 +26,8 @@ final class ModuleEmitter {
     let style: VerilogStyle
     /// `HWGEN_SIM_LEGACY_EXTEND=1`: the simulation style as of commit e2d0ead — sign extensions
     /// as before the idiom was applied to every extension, each register's reset a select of its
-    /// own (only for `hwgen-bench simspeed`'s "before" column).
+    /// own, dynamic indexes as `case`, no packed registers (only for `hwgen-bench simspeed`'s
+    /// "before" column).
     static var legacyExtend: Bool {
         #if canImport(Glibc)
         return getenv("HWGEN_SIM_LEGACY_EXTEND").map { String(cString: $0) == "1" } ?? false
@@ -447,9 +451,25 @@ final class ModuleEmitter {
         }
         out += ");\n"
 
+        // Simulation style: vector pipeline stages as packed registers (RegisterPacking.swift).
+        let packed = style == .simulation && !Self.legacyExtend ? findPackedRegisters() : []
+        var packedMember: [Int: (group: Int, offset: Int)] = [:]
+        for (g, p) in packed.enumerated() {
+            for (r, off) in zip(p.members, p.offsets) { packedMember[r] = (g, off) }
+        }
+
         // Declarations.
         var decls = ""
-        for s in m.signals {
+        var packedDeclared = Set<Int>()
+        for (i, s) in m.signals.enumerated() {
+            if let (g, off) = packedMember[i] {
+                let p = packed[g]
+                if packedDeclared.insert(g).inserted { decls += "  reg  \(range(p.width))\(p.name);  // \(s.loc)\n" }
+                let w = s.type.width
+                let bits = w == 1 ? "[\(off)]" : "[\(off + w - 1):\(off)]"
+                decls += "  wire \(range(w))\(s.name) = \(p.name)\(bits);  // \(s.loc)\n"
+                continue
+            }
             switch s.kind {
             case .wire, .instanceOutput:
                 if s.inlined { continue }
@@ -499,8 +519,17 @@ final class ModuleEmitter {
 
         // Registers.
         var regLines = "", resetLines = ""
+        var packedWritten = Set<Int>()
         for r in registerOrder() {
             guard case .register(let info) = m.signals[r].kind else { continue }
+            if let (g, _) = packedMember[r] {
+                // The packed register's statement where its first member's would be.
+                guard packedWritten.insert(g).inserted else { continue }
+                let p = packed[g]
+                regLines += packedStatement(p, in: packed)
+                if let value = p.reset { resetLines += "      \(p.name) <= \(constant(value, .uint(p.width)));\n" }
+                continue
+            }
             // Simulation style: the synchronous resets go to one block after every register's
             // next state (the last non-blocking assignment wins, so the values are the same).
             // Verilator then evaluates `rst` once per module instead of once per register: the
