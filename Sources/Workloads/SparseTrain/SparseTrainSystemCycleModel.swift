@@ -58,64 +58,49 @@ struct STComputeState {
 
 /// A register-level restatement of the SparseTrain system (see ``SparseTrainSystemCycleModel``).
 struct STState: SystemModelState {
+    var shell: ShellRegisters
     let c: SparseTrainSystemConfig
     let program: [Instruction]
     let runCycles: [Int]
-    var fed = 0
-    var queues = [[Int]](repeating: [], count: 3)
-    var failed = false
-    var error: (SystemError, Int)?
-    var syncCycles: [Int] = []
-    var arrayCycles = 0, readBeats = 0, writeBeats = 0
-    var tokens = [0, 0, 0, 0]  // load->compute, compute->load, compute->store, store->compute
-    var quiet = 0
-    var ld = LoadState()
+    var arrayCycles = 0
     var cu = STComputeState()
-    var st = StoreState()
-    let zeroBeat: [UInt8]
-    let fullStrobe: [Bool]
 
     init(config: SparseTrainSystemConfig, program: [Instruction], runCycles: [Int]) {
         c = config
+        shell = ShellRegisters(beatBytes: config.memory.beatBytes)
         self.program = program
         self.runCycles = runCycles
-        zeroBeat = [UInt8](repeating: 0, count: config.memory.beatBytes)
-        fullStrobe = [Bool](repeating: true, count: config.memory.beatBytes)
     }
 
     func prediction(_ o: SystemRun.Outcome, _ cycles: Int) -> SparseTrainSystemCycleModel.Prediction {
-        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, arrayCycles: arrayCycles, readBeats: readBeats, writeBeats: writeBeats)
+        .init(outcome: o, syncCycles: shell.syncCycles, cycles: cycles, arrayCycles: arrayCycles, readBeats: shell.readBeats, writeBeats: shell.writeBeats)
     }
 
     mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool {
         let offer = dram.beginCycle()
-        let halt = failed
-        let loadIdle = !ld.active && ld.receive.isEmpty && ld.outstanding == 0
-        let storeIdle = !st.active && st.acks.isEmpty && st.outstanding == 0 && st.dataPending == 0
-        let unitsIdle = loadIdle && cu.idle && storeIdle
-        let queuesEmpty = queues.allSatisfy { $0.isEmpty }
+        let halt = shell.failed
+        let unitsIdle = shell.loadIdle && cu.idle && shell.storeIdle
+        let queuesEmpty = shell.queuesEmpty
         let pes = c.pes
 
         // Dispatcher.
-        let D = ShellCycle.dispatch(program, fed: fed, computeOpcodes: [.run], queues: queues, queueDepth: c.queueDepth, halt: halt,
+        let D = ShellCycle.dispatch(program, fed: shell.fed, computeOpcodes: [.run], queues: shell.queues, queueDepth: c.queueDepth, halt: halt,
                                     queuesEmpty: queuesEmpty, unitsIdle: unitsIdle)
-        let (accept, syncDone, dispatchError, pushQueue) = (D.accept, D.syncDone, D.error, D.queue)
+        let (accept, dispatchError) = (D.accept, D.error)
 
         // Load unit.
-        let L = ld.signals(halt: halt, queueHead: queues[0].first, decode: { loadDecodeError(program[$0]) }, tokenAvailable: tokens[1] != 0,
-                           memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: { $0 == .x ? c.xEntries : c.wEntries })
-        let (ldAccept, ldInsn, ldDecode, ldTokenOK, ldN) = (L.accept, L.insn, L.decode, L.tokenOK, L.requestBeats)
-        let (arFire, rFire, requestDone, take, ldLast, entryFull) = (L.arFire, L.rFire, L.requestDone, L.take, L.last, L.entryFull)
-        let (ldComplete, ldGive, ldErrorNow) = (L.complete, L.give, L.errorNow)
-        let head = ld.receive.first
+        let L = shell.ld.signals(halt: halt, queueHead: shell.queues[0].first, decode: { loadDecodeError(program[$0]) }, tokenAvailable: shell.tokens[1] != 0,
+                                 memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: { $0 == .x ? c.xEntries : c.wEntries })
+        let (arFire, rFire, ldTokenOK, ldGive) = (L.arFire, L.rFire, L.tokenOK, L.give)
+        let head = shell.ld.receive.first
 
         // Compute unit (combinational part).
         let cuStopped = cu.failed || halt
-        let cuAccept = !cu.ldActive && !cuStopped && cu.loadsAhead < 2 && !queues[1].isEmpty
-        let cuInsn = cuAccept ? queues[1][0] : nil
+        let cuAccept = !cu.ldActive && !cuStopped && cu.loadsAhead < 2 && !shell.queues[1].isEmpty
+        let cuInsn = cuAccept ? shell.queues[1][0] : nil
         let cuDecode = cuInsn.map { computeDecodeError(program[$0]) } ?? .none
         let acceptOK = cuAccept && cuDecode == .none
-        let prevTake = cu.ldActive && cu.ldWait && tokens[0] != 0 && !cuStopped
+        let prevTake = cu.ldActive && cu.ldWait && shell.tokens[0] != 0 && !cuStopped
         let issue = cu.ldActive && !cu.ldWait && !cuStopped && cu.rdIdx <= cu.ldWords
         let loaded = cu.ldActive && !cu.ldWait && cu.rdIdx > cu.ldWords && !cu.wrValid
         let handoff = loaded && !cu.pendValid
@@ -123,7 +108,7 @@ struct STState: SystemModelState {
         let complete = cu.runValid && cu.busyPrev && !cu.arrayBusy
         let start = cu.pendValid && (!cu.runValid || complete) && cu.undrained < 2 && !cuStopped
         let dHead = cu.jobs.first
-        let dStart = !cu.dActive && dHead != nil && (!dHead!.wait || tokens[3] != 0) && !cuStopped
+        let dStart = !cu.dActive && dHead != nil && (!dHead!.wait || shell.tokens[3] != 0) && !cuStopped
         let nextTake = dStart && dHead!.wait
         let write = cu.dActive && cu.dPrimed
         let lastPe = cu.dPe == pes - 1
@@ -133,47 +118,30 @@ struct STState: SystemModelState {
         let cuErrorNow = cuAccept && cuDecode != .none
 
         // Store unit.
-        let S = st.signals(halt: halt, queueHead: queues[2].first, decode: { storeDecodeError(program[$0]) }, tokenAvailable: tokens[2] != 0,
-                           memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: c.oEntries)
-        let (stAccept, stInsn, stDecode, stTokenOK, stN) = (S.accept, S.insn, S.decode, S.tokenOK, S.requestBeats)
-        let (awFire, wFire, entryEnd, read, requestSent, bFire) = (S.awFire, S.wFire, S.entryEnd, S.read, S.requestSent, S.bFire)
-        let (stIssued, ackHead, stComplete, stGive, stErrorNow) = (S.issued, S.ackHead, S.complete, S.give, S.errorNow)
+        let S = shell.st.signals(halt: halt, queueHead: shell.queues[2].first, decode: { storeDecodeError(program[$0]) }, tokenAvailable: shell.tokens[2] != 0,
+                                 memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: c.oEntries)
+        let (awFire, wFire, bFire, stTokenOK, stGive) = (S.awFire, S.wFire, S.bFire, S.tokenOK, S.give)
 
         // Memory handshakes.
-        ShellCycle.handshakes(dram, load: L, loadAddress: ld.addr, store: S, storeAddress: st.addr, lastWriteBeat: st.wReqLeft == 1,
-                              beat: zeroBeat, strobe: fullStrobe)
+        shell.handshakes(dram, load: L, store: S)
 
         // Tokens.
-        let overflow = ShellCycle.updateTokens(&tokens, gives: [ldGive, givePrev, giveNext, stGive], takes: [prevTake, ldTokenOK, stTokenOK, nextTake])
+        let overflow = ShellCycle.updateTokens(&shell.tokens, gives: [ldGive, givePrev, giveNext, stGive], takes: [prevTake, ldTokenOK, stTokenOK, nextTake])
 
         // Watchdog.
         let progress = accept || arFire || rFire || awFire || wFire || bFire || cu.arrayBusy || write
-        let stalled = ShellCycle.watchdog(&quiet, progress: progress, pending: !unitsIdle || !queuesEmpty, stallLimit: c.stallLimit)
+        let stalled = ShellCycle.watchdog(&shell.quiet, progress: progress, pending: !unitsIdle || !queuesEmpty, stallLimit: c.stallLimit)
 
         // First error.
-        if !failed, let e = ShellCycle.firstError(dispatch: dispatchError, load: L, loadHead: head, compute: cuErrorNow ? cuInsn.map { (cuDecode, $0) } : nil,
-                                                  store: S, storeSeq: st.seq, overflow: overflow, stalled: stalled) {
-            failed = true
-            error = e
-        }
+        let firstError = ShellCycle.firstError(dispatch: dispatchError, load: L, loadHead: head, compute: cuErrorNow ? cuInsn.map { (cuDecode, $0) } : nil,
+                                               store: S, storeSeq: shell.st.seq, overflow: overflow, stalled: stalled)
 
         // Status.
-        if syncDone { syncCycles.append(cycle) }
         if cu.arrayBusy { arrayCycles += 1 }
-        if rFire { readBeats += 1 }
-        if wFire { writeBeats += 1 }
 
-        // Dispatcher and queues.
-        for (q, pop) in [ldAccept, cuAccept, stAccept].enumerated() where pop { queues[q].removeFirst() }
-        if accept {
-            if let q = pushQueue { queues[q].append(fed) }
-            fed += 1
-        }
-
-        // Load unit registers.
-        ld.advance(arFire: arFire, requestDone: requestDone, take: take, last: ldLast, entryFull: entryFull, complete: ldComplete,
-                   accepted: ldAccept ? ldInsn.map { ($0, program[$0]) } : nil, decode: ldDecode, tokenOK: ldTokenOK, requestBeats: ldN,
-                   beatBytes: c.memory.beatBytes, errorNow: ldErrorNow)
+        // The shell (error latch, counters, queues, load and store units).
+        shell.advance(cycle: cycle, firstError: firstError, dispatch: D, computeAccepted: cuAccept, load: L, store: S, program: program,
+                      memory: c.memory)
 
         // Compute unit registers.
         if acceptOK, let i = cuInsn, case .run(let r, let deps) = program[i] {
@@ -236,35 +204,22 @@ struct STState: SystemModelState {
         cu.undrained += (start ? 1 : 0) - (drained ? 1 : 0)
         if cuErrorNow { cu.failed = true }
 
-        // Store unit registers.
-        st.advance(awFire: awFire, requestSent: requestSent, bFire: bFire, ackHead: ackHead != nil, complete: stComplete,
-                   accepted: stAccept ? stInsn.map { ($0, program[$0]) } : nil, decode: stDecode, tokenOK: stTokenOK, requestBeats: stN,
-                   memory: c.memory, read: read, wFire: wFire, entryEnd: entryEnd, issued: stIssued, errorNow: stErrorNow)
         return progress
     }
 
     // MARK: Decode checks (in the hardware's order)
 
-    func transferError(_ t: Instruction.Transfer, chunks: Int) -> SystemError {
-        let beat = UInt64(c.memory.beatBytes)
-        let limit = UInt64(1) << UInt64(c.memory.addrBits)
-        if t.rows == 0 || t.rowBeats == 0 || t.entryBeats == 0 { return .zeroCount }
-        if t.entryBeats > chunks { return .entryBeats }
-        if t.dramAddr % beat != 0 || t.dramStride % beat != 0 { return .misaligned }
-        if t.dramAddr >= limit || t.dramStride >= limit { return .dramRange }
-        return .none
-    }
 
     func loadDecodeError(_ i: Instruction) -> SystemError {
         guard case .load(let t, let b, _) = i else { return .none }
         guard b == .x || b == .w else { return .badBuffer }
-        return transferError(t, chunks: b == .x ? c.xChunks : c.wChunks)
+        return ShellRegisters.transferError(t, memory: c.memory, chunks: b == .x ? c.xChunks : c.wChunks)
     }
 
     func storeDecodeError(_ i: Instruction) -> SystemError {
         guard case .store(let t, let b, _) = i else { return .none }
         guard b == .o else { return .badBuffer }
-        return transferError(t, chunks: c.oChunks)
+        return ShellRegisters.transferError(t, memory: c.memory, chunks: c.oChunks)
     }
 
     func computeDecodeError(_ i: Instruction) -> SystemError {

@@ -232,10 +232,8 @@ enum ShellCycle {
 
 /// A system cycle model's state: what ``ShellCycle/run(_:expected:dram:maxCycles:quietCycles:afterStep:)`` steps.
 protocol SystemModelState {
-    /// Cycles at which a SYNC completed.
-    var syncCycles: [Int] { get }
-    /// The first error and the instruction that caused it.
-    var error: (SystemError, Int)? { get }
+    /// The shell's registers: SYNC cycles, the first error.
+    var shell: ShellRegisters { get }
     /// Advances one cycle; returns whether anything moved.
     mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool
 }
@@ -248,13 +246,13 @@ extension ShellCycle {
                                          afterStep: (inout S) -> Void = { _ in }) throws -> (SystemRun.Outcome, Int) {
         var cycle = 0, quiet = 0
         while true {
-            if state.syncCycles.count >= expected && expected > 0 { return (.completed, cycle) }
-            if let e = state.error { return (.error(e.0, instruction: e.1), cycle) }
-            if cycle - (state.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles {
-                return (.watchdog("no SYNC for \(maxCycles) cycles (\(state.syncCycles.count) of \(expected) done)"), cycle)
+            if state.shell.syncCycles.count >= expected && expected > 0 { return (.completed, cycle) }
+            if let e = state.shell.error { return (.error(e.0, instruction: e.1), cycle) }
+            if cycle - (state.shell.syncCycles.last.map { $0 + 1 } ?? 0) >= maxCycles {
+                return (.watchdog("no SYNC for \(maxCycles) cycles (\(state.shell.syncCycles.count) of \(expected) done)"), cycle)
             }
             if quiet >= quietCycles {
-                return (.watchdog("nothing moved for \(quietCycles) cycles with \(expected - state.syncCycles.count) SYNC(s) still due"), cycle)
+                return (.watchdog("nothing moved for \(quietCycles) cycles with \(expected - state.shell.syncCycles.count) SYNC(s) still due"), cycle)
             }
             let moved = try state.step(cycle: cycle, dram: dram)
             afterStep(&state)

@@ -68,36 +68,21 @@ public struct SystemCycleModel {
 
 /// A register-level restatement of the controller (see ``SystemCycleModel``).
 struct State: SystemModelState {
+    var shell: ShellRegisters
     let c: SATSystemConfig
     let program: [Instruction]
     let R: Int
-    // Feeder and dispatcher.
-    var fed = 0
-    var queues = [[Int]](repeating: [], count: 3)   // instruction indices: load, compute, store
-    var failed = false
-    var error: (SystemError, Int)?
-    var syncCycles: [Int] = []
     var lastSync = false
     var lastBeat = false
-    var beats = 0, readBeats = 0, writeBeats = 0
-    var tokens = [0, 0, 0, 0]  // load->compute, compute->load, compute->store, store->compute
-    var quiet = 0
+    var beats = 0
     var stalls = SystemCycleModel.Stalls()
-    // Load unit.
-    var ld = LoadState()
     // Compute unit.
     var cu = ComputeState()
-    // Store unit.
-    var st = StoreState()
 
-    /// A written beat's data (the model's writes carry no values) and strobes, made once.
-    let zeroBeat: [UInt8]
-    let fullStrobe: [Bool]
 
     init(config: SATSystemConfig, program: [Instruction]) {
         c = config
-        zeroBeat = [UInt8](repeating: 0, count: config.memory.beatBytes)
-        fullStrobe = [Bool](repeating: true, count: config.memory.beatBytes)
+        shell = ShellRegisters(beatBytes: config.memory.beatBytes)
         self.program = program
         R = config.core.rows
         cu.sinceBeat = cu.cap(config)
@@ -108,44 +93,40 @@ struct State: SystemModelState {
     var present: Bool { cu.present }
 
     func prediction(_ o: SystemRun.Outcome, _ cycles: Int, _ phaseBeats: [Int]) -> SystemCycleModel.Prediction {
-        .init(outcome: o, syncCycles: syncCycles, cycles: cycles, beats: beats, readBeats: readBeats, writeBeats: writeBeats, phaseBeats: phaseBeats,
+        .init(outcome: o, syncCycles: shell.syncCycles, cycles: cycles, beats: beats, readBeats: shell.readBeats, writeBeats: shell.writeBeats, phaseBeats: phaseBeats,
               stalls: stalls)
     }
 
     // MARK: One cycle
 
-    /// Advances one cycle; returns whether anything moved (for the harness-style quiet watchdog).
+    /// Advances one cycle; returns whether anything moved (for the harness-style shell.quiet watchdog).
     mutating func step(cycle: Int, dram: DRAMModel) throws -> Bool {
         let offer = dram.beginCycle()
-        let halt = failed
-        let loadIdle = !ld.active && ld.receive.isEmpty && ld.outstanding == 0
-        let storeIdle = !st.active && st.acks.isEmpty && st.outstanding == 0 && st.dataPending == 0
+        let halt = shell.failed
         let computeIdle = cu.idle
-        let unitsIdle = loadIdle && computeIdle && storeIdle
-        let queuesEmpty = queues.allSatisfy { $0.isEmpty }
+        let unitsIdle = shell.loadIdle && computeIdle && shell.storeIdle
+        let queuesEmpty = shell.queuesEmpty
 
         // Dispatcher.
-        let D = ShellCycle.dispatch(program, fed: fed, computeOpcodes: [.gemm], queues: queues, queueDepth: c.queueDepth, halt: halt,
+        let D = ShellCycle.dispatch(program, fed: shell.fed, computeOpcodes: [.gemm], queues: shell.queues, queueDepth: c.queueDepth, halt: halt,
                                     queuesEmpty: queuesEmpty, unitsIdle: unitsIdle)
-        let (accept, syncDone, dispatchError, pushQueue) = (D.accept, D.syncDone, D.error, D.queue)
+        let (accept, syncDone, dispatchError) = (D.accept, D.syncDone, D.error)
 
         // Load unit (combinational part): an issue stage and, per accepted instruction, a
         // receive descriptor (in order).
-        let L = ld.signals(halt: halt, queueHead: queues[0].first, decode: { loadDecodeError(program[$0]) }, tokenAvailable: tokens[1] != 0,
-                           memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: { $0 == .x ? c.denseEntries : $0 == .w ? c.sparseEntries : c.masterEntries })
-        let (ldAccept, ldInsn, ldDecode, ldTokenOK, ldN) = (L.accept, L.insn, L.decode, L.tokenOK, L.requestBeats)
-        let (arFire, rFire, requestDone, take, ldLast, entryFull) = (L.arFire, L.rFire, L.requestDone, L.take, L.last, L.entryFull)
-        let (ldComplete, ldGive, ldErrorNow) = (L.complete, L.give, L.errorNow)
-        let head = ld.receive.first
+        let L = shell.ld.signals(halt: halt, queueHead: shell.queues[0].first, decode: { loadDecodeError(program[$0]) }, tokenAvailable: shell.tokens[1] != 0,
+                                 memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: { $0 == .x ? c.denseEntries : $0 == .w ? c.sparseEntries : c.masterEntries })
+        let (arFire, rFire, ldTokenOK, ldGive) = (L.arFire, L.rFire, L.tokenOK, L.give)
+        let head = shell.ld.receive.first
 
         // Compute unit (combinational part).
         let cuStopped = cu.failed || halt
-        let cuAccept = !cu.busy && !cuStopped && !queues[1].isEmpty
-        let cuInsn = cuAccept ? queues[1][0] : nil
+        let cuAccept = !cu.busy && !cuStopped && !shell.queues[1].isEmpty
+        let cuInsn = cuAccept ? shell.queues[1][0] : nil
         let cuDecode = cuInsn.map { computeDecodeError(program[$0]) } ?? .none
         let modeSwitch = cu.sparse != cu.mode
         let arrayEmpty = cu.sinceBeat >= c.modeSwitchWait
-        let tokensOK = (!cu.waitPrev || tokens[0] != 0) && (!cu.waitNext || tokens[3] != 0)
+        let tokensOK = (!cu.waitPrev || shell.tokens[0] != 0) && (!cu.waitNext || shell.tokens[3] != 0)
         let streaming = cu.busy && !cuStopped && tokensOK && !modeSwitch
         let finalBeat = cu.beatsLeft == 1
         let gapOK = cu.sinceLast >= cu.lastGap
@@ -172,58 +153,39 @@ struct State: SystemModelState {
         let cuErrorNow = cuAccept && cuDecode != .none
         if !canIssue {
             if !cu.busy { if cuAccept { stalls.accept += 1 } else { stalls.noInstruction += 1 } }
-            else if cu.waitPrev && tokens[0] == 0 { stalls.loadToken += 1 }
-            else if cu.waitNext && tokens[3] == 0 { stalls.storeToken += 1 }
+            else if cu.waitPrev && shell.tokens[0] == 0 { stalls.loadToken += 1 }
+            else if cu.waitNext && shell.tokens[3] == 0 { stalls.storeToken += 1 }
             else if modeSwitch { stalls.modeSwitch += 1 }
             else { stalls.drainGap += 1 }
         }
 
         // Store unit (combinational part).
-        let S = st.signals(halt: halt, queueHead: queues[2].first, decode: { storeDecodeError(program[$0]) }, tokenAvailable: tokens[2] != 0,
-                           memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: st.fromP ? c.pregenEntries : c.outputEntries)
-        let (stAccept, stInsn, stDecode, stTokenOK, stN) = (S.accept, S.insn, S.decode, S.tokenOK, S.requestBeats)
-        let (awFire, wFire, entryEnd, read, requestSent, bFire) = (S.awFire, S.wFire, S.entryEnd, S.read, S.requestSent, S.bFire)
-        let (stIssued, ackHead, stComplete, stGive, stErrorNow) = (S.issued, S.ackHead, S.complete, S.give, S.errorNow)
+        let S = shell.st.signals(halt: halt, queueHead: shell.queues[2].first, decode: { storeDecodeError(program[$0]) }, tokenAvailable: shell.tokens[2] != 0,
+                                 memory: c.memory, maxOutstanding: c.maxOutstanding, offer: offer, depth: shell.st.fromP ? c.pregenEntries : c.outputEntries)
+        let (awFire, wFire, bFire, stTokenOK, stGive) = (S.awFire, S.wFire, S.bFire, S.tokenOK, S.give)
 
         // Memory handshakes.
-        ShellCycle.handshakes(dram, load: L, loadAddress: ld.addr, store: S, storeAddress: st.addr, lastWriteBeat: st.wReqLeft == 1,
-                              beat: zeroBeat, strobe: fullStrobe)
+        shell.handshakes(dram, load: L, store: S)
 
         // Tokens.
-        let overflow = ShellCycle.updateTokens(&tokens, gives: [ldGive, givePrev, giveNext, stGive], takes: [prevTake, ldTokenOK, stTokenOK, nextTake])
+        let overflow = ShellCycle.updateTokens(&shell.tokens, gives: [ldGive, givePrev, giveNext, stGive], takes: [prevTake, ldTokenOK, stTokenOK, nextTake])
 
         // Watchdog.
         let progress = accept || arFire || rFire || awFire || wFire || bFire || cu.present || oWEn || pWEn
-        let stalled = ShellCycle.watchdog(&quiet, progress: progress, pending: !unitsIdle || !queuesEmpty, stallLimit: c.stallLimit)
+        let stalled = ShellCycle.watchdog(&shell.quiet, progress: progress, pending: !unitsIdle || !queuesEmpty, stallLimit: c.stallLimit)
 
         // First error.
-        if !failed, let e = ShellCycle.firstError(dispatch: dispatchError, load: L, loadHead: head, compute: cuErrorNow ? cuInsn.map { (cuDecode, $0) } : nil,
-                                                  store: S, storeSeq: st.seq, overflow: overflow, stalled: stalled) {
-            failed = true
-            error = e
-        }
+        let firstError = ShellCycle.firstError(dispatch: dispatchError, load: L, loadHead: head, compute: cuErrorNow ? cuInsn.map { (cuDecode, $0) } : nil,
+                                               store: S, storeSeq: shell.st.seq, overflow: overflow, stalled: stalled)
 
         // Status.
         lastSync = syncDone
         lastBeat = cu.present
-        if syncDone { syncCycles.append(cycle) }
         if cu.present { beats += 1 }
-        if rFire { readBeats += 1 }
-        if wFire { writeBeats += 1 }
 
-        // Register updates: dispatcher and queues.
-        var pops = [ldAccept, cuAccept, stAccept]
-        for q in 0..<3 where pops[q] { queues[q].removeFirst() }
-        pops = []
-        if accept {
-            if let q = pushQueue { queues[q].append(fed) }
-            fed += 1
-        }
-
-        // Load unit.
-        ld.advance(arFire: arFire, requestDone: requestDone, take: take, last: ldLast, entryFull: entryFull, complete: ldComplete,
-                   accepted: ldAccept ? ldInsn.map { ($0, program[$0]) } : nil, decode: ldDecode, tokenOK: ldTokenOK, requestBeats: ldN,
-                   beatBytes: c.memory.beatBytes, errorNow: ldErrorNow)
+        // Register updates: the shell (error latch, counters, queues, load and store units).
+        shell.advance(cycle: cycle, firstError: firstError, dispatch: D, computeAccepted: cuAccept, load: L, store: S, program: program,
+                      memory: c.memory)
 
         // Compute unit.
         cu.advance(c, cycle: cycle, accept: cuAccept ? cuInsn.map { program[$0] } : nil, acceptOK: cuDecode == .none, acceptSeq: cuInsn ?? 0,
@@ -231,10 +193,6 @@ struct State: SystemModelState {
                    closing: closing, done: done, start: start, lastRow: lastRow, updateIn: updateIn, tileEnd: tileEnd, pWEn: pWEn, stopped: cuStopped)
         if cuErrorNow { cu.failed = true }
 
-        // Store unit.
-        st.advance(awFire: awFire, requestSent: requestSent, bFire: bFire, ackHead: ackHead != nil, complete: stComplete,
-                   accepted: stAccept ? stInsn.map { ($0, program[$0]) } : nil, decode: stDecode, tokenOK: stTokenOK, requestBeats: stN,
-                   memory: c.memory, read: read, wFire: wFire, entryEnd: entryEnd, issued: stIssued, errorNow: stErrorNow)
         return accept || arFire || rFire || awFire || wFire || bFire || cu.present || closing
     }
 
@@ -243,23 +201,14 @@ struct State: SystemModelState {
     func loadDecodeError(_ i: Instruction) -> SystemError {
         guard case .load(let t, let b, _) = i else { return .none }
         let chunks = b == .x ? c.denseChunks : b == .w ? c.sparseChunks : c.masterChunks
-        return transferError(t, chunks: chunks)
+        return ShellRegisters.transferError(t, memory: c.memory, chunks: chunks)
     }
 
     func storeDecodeError(_ i: Instruction) -> SystemError {
         guard case .store(let t, let b, _) = i else { return .none }
-        return transferError(t, chunks: b == .o ? c.outputChunks : c.pregenChunks)
+        return ShellRegisters.transferError(t, memory: c.memory, chunks: b == .o ? c.outputChunks : c.pregenChunks)
     }
 
-    func transferError(_ t: Instruction.Transfer, chunks: Int) -> SystemError {
-        let beat = UInt64(c.memory.beatBytes)
-        let limit = UInt64(1) << UInt64(c.memory.addrBits)
-        if t.rows == 0 || t.rowBeats == 0 || t.entryBeats == 0 { return .zeroCount }
-        if t.entryBeats > chunks { return .entryBeats }
-        if t.dramAddr % beat != 0 || t.dramStride % beat != 0 { return .misaligned }
-        if t.dramAddr >= limit || t.dramStride >= limit { return .dramRange }
-        return .none
-    }
 
     func computeDecodeError(_ i: Instruction) -> SystemError {
         guard case .gemm(let g, _) = i else { return .none }
