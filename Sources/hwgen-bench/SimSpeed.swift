@@ -1,6 +1,7 @@
 // Simulation-build speed per design (`hwgen-bench simspeed [cycles] [rounds]`): the plain C++
-// Verilator loop (CppDriver) on the 16x16 osarray, the 16x16 SAT core (2:8) and the 16x16 SAT
-// system, each built with several Verilator flag sets, run side by side (round-robin, median),
+// Verilator loop (CppDriver) on every registered design (16x16: the osarray, the SAT core (2:8),
+// the SAT system, the SPS core and system; 4x4: the SparseTrain array and system, 16x16 of which
+// is 150 MB of C++), each built with several Verilator flag sets, run side by side (round-robin, median),
 // outputs compared word for word; plus the cold build time (verilator, C++ compile) and the size
 // of the generated C++. Writes Benchmarks/cosim-designs.md.
 //
@@ -88,7 +89,7 @@ enum SimSpeed {
                     let value: UInt32
                     if p.role == "reset" {
                         value = c < 4 ? 1 : 0
-                    } else if design == "sat-system" {
+                    } else if design.hasSuffix("-system") {
                         value = 0  // idle but clocked: no instruction, no memory response
                     } else if p.name.hasSuffix("valid") {
                         value = ones
@@ -113,6 +114,10 @@ enum SimSpeed {
         Variant(name: "after", flags: Verilator.modelFlags),
     ]
 
+    /// The array side a design is measured at: 16, but 4 for SparseTrain (its cells' operand
+    /// and result memories make 16x16 about 150 MB of C++ and minutes of compiling).
+    static func shape(_ design: String) -> Int { design.hasPrefix("sparsetrain") ? 4 : 16 }
+
     static func run(args: [String]) throws {
         let cycles = args.count > 0 ? Int(args[0]) ?? 200_000 : 200_000
         let rounds = args.count > 1 ? Int(args[1]) ?? 5 : 5
@@ -126,7 +131,7 @@ enum SimSpeed {
                                legacyExtend: name.hasPrefix("before"))
             }
         }
-        let designNames = env["HWGEN_SIMSPEED_DESIGNS"].map { $0.split(separator: ",").map(String.init) } ?? ["osarray", "sat", "sat-system"]
+        let designNames = env["HWGEN_SIMSPEED_DESIGNS"].map { $0.split(separator: ",").map(String.init) } ?? ["osarray", "sat", "sat-system", "sps", "sps-system", "sparsetrain", "sparsetrain-system"]
         let keep = env["HWGEN_SIMSPEED_KEEP"].map { URL(fileURLWithPath: $0) }
         let opt = env["HWGEN_SIMSPEED_OPT"] ?? "-O1"
         let tmp = FileManager.default.temporaryDirectory
@@ -137,9 +142,10 @@ enum SimSpeed {
         var table: [(String, [Result])] = []
         for name in designNames {
             let entry = try Designs.named(name)
-            let d = try entry.elaborate(DesignOptions(rows: 16, cols: 16), style: .simulation)
+            let side = shape(name)
+            let d = try entry.elaborate(DesignOptions(rows: side, cols: side), style: .simulation)
             setenv("HWGEN_SIM_LEGACY_EXTEND", "1", 1)
-            let legacy = try entry.elaborate(DesignOptions(rows: 16, cols: 16), style: .simulation)
+            let legacy = try entry.elaborate(DesignOptions(rows: side, cols: side), style: .simulation)
             unsetenv("HWGEN_SIM_LEGACY_EXTEND")
             let vfile = tmp.appendingPathComponent("hwgen-simspeed-\(name).v")
             let legacyFile = tmp.appendingPathComponent("hwgen-simspeed-\(name)-before.v")
@@ -245,18 +251,19 @@ enum SimSpeed {
                       optimization: String) throws {
         func m(_ x: Double) -> String { String(format: "%.3f", x / 1e6) }
         var md = """
-        # Simulation-build speed per design (16x16)
+        # Simulation-build speed per design
 
         `hwgen-bench simspeed \(cycles) \(rounds)`: the plain C++ Verilator loop (`CppDriver`: per cycle write
         inputs, clock low + eval, read every output, clock high + eval) on each design's simulation-style
-        Verilog, \(cycles) cycles, median of \(rounds) rounds (each round runs every build once, order
-        alternating), C++ at \(optimization), all in one run on this machine (\(ProcessInfo.processInfo.activeProcessorCount) cores,
-        shared with other jobs: absolute rates are noisy, compare within a row). Stimulus: `rst` for 4
-        cycles, then osarray and sat: random operands, every `*valid` high, every `*last` high each
-        1000th cycle, `rd_row` sweeping the rows, sat in sparse mode (`mode` = 1, 2:8); sat-system: every
-        input 0 after reset (no instruction, no memory response: idle but clocked, which measures the
-        cost of one evaluation of the whole system). Every build's outputs (all output ports, every cycle)
-        are compared word for word with the first's.
+        Verilog (16x16; SparseTrain 4x4, the size its tests and benchmarks use: its cells' operand and
+        result memories make 16x16 about 150 MB of C++), \(cycles) cycles, median of \(rounds) rounds (each
+        round runs every build once, order alternating), C++ at \(optimization), all in one run on this
+        machine (\(ProcessInfo.processInfo.activeProcessorCount) cores, shared with other jobs: absolute rates are noisy, compare within a
+        row). Stimulus: `rst` for 4 cycles, then the cores: random operands, every `*valid` high, every
+        `*last` high each 1000th cycle, `rd_row` sweeping the rows, sat in sparse mode (`mode` = 1,
+        2:8); the systems: every input 0 after reset (no instruction, no memory response: idle but
+        clocked, which measures the cost of one evaluation of the whole system). Every build's outputs
+        (all output ports, every cycle) are compared word for word with the first's.
 
         "before" is the simulation style of commit e2d0ead (sign extensions other than multiplier
         operands written as replications, `{{16{p[15]}}, p}`, each register's reset a select of its
