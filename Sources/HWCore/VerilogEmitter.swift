@@ -375,18 +375,31 @@ final class ModuleEmitter {
             tempUsed[name] = [Bool](repeating: false, count: node.type.width)
             let iw = m.nodes[idx.index].type.width
             let w = node.type.width
-            if style == .simulation, !Self.legacyExtend, es.count == 1 << iw, es.count >= 2, w.nonzeroBitCount == 1, es.count * w <= 64 {
-                // Simulation style: every index value names an element and all of them fit one
-                // 64-bit word, so the multiplexer is a part-select of their concatenation, which
-                // Verilator writes as a shift and a mask. A `case` becomes an `if` tree on the
-                // index bits, and random indices (the SAT PE's N:M indices) mispredict half its
-                // branches.
+            // Simulation style: when the elements, padded to a power of two, fit one 64-bit word,
+            // the multiplexer is a part-select of their concatenation, which Verilator writes as a
+            // shift and a mask. A `case` becomes an `if` tree on the index bits, and random
+            // indices (the SAT PE's N:M indices, the SparseTrain PE's tap offsets) mispredict half
+            // its branches. An index wider than the elements need selects with its low bits, and
+            // a compare picks the default (a conditional move, no branch).
+            let padded = 1 << ceilLog2(es.count)
+            if style == .simulation, !Self.legacyExtend, es.count >= 2, iw < 62, padded <= 1 << iw, w.nonzeroBitCount == 1, padded * w <= 64 {
+                let lg = ceilLog2(padded)
+                let covered = es.count == 1 << iw
+                if !covered, bitsText(idx, lo: 0, width: iw) == nil { _ = makeTemp(stripCasts(idx)) }
+                let low = covered ? ix : bitsText(idx, lo: 0, width: lg)!
                 let vector = freshTempName()
                 tempOrder.append(vector)
-                tempUsed[vector] = [Bool](repeating: true, count: es.count * w)
-                let at = w == 1 ? ix : "{\(ix), \(ceilLog2(w))'d0}"
-                pending.append("  wire \(range(es.count * w))\(vector) = {\(es.reversed().joined(separator: ", "))};\(ownerLoc)\n"
-                    + "  wire \(range(w))\(name) = \(vector)[\(at)\(w == 1 ? "" : " +: \(w)")];\(ownerLoc)\n")
+                tempUsed[vector] = [Bool](repeating: true, count: padded * w)
+                let parts = (padded > es.count ? ["\((padded - es.count) * w)'d0"] : []) + es.reversed()
+                let at = w == 1 ? low : "{\(low), \(ceilLog2(w))'d0}"
+                var pick = "\(vector)[\(at)\(w == 1 ? "" : " +: \(w)")]"
+                if !covered {
+                    // Out of range: the default, or (no default) the last element, as the `case` form's.
+                    let whole = bitsText(idx, lo: 0, width: iw)!
+                    pick = "\(whole) < \(constant([UInt64(es.count)], .uint(iw))) ? \(pick) : \(fb ?? es[es.count - 1])"
+                }
+                pending.append("  wire \(range(padded * w))\(vector) = {\(parts.joined(separator: ", "))};\(ownerLoc)\n"
+                    + "  wire \(range(w))\(name) = \(pick);\(ownerLoc)\n")
                 return name
             }
             var s = "  reg \(range(node.type.width))\(name);\(ownerLoc)\n  always @* begin\n    case (\(ix))\n"

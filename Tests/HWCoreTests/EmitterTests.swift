@@ -282,6 +282,22 @@ import Testing
         #expect(syn.manifest.ports == sim.manifest.ports)
     }
 
+    /// Small dynamic indexes in the simulation style: a part-select of the elements'
+    /// concatenation, padded to a power of two with zeros, and guarded by a compare when the index
+    /// can name more elements than there are (the default, else the last element, as the `case`).
+    @Test func smallSelectsArePartSelectsWithARangeGuard() throws {
+        let m = Module("sels")
+        let x = m.input("x", .uint(8)), y = m.input("y", .uint(8)), z = m.input("z", .uint(8))
+        let i2 = m.input("i2", .uint(2)), i7 = m.input("i7", .uint(7))
+        m.output("three", .uint(8)).assign(Vec([x, y, z]).select(i2, default: m.const(0x5a, .uint(8))))
+        m.output("flag", .bool).assign(Vec([x.bit(0), x.bit(1), y.bit(0), y.bit(1)]).select(i7, default: m.falseSignal))
+        let sim = try Design.elaborate(m, style: .simulation).verilog
+        #expect(!sim.contains("case ("))
+        #expect(sim.contains("= {8'd0, z, y, x};") && sim.contains("= i2 < 2'd3 ? three_t1[{i2, 3'd0} +: 8] : 8'd90;"))
+        #expect(sim.contains("= i7 < 7'd4 ? flag_t1[i7[1:0]] : 1'b0;"))
+        #expect(try Design.elaborate(m).verilog.contains("case (i7)"))
+    }
+
     /// Only modules whose text differs get the suffix: a module without multipliers keeps its
     /// name, a parent of a renamed module is renamed (its instance line differs).
     @Test func onlyModulesThatDifferAreRenamed() throws {

@@ -62,6 +62,11 @@ import Testing
         out("sel_s", v[sel]) { [$0["a"]!, $0["b"]!, $0["a"]! + $0["b"]!, ~$0["a"]!][$0["sel"]!] }
         let short = Vec([c, d, c ^ d])
         out("sel_def", short.select(sel, default: m.const(0x5a, .uint(8)))) { [$0["c"]!, $0["d"]!, $0["c"]! ^ $0["d"]!, 0x5a][$0["sel"]!] }
+        // An index wider than the elements need (the simulation style selects with its low bits).
+        let four = Vec([c, d, c ^ d, c & d])
+        out("sel_wide", four.select(sh, default: m.const(0x33, .uint(8)))) { v in
+            v["sh"]! < 4 ? [v["c"]!, v["d"]!, v["c"]! ^ v["d"]!, v["c"]! & v["d"]!][v["sh"]!] : 0x33
+        }
         return (m, refs)
     }
 
