@@ -251,7 +251,9 @@ enum SimSpeed {
     that search starts from the top-level outputs and stops 20 levels deep, and the array sits
     behind the store unit and the buffers. A tournament formulation of the 2-of-8 selector
     (14 comparators instead of 28) was tried by hand: 1.5% fewer instructions and slower, so
-    the selectors keep their rank network.
+    the selectors keep their rank network. The SPS and SparseTrain systems are in the same
+    position: idle, most of their instructions are their engines' data paths, evaluated every
+    cycle (the SPS system's 16x16 array: 35% in the accumulators, the product inline).
     """
 
     static func write(table: [(String, [(Double, Double, BuildStats, Bool)])], variants: [Variant], cycles: Int, rounds: Int,
