@@ -1,7 +1,7 @@
 // Simulation-build speed per design (`hwgen-bench simspeed [cycles] [rounds]`): the plain C++
 // Verilator loop (CppDriver) on every registered design (16x16: the osarray, the SAT core (2:8),
 // the SAT system, the SPS core and system; 4x4: the SparseTrain array and system, 16x16 of which
-// is 150 MB of C++), each built with several Verilator flag sets, run side by side (round-robin, median),
+// is about 60 MB of C++), each built with several Verilator flag sets, run side by side (round-robin, median),
 // outputs compared word for word; plus the cold build time (verilator, C++ compile) and the size
 // of the generated C++. Writes Benchmarks/cosim-designs.md.
 //
@@ -115,7 +115,7 @@ enum SimSpeed {
     ]
 
     /// The array side a design is measured at: 16, but 4 for SparseTrain (its cells' operand
-    /// and result memories make 16x16 about 150 MB of C++ and minutes of compiling).
+    /// and result memories make 16x16 about 60 MB of C++ and a minute or more of compiling).
     static func shape(_ design: String) -> Int { design.hasPrefix("sparsetrain") ? 4 : 16 }
 
     static func run(args: [String]) throws {
@@ -265,7 +265,7 @@ enum SimSpeed {
         `hwgen-bench simspeed \(cycles) \(rounds)`: the plain C++ Verilator loop (`CppDriver`: per cycle write
         inputs, clock low + eval, read every output, clock high + eval) on each design's simulation-style
         Verilog (16x16; SparseTrain 4x4, the size its tests and benchmarks use: its cells' operand and
-        result memories make 16x16 about 150 MB of C++), \(cycles) cycles, median of \(rounds) rounds (each
+        result memories make 16x16 about 60 MB of C++), \(cycles) cycles, median of \(rounds) rounds (each
         round runs every build once, order alternating), C++ at \(optimization), all in one run on this
         machine (\(ProcessInfo.processInfo.activeProcessorCount) cores, shared with other jobs: absolute rates are noisy, compare within a
         row). Stimulus: `rst` for 4 cycles, then the cores: random operands, every `*valid` high, every
