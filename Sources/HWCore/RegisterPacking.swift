@@ -122,15 +122,13 @@ extension ModuleEmitter {
                 let lo = max(off, p.lo), hi = min(off + w, p.lo + p.width)
                 guard lo < hi else { continue }
                 markUsed(r, lo: lo - off, width: hi - lo)
-                let name = m.signals[r].name
-                parts.append(hi - lo == w ? name : hi - lo == 1 ? "\(name)[\(lo - off)]" : "\(name)[\(hi - off - 1):\(lo - off)]")
+                parts.append(Self.bits(m.signals[r].name, lo: lo - off, width: hi - lo, of: w))
             }
             bits = parts.count == 1 ? parts[0] : "{" + parts.joined(separator: ", ") + "}"
         } else {
             let src = m.signals[p.source]
             markUsed(p.source, lo: p.lo, width: p.width)
-            bits = p.lo == 0 && p.width == src.type.width ? src.name
-                : p.width == 1 ? "\(src.name)[\(p.lo)]" : "\(src.name)[\(p.lo + p.width - 1):\(p.lo)]"
+            bits = Self.bits(src.name, lo: p.lo, width: p.width, of: src.type.width)
         }
         let first = m.signals[p.members[0]]
         let loc = "  // \(first.driverLoc ?? first.loc)"

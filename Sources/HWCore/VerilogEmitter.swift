@@ -176,20 +176,24 @@ final class ModuleEmitter {
         for b in lo..<min(count, lo + width) { tempUsed[t]![b] = true }
     }
 
+    /// `name`, `name[lo]` or `name[hi:lo]`: bits [lo, lo+width) of a `total`-bit name.
+    static func bits(_ name: String, lo: Int, width: Int, of total: Int) -> String {
+        if lo == 0 && width == total { return name }
+        return width == 1 ? "\(name)[\(lo)]" : "\(name)[\(lo + width - 1):\(lo)]"
+    }
+
     /// Text naming bits [lo, lo+width) of `n` when they can be named without a temporary.
     func bitsText(_ n: NodeID, lo: Int, width: Int) -> String? {
         if let t = temp[stripCasts(n).raw] {
             let tw = m.nodes[stripCasts(n).index].type.width
             markTempUsed(t, lo: lo, width: width)
-            if lo == 0 && width == tw { return t }
-            return width == 1 ? "\(t)[\(lo)]" : "\(t)[\(lo + width - 1):\(lo)]"
+            return Self.bits(t, lo: lo, width: width, of: tw)
         }
         guard let (s, base) = bitsOf(n), !needsTemp[stripCasts(n).index] || m.nodes[stripCasts(n).index].op.isRef else { return nil }
         let sig = m.signals[s]
         let l = base + lo
         markUsed(s, lo: l, width: width)
-        if l == 0 && width == sig.type.width { return sig.name }
-        return width == 1 ? "\(sig.name)[\(l)]" : "\(sig.name)[\(l + width - 1):\(l)]"
+        return Self.bits(sig.name, lo: l, width: width, of: sig.type.width)
     }
 
     /// Verilog text of node `n`, `top` when it is a whole statement's right-hand side.
@@ -299,7 +303,7 @@ final class ModuleEmitter {
                     if j > i + 1 {
                         markUsed(s, lo: low, width: w)
                         let sig = m.signals[s]
-                        items.append(low == 0 && w == sig.type.width ? sig.name : (w == 1 ? "\(sig.name)[\(low)]" : "\(sig.name)[\(low + w - 1):\(low)]"))
+                        items.append(Self.bits(sig.name, lo: low, width: w, of: sig.type.width))
                         i = j
                         continue
                     }
@@ -479,8 +483,7 @@ final class ModuleEmitter {
                 let p = packed[g]
                 if packedDeclared.insert(g).inserted { decls += "  reg  \(range(p.width))\(p.name);  // \(s.loc)\n" }
                 let w = s.type.width
-                let bits = w == 1 ? "[\(off)]" : "[\(off + w - 1):\(off)]"
-                decls += "  wire \(range(w))\(s.name) = \(p.name)\(bits);  // \(s.loc)\n"
+                decls += "  wire \(range(w))\(s.name) = \(Self.bits(p.name, lo: off, width: w, of: p.width));  // \(s.loc)\n"
                 continue
             }
             switch s.kind {
