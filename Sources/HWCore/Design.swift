@@ -18,7 +18,10 @@ public enum VerilogStyle: String, Sendable, CaseIterable, Codable {
     /// concatenation (a shift, not an `if` tree on the index bits). Registers that copy
     /// consecutive bits of one signal (a vector pipeline stage) are one packed register,
     /// `<stem>_pk`, each element a wire naming its bits, so every name stays (see
-    /// RegisterPacking.swift); see Benchmarks/cosim-designs.md.
+    /// RegisterPacking.swift). Logic read only by registers loaded under a common condition
+    /// is computed in their clocked block under it (blocking assignments; such a wire is
+    /// declared `reg` and holds its last value while the condition is low, see
+    /// EnableSinking.swift); see Benchmarks/cosim-designs.md.
     case simulation
 }
 

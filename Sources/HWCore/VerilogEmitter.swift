@@ -12,7 +12,8 @@
 //    statements in `always @*` with a default arm, so no latch can be inferred;
 //  * the simulation style (VerilogStyle) changes spellings only: signed extensions, resets in
 //    one block, small dynamic indexes as part-selects, vector pipeline stages as packed
-//    registers (RegisterPacking.swift);
+//    registers (RegisterPacking.swift), logic read only under a register enable evaluated
+//    under it (EnableSinking.swift);
 //  * signals whose bits are intentionally unread (an unconnected instance output, the high
 //    bits of a port) are listed once in a `_unused` sink, Verilator's documented idiom.
 
@@ -56,6 +57,12 @@ final class ModuleEmitter {
     var tempUsed: [String: [Bool]] = [:]
     var owner = ""
     var ownerLoc = ""
+    /// Simulation style: the guard each node and wire is evaluated under (EnableSinking.swift).
+    var sunkNode: [Guard?] = []
+    var sunkSignal: [Guard?] = []
+    /// Declarations and blocking statements of the expressions evaluated under a guard.
+    var sunkDecls = ""
+    var sunkLines: [(guard: Guard, text: String)] = []
 
     init(_ m: Module, facts: ModuleFacts, style: VerilogStyle = .synthesis,
          childName: @escaping (Module) -> String, childFacts: @escaping (Module) -> ModuleFacts) {
@@ -402,18 +409,24 @@ final class ModuleEmitter {
                     let whole = bitsText(idx, lo: 0, width: iw)!
                     pick = "\(whole) < \(constant([UInt64(es.count)], .uint(iw))) ? \(pick) : \(fb ?? es[es.count - 1])"
                 }
-                pending.append("  wire \(range(padded * w))\(vector) = {\(parts.joined(separator: ", "))};\(ownerLoc)\n"
-                    + "  wire \(range(w))\(name) = \(pick);\(ownerLoc)\n")
+                declareTemp(vector, width: padded * w, node: n, text: "{\(parts.joined(separator: ", "))}")
+                declareTemp(name, width: w, node: n, text: pick)
                 return name
             }
-            var s = "  reg \(range(node.type.width))\(name);\(ownerLoc)\n  always @* begin\n    case (\(ix))\n"
+            var s = "case (\(ix))\n"
             for (i, e) in es.enumerated() {
                 let label = (fb == nil && i == es.count - 1) ? "default" : "\(iw)'d\(i)"
-                s += "      \(label): \(name) = \(e);\n"
+                s += "  \(label): \(name) = \(e);\n"
             }
-            if let fb { s += "      default: \(name) = \(fb);\n" }
-            s += "    endcase\n  end\n"
-            pending.append(s)
+            if let fb { s += "  default: \(name) = \(fb);\n" }
+            s += "endcase"
+            if let g = guardOf(n) {
+                sunkDecls += "  reg  \(range(node.type.width))\(name);\(ownerLoc)\n"
+                sunkLines.append((g, s))
+            } else {
+                let body = s.split(separator: "\n").map { "    " + $0 + "\n" }.joined()
+                pending.append("  reg \(range(node.type.width))\(name);\(ownerLoc)\n  always @* begin\n" + body + "  end\n")
+            }
             return name
         }
         needsTemp[n.index] = false
@@ -423,7 +436,7 @@ final class ModuleEmitter {
         temp[n.raw] = name
         tempOrder.append(name)
         tempUsed[name] = [Bool](repeating: false, count: node.type.width)
-        pending.append("  wire \(range(node.type.width))\(name) = \(text);\(ownerLoc)\n")
+        declareTemp(name, width: node.type.width, node: n, text: text)
         return name
     }
 
@@ -474,6 +487,10 @@ final class ModuleEmitter {
         for (g, p) in packed.enumerated() {
             for (r, off) in zip(p.members, p.offsets) { packedMember[r] = (g, off) }
         }
+        // Simulation style: expressions needed only under a register's enable are evaluated under
+        // it (EnableSinking.swift).
+        if style == .simulation, !Self.legacyExtend { (sunkNode, sunkSignal) = findSunkExpressions() }
+        func isSunk(_ s: Int) -> Bool { !sunkSignal.isEmpty && sunkSignal[s] != nil }
 
         // Declarations.
         var decls = ""
@@ -489,7 +506,7 @@ final class ModuleEmitter {
             switch s.kind {
             case .wire, .instanceOutput:
                 if s.inlined { continue }
-                decls += "  wire \(range(s.type.width))\(s.name);  // \(s.loc)\n"
+                decls += "  \(isSunk(i) ? "reg " : "wire") \(range(s.type.width))\(s.name);  // \(s.loc)\n"
             case .register, .memoryRead:
                 decls += "  reg  \(range(s.type.width))\(s.name);  // \(s.loc)\n"
             default: break
@@ -502,10 +519,10 @@ final class ModuleEmitter {
         out += decls
 
         // Combinational assignments: wires and outputs, in declaration order.
-        for s in m.signals {
+        for (i, s) in m.signals.enumerated() {
             switch s.kind {
             case .wire, .output:
-                if s.inlined { continue }
+                if s.inlined || isSunk(i) { continue }
                 let text = rhs(s.driver!, owner: s.name, loc: s.driverLoc)
                 flushPending()
                 out += "  assign \(s.name) = \(text);  // \(s.driverLoc ?? s.loc)\n"
@@ -531,6 +548,15 @@ final class ModuleEmitter {
             flushPending()
             out += "  \(childName(inst.module)) \(inst.name) (  // \(inst.loc)\n"
             out += conns.map { "    " + $0 }.joined(separator: ",\n") + "\n  );\n"
+        }
+
+        // Expressions evaluated under an enable, in dependency order (their temporaries first).
+        if !sunkSignal.isEmpty {
+            for w in sunkWireOrder() {
+                let s = m.signals[w]
+                let text = rhs(s.driver!, owner: s.name, loc: s.driverLoc)
+                sunkLines.append((sunkSignal[w]!, "\(s.name) = \(text);  // \(s.driverLoc ?? s.loc)"))
+            }
         }
 
         // Registers.
@@ -562,8 +588,14 @@ final class ModuleEmitter {
             }
         }
         if !resetLines.isEmpty { regLines += "    if (rst) begin\n" + resetLines + "    end\n" }
+        let sunk = sunkBlock()
         flushPending()
-        if !regLines.isEmpty {
+        if !sunk.isEmpty {
+            // Blocking assignments in the clocked block: variables private to it (see EnableSinking.swift).
+            out += sunkDecls + "  /* verilator lint_off BLKSEQ */\n"
+            out += "  always @(posedge clk) begin\n" + sunk + regLines + "  end\n"
+            out += "  /* verilator lint_on BLKSEQ */\n"
+        } else if !regLines.isEmpty {
             out += "  always @(posedge clk) begin\n" + regLines + "  end\n"
         }
 

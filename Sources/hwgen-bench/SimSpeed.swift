@@ -216,7 +216,7 @@ enum SimSpeed {
     (0.70x, 0.22x). Flattening is not what matters: Verilator already inlines every hwgen module
     (`--flatten` or `--inline-mult -1` give byte-identical C++).
 
-    Three spellings matter, and the simulation style now uses all of them ("after"; the synthesis
+    Four spellings matter, and the simulation style now uses all of them ("after"; the synthesis
     style is untouched, names, hardware and outputs are the same, compared above):
     * Vector pipeline stages. The SAT PE passes its M dense operands south through `x_q_0` ..
       `x_q_7 <= in_x[..]`, one register per element: Verilator keeps each as its own variable,
@@ -238,22 +238,30 @@ enum SimSpeed {
       its low bits behind a compare for the default (`off < 7'd16 ? m[off[3:0]] : 1'b0`): the
       SparseTrain PE's tap masks (16 bits by a 7-bit offset, 8 per PE) were 29% of its
       instructions as `if` trees; its generated C++ shrinks 2.4x.
+    * Logic read only under an enable. A wire is a continuous assignment, which Verilator
+      evaluates every cycle whether or not a register loads it. Every expression whose readers
+      are all registers loaded under a common condition (a clock enable, the `when` that assigns
+      them) is now computed inside the registers' clocked block under that condition, with
+      blocking assignments in dependency order (`EnableSinking.swift`; names stay, such a wire is
+      declared `reg`). The SAT system's update unit has 20 top-N selector networks (16 backward,
+      2 forward, 2 mask), about 27% of the idle system's 31k instructions per cycle by callgrind,
+      whose results are loaded once per weight row or once per tile: they now build inline in
+      the update unit (not as instances, so each sits in its registers' cone) and run under
+      `in_valid`, `out_valid_q` and `group_done`; the new master row registers load only with a
+      row (`master_out` is read only with `out_valid`).
     Earlier, sign extensions other than multiplier operands became `(({16'h0, p} ^ 32'h8000) -
     32'h8000)` instead of a replication (a shift, negate, shift, mask and or).
 
-    What remains in the SAT system (idle, about 31k instructions per cycle by callgrind, from
-    33k-39k before the packing): the array's PEs (about 70 instructions each: nine pipeline
-    register stages, two multiplies), and the update unit's 20 top-N selector networks (16
-    backward, 2 forward, 2 mask), about 27% of the instructions, evaluated every cycle although
-    their results are captured once per tile. In the SAT core Verilator also merges the 16
-    identical per-PE copies of a row's broadcast registers (`w_q_pk`, `idx_q_pk`, `mode_q`: its
-    gate optimisation reports 1455 signals deduplicated); in the system it reports none, since
-    that search starts from the top-level outputs and stops 20 levels deep, and the array sits
-    behind the store unit and the buffers. A tournament formulation of the 2-of-8 selector
-    (14 comparators instead of 28) was tried by hand: 1.5% fewer instructions and slower, so
-    the selectors keep their rank network. The SPS and SparseTrain systems are in the same
-    position: idle, most of their instructions are their engines' data paths, evaluated every
-    cycle (the SPS system's 16x16 array: 35% in the accumulators, the product inline).
+    What remains (idle): the SAT system's array PEs, about 70 instructions each (nine pipeline
+    register stages, two multiplies). In the SAT core Verilator also merges the 16 identical
+    per-PE copies of a row's broadcast registers (`w_q_pk`, `idx_q_pk`, `mode_q`: its gate
+    optimisation reports 1455 signals deduplicated); in the system it reports none, since that
+    search starts from the top-level outputs and stops 20 levels deep, and the array sits behind
+    the store unit and the buffers. A tournament formulation of the 2-of-8 selector (14
+    comparators instead of 28) was tried by hand: 1.5% fewer instructions and slower, so the
+    selectors keep their rank network. The SPS and SparseTrain systems: idle, most of their
+    instructions are their engines' data paths, evaluated every cycle (the SPS system's 16x16
+    array: 35% in the accumulators, the product inline).
     """
 
     static func write(table: [(String, [(Double, Double, BuildStats, Bool)])], variants: [Variant], cycles: Int, rounds: Int,
@@ -276,7 +284,8 @@ enum SimSpeed {
 
         "before" is the simulation style of commit e2d0ead (sign extensions other than multiplier
         operands written as replications, `{{16{p[15]}}, p}`, each register's reset a select of its
-        own, dynamic indexes as `case` statements, one register per vector element), "after" this
+        own, dynamic indexes as `case` statements, one register per vector element, every wire a
+        continuous assignment), "after" this
         commit's; both use `Verilator.modelFlags` (\(Verilator.modelFlags.joined(separator: " "))).
         "M cycles/s" is the median over rounds; "vs before" the median of each round's ratio to
         "before" (the two builds run back to back in a round, so the machine's slow phases, which

@@ -65,7 +65,7 @@ enum UpdateUnit {
         // Float numerics rank the bf16/fp16 copies by magnitude key; the update runs in fp32
         // (``FloatUpdateRow``).
         let float = k.numerics.isFloat
-        let topn = try TopNSelector.build(.init(n: N, m: M, dataWidth: d, ranking: float ? .floatMagnitude : .integer))
+        try TopNSelector.Config(n: N, m: M, dataWidth: d, ranking: float ? .floatMagnitude : .integer).validate()
         let mod = Module("sat_update_\(c.tag)_w\(w)f\(num.fracBits)l\(num.lrShift)" + (num.decayShift.map { "y\($0)" } ?? "") + (num.backwardFromForward ? "_bf" : ""))
         mod.doc = "Update unit: " + (k.numerics.format.map { "fp32 SR-STE update of fp32 master weights with \($0) copies" } ?? "fixed-point SR-STE update")
             + " of a weight tile row by row, and pre-generation of its compressed forward and backward weights."
@@ -92,11 +92,12 @@ enum UpdateUnit {
             guard let format = k.numerics.format else { return saturate(roundShift(m, num.fracBits), d) }
             return try FloatNarrowing.narrow(m.asUInt, to: format, subnormals: k.subnormals, name: name).asSInt
         }
-        func groupSelect(_ values: [Signal], _ name: String) -> (values: [Signal], indices: [Signal], keep: Signal) {
-            let inst = mod.instance(topn, name)
+        // The selector networks are built inline (not as instances) so that each sits in the cone
+        // of the registers it feeds and the simulation style can evaluate it only under their
+        // enable (EnableSinking.swift): its results are captured once per row or once per tile.
+        func groupSelect(_ values: [Signal], _ name: String) throws -> (values: [Signal], indices: [Signal], keep: Signal) {
             // The float selector takes the bf16 patterns unsigned.
-            for (i, v) in values.enumerated() { inst.inX[i].assign(float ? v.asUInt : v) }
-            return (Array(inst.outVal), Array(inst.outIdx), inst.outKeep)
+            try TopNSelector.select(values.map { float ? $0.asUInt : $0 }, n: N, name: name, ranking: float ? .floatMagnitude : .integer)
         }
 
         // Row counter: the row of the tile arriving now.
@@ -110,7 +111,7 @@ enum UpdateUnit {
         for g in 0..<(C / M) {
             let cols = (g * M)..<((g + 1) * M)
             let copies = try cols.map { mod.wire("c_\($0)", try computeCopy(io.master[$0], "copy_\($0)")) }
-            let sel = groupSelect(copies, "mask_\(g)")
+            let sel = try groupSelect(copies, "mask_\(g)")
             for (j, col) in cols.enumerated() {
                 let m = io.master[col]
                 if float {
@@ -133,7 +134,8 @@ enum UpdateUnit {
         }
         let outValid = mod.reg("out_valid_q", next: io.inValid, reset: 0)
         let outRow = mod.reg("out_row", next: rowNow, reset: .none)
-        let newMaster = updated.enumerated().map { col, v in mod.reg("m_q_\(col)", next: v, reset: .none) }
+        // Loaded only with a row (master_out is read only with out_valid).
+        let newMaster = updated.enumerated().map { col, v in mod.reg("m_q_\(col)", next: v, reset: .none, enable: io.inValid) }
         io.outValid.assign(outValid)
         for col in 0..<C { io.masterOut[col].assign(newMaster[col]) }
 
@@ -148,7 +150,7 @@ enum UpdateUnit {
         var rowRanked: [Signal] = []
         var forward: [[Signal]] = []
         for g in 0..<(C / M) {
-            let sel = groupSelect(Array(copy[(g * M)..<((g + 1) * M)]), "fwd_\(g)")
+            let sel = try groupSelect(Array(copy[(g * M)..<((g + 1) * M)]), "fwd_\(g)")
             for j in 0..<M { rowRanked.append(num.backwardFromForward ? mux(sel.keep.bit(j), copy[g * M + j], zeroD) : copy[g * M + j]) }
             let packed = mod.wire("fwd_group_\(g)", packGroup(sel))
             forward.append((0..<R).map { r in
@@ -173,7 +175,7 @@ enum UpdateUnit {
             backward.append((0..<C).map { col in mod.reg("bwd_\(i)_\(col)", .uint(layout.groupBits), reset: .none) })
         }
         for col in 0..<C {
-            let sel = groupSelect((0..<M).map { i in i == M - 1 ? rowRanked[col] : window[i][col] }, "bwd_sel_\(col)")
+            let sel = try groupSelect((0..<M).map { i in i == M - 1 ? rowRanked[col] : window[i][col] }, "bwd_sel_\(col)")
             // With backwardFromForward the ranked values are c' ⊙ Mf' and so are the kept values.
             let packed = mod.wire("bwd_group_\(col)", packGroup(sel))
             for i in 0..<(R / M) {
