@@ -68,6 +68,7 @@ public enum SparseTrainArray {
         grid.broadcast(\.run, busy)
         grid.broadcast(\.strideLog2, stride)
         grid.broadcast(\.rdSlot, io.rdSlot)
+        grid.broadcast(\.rdEn, m.trueSignal)
         // One bank: the bank inputs are unused.
         let bank0 = m.falseSignal
         grid.broadcast(\.ldBank, bank0)

@@ -15,10 +15,10 @@ import HWCore
 ///   as ``SparseTrainArray`` does: `busy` until the first cycle in which every PE has finished,
 ///   `done` from the cycle after until the next `start`, `cycles` the run's busy cycles
 ///   (``SparseModel/SparseTrainCycleModel/runCycles(_:)``). Results go to bank `bank`'s slots.
-/// * Read-out: `rd_slot`, `rd_bank` select a result slot of every PE; one clock later `rd_word`
-///   holds the P accumulators of that slot of PE `rd_pe` (accumulator x at bits x·A ..< (x+1)·A,
-///   A = the accumulator width; `rd_pe` is combinational). Reading one bank while the other runs
-///   is allowed.
+/// * Read-out: `rd_slot`, `rd_bank` select a result slot of every PE, read in a cycle with
+///   `rd_en`; one clock later `rd_word` holds the P accumulators of that slot of PE `rd_pe`
+///   (accumulator x at bits x·A ..< (x+1)·A, A = the accumulator width; `rd_pe` is
+///   combinational), until the next read. Reading one bank while the other runs is allowed.
 public enum SparseTrainBankedArray {
     public struct Ports: Interface {
         @Input(.bool) public var ldEn: Signal
@@ -35,6 +35,7 @@ public enum SparseTrainBankedArray {
         @Output public var cycles: Signal
         @Input public var rdSlot: Signal
         @Input(.bool) public var rdBank: Signal
+        @Input(.bool) public var rdEn: Signal
         @Input public var rdPe: Signal
         @Output public var rdWord: Signal
 
@@ -77,6 +78,7 @@ public enum SparseTrainBankedArray {
         grid.broadcast(\.strideLog2, stride)
         grid.broadcast(\.rdSlot, io.rdSlot)
         grid.broadcast(\.rdBank, io.rdBank)
+        grid.broadcast(\.rdEn, io.rdEn)
         let kind = m.wire("ld_kind", mux(io.ldCountEn, m.const(SparseTrainCell.kindCount, .uint(2)), m.const(SparseTrainCell.kindEntry, .uint(2))))
         grid.broadcast(\.ldKind, kind)
         let allowed = m.wire("ld_allowed", !busy || io.ldBank != bankQ)

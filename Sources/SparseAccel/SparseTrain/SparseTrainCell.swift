@@ -16,7 +16,9 @@ import HWCore
 /// * When the PE finishes an item, its P accumulators are written, as one word, to the next slot
 ///   of the result memory (`slots` words: the i-th item of the queue lands in slot i).
 /// * `finished` is high in a cycle in which every word has been taken and the PE is idle.
-/// * `rd_slot` → `rd_row`: the result word of that slot, one cycle after (synchronous read).
+/// * `rd_slot` → `rd_row`: the result word of that slot, one cycle after (synchronous read),
+///   read in a cycle with `rd_en`; `rd_row` holds in the others (a block RAM read enable: the
+///   drain reads each slot once).
 /// * Banks (``SparseTrainConfig/banks`` = 2): the operand memory, the entry count and the
 ///   result memory exist twice. Loads go to bank `ld_bank`, a run uses bank `bank` (which must
 ///   hold from `start` to the end of the run), the read-out reads bank `rd_bank`; so one bank
@@ -34,6 +36,7 @@ public enum SparseTrainCell {
         @Input(.bool) public var rdBank: Signal
         @Input public var strideLog2: Signal
         @Input public var rdSlot: Signal
+        @Input(.bool) public var rdEn: Signal
         @Output public var rdRow: Vec
         @Output(.bool) public var finished: Signal
 
@@ -103,7 +106,7 @@ public enum SparseTrainCell {
         let row = Array(u.result.elements.reversed()).map { $0.asUInt }
         let slotBits = results.addressWidth - (banked ? 1 : 0)
         results.write(inBank(io.bank, slot.resized(to: slotBits)), cat(row[0], Array(row.dropFirst())), enable: u.resultValid)
-        let out = results.read(inBank(io.rdBank, io.rdSlot.resized(to: slotBits)))
+        let out = results.read(inBank(io.rdBank, io.rdSlot.resized(to: slotBits)), enable: io.rdEn)
         let aw = cfg.accWidth
         for i in 0..<cfg.outputs { io.rdRow[i].assign(out.bits((i * aw)...(i * aw + aw - 1)).asSInt) }
         io.finished.assign(!offered && !more && u.idle)

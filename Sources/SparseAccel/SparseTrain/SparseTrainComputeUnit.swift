@@ -185,6 +185,8 @@ enum SparseTrainComputeUnit {
         }
         array.rdSlot.assign(dSlot)
         array.rdBank.assign(dJob.bit(32))
+        // A slot is read once, in its priming cycle; its word holds while the PEs' rows are written.
+        array.rdEn.assign(dActive && !dPrimed)
         array.rdPe.assign(dPe.resized(to: a.peSelWidth))
         io.oWEn.assign(write)
         io.oWAddr.assign(dAddr.resized(to: io.oWAddr.width))
