@@ -248,9 +248,20 @@ enum SimSpeed {
       whose results are loaded once per weight row or once per tile: they now build inline in
       the update unit (not as instances, so each sits in its registers' cone) and run under
       `in_valid`, `out_valid_q` and `group_done`; the new master row registers load only with a
-      row (`master_out` is read only with `out_valid`).
+      row (`master_out` is read only with `out_valid`). The same holds for the arms of a
+      register's `?:` chain: the SparseTrain PE's tap decode (8 masked, strided taps) runs only
+      when it takes an entry.
+
+    The SparseTrain system also read each PE's 768-bit result word every cycle (a block RAM
+    without a read enable, 20% of its idle instructions): the drain now reads a slot once, in
+    its priming cycle (`rd_en`), and the word holds while the PEs' rows are written out; same
+    cycles, same results.
     Earlier, sign extensions other than multiplier operands became `(({16'h0, p} ^ 32'h8000) -
     32'h8000)` instead of a replication (a shift, negate, shift, mask and or).
+
+    A delay-line packing (`r_pk <= {r_1, r_0, x}` for a skew line) was tried and dropped, also
+    limited to lines of at most 64 bits: the SPS core's C++ grew and it ran 1.28-1.38x instead of
+    about 1.7x, the SPS system 1.05-1.27x.
 
     What remains (idle): the SAT system's array PEs, about 70 instructions each (nine pipeline
     register stages, two multiplies). In the SAT core Verilator also merges the 16 identical
@@ -259,9 +270,10 @@ enum SimSpeed {
     search starts from the top-level outputs and stops 20 levels deep, and the array sits behind
     the store unit and the buffers. A tournament formulation of the 2-of-8 selector (14
     comparators instead of 28) was tried by hand: 1.5% fewer instructions and slower, so the
-    selectors keep their rank network. The SPS and SparseTrain systems: idle, most of their
-    instructions are their engines' data paths, evaluated every cycle (the SPS system's 16x16
-    array: 35% in the accumulators, the product inline).
+    selectors keep their rank network. The SPS system: its 16x16 array of plain output-stationary
+    PEs (no valid, every register loads every cycle: about 11 instructions per PE) is 30% of
+    its idle instructions. The SparseTrain system: the PEs' issue loop (16 accumulators, their
+    hit compares and the product), which the PE's result port reads every cycle.
     """
 
     static func write(table: [(String, [(Double, Double, BuildStats, Bool)])], variants: [Variant], cycles: Int, rounds: Int,
@@ -273,7 +285,8 @@ enum SimSpeed {
         `hwgen-bench simspeed \(cycles) \(rounds)`: the plain C++ Verilator loop (`CppDriver`: per cycle write
         inputs, clock low + eval, read every output, clock high + eval) on each design's simulation-style
         Verilog (16x16; SparseTrain 4x4, the size its tests and benchmarks use: its cells' operand and
-        result memories make 16x16 about 60 MB of C++), \(cycles) cycles, median of \(rounds) rounds (each
+        result memories make 16x16 about 60 MB of C++), \(cycles) cycles per run (runs of 100000 cycles
+        moved the SPS system's ratio between 1.39x and 1.58x from one invocation to the next), median of \(rounds) rounds (each
         round runs every build once, order alternating), C++ at \(optimization), all in one run on this
         machine (\(ProcessInfo.processInfo.activeProcessorCount) cores, shared with other jobs: absolute rates are noisy, compare within a
         row). Stimulus: `rst` for 4 cycles, then the cores: random operands, every `*valid` high, every
@@ -286,7 +299,8 @@ enum SimSpeed {
         operands written as replications, `{{16{p[15]}}, p}`, each register's reset a select of its
         own, dynamic indexes as `case` statements, one register per vector element, every wire a
         continuous assignment), "after" this
-        commit's; both use `Verilator.modelFlags` (\(Verilator.modelFlags.joined(separator: " "))).
+        commit's, both of this commit's designs (so a hardware change made for speed, such as
+        SparseTrain's result read enable, is in both columns); both use `Verilator.modelFlags` (\(Verilator.modelFlags.joined(separator: " "))).
         "M cycles/s" is the median over rounds; "vs before" the median of each round's ratio to
         "before" (the two builds run back to back in a round, so the machine's slow phases, which
         move single runs by up to 2x here, hit both alike).
