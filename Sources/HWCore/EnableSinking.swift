@@ -4,8 +4,9 @@
 // register will load it. The SAT update unit's 20 top-N selector networks (a quarter of the
 // idle 16x16 SAT system's instructions per cycle) feed registers loaded once per weight row or
 // once per tile. Here every expression whose every reader is a register's next state under a
-// common condition `c` (its clock enable, or the `when` that assigns it), or another such
-// expression, is computed inside the registers' `always @(posedge clk)` block under `if (c)`,
+// common condition `c` (its clock enable, the `when` that assigns it, or the arm of the `?:`
+// chain the register's statement prints that selects it), or another such expression, is
+// computed inside the registers' `always @(posedge clk)` block under `if (c)`,
 // with blocking assignments in dependency order, before the registers' non-blocking ones:
 //
 //     /* verilator lint_off BLKSEQ */
@@ -19,7 +20,8 @@
 // Every register loads the same value as with continuous assignments (the expressions read
 // the same signals at the same clock edge, and are current whenever a register loads them);
 // names stay (such a wire is declared `reg`). What differs is only a waveform of such a wire:
-// it holds its last computed value while its condition is low. The synthesis style keeps the
+// it holds its last computed value while its condition is low (and, in a four-state simulator,
+// a `?:` whose condition is X merges that held value rather than the current one). The synthesis style keeps the
 // continuous form. Blocking assignments in a clocked block are Verilator's style warning
 // BLKSEQ, switched off around the block: the variables are private to it by construction
 // (nothing outside the block reads them but the `_unused` sink).

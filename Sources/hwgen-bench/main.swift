@@ -249,7 +249,9 @@ the registered read-out sweeping the rows), median of \(repeats) rounds (each ro
 read the 512-bit `rd_data`, clock high + eval. Outputs of all cases identical: \(allEqual ? "yes" : "NO").
 (a) and the Swift cases simulate the simulation-style Verilog co-simulation builds; "(a) synthesis
 style" runs the same loop on the text `hwgen emit` writes by default (same hardware and names; see
-`VerilogStyle`).
+`VerilogStyle`). The simulation style's cycles/s before and after its speed-ups, for the osarray,
+the SAT core, the SAT system and every other design: `Benchmarks/cosim-designs.md`
+(`hwgen-bench simspeed`, also run by `Scripts/bench-cosim`).
 
 | C++ opt | (a) C++ loop, hwgen Verilog | (a) synthesis style | (b) Swift, per-cycle poke | (c) Swift, batched | (d) C++ loop, hand-written Verilog | (c)/(a) | (a)/(d) | (a) synthesis style/(d) | model build (a) | build (d) |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
