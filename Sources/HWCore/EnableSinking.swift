@@ -113,21 +113,8 @@ extension ModuleEmitter {
                 body(d.index)
             }
         }
-        // Readers before operands: reverse DFS post-order (iterative: netlists are deep).
-        var order: [Int] = []
-        order.reserveCapacity(total)
-        var state = [UInt8](repeating: 0, count: total)  // 0 new, 1 open, 2 done
-        var stack: [(v: Int, expanded: Bool)] = []
-        for root in 0..<total where state[root] == 0 {
-            stack.append((root, false))
-            while let (v, expanded) = stack.popLast() {
-                if expanded { state[v] = 2; order.append(v); continue }
-                if state[v] != 0 { continue }
-                state[v] = 1
-                stack.append((v, true))
-                operands(v) { o in if state[o] == 0 { stack.append((o, false)) } }
-            }
-        }
+        // Readers before operands: reverse post-order.
+        let order = postOrder(count: total, roots: 0..<total, operands)
         for v in order.reversed() {
             guard let g = ctx[v] else { continue }
             operands(v) { meet($0, g) }
@@ -163,25 +150,13 @@ extension ModuleEmitter {
 
     /// The sunk wires in dependency order (a wire after the sunk wires it reads).
     func sunkWireOrder() -> [Int] {
-        var out: [Int] = []
-        var state = [UInt8](repeating: 0, count: m.signals.count)
         var marks = [Int](repeating: -1, count: m.nodes.count)
         var stamp = 0
-        for root in m.signals.indices where sunkSignal[root] != nil && state[root] == 0 {
-            var stack: [(s: Int, expanded: Bool)] = [(root, false)]
-            while let (s, expanded) = stack.popLast() {
-                if expanded { state[s] = 2; out.append(s); continue }
-                if state[s] != 0 { continue }
-                state[s] = 1
-                stack.append((s, true))
-                stamp += 1
-                // Wires read through unsunk or inlined wires are not sunk either, so refs suffice.
-                for r in m.refs(of: m.signals[s].driver!, stamp: stamp, &marks).reversed() where sunkSignal[r] != nil && state[r] == 0 {
-                    stack.append((r, false))
-                }
-            }
+        // Wires read through unsunk or inlined wires are not sunk either, so refs suffice.
+        return postOrder(count: m.signals.count, roots: m.signals.indices.filter { sunkSignal[$0] != nil }) { s, body in
+            stamp += 1
+            for r in m.refs(of: m.signals[s].driver!, stamp: stamp, &marks).reversed() where sunkSignal[r] != nil { body(r) }
         }
-        return out
     }
 
     /// Declares temporary `name` for node `n`: a continuous `wire` (`text` is its value), or, for
@@ -215,4 +190,23 @@ extension ModuleEmitter {
         }
         return out
     }
+}
+
+/// Vertices `0..<count` reachable from `roots`, each after every vertex it reaches through
+/// `operands` (a depth-first post-order; iterative, since netlists are deep).
+private func postOrder(count: Int, roots: some Sequence<Int>, _ operands: (Int, (Int) -> Void) -> Void) -> [Int] {
+    var order: [Int] = []
+    var state = [UInt8](repeating: 0, count: count)  // 0 new, 1 open, 2 done
+    var stack: [(v: Int, expanded: Bool)] = []
+    for root in roots where state[root] == 0 {
+        stack.append((root, false))
+        while let (v, expanded) = stack.popLast() {
+            if expanded { state[v] = 2; order.append(v); continue }
+            if state[v] != 0 { continue }
+            state[v] = 1
+            stack.append((v, true))
+            operands(v) { o in if state[o] == 0 { stack.append((o, false)) } }
+        }
+    }
+    return order
 }
